@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// The one entry of both bins, `taho` and `tt`.
+import { basename } from 'node:path';
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  process.stderr.write(
+    `Error: taho needs Node.js 22 or newer; this is ${process.version}.\n` +
+      'Hint: run it through npm so the pinned Node is used (`npx taho …` in the repository), or install Node 22+.\n',
+  );
+  process.exit(1);
+}
+
+const { Config, flush, handle, run } = await import('@oclif/core');
+const config = await Config.load({ root: import.meta.dirname });
+// oclif names itself after `oclif.bin` even when started as an alias; help must show the name typed.
+const called = basename(process.argv[1] ?? '');
+if ((config.pjson.oclif.binAliases ?? []).includes(called)) {
+  config.bin = called;
+  config.pjson.oclif.bin = called;
+}
+try {
+  await run(process.argv.slice(2), config);
+  await flush();
+} catch (err) {
+  await handle(err);
+}

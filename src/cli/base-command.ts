@@ -1,0 +1,84 @@
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import { loadConfig, type LoadedConfig } from '../core/config/load.js';
+import { toTahoError } from '../core/errors.js';
+import type { Client } from '../client/contract.js';
+import { LocalClient } from '../client/local.js';
+import { printJson } from './output.js';
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+
+/**
+ * Every taho command: global flags, the client, and the one place errors are rendered
+ * (`Error:`/`Hint:` lines, or the error as JSON with --json; a stack only with DEBUG=taho).
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    config: Flags.string({ description: 'config file (default: ./config.toml)', env: 'TAHO_CONFIG', helpGroup: 'GLOBAL' }),
+    'data-dir': Flags.string({ description: 'data directory (default: .taho)', env: 'TAHO_DATA_DIR', helpGroup: 'GLOBAL' }),
+    json: Flags.boolean({ description: 'print the result as JSON', default: false, helpGroup: 'GLOBAL' }),
+  };
+
+  protected flags!: BaseFlags<T>;
+  protected args!: Interfaces.InferredArgs<T['args']>;
+  /** Every positional argument, including those past the declared ones (for variadic commands). */
+  protected positional: string[] = [];
+  #client: Client | undefined;
+
+  override async init(): Promise<void> {
+    await super.init();
+    const { args, argv, flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as BaseFlags<T>;
+    this.args = args as Interfaces.InferredArgs<T['args']>;
+    this.positional = argv.map(String);
+  }
+
+  /** Extra config values the command's own flags set (e.g. `serve --port` → `http.port`). */
+  protected configFlags(): Record<string, unknown> {
+    return {};
+  }
+
+  protected loadConfig(): LoadedConfig {
+    return loadConfig({
+      configFile: this.flags.config,
+      flags: { data_dir: this.flags['data-dir'], ...this.configFlags() },
+    });
+  }
+
+  protected client(): Client {
+    this.#client ??= new LocalClient(this.loadConfig(), {
+      onTranspile: (label, ms) => this.logToStderr(`taho: transpiled ${label} in ${(ms / 1000).toFixed(1)} s (cached for next time)`),
+    });
+    return this.#client;
+  }
+
+  protected output(data: unknown, human: () => string): void {
+    if (this.flags.json) printJson(data);
+    else this.log(human());
+  }
+
+  protected override async catch(err: Interfaces.CommandError): Promise<void> {
+    // oclif's own parse and exit errors carry their own wording and exit codes.
+    if ('oclif' in err && !('code' in err && typeof err.code === 'string' && err.code.startsWith('TAHO_'))) {
+      throw err;
+    }
+    const e = toTahoError(err);
+    if (this.flags?.json) {
+      printJson({ error: e.toJSON() });
+    } else {
+      this.logToStderr(`Error: ${e.message}`);
+      if (e.hint) this.logToStderr(`Hint: ${e.hint}`);
+    }
+    if (process.env.DEBUG?.split(',').some((d) => d === 'taho' || d === '*')) this.logToStderr(String(e.stack ?? ''));
+    this.exit(e.kind === 'user' ? 2 : 1);
+  }
+
+  protected override async finally(err: Error | undefined): Promise<void> {
+    await this.#client?.close();
+    return super.finally(err);
+  }
+}

@@ -1,0 +1,98 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { TahoError } from '../errors.js';
+
+/**
+ * Transpiled components on disk, keyed by content hash and jco version, shared by every process
+ * using the same data directory: transpiling takes seconds, loading the cached output milliseconds.
+ */
+export interface TranspiledComponent {
+  readonly dir: string;
+  /** The generated ES module exporting `instantiate(getCoreModule, imports)`. */
+  readonly modulePath: string;
+}
+
+export interface TranspileCacheOptions {
+  readonly cacheDir: string;
+  /** Called when a component is actually transpiled (a cache miss); used by logs and tests. */
+  readonly onTranspile?: ((hash: string, ms: number) => void) | undefined;
+}
+
+const MODULE_FILE = 'component.js';
+const READY_FILE = 'ready.json';
+
+export function jcoVersion(): string {
+  const require = createRequire(import.meta.url);
+  const pkg = require('@bytecodealliance/jco-transpile/package.json') as { version: string };
+  return pkg.version;
+}
+
+export class TranspileCache {
+  readonly #options: TranspileCacheOptions;
+  readonly #version = jcoVersion();
+  readonly #pending = new Map<string, Promise<TranspiledComponent>>();
+
+  constructor(options: TranspileCacheOptions) {
+    this.#options = options;
+  }
+
+  dirFor(hash: string): string {
+    return join(this.#options.cacheDir, `${hash}-jco${this.#version}`);
+  }
+
+  /** The cached output for these bytes, transpiling once if no process has done it yet. */
+  async get(hash: string, bytes: Uint8Array, label: string): Promise<TranspiledComponent> {
+    const dir = this.dirFor(hash);
+    const hit = { dir, modulePath: join(dir, MODULE_FILE) };
+    if (existsSync(join(dir, READY_FILE))) return hit;
+    const running = this.#pending.get(hash);
+    if (running) return running;
+    const job = this.#transpile(dir, bytes, label).then(() => hit).finally(() => this.#pending.delete(hash));
+    this.#pending.set(hash, job);
+    return job;
+  }
+
+  async #transpile(dir: string, bytes: Uint8Array, label: string): Promise<void> {
+    const started = performance.now();
+    // jco's transpiler is large; only a cache miss pays for importing it.
+    const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
+    let files: Record<string, Uint8Array>;
+    try {
+      ({ files } = await transpileBytes(bytes, {
+        name: 'component',
+        instantiation: 'sync',
+        emitTypescriptDeclarations: false,
+      }));
+    } catch (err) {
+      throw new TahoError('TAHO_COMPONENT_INVALID', `cannot transpile ${label}: ${(err as Error).message}`, {
+        hint: 'Check that the file is a valid WebAssembly component (`jco wit <file>` should print its world).',
+        cause: err,
+      });
+    }
+    // Write beside the final place and rename, so a crashed or concurrent process never sees half a cache entry.
+    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+    mkdirSync(tmp, { recursive: true });
+    for (const [name, content] of Object.entries(files)) {
+      if (name.endsWith('.d.ts')) continue;
+      mkdirSync(dirname(join(tmp, name)), { recursive: true });
+      writeFileSync(join(tmp, name), content);
+    }
+    // Without it Node would read the generated .js as CommonJS wherever the data directory lives.
+    writeFileSync(join(tmp, 'package.json'), '{"type":"module"}\n');
+    const ms = performance.now() - started;
+    writeFileSync(join(tmp, READY_FILE), JSON.stringify({ jco: this.#version, label, ms: Math.round(ms) }));
+    try {
+      renameSync(tmp, dir);
+    } catch {
+      // Another process won the race with identical content: keep theirs.
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    this.#options.onTranspile?.(label, ms);
+  }
+
+  /** Reads a core module file of a cached component. */
+  static readCore(dir: string, path: string): Uint8Array {
+    return readFileSync(join(dir, path));
+  }
+}

@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import type { TahoConfig } from './config/schema.js';
+import { ComponentLoader } from './components/loader.js';
+import { ComponentRegistry, type ReloadReport } from './components/registry.js';
+import { ServiceManager } from './services/manager.js';
+import { packageRoot } from '../shared/paths.js';
+
+export interface RuntimeOptions {
+  /** Told when a component is transpiled (a cache miss), so the user knows why a call was slow. */
+  readonly onTranspile?: ((label: string, ms: number) => void) | undefined;
+}
+
+/** The runtime core: everything the CLI, the server and the dashboard drive. */
+export interface Runtime {
+  readonly config: TahoConfig;
+  readonly registry: ComponentRegistry;
+  readonly services: ServiceManager;
+  /** What the first scan of the repositories found wrong (missing repository, broken component). */
+  readonly startup: ReloadReport;
+  reload(): ReloadReport;
+}
+
+export function examplesRepository(): string {
+  return join(packageRoot(), 'examples');
+}
+
+export function repositoriesOf(config: TahoConfig): string[] {
+  return [...(config.examples ? [examplesRepository()] : []), ...config.repositories.map((r) => r.path)];
+}
+
+export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}): Runtime {
+  const registry = new ComponentRegistry(() => repositoriesOf(config));
+  const loader = new ComponentLoader({ cacheDir: join(config.data_dir, 'cache', 'components'), onTranspile: options.onTranspile });
+  const services = new ServiceManager(registry, loader);
+  const startup = registry.reload();
+  return {
+    config, registry, services, startup,
+    reload() {
+      const report = registry.reload();
+      services.prune();
+      return report;
+    },
+  };
+}
