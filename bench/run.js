@@ -1,0 +1,77 @@
+// Benchmarks with same-run baselines: absolute numbers drift on shared machines, ratios less so.
+// Writes docs/performance.md. Run with `npm run bench` (builds first).
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../dist/core/config/load.js';
+import { createRuntime } from '../dist/core/runtime.js';
+import { ComponentLoader } from '../dist/core/components/loader.js';
+
+const root = resolve(import.meta.dirname, '..');
+const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-'));
+const { config } = loadConfig({ cwd: root, env: {}, flags: { data_dir: dataDir } });
+const runtime = createRuntime(config);
+
+function nsPerCall(fn, iterations) {
+  for (let i = 0; i < Math.min(iterations, 20_000); i++) fn(); // warm the JIT
+  const rounds = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) fn();
+    rounds.push(Number(process.hrtime.bigint() - t0) / iterations);
+  }
+  return median(rounds);
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function wallMs(args, runs = 10) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    execFileSync(process.execPath, args, { cwd: root, env: { ...process.env, TAHO_DATA_DIR: dataDir }, stdio: 'pipe' });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(times);
+}
+
+const rows = [];
+async function invokeRow(service, method, args) {
+  const [domain, name] = service.split('/');
+  await runtime.services.invoke(domain, name, method, args);
+  const entry = runtime.registry.get(domain, name);
+  const exports = await new ComponentLoader({ cacheDir: join(dataDir, 'cache', 'components') }).instantiate(entry);
+  const direct = exports[method.replace(/-([a-z])/g, (_, c) => c.toUpperCase())];
+  const jsArgs = args.map((a) => a);
+  const n = 200_000;
+  const ours = nsPerCall(() => runtime.services.invokeSync(domain, name, method, args), n);
+  const raw = nsPerCall(() => direct(...jsArgs), n);
+  rows.push([`in-process invoke ${service} ${method}`, `${ours.toFixed(0)} ns`, `${raw.toFixed(0)} ns (direct jco export)`, `${(ours - raw).toFixed(0)} ns ours`, (ours / raw).toFixed(2)]);
+}
+
+await invokeRow('example/hello', 'greet', ['World']);
+await invokeRow('example/calculator', 'add', [2, 3]);
+
+const bin = join(root, 'bin', 'run.js');
+execFileSync(process.execPath, [bin, 'invoke', 'example/hello', 'greet', 'warm'], { cwd: root, env: { ...process.env, TAHO_DATA_DIR: dataDir } });
+const nodeMs = wallMs(['-e', '0']);
+const versionMs = wallMs([bin, '--version']);
+const invokeMs = wallMs([bin, 'invoke', 'example/hello', 'greet', 'World']);
+rows.push(['`taho --version` wall', `${versionMs.toFixed(0)} ms`, `${nodeMs.toFixed(0)} ms (node -e 0)`, `${(versionMs - nodeMs).toFixed(0)} ms ours`, (versionMs / nodeMs).toFixed(2)]);
+rows.push(['`taho invoke example/hello greet World` wall', `${invokeMs.toFixed(0)} ms`, `${nodeMs.toFixed(0)} ms (node -e 0)`, `${(invokeMs - nodeMs).toFixed(0)} ms ours`, (invokeMs / nodeMs).toFixed(2)]);
+
+const header = ['measure', 'taho', 'baseline (same run)', 'difference', 'ratio'];
+const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+const targets = [
+  'Targets: in-process `hello.greet` ≤ 5 µs including jco\'s bindings, our own layer ≤ 1 µs;',
+  '`taho --version` ≤ 250 ms; `taho invoke example/hello greet` ≤ 600 ms (warm transpile cache).',
+].join('\n');
+const doc = `# Performance\n\nMeasured by \`npm run bench\` (bench/run.js) on ${machine}.\nMedians of 5 rounds (calls) or 10 runs (processes); baselines come from the same run.\n\n${table}\n\n${targets}\n`;
+writeFileSync(join(root, 'docs', 'performance.md'), doc);
+process.stdout.write(`${table}\n\n${machine}\n`);

@@ -1,0 +1,30 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa, type Options } from 'execa';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const BIN = join(ROOT, 'bin', 'run.js');
+
+export function tempDir(prefix = 'taho-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface CliResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+/** Runs the built CLI as a user would: a real child process on the pinned Node. */
+export async function runCli(args: readonly string[], options: Options & { bin?: string } = {}): Promise<CliResult> {
+  const { bin = BIN, ...rest } = options;
+  const r = await execa(process.execPath, [bin, ...args], {
+    reject: false,
+    cwd: ROOT,
+    input: '',
+    ...rest,
+    env: { NO_COLOR: '1', ...rest.env },
+  });
+  return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
+}
