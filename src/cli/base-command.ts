@@ -3,6 +3,8 @@ import { loadConfig, type LoadedConfig } from '../core/config/load.js';
 import { toTahoError } from '../core/errors.js';
 import type { Client } from '../client/contract.js';
 import { LocalClient } from '../client/local.js';
+import { HttpClient } from '../client/http.js';
+import { readServerState } from '../core/server-state.js';
 import { printJson } from './output.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
@@ -16,6 +18,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     config: Flags.string({ description: 'config file (default: ./config.toml)', env: 'TAHO_CONFIG', helpGroup: 'GLOBAL' }),
     'data-dir': Flags.string({ description: 'data directory (default: .taho)', env: 'TAHO_DATA_DIR', helpGroup: 'GLOBAL' }),
     json: Flags.boolean({ description: 'print the result as JSON', default: false, helpGroup: 'GLOBAL' }),
+    url: Flags.string({ description: 'a taho server to send the command to (default: the server of the data directory, if one runs)', env: 'TAHO_URL', helpGroup: 'GLOBAL' }),
   };
 
   protected flags!: BaseFlags<T>;
@@ -49,10 +52,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     });
   }
 
+  /**
+   * A server given by --url/TAHO_URL, else the server running on this data directory (so the
+   * CLI never opens state a server owns), else the runtime in this process.
+   */
   protected client(): Client {
-    this.#client ??= new LocalClient(this.loadConfig(), {
-      onTranspile: (label, ms) => this.logToStderr(`taho: transpiled ${label} in ${(ms / 1000).toFixed(1)} s (cached for next time)`),
-    });
+    if (this.#client) return this.#client;
+    if (this.flags.url) return (this.#client = new HttpClient(this.flags.url));
+    const loaded = this.loadConfig();
+    const running = readServerState(loaded.config.data_dir);
+    this.#client = running
+      ? new HttpClient(running.url)
+      : new LocalClient(loaded, { isolation: 'inline', onTranspile: (label, ms) => this.logToStderr(transpiled(label, ms)) });
     return this.#client;
   }
 
@@ -81,4 +92,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     await this.#client?.close();
     return super.finally(err);
   }
+}
+
+export function transpiled(label: string, ms: number): string {
+  return `taho: transpiled ${label} in ${(ms / 1000).toFixed(1)} s (cached for next time)`;
 }

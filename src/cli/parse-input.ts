@@ -10,16 +10,20 @@ export function parseArgument(arg: string): unknown {
   }
 }
 
-/** `--input <file|->`: the whole JSON input of a call, from a file or stdin. */
-export function readInput(source: string): unknown {
-  let text: string;
+/** A file named by a flag (`-` is stdin), with an error that names the flag. */
+export function readText(source: string, flag: string): string {
   try {
-    text = readFileSync(source === '-' ? 0 : source, 'utf8');
+    return readFileSync(source === '-' ? 0 : source, 'utf8');
   } catch (err) {
-    throw new TahoError('TAHO_BAD_REQUEST', `cannot read --input ${source}: ${(err as Error).message}`, {
-      hint: 'Give a readable JSON file, or - to read JSON from standard input.',
+    throw new TahoError('TAHO_BAD_REQUEST', `cannot read ${flag} ${source}: ${(err as Error).message}`, {
+      hint: 'Give a readable file, or - to read standard input.',
     });
   }
+}
+
+/** `--input <file|->`: the whole JSON input of a call, from a file or stdin. */
+export function readInput(source: string): unknown {
+  const text = readText(source, '--input');
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -1,6 +1,10 @@
-import type { ConfigEntry } from '../core/config/load.js';
+import type { ConfigView } from '../core/config/load.js';
+
+export type { ConfigView } from '../core/config/load.js';
 import type { Json } from '../core/values/plain.js';
-import type { WitType } from '../core/components/wit-types.js';
+import type { ComponentInfo, ReloadResult, ServiceInfo } from '../core/services/info.js';
+
+export type { ComponentInfo, MethodInfo, ReloadResult, ServiceInfo } from '../core/services/info.js';
 
 /**
  * What the CLI and the dashboard can ask of taho, in-process (LocalClient) or over HTTP. Every
@@ -12,7 +16,15 @@ export interface Client {
   components(): Promise<ComponentInfo[]>;
   reload(): Promise<ReloadResult>;
   config(): Promise<ConfigView>;
+  /** A new instance (with new config when given); calls in flight finish on the old one. */
+  restart(domain: string, service: string, config?: string): Promise<StatusResponse>;
+  /** Stop taking calls; those in flight finish. */
+  quiesce(domain: string, service: string): Promise<StatusResponse>;
   close(): Promise<void>;
+}
+
+export interface StatusResponse {
+  readonly status: string;
 }
 
 export interface InvokeRequest {
@@ -27,44 +39,3 @@ export interface InvokeResponse {
   readonly result: Json;
 }
 
-export interface MethodInfo {
-  readonly name: string;
-  /** WIT-like, e.g. `add: func(a: s32, b: s32) -> s32`. */
-  readonly signature: string;
-  readonly params: readonly { readonly name: string; readonly type: WitType }[];
-  readonly result?: WitType;
-}
-
-export interface ServiceInfo {
-  /** TAHO's service id, `domain.service`. */
-  readonly id: string;
-  readonly domain: string;
-  readonly service: string;
-  readonly componentId: string;
-  readonly version: string;
-  readonly methods: readonly MethodInfo[];
-}
-
-export interface ComponentInfo {
-  readonly id: string;
-  readonly name: string;
-  readonly version: string;
-  readonly size: number;
-  readonly path: string;
-  readonly imports: readonly string[];
-}
-
-export interface ReloadResult {
-  readonly status: 'success' | 'partial';
-  readonly components_loaded: number;
-  readonly services: readonly string[];
-  readonly added: readonly string[];
-  readonly updated: readonly string[];
-  readonly removed: readonly string[];
-  readonly errors: readonly { readonly component: string; readonly error: string }[];
-}
-
-export interface ConfigView {
-  readonly file: string | null;
-  readonly entries: readonly ConfigEntry[];
-}

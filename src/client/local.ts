@@ -1,9 +1,8 @@
 import { createRuntime, type Runtime, type RuntimeOptions } from '../core/runtime.js';
-import type { LoadedConfig } from '../core/config/load.js';
-import type { ComponentEntry, ReloadReport } from '../core/components/registry.js';
-import type { Service } from '../core/services/service.js';
+import { configView, type LoadedConfig } from '../core/config/load.js';
+import { componentInfo, reloadResult, serviceInfo } from '../core/services/info.js';
 import type {
-  Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo,
+  Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse,
 } from './contract.js';
 
 /** The Client over the runtime core in this process. */
@@ -17,7 +16,7 @@ export class LocalClient implements Client {
   }
 
   async invoke(request: InvokeRequest): Promise<InvokeResponse> {
-    const result = await this.runtime.services.invoke(request.domain, request.service, request.method, request.input);
+    const result = await this.runtime.services.call(request.domain, request.service, request.method, request.input);
     return { result };
   }
 
@@ -34,38 +33,20 @@ export class LocalClient implements Client {
   }
 
   async config(): Promise<ConfigView> {
-    return { file: this.#loaded.file ?? null, entries: this.#loaded.entries };
+    return configView(this.#loaded);
   }
 
-  async close(): Promise<void> {}
-}
+  async restart(domain: string, service: string, config?: string): Promise<StatusResponse> {
+    await this.runtime.services.restart(domain, service, config);
+    return { status: config === undefined ? 'Service restarted successfully' : 'Service restarted with new configuration' };
+  }
 
-export function serviceInfo(svc: Service): ServiceInfo {
-  const e = svc.entry;
-  return {
-    id: e.key, domain: e.domain, service: e.service, componentId: e.id, version: e.version,
-    methods: e.signature.functions.map((fn, i) => {
-      const plan = svc.plans.get(svc.methodNames()[i] ?? fn.name);
-      return {
-        name: svc.methodNames()[i] ?? fn.name,
-        signature: plan?.signature ?? fn.name,
-        params: fn.params,
-        ...(fn.result === undefined ? {} : { result: fn.result }),
-      };
-    }),
-  };
-}
+  async quiesce(domain: string, service: string): Promise<StatusResponse> {
+    await this.runtime.services.quiesce(domain, service);
+    return { status: 'quiesced' };
+  }
 
-export function componentInfo(e: ComponentEntry): ComponentInfo {
-  return { id: e.id, name: `${e.domain}/${e.service}`, version: e.version, size: e.size, path: e.path, imports: e.signature.imports };
-}
-
-/** TAHO's reload body, plus what changed. */
-export function reloadResult(report: ReloadReport, loaded: readonly ComponentEntry[]): ReloadResult {
-  return {
-    status: report.errors.length === 0 ? 'success' : 'partial',
-    components_loaded: loaded.length,
-    services: loaded.map((e) => e.key),
-    added: report.added, updated: report.updated, removed: report.removed, errors: report.errors,
-  };
+  async close(): Promise<void> {
+    await this.runtime.close();
+  }
 }

@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   TAHO_UNSUPPORTED_TYPE: { status: 501, kind: 'user' },
   TAHO_SERVICE_UNAVAILABLE: { status: 503, kind: 'external' },
   TAHO_INVOKE_TIMEOUT: { status: 504, kind: 'external' },
+  TAHO_SERVER_UNREACHABLE: { status: 503, kind: 'external' },
+  TAHO_SERVER_START_FAILED: { status: 500, kind: 'external' },
   TAHO_INTERNAL: { status: 500, kind: 'bug' },
 } as const satisfies Record<string, CodeSpec>;
 

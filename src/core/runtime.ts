@@ -3,11 +3,14 @@ import type { TahoConfig } from './config/schema.js';
 import { ComponentLoader } from './components/loader.js';
 import { ComponentRegistry, type ReloadReport } from './components/registry.js';
 import { ServiceManager } from './services/manager.js';
+import type { Isolation } from './services/executor.js';
 import { packageRoot } from '../shared/paths.js';
 
 export interface RuntimeOptions {
   /** Told when a component is transpiled (a cache miss), so the user knows why a call was slow. */
   readonly onTranspile?: ((label: string, ms: number) => void) | undefined;
+  /** Overrides `[services] isolation`: a one-shot CLI call runs inline, where Ctrl-C stops it. */
+  readonly isolation?: Isolation | undefined;
 }
 
 /** The runtime core: everything the CLI, the server and the dashboard drive. */
@@ -18,6 +21,7 @@ export interface Runtime {
   /** What the first scan of the repositories found wrong (missing repository, broken component). */
   readonly startup: ReloadReport;
   reload(): ReloadReport;
+  close(): Promise<void>;
 }
 
 export function examplesRepository(): string {
@@ -31,7 +35,13 @@ export function repositoriesOf(config: TahoConfig): string[] {
 export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}): Runtime {
   const registry = new ComponentRegistry(() => repositoriesOf(config));
   const loader = new ComponentLoader({ cacheDir: join(config.data_dir, 'cache', 'components'), onTranspile: options.onTranspile });
-  const services = new ServiceManager(registry, loader);
+  const services = new ServiceManager(registry, loader, {
+    isolation: options.isolation ?? config.services.isolation,
+    workers: config.services.workers,
+    invokeTimeoutMs: config.limits.invoke_timeout_ms,
+    memoryLimitBytes: config.limits.memory_limit_mb * 1024 * 1024,
+    drainMs: config.services.drain_ms,
+  });
   const startup = registry.reload();
   return {
     config, registry, services, startup,
@@ -40,5 +50,6 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
       services.prune();
       return report;
     },
+    close: () => services.close(),
   };
 }

@@ -1,10 +1,12 @@
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { TahoError } from '../errors.js';
-import { HostImports, type HostHooks } from './host.js';
+import { HostImports, interfaceKey, type HostHooks } from './host.js';
+import { limitMemory } from './memory-limit.js';
 import type { ComponentEntry } from './registry.js';
 import { TranspileCache } from './transpile-cache.js';
+import type { WorkerInit } from '../services/worker-main.js';
 
 /** The root object jco's `instantiate` returns: world-level functions and one object per exported interface. */
 export type ComponentExports = Record<string, unknown>;
@@ -21,7 +23,8 @@ export interface LoaderOptions {
 
 /**
  * Turns a registry entry into live instances: transpiled output from the on-disk cache, core
- * modules compiled once per version and shared by every instance of it, host imports per instance.
+ * modules compiled once per version (and memory cap) and shared by every instance of it, host
+ * imports per instance.
  */
 export class ComponentLoader {
   readonly #cache: TranspileCache;
@@ -33,27 +36,39 @@ export class ComponentLoader {
     this.#cache = new TranspileCache(options);
   }
 
-  async instantiate(entry: ComponentEntry, hooks: HostHooks = {}): Promise<ComponentExports> {
+  async instantiate(entry: ComponentEntry, hooks: HostHooks = {}, memoryLimitBytes?: number): Promise<ComponentExports> {
     const instantiate = await this.#instantiator(entry);
     const imports = await this.#host.create(entry.signature.imports, hooks);
-    const dir = this.#cache.dirFor(entry.version);
-    const getCoreModule = (path: string): WebAssembly.Module => {
-      const key = `${entry.version}/${path}`;
-      let mod = this.#modules.get(key);
-      if (!mod) {
-        mod = new WebAssembly.Module(readFileSync(join(dir, path)));
-        this.#modules.set(key, mod);
-      }
-      return mod;
-    };
     try {
-      return instantiate(getCoreModule, withUnversionedKeys(imports));
+      return instantiate((path) => this.#coreModule(entry, path, memoryLimitBytes), withUnversionedKeys(imports));
     } catch (err) {
       throw new TahoError('TAHO_COMPONENT_INVALID', `cannot instantiate ${entry.key}: ${(err as Error).message}`, {
         hint: `It imports ${entry.signature.imports.join(', ') || 'nothing'}; taho provides WASI 0.2 interfaces only.`,
         cause: err,
       });
     }
+  }
+
+  /** What a worker thread needs to build its own instance: compiled modules travel to it without recompiling. */
+  async workerInit(entry: ComponentEntry, environment: Readonly<Record<string, string>>, memoryLimitBytes?: number): Promise<WorkerInit> {
+    await this.#instantiator(entry);
+    const dir = this.#cache.dirFor(entry.version);
+    const coreModules: Record<string, WebAssembly.Module> = {};
+    for (const file of readdirSync(dir)) {
+      if (file.endsWith('.wasm')) coreModules[file] = this.#coreModule(entry, file, memoryLimitBytes);
+    }
+    return { modulePath: join(dir, 'component.js'), coreModules, imports: entry.signature.imports, environment };
+  }
+
+  #coreModule(entry: ComponentEntry, path: string, memoryLimitBytes: number | undefined): WebAssembly.Module {
+    const key = `${entry.version}/${path}/${memoryLimitBytes ?? ''}`;
+    let mod = this.#modules.get(key);
+    if (!mod) {
+      const bytes = readFileSync(join(this.#cache.dirFor(entry.version), path));
+      mod = new WebAssembly.Module(memoryLimitBytes === undefined ? bytes : limitMemory(bytes, memoryLimitBytes));
+      this.#modules.set(key, mod);
+    }
+    return mod;
   }
 
   #instantiator(entry: ComponentEntry): Promise<Instantiate> {
@@ -71,8 +86,8 @@ export class ComponentLoader {
 }
 
 /** jco's generated code reads unversioned keys while components name versioned interfaces. */
-function withUnversionedKeys(imports: Record<string, unknown>): Record<string, unknown> {
+export function withUnversionedKeys(imports: Record<string, unknown>): Record<string, unknown> {
   return new Proxy(imports, {
-    get: (target, key) => (typeof key === 'string' ? target[key] ?? target[key.replace(/@[^/]*$/, '')] : undefined),
+    get: (target, key) => (typeof key === 'string' ? target[key] ?? target[interfaceKey(key)] : undefined),
   });
 }

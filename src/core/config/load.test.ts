@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from './load.js';
 
 function dirWith(toml?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'taho-config-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   if (toml !== undefined) writeFileSync(join(dir, 'config.toml'), toml);
   return dir;
 }

@@ -32,6 +32,16 @@ export interface LoadedConfig {
   readonly entries: readonly ConfigEntry[];
 }
 
+/** The merged configuration as `taho config` shows it, in-process or over HTTP. */
+export interface ConfigView {
+  readonly file: string | null;
+  readonly entries: readonly ConfigEntry[];
+}
+
+export function configView(loaded: LoadedConfig): ConfigView {
+  return { file: loaded.file ?? null, entries: loaded.entries };
+}
+
 const FILE_NAME = 'config.toml';
 
 /** Merges defaults < file < environment < flags, validates once and reports every problem together. */

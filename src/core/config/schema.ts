@@ -18,7 +18,8 @@ const corsSchema = z.strictObject({
 
 const httpSchema = z.strictObject({
   bind: z.string().min(1).default('127.0.0.1'),
-  port: port.default(9481),
+  /** 0 picks a free port (tests, several servers on one machine). */
+  port: z.number().int().min(0).max(65535).default(9481),
   /** Where clients reach the TAHO family; derived from bind and port when not set. */
   base_url: z.url({ protocol: /^https?$/ }).optional(),
   tls_enable: z.boolean().default(false),
@@ -33,6 +34,14 @@ const limitsSchema = z.strictObject({
   memory_limit_mb: positiveInt.default(256),
 });
 
+const servicesSchema = z.strictObject({
+  /** `worker` runs each service in worker threads so the invoke timeout can stop it; `inline` is faster but cannot be interrupted. */
+  isolation: z.enum(['worker', 'inline']).default('worker'),
+  workers: z.number().int().min(1).max(64).default(1),
+  /** How long quiesce, restart and shutdown wait for calls in flight. */
+  drain_ms: positiveInt.default(10_000),
+});
+
 const repositorySchema = z.strictObject({ path: z.string().min(1) });
 
 export const configSchema = z.strictObject({
@@ -41,6 +50,7 @@ export const configSchema = z.strictObject({
   examples: z.boolean().default(true),
   http: httpSchema.prefault({}),
   limits: limitsSchema.prefault({}),
+  services: servicesSchema.prefault({}),
   repositories: z.array(repositorySchema).default([]),
 });
 

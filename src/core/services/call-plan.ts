@@ -94,7 +94,7 @@ function shapeArguments(fn: WitFunction, params: readonly Param[]): (input: unkn
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
 
 function isEmpty(v: unknown): boolean {

@@ -1,28 +1,47 @@
 import { readFileSync } from 'node:fs';
+import TOML from '@iarna/toml';
 import { TahoError } from '../errors.js';
 import type { ComponentLoader } from '../components/loader.js';
 import type { ComponentEntry, ComponentRegistry } from '../components/registry.js';
 import type { Json } from './call-plan.js';
-import { Service } from './service.js';
+import type { Isolation } from './executor.js';
+import { Service, type CallOutcome, type ServiceSettings } from './service.js';
 
-/** Stateless services over the registry: one Service per loaded component version. */
+export interface ServiceDefaults {
+  readonly isolation: Isolation;
+  readonly workers: number;
+  readonly invokeTimeoutMs: number;
+  readonly memoryLimitBytes: number;
+  /** How long quiesce and restart wait for calls in flight. */
+  readonly drainMs: number;
+}
+
+/**
+ * Stateless services over the registry: the current Service of each component, swapped whole on
+ * restart and reload so calls in flight finish on the instance they started on.
+ */
 export class ServiceManager {
   readonly #registry: ComponentRegistry;
   readonly #loader: ComponentLoader;
-  readonly #services = new Map<string, Service>();
+  readonly #defaults: ServiceDefaults;
+  readonly #current = new Map<string, Service>();
+  /** Config given by restart; it replaces the `<service>.toml` until the component changes. */
+  readonly #configOverrides = new Map<string, string>();
 
-  constructor(registry: ComponentRegistry, loader: ComponentLoader) {
+  constructor(registry: ComponentRegistry, loader: ComponentLoader, defaults: ServiceDefaults) {
     this.#registry = registry;
     this.#loader = loader;
+    this.#defaults = defaults;
   }
 
   get(domain: string, service: string): Service {
     const entry = this.#registry.get(domain, service);
     if (!entry) throw this.#notFound(domain, service);
-    let svc = this.#services.get(entry.key);
+    let svc = this.#current.get(entry.key);
     if (!svc || svc.entry.version !== entry.version) {
-      svc = new Service(entry, this.#loader, { environment: serviceEnvironment(entry) });
-      this.#services.set(entry.key, svc);
+      if (svc) this.#retire(svc);
+      svc = this.#create(entry);
+      this.#current.set(entry.key, svc);
     }
     return svc;
   }
@@ -31,22 +50,77 @@ export class ServiceManager {
     return this.#registry.list().map((e) => this.get(e.domain, e.service));
   }
 
-  /** Drops instances of services that were removed or changed by a reload. */
-  prune(): void {
-    for (const [key, svc] of this.#services) {
-      const entry = this.#registry.get(svc.entry.domain, svc.entry.service);
-      if (!entry || entry.version !== svc.entry.version) this.#services.delete(key);
-    }
+  invoke(domain: string, service: string, method: string, input: unknown): Promise<CallOutcome> {
+    return this.get(domain, service).invoke(method, input);
   }
 
-  invoke(domain: string, service: string, method: string, input: unknown): Promise<Json> {
+  async call(domain: string, service: string, method: string, input: unknown): Promise<Json> {
     return this.get(domain, service).call(method, input);
   }
 
-  /** The synchronous hot path for a warmed service (benchmarks, and the server once warm). */
+  /** The synchronous hot path for a warm inline service (benchmarks, in-process callers). */
   invokeSync(domain: string, service: string, method: string, input: unknown): Json {
     const svc = this.get(domain, service);
     return svc.callSync(svc.plan(method), input);
+  }
+
+  /**
+   * Starts a new instance (with new config when given), switches to it once it is ready, and lets
+   * the old one finish what it is doing: no call fails during the swap.
+   */
+  async restart(domain: string, service: string, config?: string): Promise<Service> {
+    const old = this.get(domain, service);
+    if (config !== undefined) this.#configOverrides.set(old.entry.key, config);
+    const next = this.#create(old.entry);
+    await next.warm();
+    this.#current.set(old.entry.key, next);
+    this.#retire(old);
+    return next;
+  }
+
+  /** Refuses new calls at once; resolves when the calls in flight are done (bounded). */
+  async quiesce(domain: string, service: string): Promise<Service> {
+    const svc = this.get(domain, service);
+    await svc.quiesce(this.#defaults.drainMs);
+    return svc;
+  }
+
+  /** After a reload: retire services whose component changed or went away. */
+  prune(): void {
+    for (const [key, svc] of this.#current) {
+      const entry = this.#registry.get(svc.entry.domain, svc.entry.service);
+      if (entry && entry.version === svc.entry.version && svc.state !== 'stopped') continue;
+      this.#current.delete(key);
+      this.#configOverrides.delete(key);
+      this.#retire(svc);
+    }
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.#current.values()];
+    this.#current.clear();
+    await Promise.all(all.map((s) => s.quiesce(this.#defaults.drainMs)));
+  }
+
+  #create(entry: ComponentEntry): Service {
+    return new Service(entry, this.#loader, this.#settings(entry));
+  }
+
+  #retire(svc: Service): void {
+    void svc.quiesce(this.#defaults.drainMs).catch(() => undefined);
+  }
+
+  #settings(entry: ComponentEntry): ServiceSettings {
+    const override = this.#configOverrides.get(entry.key);
+    const text = override ?? (entry.configPath ? readFileSync(entry.configPath, 'utf8') : undefined);
+    const own = text !== undefined && override === undefined ? tahoTable(entry, text) : {};
+    return {
+      isolation: own.isolation ?? this.#defaults.isolation,
+      workers: own.workers ?? this.#defaults.workers,
+      invokeTimeoutMs: this.#defaults.invokeTimeoutMs,
+      memoryLimitBytes: this.#defaults.memoryLimitBytes,
+      config: text,
+    };
   }
 
   #notFound(domain: string, service: string): TahoError {
@@ -58,7 +132,29 @@ export class ServiceManager {
   }
 }
 
-/** A service's `<service>.toml` reaches the component as `TAHO_SERVICE_CONFIG` in its WASI environment. */
-function serviceEnvironment(entry: ComponentEntry): Record<string, string> {
-  return entry.configPath ? { TAHO_SERVICE_CONFIG: readFileSync(entry.configPath, 'utf8') } : {};
+/** The `[taho]` table of a `<service>.toml`: how taho runs the service (the rest is the component's). */
+function tahoTable(entry: ComponentEntry, text: string): { isolation?: Isolation; workers?: number } {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = TOML.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new TahoError('TAHO_CONFIG_INVALID', `${entry.configPath ?? entry.key}: not valid TOML: ${(err as Error).message.split('\n')[0]}`, {
+      hint: 'Fix the service config file, then `taho reload`.',
+    });
+  }
+  const t = parsed.taho as Record<string, unknown> | undefined;
+  if (t === undefined) return {};
+  const isolation = t.isolation;
+  const workers = t.workers;
+  if (isolation !== undefined && isolation !== 'inline' && isolation !== 'worker') {
+    throw new TahoError('TAHO_CONFIG_INVALID', `${entry.configPath}: [taho] isolation: must be "inline" or "worker", got ${JSON.stringify(isolation)}`, {
+      hint: 'Fix the service config file, then `taho reload`.',
+    });
+  }
+  if (workers !== undefined && (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1 || workers > 64)) {
+    throw new TahoError('TAHO_CONFIG_INVALID', `${entry.configPath}: [taho] workers: must be an integer from 1 to 64, got ${JSON.stringify(workers)}`, {
+      hint: 'Fix the service config file, then `taho reload`.',
+    });
+  }
+  return { ...(isolation === undefined ? {} : { isolation }), ...(workers === undefined ? {} : { workers }) };
 }

@@ -1,32 +1,64 @@
 import { TahoError } from '../errors.js';
-import type { ComponentExports, ComponentLoader } from '../components/loader.js';
+import type { ComponentLoader } from '../components/loader.js';
 import { functionNames, type ComponentEntry } from '../components/registry.js';
-import type { HostHooks } from '../components/host.js';
 import { planCall, type CallPlan, type Json } from './call-plan.js';
+import { CallFailure, type Executor, type Isolation } from './executor.js';
+import { InlineExecutor } from './inline-executor.js';
+import { WorkerExecutor } from './worker-executor.js';
+
+export type ServiceState = 'idle' | 'loading' | 'ready' | 'quiescing' | 'stopped';
+
+export interface ServiceSettings {
+  readonly isolation: Isolation;
+  /** Worker threads per service (isolation = worker). */
+  readonly workers: number;
+  readonly invokeTimeoutMs: number;
+  /** The service's own config, handed to the component as `TAHO_SERVICE_CONFIG`. */
+  readonly config: string | undefined;
+  readonly memoryLimitBytes: number;
+}
+
+export interface CallOutcome {
+  readonly plan: CallPlan;
+  /** jco's value; `plan.result(value)` is its JSON. */
+  readonly value: unknown;
+}
 
 /**
- * One stateless service: a component version, its call plans and a lazily created instance.
- * A trap poisons a component instance (jco refuses to re-enter it), so the instance is dropped and
- * the next call gets a fresh one: one bad call never takes the service down.
+ * One stateless service: a component version, its call plans, and an executor holding its
+ * instance(s). Quiescing refuses new calls and waits for the ones in flight.
  */
 export class Service {
   readonly entry: ComponentEntry;
+  readonly settings: ServiceSettings;
   readonly plans: ReadonlyMap<string, CallPlan>;
-  #instance: ComponentExports | undefined;
-  #loading: Promise<ComponentExports> | undefined;
-  readonly #loader: ComponentLoader;
-  readonly #hooks: HostHooks;
+  readonly #executor: Executor;
+  #state: ServiceState = 'idle';
+  #inFlight = 0;
+  #drained: (() => void) | undefined;
 
-  constructor(entry: ComponentEntry, loader: ComponentLoader, hooks: HostHooks = {}) {
+  constructor(entry: ComponentEntry, loader: ComponentLoader, settings: ServiceSettings) {
     this.entry = entry;
-    this.#loader = loader;
-    this.#hooks = hooks;
+    this.settings = settings;
     const plans = new Map<string, CallPlan>();
     for (const fn of entry.signature.functions) {
       const plan = planCall(fn);
       for (const name of functionNames(fn)) plans.set(name, plan);
     }
     this.plans = plans;
+    const environment = settings.config === undefined ? {} : { TAHO_SERVICE_CONFIG: settings.config };
+    const label = `${entry.domain}/${entry.service}`;
+    this.#executor = settings.isolation === 'worker'
+      ? new WorkerExecutor(label, () => loader.workerInit(entry, environment, settings.memoryLimitBytes), settings.workers)
+      : new InlineExecutor(() => loader.instantiate(entry, { environment }, settings.memoryLimitBytes));
+  }
+
+  get state(): ServiceState {
+    return this.#state;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
   }
 
   /** The canonical name of every callable function, in export order. */
@@ -44,84 +76,88 @@ export class Service {
     });
   }
 
-  get ready(): boolean {
-    return this.#instance !== undefined;
-  }
-
-  /** Creates the instance if there is none yet. */
   async warm(): Promise<void> {
-    if (this.#instance) return;
-    this.#loading ??= this.#loader.instantiate(this.entry, this.#hooks).then(
-      (exports) => {
-        this.#instance = exports;
-        this.#loading = undefined;
-        return exports;
-      },
-      (err: unknown) => {
-        this.#loading = undefined;
-        throw err;
-      },
-    );
-    await this.#loading;
+    if (this.#state === 'idle') this.#state = 'loading';
+    await this.#executor.warm();
+    if (this.#state === 'loading') this.#state = 'ready';
   }
 
-  /** Calls a ready instance synchronously: the hot path, with no promise in it. */
+  /** The synchronous hot path for an inline service that is warm: no promise in it. */
   callSync(plan: CallPlan, input: unknown): Json {
-    const args = plan.args(input);
-    const exports = this.#instance;
-    if (!exports) throw new TahoError('TAHO_INTERNAL', `${this.entry.key} is not instantiated`);
-    const fn = resolvePath(exports, plan.path) as ((...a: unknown[]) => unknown) | undefined;
-    if (typeof fn !== 'function') {
-      throw new TahoError('TAHO_INTERNAL', `jco bindings of ${this.entry.key} lack ${plan.path.join('.')}`);
-    }
-    let raw: unknown;
+    const { callSync } = this.#executor;
+    if (!callSync || !this.#executor.ready) throw new TahoError('TAHO_INTERNAL', `${this.entry.key} is not warm and inline`);
+    this.#refuseIfStopping();
     try {
-      raw = fn(...args);
+      return plan.result(callSync.call(this.#executor, plan.path, plan.args(input)));
     } catch (err) {
       throw this.#failure(plan, err);
     }
-    return plan.result(raw);
+  }
+
+  async invoke(method: string, input: unknown): Promise<CallOutcome> {
+    this.#refuseIfStopping();
+    const plan = this.plan(method);
+    const args = plan.args(input); // bad arguments fail before anything runs
+    this.#inFlight += 1;
+    try {
+      if (!this.#executor.ready) await this.warm();
+      const value = await this.#executor.call(plan.path, args, this.settings.invokeTimeoutMs);
+      return { plan, value };
+    } catch (err) {
+      throw this.#failure(plan, err);
+    } finally {
+      this.#inFlight -= 1;
+      if (this.#inFlight === 0) this.#drained?.();
+    }
   }
 
   async call(method: string, input: unknown): Promise<Json> {
-    const plan = this.plan(method);
-    if (!this.#instance) {
-      plan.args(input); // bad arguments fail before paying for an instance
-      await this.warm();
+    const { plan, value } = await this.invoke(method, input);
+    return plan.result(value);
+  }
+
+  /** Stops taking calls, lets those in flight finish (at most `graceMs`), then frees the instance. */
+  async quiesce(graceMs: number): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#state = 'quiescing';
+    if (this.#inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.#drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
-    return this.callSync(plan, input);
+    this.#state = 'stopped';
+    await this.#executor.dispose();
+  }
+
+  #refuseIfStopping(): void {
+    if (this.#state === 'quiescing' || this.#state === 'stopped') {
+      throw new TahoError('TAHO_SERVICE_UNAVAILABLE', `${this.entry.domain}/${this.entry.service} is ${this.#state}`, {
+        hint: 'It was quiesced. `taho restart` (or POST …/restart, or a reload) brings it back.',
+        retryable: true,
+        retryAfterMs: 1000,
+      });
+    }
   }
 
   #failure(plan: CallPlan, err: unknown): TahoError {
+    if (err instanceof TahoError) return err;
+    const failure = CallFailure.from(err);
     const name = `${this.entry.domain}/${this.entry.service} ${plan.fn.name}`;
-    // jco throws the `E` of a returned `result<T, E>` as is: a WIT value, never an Error.
-    if (plan.error && (!(err instanceof Error) || isComponentError(err))) {
-      const payload = plan.error(isComponentError(err) ? err.payload : err);
+    if (!failure.trap && plan.error) {
+      const payload = plan.error(failure.payload);
       const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
       return new TahoError('TAHO_COMPONENT_ERROR', `${name} returned an error: ${text}`, {
         hint: 'The component rejected the call; its error value is in `details.error`.',
         details: { error: payload },
       });
     }
-    this.#instance = undefined;
-    const message = err instanceof Error ? err.message : String(err);
-    return new TahoError('TAHO_COMPONENT_TRAP', `${name} trapped: ${message.replace(/^wasm trap: /, '')}`, {
-      hint: 'The component failed while running (a trap). The service restarts its instance for the next call.',
+    return new TahoError('TAHO_COMPONENT_TRAP', `${name} trapped: ${failure.message.replace(/^wasm trap: /, '')}`, {
+      hint: 'The component failed while running (a trap). Its instance is replaced for the next call.',
       cause: err,
     });
   }
-}
-
-function isComponentError(err: unknown): err is Error & { payload: unknown } {
-  return err instanceof Error && err.name === 'ComponentError' && 'payload' in err;
-}
-
-function resolvePath(root: ComponentExports, path: readonly string[]): unknown {
-  let cur: unknown = root;
-  for (const key of path) {
-    if (typeof cur !== 'object' || cur === null) return undefined;
-    const obj = cur as Record<string, unknown>;
-    cur = obj[key] ?? obj[key.replace(/@[^/]*$/, '')];
-  }
-  return cur;
 }

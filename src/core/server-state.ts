@@ -1,0 +1,46 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * `<data_dir>/server.json` says a `taho serve` owns this data directory, and where it listens,
+ * so CLI commands talk to it instead of opening the same state a second time.
+ */
+export interface ServerState {
+  readonly url: string;
+  readonly pid: number;
+  readonly startedAt: string;
+}
+
+const FILE = 'server.json';
+
+export function writeServerState(dataDir: string, state: ServerState): void {
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(join(dataDir, FILE), `${JSON.stringify(state)}\n`);
+}
+
+export function removeServerState(dataDir: string, pid: number): void {
+  const current = readServerState(dataDir);
+  if (current?.pid === pid) rmSync(join(dataDir, FILE), { force: true });
+}
+
+/** The running server of this data directory, or undefined (no file, unreadable, or its process is gone). */
+export function readServerState(dataDir: string): ServerState | undefined {
+  const path = join(dataDir, FILE);
+  if (!existsSync(path)) return undefined;
+  try {
+    const state = JSON.parse(readFileSync(path, 'utf8')) as ServerState;
+    if (typeof state.url !== 'string' || typeof state.pid !== 'number') return undefined;
+    return isAlive(state.pid) ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,146 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Runtime } from '../../core/runtime.js';
+import { compileLift, type Json } from '../../core/values/plain.js';
+import { reloadResult, serviceInfo } from '../../core/services/info.js';
+import type { CallOutcome } from '../../core/services/service.js';
+import { tahoErrorSchema } from '../errors/taho-body.js';
+
+const name = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' } as const;
+const serviceParams = { type: 'object', required: ['domain', 'service'], properties: { domain: name, service: name } } as const;
+const invokeParams = {
+  type: 'object',
+  required: ['domain', 'service', 'method'],
+  properties: { domain: name, service: name, method: { type: 'string', minLength: 1, maxLength: 256 } },
+} as const;
+
+const witType = { description: 'a WIT type as taho models it ({kind, …})' };
+const serviceSchema = {
+  type: 'object',
+  required: ['id', 'domain', 'service', 'state', 'isolation', 'componentId', 'version', 'methods'],
+  properties: {
+    id: { type: 'string' }, domain: { type: 'string' }, service: { type: 'string' },
+    state: { type: 'string', enum: ['idle', 'loading', 'ready', 'quiescing', 'stopped'] },
+    isolation: { type: 'string', enum: ['inline', 'worker'] },
+    componentId: { type: 'string', format: 'uuid' }, version: { type: 'string' },
+    methods: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['name', 'signature', 'params'],
+        properties: {
+          name: { type: 'string' }, signature: { type: 'string' },
+          params: { type: 'array', items: { type: 'object', required: ['name', 'type'], properties: { name: { type: 'string' }, type: witType } } },
+          result: witType,
+        },
+      },
+    },
+  },
+} as const;
+const errors = { 400: tahoErrorSchema, 404: tahoErrorSchema, 413: tahoErrorSchema, 500: tahoErrorSchema, 503: tahoErrorSchema, 504: tahoErrorSchema };
+const status = { type: 'object', required: ['status'], properties: { status: { type: 'string' } } } as const;
+const reloadSchema = {
+  type: 'object',
+  required: ['status', 'components_loaded', 'services', 'newly_loaded', 'added', 'updated', 'removed', 'errors'],
+  properties: {
+    status: { type: 'string', enum: ['success', 'partial'] },
+    components_loaded: { type: 'integer' },
+    services: { type: 'array', items: { type: 'string' } },
+    newly_loaded: { type: 'array', items: { type: 'string' } },
+    added: { type: 'array', items: { type: 'string' } },
+    updated: { type: 'array', items: { type: 'string' } },
+    removed: { type: 'array', items: { type: 'string' } },
+    errors: { type: 'array', items: { type: 'object', required: ['component', 'error'], properties: { component: { type: 'string' }, error: { type: 'string' } } } },
+  },
+} as const;
+
+type ServiceParams = { domain: string; service: string };
+type InvokeParams = ServiceParams & { method: string };
+
+/** The TAHO services family under /api (wire/taho.md). */
+export function servicesRoutes(app: FastifyInstance, runtime: Runtime): void {
+  const tags = ['services'];
+  app.addContentTypeParser(['text/plain', 'application/toml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.get('/api/services', {
+    schema: { tags, summary: 'List services with their methods', response: { 200: { type: 'array', items: serviceSchema } } },
+  }, async () => runtime.services.list().map(serviceInfo));
+
+  app.get<{ Params: ServiceParams }>('/api/services/:domain/:service', {
+    schema: { tags, summary: 'One service: state, version, methods', params: serviceParams, response: { 200: serviceSchema, ...errors } },
+  }, async (req) => serviceInfo(runtime.services.get(req.params.domain, req.params.service)));
+
+  app.post<{ Params: InvokeParams; Body: unknown }>('/api/services/:domain/:service/invoke/:method', {
+    schema: {
+      tags,
+      summary: 'Invoke a method',
+      description: 'JSON body: an array is positional, an object by parameter name, anything else the single parameter. '
+        + 'application/octet-stream fills a single list<u8> parameter; a list<u8> result comes back as bytes. '
+        + 'With Accept: application/x-ndjson or text/event-stream a list result is streamed item by item.',
+      params: invokeParams,
+      consumes: ['application/json', 'application/octet-stream'],
+      response: { 200: { type: 'object', required: ['result'], properties: { result: {} } }, ...errors },
+    },
+  }, async (req, reply) => {
+    const { domain, service, method } = req.params;
+    const input = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : req.body;
+    const outcome = await runtime.services.invoke(domain, service, method, input);
+    return respond(req, reply, outcome);
+  });
+
+  app.post<{ Params: ServiceParams; Body: unknown }>('/api/services/:domain/:service/restart', {
+    schema: {
+      tags,
+      summary: 'Restart a service, optionally with new config',
+      description: 'The body (JSON, TOML, text or bytes) becomes the service config. Calls in flight finish on the old instance.',
+      params: serviceParams,
+      consumes: ['application/json', 'application/toml', 'text/plain', 'application/octet-stream'],
+      response: { 200: status, ...errors },
+    },
+  }, async (req) => {
+    const config = configText(req.body);
+    await runtime.services.restart(req.params.domain, req.params.service, config);
+    return { status: config === undefined ? 'Service restarted successfully' : 'Service restarted with new configuration' };
+  });
+
+  app.put<{ Params: ServiceParams }>('/api/services/:domain/:service/quiesce', {
+    schema: { tags, summary: 'Stop taking calls and let those in flight finish', params: serviceParams, response: { 200: status, ...errors } },
+  }, async (req) => {
+    runtime.services.get(req.params.domain, req.params.service); // 404 for an unknown service
+    // Answer at once: new calls get 503 from now on, and the state turns `stopped` once drained.
+    runtime.services.quiesce(req.params.domain, req.params.service).catch(() => undefined);
+    return { status: 'quiesced' };
+  });
+
+  app.post('/api/reload', {
+    schema: { tags, summary: 'Rescan the repositories and swap changed components', response: { 200: reloadSchema, 500: tahoErrorSchema } },
+  }, async () => reloadResult(runtime.reload(), runtime.registry.list()));
+}
+
+function configText(body: unknown): string | undefined {
+  if (body === undefined || body === null || body === '') return undefined;
+  if (Buffer.isBuffer(body)) return body.length === 0 ? undefined : body.toString('utf8');
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+function respond(req: FastifyRequest, reply: FastifyReply, { plan, value }: CallOutcome): unknown {
+  const result = plan.fn.result;
+  const accept = req.headers.accept ?? '';
+  if (result?.kind === 'list' && result.element.kind === 'u8' && !/application\/json/.test(accept)) {
+    return reply.type('application/octet-stream').send(Buffer.from(value as Uint8Array));
+  }
+  if (result?.kind === 'list' && /application\/x-ndjson|text\/event-stream/.test(accept)) {
+    const sse = !/application\/x-ndjson/.test(accept);
+    const lift = compileLift(result.element);
+    const skip = Number(req.headers['last-event-id'] ?? 0) || 0;
+    return reply.type(sse ? 'text/event-stream' : 'application/x-ndjson').send(Readable.from(items(value as ArrayLike<unknown>, lift, sse, skip)));
+  }
+  return { result: plan.result(value) };
+}
+
+/** One line (or SSE event, id = 1-based index) per item, serialized as the stream is read. */
+function* items(list: ArrayLike<unknown>, lift: (v: unknown) => Json, sse: boolean, skip: number): Generator<string> {
+  for (let i = skip; i < list.length; i++) {
+    const json = JSON.stringify(lift(list[i]));
+    yield sse ? `id: ${i + 1}\ndata: ${json}\n\n` : `${json}\n`;
+  }
+}
