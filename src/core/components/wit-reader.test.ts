@@ -309,15 +309,6 @@ describe('readComponentSignature', () => {
       expect(signatures(sig).sort(), wit).toEqual(oracle.sort());
     }
   });
-
-  it('reads a 2 KB component in well under a millisecond', async () => {
-    const bytes = await build(CALCULATOR, 'calculator');
-    readComponentSignature(bytes);
-    const runs = 200;
-    const start = performance.now();
-    for (let i = 0; i < runs; i++) readComponentSignature(bytes);
-    expect((performance.now() - start) / runs).toBeLessThan(0.5);
-  });
 });
 
 describe('readComponentSignature rejects what is not a readable component', () => {

@@ -416,16 +416,19 @@ function skipCoreValType(r: Reader): void {
 
 function skipCoreImportDesc(r: Reader): void {
   const kind = r.byte('core import kind');
-  if (kind === 0x01 || kind === 0x03) skipCoreValType(r);
-  if (kind === 0x00 || kind === 0x04) {
-    if (kind === 0x04) r.byte('tag attribute');
-    r.u32('core type index');
-  } else if (kind === 0x01 || kind === 0x02) {
+  if (kind === 0x00) r.u32('core type index');
+  else if (kind === 0x01 || kind === 0x02) {
+    if (kind === 0x01) skipCoreValType(r);
     const limits = r.byte('limits');
     r.u32('limits min');
     if (limits & 0x01) r.u32('limits max');
-  } else if (kind === 0x03) r.byte('global mutability');
-  else r.fail('core import kind', kind);
+  } else if (kind === 0x03) {
+    skipCoreValType(r);
+    r.byte('global mutability');
+  } else if (kind === 0x04) {
+    r.byte('tag attribute');
+    r.u32('tag type index');
+  } else r.fail('core import kind', kind);
 }
 
 /** Core types inside type declarators carry no component signatures; they are read only to be skipped. */
@@ -517,6 +520,7 @@ function readComponent(r: Reader, parent: Scope | undefined, args: Exports | und
     const id = r.byte('section id');
     const s = r.sub(r.u32('section size'), `section ${id}`);
     switch (id) {
+      // Custom, core module/instance/type, start and value sections define nothing a signature refers to.
       case 0: case 1: case 2: case 3: case 9: case 12: continue;
       case 4: scope.components.push({ kind: 'nested', start: s.pos, end: s.end, parent: scope }); continue;
       case 5: s.vec('instances', () => scope.instances.push(readInstance(s, scope))); break;
