@@ -22,9 +22,12 @@ export interface TranspileCacheOptions {
 const MODULE_FILE = 'component.js';
 const READY_FILE = 'ready.json';
 
+/** The transpiler's version is part of the cache key: new bindings code means a new entry. */
 export function jcoVersion(): string {
   const require = createRequire(import.meta.url);
-  const pkg = require('@bytecodealliance/jco-transpile/package.json') as { version: string };
+  // The package's export map hides package.json; its entry point sits in dist/.
+  const entry = require.resolve('@bytecodealliance/jco-transpile');
+  const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

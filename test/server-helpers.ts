@@ -1,0 +1,54 @@
+import { execa, type ResultPromise } from 'execa';
+import { BIN, ROOT } from './helpers.js';
+
+export interface Server {
+  readonly url: string;
+  readonly process: ResultPromise;
+  readonly output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<{ exitCode: number | undefined; output: string }>;
+}
+
+/** Starts the real `taho serve` on a free loopback port and waits for its announcement. */
+export async function startServer(options: { dataDir: string; cwd?: string; env?: Record<string, string> }): Promise<Server> {
+  const child = execa(process.execPath, [BIN, 'serve', '--port', '0'], {
+    cwd: options.cwd ?? ROOT,
+    env: { NO_COLOR: '1', TAHO_DATA_DIR: options.dataDir, ...options.env },
+    reject: false,
+    all: true,
+  });
+  let out = '';
+  child.all?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    const check = () => {
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.all?.on('data', check);
+    void child.then(() => reject(new Error(`server exited:\n${out}`)));
+  });
+  return {
+    url,
+    process: child,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      child.kill(signal);
+      const r = await child;
+      return { exitCode: r.exitCode, output: out };
+    },
+  };
+}
+
+export async function post(url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  const isBytes = body instanceof Uint8Array;
+  return fetch(url, {
+    method: 'POST',
+    ...(body === undefined ? {} : { body: isBytes ? body : JSON.stringify(body) }),
+    headers: body === undefined ? headers : { 'content-type': isBytes ? 'application/octet-stream' : 'application/json', ...headers },
+  });
+}
