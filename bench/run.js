@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../dist/core/config/load.js';
 import { createRuntime } from '../dist/core/runtime.js';
 import { ComponentLoader } from '../dist/core/components/loader.js';
+import { httpBench } from './http.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-'));
@@ -57,6 +58,26 @@ async function invokeRow(service, method, args) {
 await invokeRow('example/hello', 'greet', ['World']);
 await invokeRow('example/calculator', 'add', [2, 3]);
 
+// What isolation costs per call: the same call through a worker thread, one at a time.
+const isolated = createRuntime(config, { isolation: 'worker' });
+await isolated.services.call('example', 'hello', 'greet', 'warm');
+const asyncNs = async (fn, n) => {
+  for (let i = 0; i < 500; i++) await fn();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await fn();
+  return Number(process.hrtime.bigint() - t0) / n;
+};
+const workerNs = await asyncNs(() => isolated.services.call('example', 'hello', 'greet', 'World'), 5_000);
+const inlineNs = await asyncNs(() => runtime.services.call('example', 'hello', 'greet', 'World'), 5_000);
+await isolated.close();
+rows.push(['invoke example/hello greet, isolation = worker (awaited)', `${(workerNs / 1000).toFixed(1)} µs`, `${(inlineNs / 1000).toFixed(1)} µs (isolation = inline, awaited)`, `${((workerNs - inlineNs) / 1000).toFixed(1)} µs isolation`, (workerNs / inlineNs).toFixed(1)]);
+
+const http = await httpBench(dataDir);
+for (const mode of ['inline', 'worker']) {
+  const m = http[mode];
+  rows.push([`HTTP POST …/example/hello/invoke/greet, isolation = ${mode} (50 conns)`, `${m.rps.toFixed(0)} req/s, p99 ${m.p99} ms`, `${http.raw.rps.toFixed(0)} req/s, p99 ${http.raw.p99} ms (raw node:http)`, '', (m.rps / http.raw.rps).toFixed(2)]);
+}
+
 const bin = join(root, 'bin', 'run.js');
 execFileSync(process.execPath, [bin, 'invoke', 'example/hello', 'greet', 'warm'], { cwd: root, env: { ...process.env, TAHO_DATA_DIR: dataDir } });
 const nodeMs = wallMs(['-e', '0']);
@@ -70,7 +91,8 @@ const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 const targets = [
   'Targets: in-process `hello.greet` ≤ 5 µs including jco\'s bindings, our own layer ≤ 1 µs;',
-  '`taho --version` ≤ 250 ms; `taho invoke example/hello greet` ≤ 600 ms (warm transpile cache).',
+  '`taho --version` ≤ 250 ms; `taho invoke example/hello greet` ≤ 600 ms (warm transpile cache);',
+  'HTTP invoke throughput ≥ 0.85 of the raw node:http handler doing the same JSON work.',
 ].join('\n');
 const doc = `# Performance\n\nMeasured by \`npm run bench\` (bench/run.js) on ${machine}.\nMedians of 5 rounds (calls) or 10 runs (processes); baselines come from the same run.\n\n${table}\n\n${targets}\n`;
 writeFileSync(join(root, 'docs', 'performance.md'), doc);

@@ -15,6 +15,8 @@ export async function startServer(options: { dataDir: string; cwd?: string; env?
     env: { NO_COLOR: '1', TAHO_DATA_DIR: options.dataDir, ...options.env },
     reject: false,
     all: true,
+    // A draining server may take a while; the test decides when to give up, not execa.
+    forceKillAfterDelay: false,
   });
   let out = '';
   child.all?.on('data', (d: Buffer) => {
@@ -39,7 +41,7 @@ export async function startServer(options: { dataDir: string; cwd?: string; env?
     async stop(signal = 'SIGTERM') {
       child.kill(signal);
       const r = await child;
-      return { exitCode: r.exitCode, output: out };
+      return { exitCode: r.exitCode ?? (r.signal ? -1 : undefined), output: `${out}${r.signal ? `\n[killed by ${r.signal}]` : ''}` };
     },
   };
 }
@@ -51,4 +53,14 @@ export async function post(url: string, body?: unknown, headers: Record<string, 
     ...(body === undefined ? {} : { body: isBytes ? body : JSON.stringify(body) }),
     headers: body === undefined ? headers : { 'content-type': isBytes ? 'application/octet-stream' : 'application/json', ...headers },
   });
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
 }

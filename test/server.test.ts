@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from './helpers.js';
 import { OpenApiCheck } from './openapi-check.js';
-import { post, startServer, type Server } from './server-helpers.js';
+import { closedPort, post, startServer, type Server } from './server-helpers.js';
 
 // A server of our own repository (so reload has something to change) plus the examples.
 const work = tempDir('taho-server-');
@@ -214,9 +214,10 @@ describe('the CLI against the server', () => {
   });
 
   it('says clearly when the server cannot be reached', async () => {
-    const r = await runCli(['services', '--url', 'http://127.0.0.1:9']);
+    const port = await closedPort();
+    const r = await runCli(['services', '--url', `http://127.0.0.1:${port}`]);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/Error: cannot reach taho at http:\/\/127\.0\.0\.1:9: ECONNREFUSED/);
+    expect(r.stderr).toContain(`Error: cannot reach taho at http://127.0.0.1:${port}: ECONNREFUSED`);
   });
 });
 

@@ -16,7 +16,8 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(type
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
     config: Flags.string({ description: 'config file (default: ./config.toml)', env: 'TAHO_CONFIG', helpGroup: 'GLOBAL' }),
-    'data-dir': Flags.string({ description: 'data directory (default: .taho)', env: 'TAHO_DATA_DIR', helpGroup: 'GLOBAL' }),
+    // TAHO_DATA_DIR is read by the config loader, so `taho config` can say the value came from it.
+    'data-dir': Flags.string({ description: 'data directory (default: .taho; env: TAHO_DATA_DIR)', helpGroup: 'GLOBAL' }),
     json: Flags.boolean({ description: 'print the result as JSON', default: false, helpGroup: 'GLOBAL' }),
     url: Flags.string({ description: 'a taho server to send the command to (default: the server of the data directory, if one runs)', env: 'TAHO_URL', helpGroup: 'GLOBAL' }),
   };
@@ -48,6 +49,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected loadConfig(): LoadedConfig {
     return loadConfig({
       configFile: this.flags.config,
+      envAliases: { data_dir: 'TAHO_DATA_DIR' },
       flags: { data_dir: this.flags['data-dir'], ...this.configFlags() },
     });
   }

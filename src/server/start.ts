@@ -46,7 +46,11 @@ export async function startServer({ loaded, onTranspile, version, log }: StartOp
     closing ??= (async () => {
       removeServerState(config.data_dir, process.pid);
       const drain = new Promise<void>((resolve) => setTimeout(resolve, config.services.drain_ms).unref());
+      // A keep-alive connection busy at close time turns idle only when its response is sent;
+      // close it then, or the server would wait for the client's keep-alive to time out.
+      const idle = setInterval(() => app.server.closeIdleConnections(), 25);
       await Promise.race([app.close(), drain]);
+      clearInterval(idle);
       await runtime.close();
     })();
     return closing;

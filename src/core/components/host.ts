@@ -41,8 +41,9 @@ export function interfaceKey(name: string): string {
 /** preview2-shim's export map hides the browser build from Node; it is imported by file URL on purpose. */
 async function loadBrowserShim(): Promise<BrowserShim> {
   const require = createRequire(import.meta.url);
-  const root = dirname(require.resolve('@bytecodealliance/preview2-shim/package.json'));
-  return (await import(pathToFileURL(join(root, 'dist/browser/index.js')).href)) as BrowserShim;
+  // The entry resolves to dist/nodejs/index.js; the browser build sits beside it.
+  const nodeEntry = require.resolve('@bytecodealliance/preview2-shim');
+  return (await import(pathToFileURL(join(dirname(nodeEntry), '..', 'browser', 'index.js')).href)) as BrowserShim;
 }
 
 export class HostImports {

@@ -63,9 +63,16 @@ const ENV_PREFIX = 'TAHO__';
  * `[http] port`. Values are read as TOML values (numbers, booleans, arrays) and fall back to a
  * plain string, so `TAHO__HTTP__BIND=0.0.0.0` needs no quoting.
  */
-export function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
+export function envLayer(env: NodeJS.ProcessEnv, aliases: Readonly<Record<string, string>> = {}): ConfigLayer {
   const values: PlainObject = {};
   const names = new Map<string, string>();
+  // Short variables of global options (`TAHO_DATA_DIR` for `data_dir`) count as environment too.
+  for (const [key, name] of Object.entries(aliases)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    setPath(values, key.split('.'), raw);
+    names.set(key, name);
+  }
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
     const path = name.slice(ENV_PREFIX.length).split('__').map((p) => p.toLowerCase());

@@ -14,6 +14,8 @@ export interface LoadConfigOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** An explicit file (`--config` / `TAHO_CONFIG`): it must exist. Otherwise `./config.toml` if present. */
   readonly configFile?: string | undefined;
+  /** Environment variables that set a key directly, e.g. `{ data_dir: 'TAHO_DATA_DIR' }`. */
+  readonly envAliases?: Readonly<Record<string, string>>;
   /** Values from command-line flags, by dotted key (`http.port`, `data_dir`). */
   readonly flags?: Readonly<Record<string, unknown>>;
 }
@@ -51,7 +53,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const file = findFile(cwd, options.configFile);
   const layers: ConfigLayer[] = [];
   if (file) layers.push({ source: 'file', values: readToml(file), origin: () => file });
-  layers.push(envLayer(env));
+  layers.push(envLayer(env, options.envAliases));
   if (options.flags) layers.push(flagLayer(options.flags));
 
   const merged = layers.reduce<PlainObject>((acc, l) => deepMerge(acc, l.values), {});

@@ -78,7 +78,16 @@ export class Service {
 
   async warm(): Promise<void> {
     if (this.#state === 'idle') this.#state = 'loading';
-    await this.#executor.warm();
+    try {
+      await this.#executor.warm();
+    } catch (err) {
+      if (this.#state === 'loading') this.#state = 'idle';
+      if (err instanceof TahoError) throw err;
+      throw new TahoError('TAHO_COMPONENT_INVALID', `cannot start ${this.entry.domain}/${this.entry.service}: ${(err as Error).message}`, {
+        hint: 'The component could not be instantiated; check what it imports with `taho components --json`.',
+        cause: err,
+      });
+    }
     if (this.#state === 'loading') this.#state = 'ready';
   }
 
@@ -98,9 +107,9 @@ export class Service {
     this.#refuseIfStopping();
     const plan = this.plan(method);
     const args = plan.args(input); // bad arguments fail before anything runs
+    if (!this.#executor.ready) await this.warm();
     this.#inFlight += 1;
     try {
-      if (!this.#executor.ready) await this.warm();
       const value = await this.#executor.call(plan.path, args, this.settings.invokeTimeoutMs);
       return { plan, value };
     } catch (err) {
