@@ -1,38 +1,61 @@
 // HTTP invoke throughput: taho's route vs a raw node:http handler doing the same JSON work, in
-// the same run, each server in its own process. Prints rps ratios and p99 latencies.
-import { spawn } from 'node:child_process';
+// the same run. Each server runs in its own process pinned to CPU 0 and the load generator
+// (autocannon) in another pinned to CPU 1, as in the measurements of ../shared/notes; rounds are
+// interleaved so machine noise hits every target alike, and medians are reported.
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import autocannon from 'autocannon';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+function pinned(cpu, args) {
+  return hasTaskset ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args];
+}
 
 async function target(mode, dataDir) {
-  const child = spawn(process.execPath, [new URL('./http-target.js', import.meta.url).pathname, mode, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [cmd, args] = pinned(0, [new URL('./http-target.js', import.meta.url).pathname, mode, dataDir]);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = await once(child.stdout, 'data');
   return { child, port: Number(String(line).trim()) };
 }
 
-function load(port) {
-  return autocannon({
-    url: `http://127.0.0.1:${port}/api/services/example/hello/invoke/greet`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: '"World"',
-    connections: 50,
-    duration: DURATION,
-  });
+async function load(port, seconds) {
+  const script = `
+    const ac = require(${JSON.stringify(new URL('../node_modules/autocannon', import.meta.url).pathname)});
+    ac({ url: 'http://127.0.0.1:${port}/api/services/example/hello/invoke/greet', method: 'POST',
+      headers: { 'content-type': 'application/json' }, body: '"World"', connections: 50, duration: ${seconds} },
+      (err, r) => { process.stdout.write(JSON.stringify(err ? { error: String(err) } : { rps: r.requests.average, p99: r.latency.p99, bad: r.non2xx + r.errors })); });`;
+  const [cmd, args] = pinned(1, ['-e', script]);
+  const out = execFileSync(cmd, args, { encoding: 'utf8' });
+  const r = JSON.parse(out);
+  if (r.error || r.bad > 0) throw new Error(`load on port ${port}: ${out}`);
+  return r;
 }
 
-export async function httpBench(dataDir) {
-  const results = {};
-  for (const mode of ['raw', 'inline', 'worker']) {
-    const { child, port } = await target(mode, dataDir);
-    await autocannon({ url: `http://127.0.0.1:${port}/api/services/example/hello/invoke/greet`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '"w"', connections: 10, duration: 1 });
-    const r = await load(port);
-    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${mode}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    results[mode] = { rps: r.requests.average, p99: r.latency.p99, p50: r.latency.p50 };
-    child.kill('SIGTERM');
-    await once(child, 'exit');
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function httpBench(dataDir, modes = ['raw', 'inline', 'worker']) {
+  const targets = {};
+  for (const mode of modes) targets[mode] = await target(mode, dataDir);
+  const samples = Object.fromEntries(modes.map((m) => [m, []]));
+  try {
+    for (const mode of modes) await load(targets[mode].port, 1); // warm-up
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const mode of modes) samples[mode].push(await load(targets[mode].port, DURATION));
+    }
+  } finally {
+    for (const { child } of Object.values(targets)) child.kill('SIGTERM');
   }
-  return results;
+  return Object.fromEntries(modes.map((m) => [m, {
+    rps: median(samples[m].map((s) => s.rps)),
+    p99: median(samples[m].map((s) => s.p99)),
+  }]));
 }

@@ -13,17 +13,20 @@ import { httpBench } from './http.js';
 const root = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-'));
 const { config } = loadConfig({ cwd: root, env: {}, flags: { data_dir: dataDir } });
-const runtime = createRuntime(config);
+const runtime = createRuntime(config, { isolation: 'inline' });
 
-function nsPerCall(fn, iterations) {
-  for (let i = 0; i < Math.min(iterations, 20_000); i++) fn(); // warm the JIT
-  const rounds = [];
-  for (let r = 0; r < 5; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < iterations; i++) fn();
-    rounds.push(Number(process.hrtime.bigint() - t0) / iterations);
+/** ns per call of each function, measured in interleaved rounds so noise hits all alike. */
+function nsPerCall(fns, iterations) {
+  for (const fn of fns) for (let i = 0; i < 20_000; i++) fn(); // warm the JIT
+  const rounds = fns.map(() => []);
+  for (let r = 0; r < 7; r++) {
+    fns.forEach((fn, k) => {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < iterations; i++) fn();
+      rounds[k].push(Number(process.hrtime.bigint() - t0) / iterations);
+    });
   }
-  return median(rounds);
+  return rounds.map(median);
 }
 
 function median(xs) {
@@ -48,10 +51,9 @@ async function invokeRow(service, method, args) {
   const entry = runtime.registry.get(domain, name);
   const exports = await new ComponentLoader({ cacheDir: join(dataDir, 'cache', 'components') }).instantiate(entry);
   const direct = exports[method.replace(/-([a-z])/g, (_, c) => c.toUpperCase())];
-  const jsArgs = args.map((a) => a);
-  const n = 200_000;
-  const ours = nsPerCall(() => runtime.services.invokeSync(domain, name, method, args), n);
-  const raw = nsPerCall(() => direct(...jsArgs), n);
+  const jsArgs = [...args];
+  const n = 100_000;
+  const [ours, raw] = nsPerCall([() => runtime.services.invokeSync(domain, name, method, args), () => direct(...jsArgs)], n);
   rows.push([`in-process invoke ${service} ${method}`, `${ours.toFixed(0)} ns`, `${raw.toFixed(0)} ns (direct jco export)`, `${(ours - raw).toFixed(0)} ns ours`, (ours / raw).toFixed(2)]);
 }
 

@@ -30,6 +30,18 @@ export async function buildApp({ runtime, version, configView }: AppOptions): Pr
     forceCloseConnections: 'idle',
     ajv: { customOptions: { allErrors: true, coerceTypes: false } },
   });
+  // Any JSON value is a valid body (a lone string fills a single parameter). Plain JSON.parse is
+  // enough: the codec only reads own properties, so `__proto__` keys cannot pollute anything.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, body === '' ? undefined : JSON.parse(body as string));
+    } catch (err) {
+      done(new TahoError('TAHO_BAD_JSON', `the body is not valid JSON: ${(err as Error).message}`, {
+        hint: 'Send one JSON value: an array (positional), an object (by name) or a single value.',
+      }), undefined);
+    }
+  });
   // Bytes fill a single list<u8> parameter; they are never parsed.
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 

@@ -103,6 +103,22 @@ export class Service {
     }
   }
 
+  /**
+   * The same call without a promise when the service is inline and warm (the common case on a
+   * busy server), else undefined and the caller awaits `invoke`.
+   */
+  tryInvokeNow(method: string, input: unknown): CallOutcome | undefined {
+    const { callSync } = this.#executor;
+    if (!callSync || !this.#executor.ready) return undefined;
+    this.#refuseIfStopping();
+    const plan = this.plan(method);
+    try {
+      return { plan, value: callSync.call(this.#executor, plan.path, plan.args(input)) };
+    } catch (err) {
+      throw this.#failure(plan, err);
+    }
+  }
+
   async invoke(method: string, input: unknown): Promise<CallOutcome> {
     this.#refuseIfStopping();
     const plan = this.plan(method);

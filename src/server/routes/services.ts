@@ -80,11 +80,14 @@ export function servicesRoutes(app: FastifyInstance, runtime: Runtime): void {
       consumes: ['application/json', 'application/octet-stream'],
       response: { 200: { type: 'object', required: ['result'], properties: { result: {} } }, ...errors },
     },
-  }, async (req, reply) => {
+  }, (req, reply) => {
     const { domain, service, method } = req.params;
     const input = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : req.body;
-    const outcome = await runtime.services.invoke(domain, service, method, input);
-    return respond(req, reply, outcome);
+    const svc = runtime.services.get(domain, service);
+    // An inline, warm service answers without a promise in between: it is the hot path.
+    const now = svc.tryInvokeNow(method, input);
+    if (now) return respond(req, reply, now);
+    return svc.invoke(method, input).then((outcome) => respond(req, reply, outcome));
   });
 
   app.post<{ Params: ServiceParams; Body: unknown }>('/api/services/:domain/:service/restart', {
