@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '../src/client/contract.js';
+import { HttpClient } from '../src/client/http.js';
+import { LocalClient } from '../src/client/local.js';
+import { loadConfig } from '../src/core/config/load.js';
+import { ROOT, tempDir } from './helpers.js';
+import { startServer, type Server } from './server-helpers.js';
+
+// The same contract, in-process and over HTTP: the CLI must not be able to tell them apart.
+const work = tempDir('taho-contract-');
+let server: Server;
+const clients: Record<string, Client> = {};
+
+beforeAll(async () => {
+  server = await startServer({ dataDir: join(work, 'server') });
+  clients.local = new LocalClient(loadConfig({ cwd: ROOT, env: {}, flags: { data_dir: join(work, 'local') } }), { isolation: 'inline' });
+  clients.http = new HttpClient(server.url);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(Object.values(clients).map((c) => c.close()));
+  await server?.stop();
+});
+
+const errorOf = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (err) {
+    return err as { code: string; message: string; hint?: string; details?: unknown };
+  }
+  throw new Error('expected a rejection');
+};
+
+describe.each(['local', 'http'])('%s client', (kind) => {
+  const client = () => clients[kind] as Client;
+
+  it('invokes and returns plain JSON', async () => {
+    expect(await client().invoke({ domain: 'example', service: 'hello', method: 'greet', input: ['Ann'] })).toEqual({ result: 'Hello, Ann!' });
+    expect(await client().invoke({ domain: 'example', service: 'calculator', method: 'scale', input: [{ rectangle: { x: 2, y: 3 } }, 2] }))
+      .toEqual({ result: { rectangle: { x: 4, y: 6 } } });
+    expect(await client().invoke({ domain: 'example', service: 'calculator', method: 'sum-list', input: [['9007199254740993', 1]] }))
+      .toEqual({ result: '9007199254740994' });
+  });
+
+  it('rejects with the same codes, messages and details', async () => {
+    const div = await errorOf(client().invoke({ domain: 'example', service: 'calculator', method: 'div', input: [1, 0] }));
+    expect(div).toMatchObject({ code: 'TAHO_COMPONENT_ERROR', details: { error: 'division by zero' } });
+    const missing = await errorOf(client().invoke({ domain: 'example', service: 'missing', method: 'x' }));
+    expect(missing).toMatchObject({ code: 'TAHO_SERVICE_NOT_FOUND', message: expect.stringContaining('example/hello') });
+    const args = await errorOf(client().invoke({ domain: 'example', service: 'calculator', method: 'clamp-u8', input: ['x'] }));
+    expect(args).toMatchObject({ code: 'TAHO_BAD_ARGUMENTS', message: 'parameter `value` of clamp-u8 expects s32, got "x"' });
+  });
+
+  it('lists services, components, config and reloads', async () => {
+    const services = await client().services();
+    const hello = services.find((s) => s.id === 'example.hello');
+    expect(hello?.methods).toEqual([{ name: 'greet', signature: 'greet: func(name: string) -> string', params: [{ name: 'name', type: { kind: 'string' } }], result: { kind: 'string' } }]);
+    const components = await client().components();
+    expect(components.find((c) => c.name === 'example/clock')?.imports).toEqual(['wasi:clocks/wall-clock@0.2.3', 'wasi:random/random@0.2.3']);
+    expect((await client().config()).entries.find((e) => e.key === 'http.bind')).toMatchObject({ value: '127.0.0.1', source: 'default' });
+    expect(await client().reload()).toMatchObject({ status: 'success', services: expect.arrayContaining(['example.hello']), added: [], removed: [] });
+  });
+
+  it('quiesces and restarts', async () => {
+    expect(await client().quiesce('example', 'clock')).toEqual({ status: 'quiesced' });
+    const refused = await errorOf(client().invoke({ domain: 'example', service: 'clock', method: 'roll', input: [6] }));
+    expect(refused.code).toBe('TAHO_SERVICE_UNAVAILABLE');
+    expect(await client().restart('example', 'clock')).toEqual({ status: 'Service restarted successfully' });
+    const roll = await client().invoke({ domain: 'example', service: 'clock', method: 'roll', input: [6] });
+    expect(roll.result).toBeGreaterThanOrEqual(1);
+    expect(await client().restart('example', 'clock', 'greeting = "hi"')).toEqual({ status: 'Service restarted with new configuration' });
+  });
+});
+
+it('gives the same service and component views from both clients', async () => {
+  const strip = (list: { state?: string; isolation?: string }[]) => list.map(({ state: _s, isolation: _i, ...rest }) => rest);
+  expect(strip(await clients.http!.services())).toEqual(strip(await clients.local!.services()));
+  expect(await clients.http!.components()).toEqual(await clients.local!.components());
+});
