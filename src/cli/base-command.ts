@@ -2,9 +2,7 @@ import { Command, Flags, type Interfaces } from '@oclif/core';
 import { loadConfig, type LoadedConfig } from '../core/config/load.js';
 import { toTahoError } from '../core/errors.js';
 import type { Client } from '../client/contract.js';
-import { LocalClient } from '../client/local.js';
-import { HttpClient } from '../client/http.js';
-import { readServerState } from '../core/server-state.js';
+import { selectClient } from '../client/select.js';
 import { printJson } from './output.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
@@ -54,18 +52,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     });
   }
 
-  /**
-   * A server given by --url/TAHO_URL, else the server running on this data directory (so the
-   * CLI never opens state a server owns), else the runtime in this process.
-   */
   protected client(): Client {
-    if (this.#client) return this.#client;
-    if (this.flags.url) return (this.#client = new HttpClient(this.flags.url));
-    const loaded = this.loadConfig();
-    const running = readServerState(loaded.config.data_dir);
-    this.#client = running
-      ? new HttpClient(running.url)
-      : new LocalClient(loaded, { isolation: 'inline', onTranspile: (label, ms) => this.logToStderr(transpiled(label, ms)) });
+    this.#client ??= selectClient({
+      url: this.flags.url,
+      load: () => this.loadConfig(),
+      runtime: { isolation: 'inline', onTranspile: (label, ms) => this.logToStderr(transpiled(label, ms)) },
+    });
     return this.#client;
   }
 
