@@ -2,6 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { HostImports, type HostHooks } from '../components/host.js';
 import { withUnversionedKeys } from '../components/loader.js';
+import { lookup } from './inline-executor.js';
+import { CallFailure } from './executor.js';
 
 /**
  * The inside of an isolated service instance: one component instance in its own thread, so a
@@ -35,15 +37,6 @@ async function start(init: WorkerInit): Promise<Record<string, unknown>> {
   }, withUnversionedKeys(imports));
 }
 
-function lookup(root: Record<string, unknown>, path: readonly string[]): unknown {
-  let cur: unknown = root;
-  for (const key of path) {
-    const obj = cur as Record<string, unknown> | undefined;
-    cur = obj?.[key] ?? obj?.[key.replace(/@[^/]*$/, '')];
-  }
-  return cur;
-}
-
 const port = parentPort;
 if (port) {
   const init = workerData as WorkerInit;
@@ -52,14 +45,11 @@ if (port) {
       port.on('message', (msg: CallMessage) => {
         let reply: WorkerReply;
         try {
-          const fn = lookup(exports, msg.path) as (...a: unknown[]) => unknown;
+          const fn = lookup(exports, msg.path);
           reply = { id: msg.id, ok: true, value: fn(...msg.args) };
         } catch (err) {
-          const isError = err instanceof Error;
-          reply = {
-            id: msg.id, ok: false, thrown: isError ? undefined : err,
-            trap: isError, message: isError ? err.message : '',
-          };
+          const failure = CallFailure.from(err);
+          reply = { id: msg.id, ok: false, thrown: failure.payload, trap: failure.trap, message: failure.message };
         }
         port.postMessage(reply);
       });
