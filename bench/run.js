@@ -2,7 +2,7 @@
 // Writes docs/performance.md. Run with `npm run bench` (builds first).
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../dist/core/config/load.js';
@@ -96,6 +96,9 @@ const targets = [
   '`taho --version` ≤ 250 ms; `taho invoke example/hello greet` ≤ 600 ms (warm transpile cache);',
   'HTTP invoke throughput ≥ 0.85 of the raw node:http handler doing the same JSON work.',
 ].join('\n');
-const doc = `# Performance\n\nMeasured by \`npm run bench\` (bench/run.js) on ${machine}.\nMedians of 5 rounds (calls) or 10 runs (processes); baselines come from the same run.\n\n${table}\n\n${targets}\n`;
-writeFileSync(join(root, 'docs', 'performance.md'), doc);
+// The generated part sits between markers so the notes around it survive a new run.
+const generated = `<!-- bench:start -->\nMeasured by \`npm run bench\` (bench/run.js) on ${machine}.\nMedians of 7 interleaved rounds (calls), 3 interleaved rounds (HTTP) or 10 runs (processes); baselines come from the same run.\n\n${table}\n\n${targets}\n<!-- bench:end -->`;
+const docPath = join(root, 'docs', 'performance.md');
+const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Performance\n\n<!-- bench:start --><!-- bench:end -->\n';
+writeFileSync(docPath, previous.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, generated));
 process.stdout.write(`${table}\n\n${machine}\n`);
