@@ -95,9 +95,14 @@ describe('POST /api/services/{domain}/{service}/invoke/{method}', () => {
   it('stops a runaway call at the invoke timeout with 504 while other calls go on', async () => {
     const started = Date.now();
     const runaway = post(svc('example/calculator/invoke/spin'), 0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Calls queued behind the runaway on the same service never started: they must run on the
+    // replacement instance, not fail with it.
+    const queued = Array.from({ length: 5 }, (_, i) => post(svc('example/calculator/invoke/add'), [i, 1]));
     const others = await Promise.all(Array.from({ length: 5 }, () => post(svc('example/hello/invoke/greet'), 'meanwhile')));
     for (const o of others) expect(o.status).toBe(200);
     const r = await runaway;
+    expect(await Promise.all(queued.map(async (q) => ((await (await q).json()) as { result: number }).result))).toEqual([1, 2, 3, 4, 5]);
     expect(r.status).toBe(504);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     expect(await api.json(r, 'POST', INVOKE)).toMatchObject({ error: { code: 'TAHO_INVOKE_TIMEOUT' } });

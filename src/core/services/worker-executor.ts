@@ -11,11 +11,24 @@ interface Pending {
   readonly reject: (e: unknown) => void;
 }
 
-interface Slot {
-  worker: Worker;
-  ready: boolean;
-  current: (Pending & { id: number; timer: NodeJS.Timeout }) | undefined;
+interface Sent extends Pending {
+  readonly id: number;
 }
+
+interface Slot {
+  readonly worker: Worker;
+  ready: boolean;
+  /** Calls sent and not answered, oldest first; a worker runs them one after another. */
+  readonly sent: Sent[];
+  /** Runs for the oldest sent call: the one the worker is executing. */
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * How many calls a worker is handed ahead: while it runs one, the next are already in its
+ * queue, so a busy service does not pay a thread round trip between calls.
+ */
+const PIPELINE = 32;
 
 /** Compiled output runs from dist/; under the test runner this module is TypeScript in src/. */
 function workerUrl(): URL {
@@ -26,8 +39,9 @@ function workerUrl(): URL {
 
 /**
  * A pool of warm worker threads, each with its own component instance. A call that passes the
- * invoke timeout is answered with 504 at once; its thread is terminated (a few ms) and a
- * replacement is started in the background, so the next calls do not pay for it.
+ * invoke timeout is answered with 504 at once; its thread is terminated (a few ms), the calls
+ * queued behind it (which never started) go back to the queue, and a replacement thread starts
+ * in the background.
  */
 export class WorkerExecutor implements Executor {
   readonly #init: () => Promise<WorkerInit>;
@@ -68,7 +82,12 @@ export class WorkerExecutor implements Executor {
   async dispose(): Promise<void> {
     this.#disposed = true;
     const slots = this.#slots.splice(0);
-    for (const p of this.#queue.splice(0)) p.reject(unavailable(this.#label));
+    const stopped = unavailable(this.#label);
+    for (const p of this.#queue.splice(0)) p.reject(stopped);
+    for (const slot of slots) {
+      clearTimeout(slot.timer);
+      for (const s of slot.sent.splice(0)) s.reject(stopped);
+    }
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
@@ -76,15 +95,13 @@ export class WorkerExecutor implements Executor {
     const init = this.#initData;
     if (!init || this.#disposed) return Promise.resolve();
     const worker = new Worker(workerUrl(), { workerData: init });
-    const slot: Slot = { worker, ready: false, current: undefined };
+    const slot: Slot = { worker, ready: false, sent: [], timer: undefined };
     this.#slots.push(slot);
-    worker.unref();
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (msg: WorkerReply) => {
         if ('type' in msg) {
           if (msg.type === 'ready') {
             slot.ready = true;
-            worker.ref();
             resolve();
             this.#pump();
           } else {
@@ -100,27 +117,35 @@ export class WorkerExecutor implements Executor {
     });
   }
 
+  /** Hands queued calls to the least loaded ready workers. */
   #pump(): void {
-    for (const slot of this.#slots) {
-      if (!slot.ready || slot.current) continue;
-      const next = this.#queue.shift();
-      if (!next) return;
-      const id = this.#nextId++;
-      const timer = setTimeout(() => this.#timeout(slot), next.timeoutMs);
-      slot.current = { ...next, id, timer };
-      slot.worker.postMessage({ id, path: next.path, args: next.args } satisfies CallMessage);
+    while (this.#queue.length > 0) {
+      const slot = this.#slots.filter((s) => s.ready && s.sent.length < PIPELINE)
+        .reduce<Slot | undefined>((best, s) => (!best || s.sent.length < best.sent.length ? s : best), undefined);
+      if (!slot) break;
+      const next = this.#queue.shift() as Pending;
+      const sent: Sent = { ...next, id: this.#nextId++ };
+      slot.sent.push(sent);
+      if (slot.sent.length === 1) this.#startTimer(slot);
+      slot.worker.postMessage({ id: sent.id, path: sent.path, args: sent.args } satisfies CallMessage);
     }
     if (this.#slots.length === 0 && this.#queue.length > 0 && !this.#disposed) void this.#spawn().catch(() => undefined);
   }
 
+  #startTimer(slot: Slot): void {
+    const head = slot.sent[0];
+    clearTimeout(slot.timer);
+    slot.timer = head ? setTimeout(() => this.#timeout(slot), head.timeoutMs) : undefined;
+  }
+
   #settle(slot: Slot, msg: Exclude<WorkerReply, { type: string }>): void {
-    const cur = slot.current;
-    if (!cur || cur.id !== msg.id) return;
-    clearTimeout(cur.timer);
-    slot.current = undefined;
-    if (msg.ok) cur.resolve(msg.value);
+    const head = slot.sent[0];
+    if (!head || head.id !== msg.id) return;
+    slot.sent.shift();
+    this.#startTimer(slot);
+    if (msg.ok) head.resolve(msg.value);
     else {
-      cur.reject(new CallFailure(msg.trap, msg.message, msg.thrown));
+      head.reject(new CallFailure(msg.trap, msg.message, msg.thrown));
       // A trapped instance cannot be entered again: replace its thread.
       if (msg.trap) this.#replace(slot);
     }
@@ -128,9 +153,8 @@ export class WorkerExecutor implements Executor {
   }
 
   #timeout(slot: Slot): void {
-    const cur = slot.current;
-    slot.current = undefined;
-    cur?.reject(new TahoError('TAHO_INVOKE_TIMEOUT', `${this.#label} did not answer within ${cur.timeoutMs} ms and was stopped`, {
+    const head = slot.sent.shift();
+    head?.reject(new TahoError('TAHO_INVOKE_TIMEOUT', `${this.#label} did not answer within ${head.timeoutMs} ms and was stopped`, {
       hint: 'The component runs too long (or loops forever). Raise [limits] invoke_timeout_ms if it needs more time.',
       retryable: true,
     }));
@@ -139,19 +163,18 @@ export class WorkerExecutor implements Executor {
 
   #crashed(slot: Slot, err: Error): void {
     if (!this.#slots.includes(slot)) return;
-    const cur = slot.current;
-    slot.current = undefined;
-    if (cur) {
-      clearTimeout(cur.timer);
-      cur.reject(new CallFailure(true, `the instance's thread died: ${err.message}`, undefined));
-    }
+    slot.sent.shift()?.reject(new CallFailure(true, `the instance's thread died: ${err.message}`, undefined));
     this.#replace(slot);
   }
 
+  /** Drops a worker; the calls it had not started yet go back to the front of the queue. */
   #replace(slot: Slot): void {
+    clearTimeout(slot.timer);
     this.#remove(slot);
+    this.#queue.unshift(...slot.sent.splice(0));
     void slot.worker.terminate();
     if (!this.#disposed) void this.#spawn().catch(() => undefined);
+    this.#pump();
   }
 
   #remove(slot: Slot): void {
