@@ -17,6 +17,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // TAHO_DATA_DIR is read by the config loader, so `taho config` can say the value came from it.
     'data-dir': Flags.string({ description: 'data directory (default: .taho; env: TAHO_DATA_DIR)', helpGroup: 'GLOBAL' }),
     json: Flags.boolean({ description: 'print the result as JSON', default: false, helpGroup: 'GLOBAL' }),
+    'api-key': Flags.string({ description: 'API key sent to a server (env: TAHO_API_KEY)', env: 'TAHO_API_KEY', helpGroup: 'GLOBAL' }),
     url: Flags.string({ description: 'a taho server to send the command to (default: the server of the data directory, if one runs)', env: 'TAHO_URL', helpGroup: 'GLOBAL' }),
   };
 
@@ -55,6 +56,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected client(): Client {
     this.#client ??= selectClient({
       url: this.flags.url,
+      apiKey: this.flags['api-key'],
       load: () => this.loadConfig(),
       runtime: { isolation: 'inline', onTranspile: (label, ms) => this.logToStderr(transpiled(label, ms)) },
     });

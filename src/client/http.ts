@@ -6,9 +6,11 @@ import type {
 /** The Client over a taho server's HTTP API: the same answers as LocalClient, from elsewhere. */
 export class HttpClient implements Client {
   readonly #base: string;
+  readonly #headers: Record<string, string>;
 
-  constructor(url: string) {
+  constructor(url: string, options: { apiKey?: string | undefined } = {}) {
     this.#base = url.replace(/\/+$/, '').replace(/\/api$/, '');
+    this.#headers = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   }
 
   invoke({ domain, service, method, input }: InvokeRequest): Promise<InvokeResponse> {
@@ -47,7 +49,8 @@ export class HttpClient implements Client {
     try {
       res = await fetch(url, {
         method,
-        ...(body === undefined ? {} : { body: type === 'application/json' ? JSON.stringify(body) : String(body), headers: { 'content-type': type, accept: 'application/json' } }),
+        headers: { accept: 'application/json', ...this.#headers, ...(body === undefined ? {} : { 'content-type': type }) },
+        ...(body === undefined ? {} : { body: type === 'application/json' ? JSON.stringify(body) : String(body) }),
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;

@@ -16,6 +16,7 @@ interface CodeSpec {
 export const ERROR_CODES = {
   TAHO_CONFIG_INVALID: { status: 400, kind: 'user' },
   TAHO_CONFIG_NOT_FOUND: { status: 400, kind: 'user' },
+  TAHO_UNSAFE_CONFIG: { status: 400, kind: 'user' },
   TAHO_REPOSITORY_NOT_FOUND: { status: 400, kind: 'user' },
   TAHO_BAD_REQUEST: { status: 400, kind: 'user' },
   TAHO_BAD_JSON: { status: 400, kind: 'user' },
@@ -23,7 +24,10 @@ export const ERROR_CODES = {
   TAHO_SERVICE_NOT_FOUND: { status: 404, kind: 'user' },
   TAHO_METHOD_NOT_FOUND: { status: 404, kind: 'user' },
   TAHO_COMPONENT_NOT_FOUND: { status: 404, kind: 'user' },
+  TAHO_UNAUTHORIZED: { status: 401, kind: 'user' },
+  TAHO_FORBIDDEN: { status: 403, kind: 'user' },
   TAHO_BODY_TOO_LARGE: { status: 413, kind: 'user' },
+  TAHO_RATE_LIMITED: { status: 429, kind: 'user' },
   TAHO_COMPONENT_INVALID: { status: 422, kind: 'external' },
   TAHO_COMPONENT_ERROR: { status: 500, kind: 'external' },
   TAHO_COMPONENT_TRAP: { status: 500, kind: 'external' },

@@ -8,28 +8,42 @@ import { tahoErrorBody } from './errors/taho-body.js';
 import { servicesRoutes } from './routes/services.js';
 import { systemRoutes } from './routes/system.js';
 import { adminRoutes } from './routes/admin.js';
+import { createHash } from 'node:crypto';
+import type { ServerOptions } from 'node:https';
+import rateLimit from '@fastify/rate-limit';
+import { presentedKey, registerAuth } from './auth/hook.js';
+import { requirementOf } from './auth/route-scopes.js';
+import { isLoopback } from '../shared/net.js';
 import type { ConfigView } from '../core/config/load.js';
 
 export interface AppOptions {
   readonly runtime: Runtime;
   readonly version: string;
   readonly configView: () => ConfigView;
+  /** Serve HTTPS with these (certificate, key, client-certificate policy). */
+  readonly https?: ServerOptions | undefined;
 }
 
 /**
  * The HTTP face of the runtime: one fastify app serving every API family on one port. Limits
  * and CORS come from config; route schemas validate requests and generate /openapi.json.
  */
-export async function buildApp({ runtime, version, configView }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ runtime, version, configView, https }: AppOptions): Promise<FastifyInstance> {
   const { config } = runtime;
-  const app = Fastify({
+  const common = {
     logger: false,
     bodyLimit: config.limits.body_limit_bytes,
     requestTimeout: config.limits.request_timeout_ms,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { allErrors: true, coerceTypes: false } },
-  });
+  } as const;
+  const app = (https
+    ? Fastify({ ...common, https: { ...https, maxHeaderSize: config.limits.max_header_bytes } })
+    : Fastify({ ...common, http: { maxHeaderSize: config.limits.max_header_bytes } })) as unknown as FastifyInstance;
+  app.server.maxConnections = config.limits.max_connections;
+  // Before any route: every route must be in the scope table.
+  registerAuth(app, config);
   // Any JSON value is a valid body (a lone string fills a single parameter). Plain JSON.parse is
   // enough: the codec only reads own properties, so `__proto__` keys cannot pollute anything.
   app.removeContentTypeParser('application/json');
@@ -57,6 +71,24 @@ export async function buildApp({ runtime, version, configView }: AppOptions): Pr
       origin: config.http.cors.origins.includes('*') ? '*' : config.http.cors.origins,
       methods: config.http.cors.methods,
       credentials: config.http.cors.credentials,
+    });
+  }
+
+  const rate = config.http.rate_limit;
+  if (rate.enabled === true || (rate.enabled === 'auto' && !isLoopback(config.http.bind))) {
+    await app.register(rateLimit, {
+      max: rate.max,
+      timeWindow: rate.window_ms,
+      // Per key when one is sent (a digest: the key itself is never kept), else per address.
+      keyGenerator: (req) => {
+        const key = presentedKey(req);
+        return key === undefined ? `ip:${req.ip}` : `key:${createHash('sha256').update(key).digest('base64')}`;
+      },
+      allowList: (req) => requirementOf(req.method, req.routeOptions.url ?? '') === 'public',
+      errorResponseBuilder: (_req, ctx) => new TahoError('TAHO_RATE_LIMITED', `too many requests: more than ${ctx.max} in ${Math.round(rate.window_ms / 1000)} s`, {
+        hint: `Wait ${Math.ceil(ctx.ttl / 1000)} s, or raise [http.rate_limit] max.`,
+        retryAfterMs: ctx.ttl,
+      }),
     });
   }
 

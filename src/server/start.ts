@@ -3,6 +3,8 @@ import { TahoError } from '../core/errors.js';
 import { createRuntime, type Runtime } from '../core/runtime.js';
 import { removeServerState, writeServerState } from '../core/server-state.js';
 import { buildApp } from './app.js';
+import { tlsOptions } from './tls.js';
+import { checkServeSafety } from '../core/auth/startup.js';
 import { configView, type LoadedConfig } from '../core/config/load.js';
 
 export interface StartOptions {
@@ -16,6 +18,8 @@ export interface RunningServer {
   readonly app: FastifyInstance;
   readonly runtime: Runtime;
   readonly url: string;
+  /** Every address served: plain HTTP first, then HTTPS. */
+  readonly urls: readonly string[];
   /** Stops accepting, lets requests in flight finish (bounded by drain_ms), frees services. */
   close(): Promise<void>;
 }
@@ -23,21 +27,26 @@ export interface RunningServer {
 /** Binds, announces itself in the data directory, and returns a handle to stop it gracefully. */
 export async function startServer({ loaded, onTranspile, version, log }: StartOptions): Promise<RunningServer> {
   const { config } = loaded;
+  checkServeSafety(config);
+  const https = config.http.tls_enable ? tlsOptions(config.http) : undefined;
   const runtime = createRuntime(config, { onTranspile });
-  const app = await buildApp({ runtime, version, configView: () => configView(loaded) });
-  let address: string;
+  const view = () => configView(loaded);
+  // Plain HTTP on `port` and HTTPS on `tls_port`, as TAHO serves them: one app each, one runtime.
+  const apps: { app: FastifyInstance; port: number; scheme: string }[] = [];
+  if (config.http.http_enable) apps.push({ app: await buildApp({ runtime, version, configView: view }), port: config.http.port, scheme: 'http' });
+  if (https) apps.push({ app: await buildApp({ runtime, version, configView: view, https }), port: config.http.tls_port, scheme: 'https' });
+  const urls: string[] = [];
   try {
-    address = await app.listen({ host: config.http.bind, port: config.http.port });
+    for (const { app, port } of apps) urls.push(await listen(app, config.http.bind, port));
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const hint = e.code === 'EADDRINUSE'
-      ? `Another process listens on port ${config.http.port}. Stop it, or pick another port with --port or [http] port.`
-      : 'Check [http] bind and port in config.toml.';
-    throw new TahoError('TAHO_SERVER_START_FAILED', `cannot listen on ${config.http.bind}:${config.http.port}: ${e.message}`, { hint });
+    await Promise.all(apps.map(({ app }) => app.close()));
+    await runtime.close();
+    throw err;
   }
-  const url = address.replace('://[::1]', '://[::1]').replace('://0.0.0.0', '://127.0.0.1');
+  const url = urls[0] as string;
   writeServerState(config.data_dir, { url, pid: process.pid, startedAt: new Date().toISOString() });
-  log(`taho listening on ${url} (TAHO API at ${url}/api)`);
+  for (const u of urls) log(`taho listening on ${u} (TAHO API at ${u}/api)`);
+  log(`  auth: ${config.http.auth.mode}${config.http.tls_enable ? `, TLS client certificates: ${config.http.client_auth}` : ''}`);
   for (const s of runtime.registry.list()) log(`  service ${s.domain}/${s.service} (${s.version.slice(0, 12)})`);
   for (const e of runtime.startup.errors) log(`  warning: ${e.component}: ${e.error}`);
 
@@ -48,12 +57,25 @@ export async function startServer({ loaded, onTranspile, version, log }: StartOp
       const drain = new Promise<void>((resolve) => setTimeout(resolve, config.services.drain_ms).unref());
       // A keep-alive connection busy at close time turns idle only when its response is sent;
       // close it then, or the server would wait for the client's keep-alive to time out.
-      const idle = setInterval(() => app.server.closeIdleConnections(), 25);
-      await Promise.race([app.close(), drain]);
+      const idle = setInterval(() => apps.forEach(({ app }) => app.server.closeIdleConnections()), 25);
+      await Promise.race([Promise.all(apps.map(({ app }) => app.close())), drain]);
       clearInterval(idle);
       await runtime.close();
     })();
     return closing;
   };
-  return { app, runtime, url, close };
+  return { app: (apps[0] as { app: FastifyInstance }).app, runtime, url, urls, close };
+}
+
+async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
+  try {
+    const address = await app.listen({ host, port });
+    return address.replace('://0.0.0.0', '://127.0.0.1');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const hint = e.code === 'EADDRINUSE'
+      ? `Another process listens on port ${port}. Stop it, or pick another port (--port, [http] port or tls_port).`
+      : 'Check [http] bind and the ports in config.toml.';
+    throw new TahoError('TAHO_SERVER_START_FAILED', `cannot listen on ${host}:${port}: ${e.message}`, { hint });
+  }
 }

@@ -69,7 +69,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     ...p,
     data_dir: resolve(baseDir('data_dir'), p.data_dir),
     repositories: p.repositories.map((r) => ({ path: isAbsolute(r.path) ? r.path : resolve(baseDir('repositories'), r.path) })),
-    http: { ...p.http, base_url: p.http.base_url ?? `http://${hostForUrl(p.http.bind)}:${p.http.port}/api` },
+    http: {
+      ...p.http,
+      ...pathsOf(p.http, ['cert_file', 'key_file', 'ca_file'], (key) => baseDir(`http.${key}`)),
+      base_url: p.http.base_url ?? `http://${hostForUrl(p.http.bind)}:${p.http.port}/api`,
+    },
   };
   const entries = leafPaths(config as unknown as PlainObject).map((key): ConfigEntry => {
     const layer = lastLayer(key);
@@ -77,6 +81,16 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     return layer ? { key, value, source: layer.source, origin: layer.origin(key) } : { key, value, source: 'default' };
   });
   return { config, file, entries };
+}
+
+/** TLS files and the like resolve against the config file's directory when set there. */
+function pathsOf<T extends Record<string, unknown>>(obj: T, keys: readonly (keyof T & string)[], base: (key: string) => string): Partial<T> {
+  const out: Record<string, string> = {};
+  for (const key of keys) {
+    const v = obj[key];
+    if (typeof v === 'string') out[key] = resolve(base(key), v);
+  }
+  return out as Partial<T>;
 }
 
 function findFile(cwd: string, explicit: string | undefined): string | undefined {

@@ -16,15 +16,53 @@ const corsSchema = z.strictObject({
   credentials: z.boolean().default(false),
 });
 
+/** Scopes as Tinytown spells them; `town:read` style is accepted and normalized. */
+export const SCOPES = ['town.read', 'town.write', 'agent.manage', 'admin'] as const;
+const scope = z.string().transform((s) => s.replace(':', '.')).pipe(z.enum(SCOPES));
+
+const keySchema = z.strictObject({
+  name: z.string().min(1).max(64),
+  /** An argon2id PHC string (`taho auth gen-key` prints one). */
+  hash: z.string().startsWith('$argon2id$', 'must be an argon2id PHC hash ($argon2id$…); `taho auth gen-key` makes one'),
+  scopes: z.array(scope).min(1),
+});
+
+const authSchema = z.strictObject({
+  mode: z.enum(['none', 'api_key', 'oidc']).default('none'),
+  /** Tinytown's single key: its hash and scopes. */
+  api_key_hash: z.string().startsWith('$argon2id$', 'must be an argon2id PHC hash ($argon2id$…)').optional(),
+  api_key_scopes: z.array(scope).default(['admin']),
+  keys: z.array(keySchema).default([]),
+  /** Whether /metrics answers without a key (health and ready always do). */
+  metrics_public: z.boolean().default(true),
+});
+
+const rateLimitSchema = z.strictObject({
+  /** `auto`: on when bound off loopback. */
+  enabled: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+  /** Requests per key (or client address without a key) per window. */
+  max: positiveInt.default(600),
+  window_ms: positiveInt.default(60_000),
+});
+
 const httpSchema = z.strictObject({
   bind: z.string().min(1).default('127.0.0.1'),
   /** 0 picks a free port (tests, several servers on one machine). */
   port: z.number().int().min(0).max(65535).default(9481),
   /** Where clients reach the TAHO family; derived from bind and port when not set. */
   base_url: z.url({ protocol: /^https?$/ }).optional(),
+  /** Plain HTTP on `port`; may be turned off when TLS serves alone. */
+  http_enable: z.boolean().default(true),
   tls_enable: z.boolean().default(false),
-  tls_port: port.default(9443),
+  tls_port: z.number().int().min(0).max(65535).default(9443),
+  cert_file: z.string().min(1).optional(),
+  key_file: z.string().min(1).optional(),
+  /** CA bundle that client certificates must chain to (mTLS). */
+  ca_file: z.string().min(1).optional(),
+  client_auth: z.enum(['none', 'request', 'require']).default('none'),
   cors: corsSchema.prefault({}),
+  auth: authSchema.prefault({}),
+  rate_limit: rateLimitSchema.prefault({}),
 });
 
 const limitsSchema = z.strictObject({
@@ -32,6 +70,8 @@ const limitsSchema = z.strictObject({
   body_limit_bytes: positiveInt.default(10 * 1024 * 1024),
   invoke_timeout_ms: positiveInt.default(30_000),
   memory_limit_mb: positiveInt.default(256),
+  max_header_bytes: positiveInt.default(16 * 1024),
+  max_connections: positiveInt.default(1024),
 });
 
 const servicesSchema = z.strictObject({

@@ -1,0 +1,29 @@
+import type { Requirement } from '../../core/auth/scopes.js';
+
+/**
+ * The one table of what every route needs. Reads → town.read; invocations and other writes →
+ * town.write; lifecycle of services, agents, components, job stop → agent.manage; reload,
+ * config, keys → admin. A route missing here fails the server at start (see auth hook), and a
+ * test walks the OpenAPI document against it.
+ */
+export const ROUTE_SCOPES: Readonly<Record<string, Requirement>> = {
+  'GET /health': 'public',
+  'GET /healthz': 'public',
+  'GET /ready': 'public',
+  'GET /readyz': 'public',
+  'GET /openapi.json': 'public',
+  'GET /api/services': 'town.read',
+  'GET /api/services/:domain/:service': 'town.read',
+  'POST /api/services/:domain/:service/invoke/:method': 'town.write',
+  'POST /api/services/:domain/:service/restart': 'agent.manage',
+  'PUT /api/services/:domain/:service/quiesce': 'agent.manage',
+  'POST /api/reload': 'admin',
+  'GET /api/components': 'town.read',
+  'GET /api/config': 'admin',
+};
+
+/** HEAD shares its GET's requirement; OPTIONS (CORS preflight) carries no credentials by design. */
+export function requirementOf(method: string, url: string): Requirement | undefined {
+  if (method === 'OPTIONS') return 'public';
+  return ROUTE_SCOPES[`${method === 'HEAD' ? 'GET' : method} ${url}`];
+}
