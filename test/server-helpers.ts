@@ -3,13 +3,15 @@ import { BIN, ROOT } from './helpers.js';
 
 export interface Server {
   readonly url: string;
+  /** Every announced address (plain HTTP first, then HTTPS). */
+  readonly urls: readonly string[];
   readonly process: ResultPromise;
   readonly output: () => string;
   stop(signal?: NodeJS.Signals): Promise<{ exitCode: number | undefined; output: string }>;
 }
 
 /** Starts the real `taho serve` on a free loopback port and waits for its announcement. */
-export async function startServer(options: { dataDir: string; cwd?: string; env?: Record<string, string> }): Promise<Server> {
+export async function startServer(options: { dataDir: string; cwd?: string; env?: Record<string, string>; expect?: number }): Promise<Server> {
   const child = execa(process.execPath, [BIN, 'serve', '--port', '0'], {
     cwd: options.cwd ?? ROOT,
     env: { NO_COLOR: '1', TAHO_DATA_DIR: options.dataDir, ...options.env },
@@ -25,10 +27,10 @@ export async function startServer(options: { dataDir: string; cwd?: string; env?
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
     const check = () => {
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m?.[1]) {
+      const found = [...out.matchAll(/listening on (https?:\/\/[^\s]+)/g)];
+      if (found.length >= (options.expect ?? 1) && found[0]?.[1]) {
         clearTimeout(timer);
-        resolve(m[1]);
+        resolve(found[0][1]);
       }
     };
     child.all?.on('data', check);
@@ -36,6 +38,7 @@ export async function startServer(options: { dataDir: string; cwd?: string; env?
   });
   return {
     url,
+    urls: [...out.matchAll(/listening on (https?:\/\/[^\s]+)/g)].map((m) => m[1] as string),
     process: child,
     output: () => out,
     async stop(signal = 'SIGTERM') {
