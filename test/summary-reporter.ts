@@ -5,13 +5,15 @@ export default class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     for (const m of modules) {
+      let failedHere = 0;
       for (const t of m.children.allTests()) {
         const state = t.result().state;
         if (state === 'passed') counts.passed += 1;
-        else if (state === 'failed') counts.failed += 1;
+        else if (state === 'failed') failedHere += 1;
         else counts.skipped += 1;
       }
-      if (m.state() === 'failed' && [...m.children.allTests()].length === 0) counts.failed += 1;
+      // A file can fail with every test passed (a hook or an import failed): count it once.
+      counts.failed += failedHere > 0 ? failedHere : m.state() === 'failed' ? 1 : 0;
     }
     process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
   }

@@ -1,9 +1,10 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import cors from '@fastify/cors';
 import type { Runtime } from '../core/runtime.js';
 import { TahoError } from '../core/errors.js';
-import { fromHttpError } from './errors/http-errors.js';
+import { clientErrorResponse, fromHttpError } from './errors/http-errors.js';
+import type { Socket } from 'node:net';
 import { tahoErrorBody } from './errors/taho-body.js';
 import { servicesRoutes } from './routes/services.js';
 import { systemRoutes } from './routes/system.js';
@@ -14,7 +15,11 @@ import rateLimit from '@fastify/rate-limit';
 import { presentedKey, registerAuth } from './auth/hook.js';
 import { requirementOf } from './auth/route-scopes.js';
 import { isLoopback } from '../shared/net.js';
+import { jsonNestsDeeperThan } from '../shared/json-depth.js';
 import type { ConfigView } from '../core/config/load.js';
+
+/** Deeper than any sensible WIT value; deep enough to refuse stack-exhausting bodies. */
+const MAX_JSON_DEPTH = 64;
 
 export interface AppOptions {
   readonly runtime: Runtime;
@@ -37,10 +42,30 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { allErrors: true, coerceTypes: false } },
+    routerOptions: { maxParamLength: 512 },
+    // Router-level failures (a bad URL encoding, an over-long path segment) in our error shape too.
+    frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      const e = new TahoError(err.statusCode === 414 ? 'TAHO_URI_TOO_LONG' : 'TAHO_BAD_REQUEST', err.message, {
+        hint: 'Names in paths are short: letters, digits, ".", "_" and "-".',
+      });
+      void reply.status(e.status).send(tahoErrorBody(e));
+    },
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (socket.writable) socket.end(clientErrorResponse(err));
+      else socket.destroy();
+    },
   } as const;
+  // Node checks request timeouts on an interval (30 s by default): check often enough that a
+  // body trickling in is cut off near request_timeout_ms, not half a minute later.
+  const node = {
+    maxHeaderSize: config.limits.max_header_bytes,
+    // Set at creation: Node arms its request-timeout checks from the constructor's options.
+    requestTimeout: config.limits.request_timeout_ms,
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.limits.request_timeout_ms / 4))),
+  };
   const app = (https
-    ? Fastify({ ...common, https: { ...https, maxHeaderSize: config.limits.max_header_bytes } })
-    : Fastify({ ...common, http: { maxHeaderSize: config.limits.max_header_bytes } })) as unknown as FastifyInstance;
+    ? Fastify({ ...common, https: { ...https, ...node } })
+    : Fastify({ ...common, http: node })) as unknown as FastifyInstance;
   app.server.maxConnections = config.limits.max_connections;
   // Before any route: every route must be in the scope table.
   registerAuth(app, config);
@@ -48,6 +73,12 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
   // enough: the codec only reads own properties, so `__proto__` keys cannot pollute anything.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if (jsonNestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
+      done(new TahoError('TAHO_BAD_JSON', `the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`, {
+        hint: 'No WIT value needs that; flatten the input.',
+      }), undefined);
+      return;
+    }
     try {
       done(null, body === '' ? undefined : JSON.parse(body as string));
     } catch (err) {

@@ -25,6 +25,7 @@ export class ServiceManager {
   readonly #loader: ComponentLoader;
   readonly #defaults: ServiceDefaults;
   readonly #current = new Map<string, Service>();
+  readonly #retiring = new Set<Service>();
   /** Config given by restart; it replaces the `<service>.toml` until the component changes. */
   readonly #configOverrides = new Map<string, string>();
 
@@ -69,12 +70,19 @@ export class ServiceManager {
    * the old one finish what it is doing: no call fails during the swap.
    */
   async restart(domain: string, service: string, config?: string): Promise<Service> {
-    const old = this.get(domain, service);
-    if (config !== undefined) this.#configOverrides.set(old.entry.key, config);
-    const next = this.#create(old.entry);
-    await next.warm();
-    this.#current.set(old.entry.key, next);
-    this.#retire(old);
+    const { entry } = this.get(domain, service);
+    if (config !== undefined) this.#configOverrides.set(entry.key, config);
+    const next = this.#create(entry);
+    try {
+      await next.warm();
+    } catch (err) {
+      this.#retire(next);
+      throw err;
+    }
+    // Retire whatever is current now: with restarts racing, that may be another restart's instance.
+    const current = this.#current.get(entry.key);
+    this.#current.set(entry.key, next);
+    if (current && current !== next) this.#retire(current);
     return next;
   }
 
@@ -97,7 +105,7 @@ export class ServiceManager {
   }
 
   async close(): Promise<void> {
-    const all = [...this.#current.values()];
+    const all = [...this.#current.values(), ...this.#retiring];
     this.#current.clear();
     await Promise.all(all.map((s) => s.quiesce(this.#defaults.drainMs)));
   }
@@ -106,8 +114,10 @@ export class ServiceManager {
     return new Service(entry, this.#loader, this.#settings(entry));
   }
 
+  /** Lets a replaced service finish its calls in the background; close() waits for it too. */
   #retire(svc: Service): void {
-    void svc.quiesce(this.#defaults.drainMs).catch(() => undefined);
+    this.#retiring.add(svc);
+    void svc.quiesce(this.#defaults.drainMs).catch(() => undefined).finally(() => this.#retiring.delete(svc));
   }
 
   #settings(entry: ComponentEntry): ServiceSettings {

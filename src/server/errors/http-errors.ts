@@ -49,3 +49,18 @@ export function fromHttpError(err: unknown, limits: { readonly bodyLimit: number
       return toTahoError(err);
   }
 }
+
+/**
+ * Errors Node's HTTP parser raises before a request reaches fastify (oversized headers, a body
+ * too slow to arrive, garbage instead of HTTP): answered in the same error shape, then closed.
+ */
+export function clientErrorResponse(err: NodeJS.ErrnoException): string {
+  const e = err.code === 'HPE_HEADER_OVERFLOW'
+    ? new TahoError('TAHO_HEADERS_TOO_LARGE', 'request headers are too large', { hint: 'Send smaller headers, or raise [limits] max_header_bytes.' })
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new TahoError('TAHO_REQUEST_TIMEOUT', 'the request did not arrive in time', { hint: 'Send the whole request within [limits] request_timeout_ms.' })
+      : new TahoError('TAHO_BAD_REQUEST', `malformed HTTP request (${err.code ?? 'parse error'})`, { hint: 'Send a valid HTTP/1.1 request.' });
+  const body = JSON.stringify({ error: e.toJSON() });
+  const reason = e.status === 431 ? 'Request Header Fields Too Large' : e.status === 408 ? 'Request Timeout' : 'Bad Request';
+  return `HTTP/1.1 ${e.status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}

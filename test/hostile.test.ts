@@ -1,0 +1,170 @@
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey } from '../src/core/auth/api-keys.js';
+import { ROUTE_SCOPES } from '../src/server/auth/route-scopes.js';
+import { tempDir } from './helpers.js';
+import { startServer, type Server } from './server-helpers.js';
+
+// ≥ 10 000 generated hostile requests across every route: each must get a 4xx in the TAHO
+// error shape (or a component's own 500/504, or a success), never another 5xx, never a crash,
+// and the server must answer health checks throughout.
+const TOTAL = 10_000;
+const CONCURRENCY = 32;
+let server: Server;
+let key = '';
+let host = '';
+let port = 0;
+
+beforeAll(async () => {
+  const dir = tempDir('taho-hostile-');
+  const k = await generateKey(['admin']);
+  key = k.key;
+  writeFileSync(join(dir, 'config.toml'), [
+    '[limits]', 'body_limit_bytes = 65536', 'invoke_timeout_ms = 1000', 'request_timeout_ms = 1500', 'max_header_bytes = 8192',
+    '[http.auth]', 'mode = "api_key"', '[[http.auth.keys]]', 'name = "fuzz"', `hash = "${k.hash}"`, 'scopes = ["admin"]', '',
+  ].join('\n'));
+  server = await startServer({ dataDir: join(dir, 'data'), cwd: dir });
+  const u = new URL(server.url);
+  host = u.hostname;
+  port = Number(u.port);
+}, 60_000);
+
+afterAll(async () => {
+  const stopped = await server?.stop();
+  // The process must still be the one we started: a crash would have ended it with a code != 0.
+  expect(stopped?.exitCode).toBe(0);
+});
+
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NAMES = ['example', 'hello', 'calculator', 'greet', 'add', 'div', '..', '%2e%2e', '..%2F..%2Fetc', '%00', 'a'.repeat(300), '💥', 'CON', '.taho', '~root', '%ff%fe', '*', "'; DROP"];
+const METHODS = ['greet', 'add', 'div', 'translate', 'sum-list', 'reverse-bytes', 'countdown', 'crash', 'nope', 'area', 'clamp-u8', 'is-even', 'scale'];
+
+function jsonValue(r: () => number, depth = 0): unknown {
+  const pick = Math.floor(r() * 9);
+  if (depth > 4) return Math.floor(r() * 1e6) - 5e5;
+  switch (pick) {
+    case 0: return null;
+    case 1: return r() < 0.5;
+    case 2: return (r() - 0.5) * 10 ** Math.floor(r() * 25);
+    case 3: return 'x'.repeat(Math.floor(r() * 40));
+    case 4: return Array.from({ length: Math.floor(r() * 5) }, () => jsonValue(r, depth + 1));
+    case 5: return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, (_, i) => [['x', 'y', 'a', 'b', '__proto__', 'constructor', 'circle', 'rectangle'][i + Math.floor(r() * 4)] ?? 'k', jsonValue(r, depth + 1)]));
+    case 6: return String(Math.floor(r() * 2 ** 64));
+    case 7: return Math.floor(r() * 300) - 20;
+    default: return [Math.floor(r() * 100), Math.floor(r() * 100)];
+  }
+}
+
+function body(r: () => number): { raw: string | Uint8Array | undefined; type: string | undefined } {
+  const k = Math.floor(r() * 10);
+  switch (k) {
+    case 0: return { raw: undefined, type: undefined };
+    case 1: return { raw: '{"a": [1, 2', type: 'application/json' };
+    case 2: return { raw: '['.repeat(5000) + ']'.repeat(5000), type: 'application/json' };
+    case 3: return { raw: 'x'.repeat(70_000), type: 'application/json' };
+    case 4: return { raw: Uint8Array.from({ length: 64 }, () => Math.floor(r() * 256)), type: r() < 0.5 ? 'application/json' : 'application/octet-stream' };
+    case 5: return { raw: JSON.stringify(jsonValue(r)), type: r() < 0.1 ? 'application/x-weird' : 'application/json' };
+    case 6: return { raw: '"\\ud800 \\u0000 unpaired"', type: 'application/json' };
+    default: return { raw: JSON.stringify(jsonValue(r)), type: 'application/json' };
+  }
+}
+
+function target(r: () => number): { method: string; path: string } {
+  const routes = Object.keys(ROUTE_SCOPES).filter((x) => !x.includes('quiesce'));
+  const route = routes[Math.floor(r() * routes.length)] as string;
+  const [m, p] = route.split(' ') as [string, string];
+  const name = () => (r() < 0.6 ? (['example', 'hello', 'calculator'][Math.floor(r() * 3)] as string) : (NAMES[Math.floor(r() * NAMES.length)] as string));
+  const path = p
+    .replace(':domain', r() < 0.7 ? 'example' : name())
+    .replace(':service', r() < 0.6 ? (r() < 0.5 ? 'calculator' : 'hello') : name())
+    .replace(':method', r() < 0.8 ? (METHODS[Math.floor(r() * METHODS.length)] as string) : name());
+  const method = r() < 0.05 ? (['DELETE', 'PATCH', 'GET'][Math.floor(r() * 3)] as string) : m;
+  return { method, path };
+}
+
+interface Outcome { status: number; code?: string }
+const ALLOWED_500 = new Set(['TAHO_COMPONENT_TRAP', 'TAHO_COMPONENT_ERROR', 'TAHO_INVOKE_TIMEOUT']);
+
+async function one(r: () => number): Promise<Outcome & { what: string }> {
+  const { method, path } = target(r);
+  const { raw, type } = method === 'GET' ? { raw: undefined, type: undefined } : body(r);
+  const auth = r();
+  const headers: Record<string, string> = {};
+  if (auth < 0.75) headers.authorization = `Bearer ${key}`;
+  else if (auth < 0.85) headers['x-api-key'] = 'taho_' + 'z'.repeat(Math.floor(r() * 60));
+  if (type) headers['content-type'] = type;
+  const what = `${method} ${path.slice(0, 120)} ${type ?? ''} ${typeof raw === 'string' ? raw.slice(0, 60) : raw ? 'bytes' : ''}`;
+  const res = await fetch(`${server.url}${path}`, { method, headers, ...(raw === undefined ? {} : { body: raw }) });
+  const text = await res.text();
+  const ct = res.headers.get('content-type') ?? '';
+  if (res.status < 400) return { status: res.status, what };
+  expect(ct, `${what} → ${res.status} ${text.slice(0, 200)}`).toContain('application/json');
+  const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
+  expect(String(parsed.error?.code), `${what} → ${res.status} ${text.slice(0, 200)}`).toMatch(/^TAHO_/);
+  expect(typeof parsed.error?.message, what).toBe('string');
+  return { status: res.status, code: parsed.error?.code as string, what };
+}
+
+/** Raw socket abuse: oversized headers, a body that never finishes, and bytes that are not HTTP. */
+function raw(payload: string, waitMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host, () => socket.write(payload));
+    let out = '';
+    socket.on('data', (d) => { out += d.toString(); });
+    const done = () => resolve(out);
+    socket.on('close', done);
+    socket.on('error', done);
+    setTimeout(() => { socket.destroy(); done(); }, waitMs);
+  });
+}
+
+describe('hostile input', () => {
+  it(`answers ${TOTAL} generated hostile requests with proper 4xx and stays responsive`, async () => {
+    const r = rng(20261124);
+    const counts = new Map<number, number>();
+    const bad: string[] = [];
+    let sent = 0;
+    const worker = async () => {
+      while (sent < TOTAL) {
+        sent += 1;
+        if (sent % 500 === 0) {
+          const h = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(2000) });
+          expect(h.status).toBe(200);
+        }
+        const o = await one(r);
+        counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
+        if (o.status >= 500 && !ALLOWED_500.has(o.code ?? '')) bad.push(`${o.status} ${o.code} ${o.what}`);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    expect(bad.slice(0, 10)).toEqual([]);
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThanOrEqual(TOTAL);
+    // The mix must really have hit the error paths, not only successes.
+    for (const status of [400, 401, 404, 413]) expect(counts.get(status) ?? 0, `status ${status}`).toBeGreaterThan(20);
+  }, 180_000);
+
+  it('answers oversized headers, slow bodies and garbage in the error shape', async () => {
+    const big = await raw(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 3000);
+    expect(big).toMatch(/^HTTP\/1\.1 431/);
+    expect(big).toContain('"TAHO_HEADERS_TOO_LARGE"');
+    const slow = await raw(`POST /api/services/example/hello/invoke/greet HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"par`, 6000);
+    expect(slow).toMatch(/^HTTP\/1\.1 408/);
+    expect(slow).toContain('"TAHO_REQUEST_TIMEOUT"');
+    const junk = await raw('\u0000\u0001 NOT HTTP AT ALL\r\n\r\n', 3000);
+    expect(junk).toMatch(/^HTTP\/1\.1 400/);
+    expect(junk).toContain('"TAHO_BAD_REQUEST"');
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  }, 30_000);
+});
