@@ -7,9 +7,15 @@ import { loadConfig } from '../dist/core/config/load.js';
 import { createRuntime } from '../dist/core/runtime.js';
 import { ComponentLoader } from '../dist/core/components/loader.js';
 import { buildApp } from '../dist/server/app.js';
+import { hash } from '@node-rs/argon2';
+import { BENCH_KEY } from './http.js';
 
 const [mode, dataDir] = process.argv.slice(2);
-const { config } = loadConfig({ cwd: process.cwd(), env: {}, flags: { data_dir: dataDir, 'http.port': 0 } });
+// `auth`: inline with api_key auth on, every request carrying the key (see http.js).
+const auth = mode === 'auth'
+  ? { 'http.auth.mode': 'api_key', 'http.auth.api_key_hash': await hash(BENCH_KEY, { algorithm: 2 }) }
+  : {};
+const { config } = loadConfig({ cwd: process.cwd(), env: {}, flags: { data_dir: dataDir, 'http.port': 0, ...auth } });
 const runtime = createRuntime(config, { isolation: mode === 'worker' ? 'worker' : 'inline' });
 await runtime.services.call('example', 'hello', 'greet', 'warm');
 

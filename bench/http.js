@@ -5,6 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 
+export const BENCH_KEY = 'taho_bench-key-not-secret';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const hasTaskset = (() => {
@@ -27,11 +28,12 @@ async function target(mode, dataDir) {
   return { child, port: Number(String(line).trim()) };
 }
 
-async function load(port, seconds) {
+async function load(port, seconds, mode) {
+  const headers = { 'content-type': 'application/json', ...(mode === 'auth' ? { authorization: `Bearer ${BENCH_KEY}` } : {}) };
   const script = `
     const ac = require(${JSON.stringify(new URL('../node_modules/autocannon', import.meta.url).pathname)});
     ac({ url: 'http://127.0.0.1:${port}/api/services/example/hello/invoke/greet', method: 'POST',
-      headers: { 'content-type': 'application/json' }, body: '"World"', connections: 50, duration: ${seconds} },
+      headers: ${JSON.stringify(headers)}, body: '"World"', connections: 50, duration: ${seconds} },
       (err, r) => { process.stdout.write(JSON.stringify(err ? { error: String(err) } : { rps: r.requests.average, p99: r.latency.p99, bad: r.non2xx + r.errors })); });`;
   const [cmd, args] = pinned(1, ['-e', script]);
   const out = execFileSync(cmd, args, { encoding: 'utf8' });
@@ -42,14 +44,14 @@ async function load(port, seconds) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-export async function httpBench(dataDir, modes = ['raw', 'inline', 'worker']) {
+export async function httpBench(dataDir, modes = ['raw', 'inline', 'auth', 'worker']) {
   const targets = {};
   for (const mode of modes) targets[mode] = await target(mode, dataDir);
   const samples = Object.fromEntries(modes.map((m) => [m, []]));
   try {
-    for (const mode of modes) await load(targets[mode].port, 1); // warm-up
+    for (const mode of modes) await load(targets[mode].port, 1, mode); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
-      for (const mode of modes) samples[mode].push(await load(targets[mode].port, DURATION));
+      for (const mode of modes) samples[mode].push(await load(targets[mode].port, DURATION, mode));
     }
   } finally {
     for (const { child } of Object.values(targets)) child.kill('SIGTERM');

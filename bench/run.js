@@ -79,6 +79,7 @@ for (const mode of ['inline', 'worker']) {
   const m = http[mode];
   rows.push([`HTTP POST …/example/hello/invoke/greet, isolation = ${mode} (50 conns)`, `${m.rps.toFixed(0)} req/s, p99 ${m.p99} ms`, `${http.raw.rps.toFixed(0)} req/s, p99 ${http.raw.p99} ms (raw node:http)`, '', (m.rps / http.raw.rps).toFixed(2)]);
 }
+rows.push(['HTTP invoke with api_key auth (inline, key sent each request)', `${http.auth.rps.toFixed(0)} req/s, p99 ${http.auth.p99} ms`, `${http.inline.rps.toFixed(0)} req/s (auth none)`, '', (http.auth.rps / http.inline.rps).toFixed(2)]);
 
 const bin = join(root, 'bin', 'run.js');
 execFileSync(process.execPath, [bin, 'invoke', 'example/hello', 'greet', 'warm'], { cwd: root, env: { ...process.env, TAHO_DATA_DIR: dataDir } });
@@ -94,7 +95,8 @@ const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem()
 const targets = [
   'Targets: in-process `hello.greet` ≤ 5 µs including jco\'s bindings, our own layer ≤ 1 µs;',
   '`taho --version` ≤ 250 ms; `taho invoke example/hello greet` ≤ 600 ms (warm transpile cache);',
-  'HTTP invoke throughput ≥ 0.85 of the raw node:http handler doing the same JSON work.',
+  'HTTP invoke throughput ≥ 0.85 of the raw node:http handler doing the same JSON work;',
+  'api_key auth ≥ 0.95 of no auth (verified keys are cached by digest; argon2 is paid once per key).',
 ].join('\n');
 // The generated part sits between markers so the notes around it survive a new run.
 const generated = `<!-- bench:start -->\nMeasured by \`npm run bench\` (bench/run.js) on ${machine}.\nMedians of 7 interleaved rounds (calls), 3 interleaved rounds (HTTP) or 10 runs (processes); baselines come from the same run.\n\n${table}\n\n${targets}\n<!-- bench:end -->`;

@@ -9,7 +9,7 @@ import { tahoErrorBody } from './errors/taho-body.js';
 import { servicesRoutes } from './routes/services.js';
 import { systemRoutes } from './routes/system.js';
 import { adminRoutes } from './routes/admin.js';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ServerOptions } from 'node:https';
 import rateLimit from '@fastify/rate-limit';
 import { presentedKey, registerAuth } from './auth/hook.js';
@@ -113,7 +113,7 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
       // Per key when one is sent (a digest: the key itself is never kept), else per address.
       keyGenerator: (req) => {
         const key = presentedKey(req);
-        return key === undefined ? `ip:${req.ip}` : `key:${createHash('sha256').update(key).digest('base64')}`;
+        return key === undefined ? `ip:${req.ip}` : `key:${hash('sha256', key, 'base64')}`;
       },
       allowList: (req) => requirementOf(req.method, req.routeOptions.url ?? '') === 'public',
       errorResponseBuilder: (_req, ctx) => new TahoError('TAHO_RATE_LIMITED', `too many requests: more than ${ctx.max} in ${Math.round(rate.window_ms / 1000)} s`, {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiKeys, type Principal } from '../../core/auth/api-keys.js';
-import { grants } from '../../core/auth/scopes.js';
+import { grants, type Requirement } from '../../core/auth/scopes.js';
 import { configuredKeys } from '../../core/auth/startup.js';
 import type { TahoConfig } from '../../core/config/schema.js';
 import { TahoError } from '../../core/errors.js';
@@ -9,6 +9,10 @@ import { requirementOf } from './route-scopes.js';
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** What the route needs, from ROUTE_SCOPES, set when the route is registered. */
+    requirement?: Requirement;
   }
 }
 
@@ -29,35 +33,46 @@ export function registerAuth(app: FastifyInstance, config: TahoConfig): void {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (route.url === '*' || method === 'OPTIONS') continue;
-      if (requirementOf(method, route.url) === undefined) {
+      const requirement = requirementOf(method, route.url);
+      if (requirement === undefined) {
         throw new Error(`route ${method} ${route.url} has no entry in ROUTE_SCOPES (src/server/auth/route-scopes.ts)`);
       }
+      // Looked up once here, not per request.
+      route.config = { ...route.config, requirement };
     }
   });
   if (config.http.auth.mode !== 'api_key') return;
   const keys = new ApiKeys(configuredKeys(config));
-  app.addHook('onRequest', async (req) => {
-    const url = req.routeOptions.url;
-    if (url === undefined) return; // unknown route: the not-found handler answers
-    const required = requirementOf(req.method, url);
-    if (required === 'public') return;
+  // A callback hook with a synchronous path: a known key costs a digest and a map lookup, no promise.
+  app.addHook('onRequest', (req, _reply, done) => {
+    const required = req.routeOptions.config.requirement;
+    if (required === undefined || required === 'public' || req.method === 'OPTIONS') {
+      done();
+      return;
+    }
     const key = presentedKey(req);
     if (key === undefined) {
-      throw new TahoError('TAHO_UNAUTHORIZED', 'this route needs an API key', {
+      done(new TahoError('TAHO_UNAUTHORIZED', 'this route needs an API key', {
         hint: 'Send it as `Authorization: Bearer <key>` or `X-API-Key: <key>` (CLI: --api-key or TAHO_API_KEY).',
-      });
+      }));
+      return;
     }
-    const principal = await keys.verify(key);
-    if (!principal) {
-      throw new TahoError('TAHO_UNAUTHORIZED', 'the API key is not valid', {
-        hint: 'Check the key; `taho auth gen-key` makes a new one and prints the hash to put in config.toml.',
-      });
-    }
-    if (required === undefined || !grants(principal.scopes, required)) {
-      throw new TahoError('TAHO_FORBIDDEN', `key "${principal.name}" lacks the scope ${required ?? 'admin'} that ${req.method} ${url} needs (it has ${principal.scopes.join(', ')})`, {
-        hint: 'Use a key with that scope, or add the scope to this key in config.toml.',
-      });
-    }
-    req.principal = principal;
+    const decide = (principal: Principal | undefined): TahoError | undefined => {
+      if (!principal) {
+        return new TahoError('TAHO_UNAUTHORIZED', 'the API key is not valid', {
+          hint: 'Check the key; `taho auth gen-key` makes a new one and prints the hash to put in config.toml.',
+        });
+      }
+      if (!grants(principal.scopes, required)) {
+        return new TahoError('TAHO_FORBIDDEN', `key "${principal.name}" lacks the scope ${required} that ${req.method} ${req.routeOptions.url} needs (it has ${principal.scopes.join(', ')})`, {
+          hint: 'Use a key with that scope, or add the scope to this key in config.toml.',
+        });
+      }
+      req.principal = principal;
+      return undefined;
+    };
+    const verified = keys.verify(key);
+    if (verified instanceof Promise) verified.then((p) => done(decide(p)), (err: Error) => done(err));
+    else done(decide(verified));
   });
 }
