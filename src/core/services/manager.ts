@@ -61,8 +61,9 @@ export class ServiceManager {
 
   /** The synchronous hot path for a warm inline service (benchmarks, in-process callers). */
   invokeSync(domain: string, service: string, method: string, input: unknown): Json {
-    const svc = this.get(domain, service);
-    return svc.callSync(svc.plan(method), input);
+    const outcome = this.get(domain, service).tryInvokeNow(method, input);
+    if (!outcome) throw new TahoError('TAHO_INTERNAL', `${domain}/${service} is not warm and inline; use invoke()`);
+    return outcome.plan.result(outcome.value);
   }
 
   /**

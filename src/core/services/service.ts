@@ -91,18 +91,6 @@ export class Service {
     if (this.#state === 'loading') this.#state = 'ready';
   }
 
-  /** The synchronous hot path for an inline service that is warm: no promise in it. */
-  callSync(plan: CallPlan, input: unknown): Json {
-    const { callSync } = this.#executor;
-    if (!callSync || !this.#executor.ready) throw new TahoError('TAHO_INTERNAL', `${this.entry.key} is not warm and inline`);
-    this.#refuseIfStopping();
-    try {
-      return plan.result(callSync.call(this.#executor, plan.path, plan.args(input)));
-    } catch (err) {
-      throw this.#failure(plan, err);
-    }
-  }
-
   /**
    * The same call without a promise when the service is inline and warm (the common case on a
    * busy server), else undefined and the caller awaits `invoke`.
