@@ -14,6 +14,13 @@ import { toLowerCamel } from '../../shared/case.js';
  */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/**
+ * `plain`: TAHO's JSON (a char is a one-character string, a variant case without payload is its
+ * bare name). `golem`: the `value` of Golem's `{typ, value}` (a char is its code point, a unit
+ * case is `{"case": null}`). Input accepts both spellings in both dialects.
+ */
+export type Dialect = 'plain' | 'golem';
+
 export type Lower = (value: unknown, at: string) => unknown;
 export type Lift = (value: unknown) => Json;
 
@@ -39,7 +46,7 @@ function truncate(s: string): string {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Builds the converter from plain JSON to the JS value jco lowers into the component. */
-export function compileLower(type: WitType): Lower {
+export function compileLower(type: WitType, dialect: Dialect = 'plain'): Lower {
   switch (type.kind) {
     case 'bool':
       return (v, at) => { if (typeof v !== 'boolean') throw mismatch(type, v, at); return v; };
@@ -67,22 +74,23 @@ export function compileLower(type: WitType): Lower {
       return (v, at) => { if (typeof v !== 'number') throw mismatch(type, v, at); return v; };
     case 'char':
       return (v, at) => {
-        if (typeof v !== 'string' || [...v].length !== 1) throw mismatch(type, v, at, 'one character');
+        if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0x10ffff && (v < 0xd800 || v > 0xdfff)) return String.fromCodePoint(v);
+        if (typeof v !== 'string' || [...v].length !== 1) throw mismatch(type, v, at, 'one character, or its code point');
         return v;
       };
     case 'string':
       return (v, at) => { if (typeof v !== 'string') throw mismatch(type, v, at); return v; };
     case 'list':
-      return lowerList(type);
+      return lowerList(type, dialect);
     case 'tuple': {
-      const items = type.items.map(compileLower);
+      const items = type.items.map((t) => compileLower(t, dialect));
       return (v, at) => {
         if (!Array.isArray(v) || v.length !== items.length) throw mismatch(type, v, at, `an array of ${items.length}`);
         return items.map((lower, i) => lower(v[i], `${at}[${i}]`));
       };
     }
     case 'record': {
-      const fields = type.fields.map((f) => ({ name: f.name, js: toLowerCamel(f.name), lower: compileLower(f.type) }));
+      const fields = type.fields.map((f) => ({ name: f.name, js: toLowerCamel(f.name), lower: compileLower(f.type, dialect) }));
       const known = new Set(fields.map((f) => f.name));
       return (v, at) => {
         if (!isObject(v)) throw mismatch(type, v, at, 'an object');
@@ -94,7 +102,7 @@ export function compileLower(type: WitType): Lower {
       };
     }
     case 'variant': {
-      const cases = new Map(type.cases.map((c) => [c.name, c.type ? compileLower(c.type) : undefined]));
+      const cases = new Map(type.cases.map((c) => [c.name, c.type ? compileLower(c.type, dialect) : undefined]));
       return (v, at) => {
         const [tag, payload] = taggedInput(v);
         if (tag === undefined || !cases.has(tag)) throw mismatch(type, v, at, `one of the cases ${[...cases.keys()].join(', ')}`);
@@ -126,7 +134,7 @@ export function compileLower(type: WitType): Lower {
       };
     }
     case 'option': {
-      const inner = compileLower(type.inner);
+      const inner = compileLower(type.inner, dialect);
       // jco writes a nested option as a tagged value, the outermost as `undefined` or the value.
       if (type.inner.kind === 'option') {
         return (v, at) => (v === null || v === undefined ? undefined : { tag: 'some', val: inner(unwrapSome(v), at) });
@@ -134,8 +142,8 @@ export function compileLower(type: WitType): Lower {
       return (v, at) => (v === null || v === undefined ? undefined : inner(v, at));
     }
     case 'result': {
-      const ok = type.ok ? compileLower(type.ok) : undefined;
-      const err = type.err ? compileLower(type.err) : undefined;
+      const ok = type.ok ? compileLower(type.ok, dialect) : undefined;
+      const err = type.err ? compileLower(type.err, dialect) : undefined;
       return (v, at) => {
         const [tag, payload] = taggedInput(v);
         if (tag === 'ok') return { tag, val: ok?.(payload, `${at}.ok`) };
@@ -171,8 +179,8 @@ const TYPED_ARRAYS = {
   f32: Float32Array, f64: Float64Array, s64: BigInt64Array, u64: BigUint64Array,
 } as const;
 
-function lowerList(type: WitType & { kind: 'list' }): Lower {
-  const element = compileLower(type.element);
+function lowerList(type: WitType & { kind: 'list' }, dialect: Dialect): Lower {
+  const element = compileLower(type.element, dialect);
   const kind = type.element.kind;
   const Typed = kind in TYPED_ARRAYS ? TYPED_ARRAYS[kind as keyof typeof TYPED_ARRAYS] : undefined;
   return (v, at) => {
@@ -186,25 +194,27 @@ function lowerList(type: WitType & { kind: 'list' }): Lower {
 }
 
 /** Builds the converter from jco's JS value to plain JSON. */
-export function compileLift(type: WitType): Lift {
+export function compileLift(type: WitType, dialect: Dialect = 'plain'): Lift {
   switch (type.kind) {
-    case 'bool': case 's8': case 'u8': case 's16': case 'u16': case 's32': case 'u32': case 'char': case 'string':
+    case 'bool': case 's8': case 'u8': case 's16': case 'u16': case 's32': case 'u32': case 'string':
       return (v) => v as Json;
+    case 'char':
+      return dialect === 'golem' ? (v) => (v as string).codePointAt(0) ?? 0 : (v) => v as Json;
     case 'f32': case 'f64':
       // JSON has no NaN or infinities; null is what JSON.stringify would write anyway, but say it on purpose.
       return (v) => (Number.isFinite(v) ? (v as number) : null);
     case 's64': case 'u64':
       return (v) => liftBig(v);
     case 'list': {
-      const element = compileLift(type.element);
+      const element = compileLift(type.element, dialect);
       return (v) => Array.from(v as ArrayLike<unknown>, (item) => element(item));
     }
     case 'tuple': {
-      const items = type.items.map(compileLift);
+      const items = type.items.map((t) => compileLift(t, dialect));
       return (v) => items.map((lift, i) => lift((v as unknown[])[i]));
     }
     case 'record': {
-      const fields = type.fields.map((f) => ({ name: f.name, js: toLowerCamel(f.name), lift: compileLift(f.type) }));
+      const fields = type.fields.map((f) => ({ name: f.name, js: toLowerCamel(f.name), lift: compileLift(f.type, dialect) }));
       return (v) => {
         const obj = v as Record<string, unknown>;
         const out: { [k: string]: Json } = {};
@@ -213,11 +223,12 @@ export function compileLift(type: WitType): Lift {
       };
     }
     case 'variant': {
-      const cases = new Map(type.cases.map((c) => [c.name, c.type ? compileLift(c.type) : undefined]));
+      const cases = new Map(type.cases.map((c) => [c.name, c.type ? compileLift(c.type, dialect) : undefined]));
       return (v) => {
         const { tag, val } = v as { tag: string; val?: unknown };
         const lift = cases.get(tag);
-        return lift === undefined ? tag : { [tag]: lift(val) };
+        if (lift === undefined) return dialect === 'golem' ? { [tag]: null } : tag;
+        return { [tag]: lift(val) };
       };
     }
     case 'enum':
@@ -227,7 +238,7 @@ export function compileLift(type: WitType): Lift {
       return (v) => names.filter(([, js]) => (v as Record<string, unknown>)[js] === true).map(([f]) => f);
     }
     case 'option': {
-      const inner = compileLift(type.inner);
+      const inner = compileLift(type.inner, dialect);
       if (type.inner.kind === 'option') {
         return (v) => {
           if (v === undefined || v === null) return null;
@@ -238,8 +249,8 @@ export function compileLift(type: WitType): Lift {
       return (v) => (v === undefined || v === null ? null : inner(v));
     }
     case 'result': {
-      const ok = type.ok ? compileLift(type.ok) : undefined;
-      const err = type.err ? compileLift(type.err) : undefined;
+      const ok = type.ok ? compileLift(type.ok, dialect) : undefined;
+      const err = type.err ? compileLift(type.err, dialect) : undefined;
       return (v) => {
         const { tag, val } = v as { tag: string; val?: unknown };
         return tag === 'ok' ? { ok: ok ? ok(val) : null } : { err: err ? err(val) : null };

@@ -1,0 +1,69 @@
+import { TahoError } from '../errors.js';
+import type { WitFunction } from '../components/wit-types.js';
+import { sameShape, toAnalysedType, type AnalysedType } from './analysed.js';
+import { compileLift, compileLower, type Json } from './plain.js';
+
+/** Golem's `ValueAndOptionalType`: `typ` may be left out, and is then taken from the component. */
+export interface ValueAndOptionalType {
+  readonly typ?: unknown;
+  readonly value: unknown;
+}
+
+/** Golem's `ValueAndType`. */
+export interface ValueAndType {
+  readonly typ: AnalysedType;
+  readonly value: Json;
+}
+
+export interface TypedCall {
+  /** `{"params": [{typ?, value}…]}` → jco arguments; every problem is reported at once. */
+  readonly args: (params: readonly ValueAndOptionalType[]) => unknown[];
+  /** jco's result → Golem's `{typ, value}`, or undefined for a function without a result. */
+  readonly result: (value: unknown) => ValueAndType | undefined;
+}
+
+/**
+ * Golem's typed invocation values for one function, compiled once: parameters typed or untyped
+ * (typed from the component's metadata), each checked against the function's WIT type.
+ */
+export function compileTypedCall(fn: WitFunction): TypedCall {
+  const params = fn.params.map((p) => ({ name: p.name, typ: toAnalysedType(p.type), lower: compileLower(p.type, 'golem') }));
+  const resultType = fn.result;
+  const resultTyp = resultType ? toAnalysedType(resultType) : undefined;
+  const lift = resultType ? compileLift(resultType, 'golem') : undefined;
+  return {
+    args(given) {
+      const errors: string[] = [];
+      if (given.length !== params.length) {
+        errors.push(`${fn.name} takes ${params.length} parameter${params.length === 1 ? '' : 's'}, got ${given.length}`);
+      }
+      const out = params.map((p, i) => {
+        const v = given[i];
+        if (v === undefined) return undefined;
+        if (v.typ !== undefined && !sameShape(v.typ, p.typ)) {
+          errors.push(`parameter \`${p.name}\` has type ${JSON.stringify(p.typ)}, but its typ says ${JSON.stringify(v.typ)}`);
+          return undefined;
+        }
+        try {
+          return p.lower(v.value, `parameter \`${p.name}\``);
+        } catch (err) {
+          errors.push((err as Error).message);
+          return undefined;
+        }
+      });
+      if (errors.length > 0) {
+        throw new TahoError('TAHO_BAD_ARGUMENTS', errors.join('; '), {
+          hint: 'Each param is {"typ"?, "value"}; GET /v1/components/{id}/latest shows every parameter type.',
+          details: { errors },
+        });
+      }
+      return out;
+    },
+    result(value) {
+      if (!resultTyp || !lift) return undefined;
+      // jco gives a returned result<T, E> as T (and throws E); Golem's value is {"ok": T}.
+      const json = resultType?.kind === 'result' ? { ok: resultType.ok ? compileLift(resultType.ok, 'golem')(value) : null } : lift(value);
+      return { typ: resultTyp, value: json };
+    },
+  };
+}
