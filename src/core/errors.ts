@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   TAHO_COMPONENT_INVALID: { status: 422, kind: 'external' },
   TAHO_COMPONENT_ERROR: { status: 500, kind: 'external' },
   TAHO_COMPONENT_TRAP: { status: 500, kind: 'external' },
+  TAHO_AGENT_DIVERGED: { status: 500, kind: 'external' },
+  TAHO_AGENT_NOT_FOUND: { status: 404, kind: 'user' },
   TAHO_UNSUPPORTED_TYPE: { status: 501, kind: 'user' },
   TAHO_SERVICE_UNAVAILABLE: { status: 503, kind: 'external' },
   TAHO_INVOKE_TIMEOUT: { status: 504, kind: 'external' },

@@ -3,6 +3,7 @@ import type { WitFunction, WitType } from '../components/wit-types.js';
 import { formatWitFunction, formatWitType } from '../components/wit-print.js';
 import { compileLift, compileLower, type Json, type Lift, type Lower } from '../values/plain.js';
 import { toLowerCamel } from '../../shared/case.js';
+import { functionNames } from '../components/registry.js';
 
 /**
  * Everything needed to call one exported function, worked out once per component version:
@@ -19,6 +20,16 @@ export interface CallPlan {
   readonly error: Lift | undefined;
   /** The property path of the function in jco's exports. */
   readonly path: readonly string[];
+}
+
+/** Call plans of every exported function, under every name it can be called by. */
+export function planAll(functions: readonly WitFunction[]): Map<string, CallPlan> {
+  const plans = new Map<string, CallPlan>();
+  for (const fn of functions) {
+    const plan = planCall(fn);
+    for (const name of functionNames(fn)) plans.set(name, plan);
+  }
+  return plans;
 }
 
 export function planCall(fn: WitFunction): CallPlan {

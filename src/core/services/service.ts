@@ -1,7 +1,7 @@
 import { TahoError } from '../errors.js';
 import type { ComponentLoader } from '../components/loader.js';
 import { functionNames, type ComponentEntry } from '../components/registry.js';
-import { planCall, type CallPlan, type Json } from './call-plan.js';
+import { planAll, type CallPlan, type Json } from './call-plan.js';
 import { CallFailure, type Executor, type Isolation } from './executor.js';
 import { InlineExecutor } from './inline-executor.js';
 import { WorkerExecutor } from './worker-executor.js';
@@ -40,12 +40,7 @@ export class Service {
   constructor(entry: ComponentEntry, loader: ComponentLoader, settings: ServiceSettings) {
     this.entry = entry;
     this.settings = settings;
-    const plans = new Map<string, CallPlan>();
-    for (const fn of entry.signature.functions) {
-      const plan = planCall(fn);
-      for (const name of functionNames(fn)) plans.set(name, plan);
-    }
-    this.plans = plans;
+    this.plans = planAll(entry.signature.functions);
     const environment = settings.config === undefined ? {} : { TAHO_SERVICE_CONFIG: settings.config };
     const label = `${entry.domain}/${entry.service}`;
     this.#executor = settings.isolation === 'worker'

@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ComponentLoader } from '../components/loader.js';
+import { ComponentRegistry } from '../components/registry.js';
+import { examplesRepository } from '../runtime.js';
+import { SqliteStore } from '../store/sqlite.js';
+import { AgentManager } from './manager.js';
+
+const dirs: string[] = [];
+const stores: SqliteStore[] = [];
+afterAll(() => {
+  for (const s of stores) s.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function dataDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'taho-agents-'));
+  dirs.push(d);
+  return d;
+}
+
+/** A runtime's agent layer over a data directory; a second call on the same directory is a restart. */
+function boot(dir: string, maxActive = 100) {
+  const registry = new ComponentRegistry(() => [examplesRepository()]);
+  registry.reload();
+  const store = new SqliteStore({ dataDir: dir, sync: 'normal' });
+  stores.push(store);
+  const agents = new AgentManager(registry, new ComponentLoader({ cacheDir: join(dir, 'cache') }), store, { maxActive });
+  const counter = (registry.get('example', 'counter') ?? { id: '' }).id;
+  const calculator = (registry.get('example', 'calculator') ?? { id: '' }).id;
+  return { registry, store, agents, counter, calculator };
+}
+
+const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: { code: string; message: string }) => e);
+
+describe('durable agents', () => {
+  it('runs the invocations of one agent one at a time, in arrival order', async () => {
+    const { agents, counter } = boot(dataDir());
+    const calls = Array.from({ length: 50 }, (_, i) => agents.invoke(counter, 'ordered', 'increment', [1], `k${i}`));
+    expect((await Promise.all(calls)).map((r) => r.result)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect((await agents.invoke(counter, 'other', 'get', [])).result).toBe(0);
+  });
+
+  it('never runs an idempotency key twice: a retry gets the stored answer, a concurrent one joins', async () => {
+    const { agents, counter } = boot(dataDir());
+    const [a, b] = await Promise.all([
+      agents.invoke(counter, 'idem', 'increment', [5], 'same'),
+      agents.invoke(counter, 'idem', 'increment', [5], 'same'),
+    ]);
+    expect(a).toEqual(b);
+    const again = await agents.invoke(counter, 'idem', 'increment', [5], 'same');
+    expect(again).toMatchObject({ result: 5, replayed: true });
+    expect((await agents.invoke(counter, 'idem', 'get', [])).result).toBe(5);
+  });
+
+  it('rebuilds state after a restart by replaying the oplog with the recorded host answers', async () => {
+    const dir = dataDir();
+    const first = boot(dir);
+    await first.agents.invoke(first.counter, 'durable', 'increment', [10]);
+    const observed = await first.agents.invoke(first.counter, 'durable', 'observe', []);
+    await first.agents.invoke(first.counter, 'durable', 'increment', ['9007199254740993']);
+    const before = (await first.agents.invoke(first.counter, 'durable', 'get', [])).result;
+    // The random number's low bit went into the count: only replay with the recorded answer gets it back.
+    const second = boot(dir);
+    const agent = second.agents.agent(second.counter, 'durable');
+    await agent.load();
+    expect((await agent.invoke('get', [])).result).toBe(before);
+    expect(second.store.oplog(second.counter, 'durable').find((e) => e.fn === 'observe')?.result).toEqual(observed.result);
+  });
+
+  it('evicts idle agents past max_active and rebuilds them on demand', async () => {
+    const { agents, counter } = boot(dataDir(), 1);
+    await agents.invoke(counter, 'a', 'increment', [3]);
+    await agents.invoke(counter, 'b', 'increment', [4]);
+    expect(agents.activeCount).toBe(1);
+    expect((await agents.invoke(counter, 'a', 'increment', [1])).result).toBe(4);
+    expect((await agents.invoke(counter, 'b', 'get', [])).result).toBe(4);
+  });
+
+  it('reports a divergence instead of rebuilding wrong state', async () => {
+    const dir = dataDir();
+    const first = boot(dir);
+    await first.agents.invoke(first.counter, 'tampered', 'increment', [2]);
+    await first.agents.invoke(first.counter, 'tampered', 'increment', [2]);
+    first.store.close();
+    const db = new DatabaseSync(join(dir, 'taho.db'));
+    db.prepare("UPDATE oplog SET body = replace(body, '\"result\":4', '\"result\":5') WHERE seq = 2").run();
+    db.close();
+    const second = boot(dir);
+    const e = await errorOf(second.agents.invoke(second.counter, 'tampered', 'get', []));
+    expect(e).toMatchObject({ code: 'TAHO_AGENT_DIVERGED', message: expect.stringContaining('returned 4 on replay, 5 when recorded') });
+    expect(second.agents.agent(second.counter, 'tampered').status).toBe('Failed');
+  });
+
+  it('keeps a trapped call from touching state, and answers component errors durably', async () => {
+    const dir = dataDir();
+    const { agents, calculator } = boot(dir);
+    expect((await errorOf(agents.invoke(calculator, 'calc', 'crash', [], 'boom')))?.code).toBe('TAHO_COMPONENT_TRAP');
+    expect((await errorOf(agents.invoke(calculator, 'calc', 'crash', [], 'boom')))?.code).toBe('TAHO_COMPONENT_TRAP');
+    expect((await errorOf(agents.invoke(calculator, 'calc', 'div', [1, 0], 'zero')))).toMatchObject({ code: 'TAHO_COMPONENT_ERROR', message: expect.stringContaining('division by zero') });
+    expect((await agents.invoke(calculator, 'calc', 'add', [1, 2])).result).toBe(3);
+    const restarted = boot(dir);
+    await restarted.agents.agent(calculator, 'calc').load();
+    expect(restarted.store.oplog(calculator, 'calc').map((e) => `${e.kind}:${e.fn}`)).toEqual(['failed:crash', 'completed:div', 'completed:add']);
+  });
+
+  it('refuses unknown functions and bad arguments before queueing them', async () => {
+    const { agents, counter, store } = boot(dataDir());
+    expect(await errorOf(agents.invoke(counter, 'x', 'decrement', [1]))).toMatchObject({ code: 'TAHO_METHOD_NOT_FOUND', message: expect.stringContaining('increment, get, observe') });
+    expect(await errorOf(agents.invoke(counter, 'x', 'increment', [-1]))).toMatchObject({ code: 'TAHO_BAD_ARGUMENTS' });
+    expect(await errorOf(agents.invoke('no-such-component', 'x', 'get', []))).toMatchObject({ code: 'TAHO_COMPONENT_NOT_FOUND' });
+    expect(store.oplogSize(counter, 'x')).toBe(0);
+  });
+});

@@ -1,0 +1,78 @@
+import { TahoError } from '../errors.js';
+import type { ComponentLoader } from '../components/loader.js';
+import type { ComponentEntry, ComponentRegistry } from '../components/registry.js';
+import { planAll, type CallPlan } from '../services/call-plan.js';
+import type { AgentStore } from '../store/contract.js';
+import { DurableAgent, type Invocation } from './agent.js';
+
+export interface AgentManagerOptions {
+  /** Agents kept in memory; past it the least recently used idle one is evicted. */
+  readonly maxActive: number;
+}
+
+/** Durable agents of every component: created by their first invocation, evicted when idle. */
+export class AgentManager {
+  readonly #registry: ComponentRegistry;
+  readonly #loader: ComponentLoader;
+  readonly #store: AgentStore;
+  readonly #options: AgentManagerOptions;
+  /** Insertion order is recency: a touched agent is re-inserted at the end. */
+  readonly #active = new Map<string, DurableAgent>();
+  readonly #plans = new Map<string, ReadonlyMap<string, CallPlan>>();
+
+  constructor(registry: ComponentRegistry, loader: ComponentLoader, store: AgentStore, options: AgentManagerOptions) {
+    this.#registry = registry;
+    this.#loader = loader;
+    this.#store = store;
+    this.#options = options;
+  }
+
+  /** The agent, created (in the store) if it does not exist yet. */
+  agent(componentId: string, name: string): DurableAgent {
+    const entry = this.#component(componentId);
+    const key = `${entry.id}/${name}`;
+    let agent = this.#active.get(key);
+    if (agent && agent.entry.version === entry.version) {
+      this.#active.delete(key);
+    } else {
+      this.#store.ensureAgent(entry.id, name);
+      agent = new DurableAgent(entry, name, this.#store, this.#loader, this.#plansOf(entry));
+    }
+    this.#active.set(key, agent);
+    this.#evictOverflow();
+    return agent;
+  }
+
+  async invoke(componentId: string, name: string, method: string, input: unknown, key?: string): Promise<Invocation> {
+    return this.agent(componentId, name).invoke(method, input, key);
+  }
+
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  #evictOverflow(): void {
+    for (const [key, agent] of this.#active) {
+      if (this.#active.size <= this.#options.maxActive) return;
+      if (agent.evict()) this.#active.delete(key);
+    }
+  }
+
+  #component(idOrName: string): ComponentEntry {
+    const entry = this.#registry.byId(idOrName) ?? this.#registry.list().find((e) => `${e.domain}/${e.service}` === idOrName);
+    if (entry) return entry;
+    throw new TahoError('TAHO_COMPONENT_NOT_FOUND', `no component ${idOrName}`, {
+      hint: '`taho components` lists component ids and names.',
+      details: { components: this.#registry.list().map((e) => ({ id: e.id, name: `${e.domain}/${e.service}` })) },
+    });
+  }
+
+  #plansOf(entry: ComponentEntry): ReadonlyMap<string, CallPlan> {
+    let plans = this.#plans.get(entry.version);
+    if (!plans) {
+      plans = planAll(entry.signature.functions);
+      this.#plans.set(entry.version, plans);
+    }
+    return plans;
+  }
+}

@@ -1,0 +1,142 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { AgentRecord, AgentStore, NewOplogEntry, OplogEntry } from './contract.js';
+
+export interface SqliteOptions {
+  readonly dataDir: string;
+  /** `normal` survives a killed process (WAL); `full` also survives power loss (fsync per commit). */
+  readonly sync: 'normal' | 'full';
+}
+
+interface Pending {
+  readonly componentId: string;
+  readonly agent: string;
+  readonly entry: NewOplogEntry;
+  readonly resolve: (seq: number) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * The embedded store: one SQLite file in the data directory through node:sqlite (built into
+ * Node ≥ 22, nothing to compile). Appends that arrive together are written in one transaction,
+ * so a burst of completions shares one commit (≈ 27k single-row vs ≈ 200k batched rows/s here).
+ */
+export class SqliteStore implements AgentStore {
+  readonly #db: DatabaseSync;
+  readonly #pending: Pending[] = [];
+  #flushScheduled = false;
+  readonly #st: Record<'insertAgent' | 'getAgent' | 'listAll' | 'listOf' | 'deleteAgent' | 'deleteLog' | 'append' | 'maxSeq' | 'log' | 'size' | 'byKey', StatementSync>;
+
+  constructor(options: SqliteOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    this.#db = new DatabaseSync(join(options.dataDir, 'taho.db'));
+    this.#db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'};
+      PRAGMA busy_timeout = 5000;
+      CREATE TABLE IF NOT EXISTS agents (
+        component_id TEXT NOT NULL, agent TEXT NOT NULL, created_at INTEGER NOT NULL,
+        args TEXT NOT NULL, env TEXT NOT NULL, PRIMARY KEY (component_id, agent));
+      CREATE TABLE IF NOT EXISTS oplog (
+        component_id TEXT NOT NULL, agent TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
+        idem_key TEXT NOT NULL, PRIMARY KEY (component_id, agent, seq));
+      CREATE UNIQUE INDEX IF NOT EXISTS oplog_key ON oplog (component_id, agent, idem_key);
+    `);
+    const db = this.#db;
+    this.#st = {
+      insertAgent: db.prepare('INSERT OR IGNORE INTO agents VALUES (?, ?, ?, ?, ?)'),
+      getAgent: db.prepare('SELECT * FROM agents WHERE component_id = ? AND agent = ?'),
+      listAll: db.prepare('SELECT * FROM agents ORDER BY component_id, agent'),
+      listOf: db.prepare('SELECT * FROM agents WHERE component_id = ? ORDER BY agent'),
+      deleteAgent: db.prepare('DELETE FROM agents WHERE component_id = ? AND agent = ?'),
+      deleteLog: db.prepare('DELETE FROM oplog WHERE component_id = ? AND agent = ?'),
+      append: db.prepare('INSERT INTO oplog VALUES (?, ?, ?, ?, ?)'),
+      maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM oplog WHERE component_id = ? AND agent = ?'),
+      log: db.prepare('SELECT seq, body FROM oplog WHERE component_id = ? AND agent = ? AND seq > ? ORDER BY seq'),
+      size: db.prepare('SELECT COUNT(*) AS n FROM oplog WHERE component_id = ? AND agent = ?'),
+      byKey: db.prepare('SELECT seq, body FROM oplog WHERE component_id = ? AND agent = ? AND idem_key = ?'),
+    };
+  }
+
+  ensureAgent(componentId: string, agent: string, init: { args?: readonly string[]; env?: Readonly<Record<string, string>> } = {}): AgentRecord {
+    this.#st.insertAgent.run(componentId, agent, Date.now(), JSON.stringify(init.args ?? []), JSON.stringify(init.env ?? {}));
+    return this.getAgent(componentId, agent) as AgentRecord;
+  }
+
+  getAgent(componentId: string, agent: string): AgentRecord | undefined {
+    const row = this.#st.getAgent.get(componentId, agent);
+    return row ? toAgent(row) : undefined;
+  }
+
+  listAgents(componentId?: string): AgentRecord[] {
+    return (componentId === undefined ? this.#st.listAll.all() : this.#st.listOf.all(componentId)).map(toAgent);
+  }
+
+  deleteAgent(componentId: string, agent: string): boolean {
+    this.#db.exec('BEGIN');
+    const r = this.#st.deleteAgent.run(componentId, agent);
+    this.#st.deleteLog.run(componentId, agent);
+    this.#db.exec('COMMIT');
+    return Number(r.changes) > 0;
+  }
+
+  append(componentId: string, agent: string, entry: NewOplogEntry): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ componentId, agent, entry, resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const batch = this.#pending.splice(0);
+    const seqs: number[] = [];
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+      for (const p of batch) {
+        const seq = Number((this.#st.maxSeq.get(p.componentId, p.agent) as { seq: number }).seq) + 1;
+        this.#st.append.run(p.componentId, p.agent, seq, JSON.stringify({ ...p.entry, seq }), p.entry.key);
+        seqs.push(seq);
+      }
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(seqs[i] as number));
+  }
+
+  oplog(componentId: string, agent: string, afterSeq = 0): OplogEntry[] {
+    return this.#st.log.all(componentId, agent, afterSeq).map((r) => JSON.parse(String(r.body)) as OplogEntry);
+  }
+
+  oplogSize(componentId: string, agent: string): number {
+    return Number((this.#st.size.get(componentId, agent) as { n: number }).n);
+  }
+
+  byKey(componentId: string, agent: string, key: string): OplogEntry | undefined {
+    const row = this.#st.byKey.get(componentId, agent, key);
+    return row ? (JSON.parse(String(row.body)) as OplogEntry) : undefined;
+  }
+
+  close(): void {
+    if (!this.#db.isOpen) return;
+    if (this.#pending.length > 0) this.#flush();
+    this.#db.close();
+  }
+}
+
+function toAgent(row: Record<string, unknown>): AgentRecord {
+  return {
+    componentId: String(row.component_id),
+    agent: String(row.agent),
+    createdAt: Number(row.created_at),
+    args: JSON.parse(String(row.args)) as string[],
+    env: JSON.parse(String(row.env)) as Record<string, string>,
+  };
+}
