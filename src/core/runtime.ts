@@ -4,6 +4,8 @@ import { ComponentLoader } from './components/loader.js';
 import { ComponentRegistry, type ReloadReport } from './components/registry.js';
 import { ServiceManager } from './services/manager.js';
 import type { Isolation } from './services/executor.js';
+import { AgentManager } from './agents/manager.js';
+import { SqliteStore } from './store/sqlite.js';
 import { packageRoot } from '../shared/paths.js';
 
 export interface RuntimeOptions {
@@ -18,6 +20,8 @@ export interface Runtime {
   readonly config: TahoConfig;
   readonly registry: ComponentRegistry;
   readonly services: ServiceManager;
+  /** Durable agents; their store is opened on first use, so commands that never touch agents never open it. */
+  readonly agents: () => AgentManager;
   /** What the first scan of the repositories found wrong (missing repository, broken component). */
   readonly startup: ReloadReport;
   reload(): ReloadReport;
@@ -43,13 +47,24 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
     drainMs: config.services.drain_ms,
   });
   const startup = registry.reload();
+  let store: SqliteStore | undefined;
+  let agents: AgentManager | undefined;
   return {
     config, registry, services, startup,
+    agents() {
+      store ??= new SqliteStore({ dataDir: config.data_dir, sync: config.agents.sync });
+      agents ??= new AgentManager(registry, loader, store, { maxActive: config.agents.max_active });
+      return agents;
+    },
     reload() {
       const report = registry.reload();
       services.prune();
       return report;
     },
-    close: () => services.close(),
+    close: async () => {
+      await services.close();
+      await agents?.drain();
+      store?.close();
+    },
   };
 }

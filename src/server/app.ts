@@ -6,6 +6,8 @@ import { TahoError } from '../core/errors.js';
 import { clientErrorResponse, fromHttpError } from './errors/http-errors.js';
 import type { Socket } from 'node:net';
 import { tahoErrorBody } from './errors/taho-body.js';
+import { golemErrorBody, isGolemUrl } from './errors/golem-body.js';
+import { golemRoutes } from './routes/golem.js';
 import { servicesRoutes } from './routes/services.js';
 import { systemRoutes } from './routes/system.js';
 import { adminRoutes } from './routes/admin.js';
@@ -17,6 +19,11 @@ import { requirementOf } from './auth/route-scopes.js';
 import { isLoopback } from '../shared/net.js';
 import { jsonNestsDeeperThan } from '../shared/json-depth.js';
 import type { ConfigView } from '../core/config/load.js';
+
+/** The one place that picks each family's error shape. */
+function errorBody(url: string, e: TahoError): unknown {
+  return isGolemUrl(url) ? golemErrorBody(e) : tahoErrorBody(e);
+}
 
 /** Deeper than any sensible WIT value; deep enough to refuse stack-exhausting bodies. */
 const MAX_JSON_DEPTH = 64;
@@ -44,11 +51,11 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
     ajv: { customOptions: { allErrors: true, coerceTypes: false } },
     routerOptions: { maxParamLength: 512 },
     // Router-level failures (a bad URL encoding, an over-long path segment) in our error shape too.
-    frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+    frameworkErrors: (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
       const e = new TahoError(err.statusCode === 414 ? 'TAHO_URI_TOO_LONG' : 'TAHO_BAD_REQUEST', err.message, {
         hint: 'Names in paths are short: letters, digits, ".", "_" and "-".',
       });
-      void reply.status(e.status).send(tahoErrorBody(e));
+      void reply.status(e.status).send(errorBody(req.url, e));
     },
     clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
       if (socket.writable) socket.end(clientErrorResponse(err));
@@ -124,21 +131,22 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
   }
 
   const bodyLimit = config.limits.body_limit_bytes;
-  app.setErrorHandler((err: FastifyError | TahoError, _req, reply) => {
+  app.setErrorHandler((err: FastifyError | TahoError, req, reply) => {
     const e = err instanceof TahoError ? err : fromHttpError(err, { bodyLimit });
     if (e.retryAfterMs !== undefined) void reply.header('retry-after', Math.ceil(e.retryAfterMs / 1000));
-    void reply.status(e.status).send(tahoErrorBody(e));
+    void reply.status(e.status).send(errorBody(req.url, e));
   });
   app.setNotFoundHandler((req, reply) => {
-    const e = new TahoError('TAHO_BAD_REQUEST', `no route ${req.method} ${req.url.split('?')[0]}`, {
+    const e = new TahoError('TAHO_ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`, {
       hint: 'GET /openapi.json lists every route.',
     });
-    void reply.status(404).send(tahoErrorBody(e));
+    void reply.status(e.status).send(errorBody(req.url, e));
   });
 
   const startedAt = Date.now();
   systemRoutes(app, { startedAt, serviceCount: () => runtime.registry.list().length });
   servicesRoutes(app, runtime);
   adminRoutes(app, runtime, configView);
+  golemRoutes(app, runtime);
   return app;
 }

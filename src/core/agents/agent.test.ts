@@ -107,6 +107,19 @@ describe('durable agents', () => {
     expect(restarted.store.oplog(calculator, 'calc').map((e) => `${e.kind}:${e.fn}`)).toEqual(['failed:crash', 'completed:div', 'completed:add']);
   });
 
+  it('cancels a queued invocation that has not started, and never runs it', async () => {
+    const { agents, counter, store } = boot(dataDir());
+    const first = agents.invoke(counter, 'q', 'increment', [1], 'first');
+    const second = agents.invoke(counter, 'q', 'increment', [10], 'second');
+    await new Promise((r) => setImmediate(r));
+    expect(agents.agent(counter, 'q').cancel('second')).toBe(true);
+    expect(agents.agent(counter, 'q').cancel('second')).toBe(false);
+    expect((await first).result).toBe(1);
+    expect(await errorOf(second)).toMatchObject({ code: 'TAHO_INVOCATION_CANCELED' });
+    expect(store.oplog(counter, 'q').map((e) => e.key)).toEqual(['first']);
+    expect((await agents.invoke(counter, 'q', 'get', [])).result).toBe(1);
+  });
+
   it('refuses unknown functions and bad arguments before queueing them', async () => {
     const { agents, counter, store } = boot(dataDir());
     expect(await errorOf(agents.invoke(counter, 'x', 'decrement', [1]))).toMatchObject({ code: 'TAHO_METHOD_NOT_FOUND', message: expect.stringContaining('increment, get, observe') });

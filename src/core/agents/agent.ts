@@ -31,6 +31,8 @@ export class DurableAgent {
   readonly #plans: ReadonlyMap<string, CallPlan>;
   readonly #journal = new HostJournal();
   readonly #running = new Map<string, Promise<Invocation>>();
+  /** Queued calls that have not started, by key: these can still be canceled. */
+  readonly #waiting = new Map<string, { canceled: boolean }>();
   #executor: InlineExecutor | undefined;
   #tail: Promise<unknown> = Promise.resolve();
   #queued = 0;
@@ -70,13 +72,37 @@ export class DurableAgent {
     const plan = this.#plan(method);
     plan.args(input); // bad arguments are refused before they take a place in the queue
     this.#queued += 1;
-    const job = this.#tail.then(() => this.#run(method, plan, input, key)).finally(() => {
+    const ticket = { canceled: false };
+    this.#waiting.set(key, ticket);
+    const job = this.#tail.then(() => {
+      this.#waiting.delete(key);
+      if (ticket.canceled) {
+        throw new TahoError('TAHO_INVOCATION_CANCELED', `the invocation ${key} of ${this.name} was canceled before it started`, {
+          hint: 'It never ran; send it again (with a new idempotency key) to run it.',
+        });
+      }
+      return this.#run(method, plan, input, key);
+    }).finally(() => {
       this.#queued -= 1;
       this.#running.delete(key);
     });
     this.#tail = job.catch(() => undefined);
     this.#running.set(key, job);
     return job;
+  }
+
+  /** Cancels a queued invocation that has not started; false when it started, finished or is unknown. */
+  cancel(key: string): boolean {
+    const ticket = this.#waiting.get(key);
+    if (!ticket) return false;
+    ticket.canceled = true;
+    this.#waiting.delete(key);
+    return true;
+  }
+
+  /** Resolves when nothing is queued. */
+  async idle(): Promise<void> {
+    await this.#tail;
   }
 
   /** Drops the in-memory instance; the next call rebuilds it from the oplog. */

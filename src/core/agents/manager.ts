@@ -47,6 +47,39 @@ export class AgentManager {
     return this.agent(componentId, name).invoke(method, input, key);
   }
 
+  exists(componentId: string, name: string): boolean {
+    return this.#store.getAgent(componentId, name) !== undefined;
+  }
+
+  names(componentId: string): string[] {
+    return this.#store.listAgents(componentId).map((a) => a.agent);
+  }
+
+  createdAt(componentId: string, name: string): number {
+    return this.#store.getAgent(componentId, name)?.createdAt ?? Date.now();
+  }
+
+  oplog(componentId: string, name: string): ReturnType<AgentStore['oplog']> {
+    return this.#store.oplog(componentId, name);
+  }
+
+  /** Deletes an agent and its oplog once its queue is empty. */
+  async delete(componentId: string, name: string): Promise<boolean> {
+    const key = `${componentId}/${name}`;
+    const agent = this.#active.get(key);
+    if (agent) {
+      await agent.idle();
+      agent.evict();
+      this.#active.delete(key);
+    }
+    return this.#store.deleteAgent(componentId, name);
+  }
+
+  /** Waits for every queued invocation to finish (shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.#active.values()].map((a) => a.idle()));
+  }
+
   get activeCount(): number {
     return this.#active.size;
   }

@@ -82,6 +82,13 @@ const servicesSchema = z.strictObject({
   drain_ms: positiveInt.default(10_000),
 });
 
+const agentsSchema = z.strictObject({
+  /** Agents kept in memory; past it the least recently used idle one is evicted (and rebuilt on demand). */
+  max_active: positiveInt.default(1024),
+  /** `normal` survives a killed process; `full` also survives power loss (an fsync per commit). */
+  sync: z.enum(['normal', 'full']).default('normal'),
+});
+
 const repositorySchema = z.strictObject({ path: z.string().min(1) });
 
 export const configSchema = z.strictObject({
@@ -91,6 +98,7 @@ export const configSchema = z.strictObject({
   http: httpSchema.prefault({}),
   limits: limitsSchema.prefault({}),
   services: servicesSchema.prefault({}),
+  agents: agentsSchema.prefault({}),
   repositories: z.array(repositorySchema).default([]),
 });
 

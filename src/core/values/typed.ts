@@ -1,5 +1,5 @@
 import { TahoError } from '../errors.js';
-import type { WitFunction } from '../components/wit-types.js';
+import type { WitFunction, WitType } from '../components/wit-types.js';
 import { sameShape, toAnalysedType, type AnalysedType } from './analysed.js';
 import { compileLift, compileLower, type Json } from './plain.js';
 
@@ -66,4 +66,45 @@ export function compileTypedCall(fn: WitFunction): TypedCall {
       return { typ: resultTyp, value: json };
     },
   };
+}
+
+/**
+ * Plain JSON (as stored in the oplog) → the `value` Golem expects: chars become code points,
+ * unit variant cases `{"case": null}`, and a function's returned result `{"ok": …}`.
+ */
+export function golemResult(fn: WitFunction, plain: Json): ValueAndType | undefined {
+  if (!fn.result) return undefined;
+  const value = fn.result.kind === 'result'
+    ? { ok: fn.result.ok ? toGolemValue(fn.result.ok, plain) : null }
+    : toGolemValue(fn.result, plain);
+  return { typ: toAnalysedType(fn.result), value };
+}
+
+export function toGolemValue(type: WitType, v: Json): Json {
+  switch (type.kind) {
+    case 'char': return typeof v === 'string' ? (v.codePointAt(0) ?? 0) : v;
+    case 'list': return Array.isArray(v) ? v.map((x) => toGolemValue(type.element, x)) : v;
+    case 'tuple': return Array.isArray(v) ? v.map((x, i) => (type.items[i] ? toGolemValue(type.items[i], x) : x)) : v;
+    case 'option': return v === null ? null : toGolemValue(type.inner, v);
+    case 'record': {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+      const out: { [k: string]: Json } = {};
+      for (const f of type.fields) out[f.name] = toGolemValue(f.type, v[f.name] ?? null);
+      return out;
+    }
+    case 'variant': {
+      if (typeof v === 'string') return { [v]: null };
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+      const [tag, payload] = Object.entries(v)[0] ?? ['', null];
+      const c = type.cases.find((x) => x.name === tag);
+      return { [tag]: c?.type ? toGolemValue(c.type, payload) : null };
+    }
+    case 'result': {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+      if ('ok' in v) return { ok: type.ok ? toGolemValue(type.ok, v.ok ?? null) : null };
+      if ('err' in v) return { err: type.err ? toGolemValue(type.err, v.err ?? null) : null };
+      return v;
+    }
+    default: return v;
+  }
 }

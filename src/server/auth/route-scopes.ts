@@ -20,6 +20,17 @@ export const ROUTE_SCOPES: Readonly<Record<string, Requirement>> = {
   'POST /api/reload': 'admin',
   'GET /api/components': 'town.read',
   'GET /api/config': 'admin',
+  'GET /v1/components': 'town.read',
+  'GET /v1/components/:component_id': 'town.read',
+  'GET /v1/components/:component_id/latest': 'town.read',
+  'POST /v1/components/:component_id/workers': 'agent.manage',
+  'GET /v1/components/:component_id/workers': 'town.read',
+  'GET /v1/components/:component_id/workers/:worker_name': 'town.read',
+  'DELETE /v1/components/:component_id/workers/:worker_name': 'agent.manage',
+  'POST /v1/components/:component_id/workers/:worker_name/invoke': 'town.write',
+  'POST /v1/components/:component_id/workers/:worker_name/invoke-and-await': 'town.write',
+  'DELETE /v1/components/:component_id/workers/:worker_name/invocations/:idempotency_key': 'town.write',
+  'GET /v1/components/:component_id/workers/:worker_name/oplog': 'town.read',
 };
 
 /** HEAD shares its GET's requirement; OPTIONS (CORS preflight) carries no credentials by design. */

@@ -1,0 +1,197 @@
+import type { FastifyInstance } from 'fastify';
+import type { Runtime } from '../../core/runtime.js';
+import type { ComponentEntry } from '../../core/components/registry.js';
+import type { WitFunction } from '../../core/components/wit-types.js';
+import { TahoError } from '../../core/errors.js';
+import { toAnalysedType } from '../../core/values/analysed.js';
+import { compileTypedCall, golemResult, type ValueAndOptionalType } from '../../core/values/typed.js';
+import type { DurableAgent } from '../../core/agents/agent.js';
+
+const uuid = { type: 'string', format: 'uuid' } as const;
+const workerName = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' } as const;
+const componentParams = { type: 'object', required: ['component_id'], properties: { component_id: uuid } } as const;
+const workerParams = { type: 'object', required: ['component_id', 'worker_name'], properties: { component_id: uuid, worker_name: workerName } } as const;
+const errorSchema = {
+  type: 'object',
+  properties: {
+    error: { type: 'string' }, errors: { type: 'array', items: { type: 'string' } },
+    workerError: { type: 'object', properties: { cause: { type: 'string' }, stderr: { type: 'string' } } },
+  },
+} as const;
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 500: errorSchema };
+const invokeBody = {
+  type: 'object', required: ['params'],
+  properties: { params: { type: 'array', items: { type: 'object', required: ['value'], properties: { typ: {}, value: {} } } } },
+} as const;
+const typed = { type: 'object', required: ['typ', 'value'], properties: { typ: { type: 'object' }, value: {} } } as const;
+const invokeResult = { type: 'object', properties: { result: typed } } as const;
+const empty = { type: 'object', additionalProperties: false } as const;
+const workerMeta = {
+  type: 'object',
+  required: ['workerId', 'status', 'pendingInvocationCount', 'createdAt'],
+  properties: {
+    workerId: { type: 'object', required: ['componentId', 'workerName'], properties: { componentId: { type: 'string' }, workerName: { type: 'string' } } },
+    status: { type: 'string', enum: ['Running', 'Idle', 'Suspended', 'Interrupted', 'Retrying', 'Failed', 'Exited'] },
+    pendingInvocationCount: { type: 'integer' }, createdAt: { type: 'string', format: 'date-time' },
+    args: { type: 'array', items: { type: 'string' } }, env: { type: 'object' }, wasiConfigVars: { type: 'array' },
+    componentVersion: { type: 'integer' }, retryCount: { type: 'integer' }, updates: { type: 'array' },
+    componentSize: { type: 'integer' }, totalLinearMemorySize: { type: 'integer' },
+    exportedResourceInstances: { type: 'array' }, activePlugins: { type: 'array' }, skippedRegions: { type: 'array' }, deletedRegions: { type: 'array' },
+  },
+} as const;
+const invokeQuery = { type: 'object', required: ['function'], properties: { function: { type: 'string', minLength: 1, maxLength: 512 } } } as const;
+const idempotencyHeaders = { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 256 } } } as const;
+
+type WorkerParams = { component_id: string; worker_name: string };
+type InvokeRequest = { Params: WorkerParams; Querystring: { function: string }; Body: { params: ValueAndOptionalType[] }; Headers: { 'idempotency-key'?: string } };
+
+/** Golem's component and worker API (v1.3 contract, wire/golem.md), over durable agents. */
+export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
+  const tags = ['golem'];
+  const agents = () => runtime.agents();
+  const component = (id: string): ComponentEntry => {
+    const entry = runtime.registry.byId(id);
+    if (!entry) throw new TahoError('TAHO_COMPONENT_NOT_FOUND', `component ${id} not found`, { hint: 'GET /v1/components lists them.' });
+    return entry;
+  };
+
+  app.get('/v1/components', { schema: { tags, summary: 'Components (from the repositories)' } }, async () =>
+    runtime.registry.list().map(componentView));
+  app.get<{ Params: { component_id: string } }>('/v1/components/:component_id', {
+    schema: { tags, summary: 'All versions of a component', params: componentParams, response: { 404: errorSchema } },
+  }, async (req) => [componentView(component(req.params.component_id))]);
+  app.get<{ Params: { component_id: string } }>('/v1/components/:component_id/latest', {
+    schema: { tags, summary: 'The latest version of a component, with its exports', params: componentParams, response: { 404: errorSchema } },
+  }, async (req) => componentView(component(req.params.component_id)));
+
+  app.post<{ Params: { component_id: string }; Body: { name: string; args?: string[]; env?: Record<string, string> } }>('/v1/components/:component_id/workers', {
+    schema: {
+      tags, summary: 'Create a worker (agent) explicitly', params: componentParams,
+      body: { type: 'object', required: ['name'], properties: { name: workerName, args: { type: 'array', items: { type: 'string' } }, env: { type: 'object', additionalProperties: { type: 'string' } } } },
+      response: errors,
+    },
+  }, async (req) => {
+    const entry = component(req.params.component_id);
+    agents().agent(entry.id, req.body.name);
+    return { workerId: { componentId: entry.id, workerName: req.body.name }, componentVersion: 0 };
+  });
+
+  const invoke = async (req: { params: WorkerParams; query: { function: string }; body: { params: ValueAndOptionalType[] }; headers: { 'idempotency-key'?: string } }) => {
+    const entry = component(req.params.component_id);
+    const fn = resolveFunction(entry, req.query.function);
+    compileTypedCall(fn).args(req.body.params); // every type error at once, as Golem's 400 {errors}
+    const agent = agents().agent(entry.id, req.params.worker_name);
+    const method = fn.iface === undefined ? fn.name : `${fn.iface}.{${fn.name}}`;
+    return { agent, fn, done: agent.invoke(method, req.body.params.map((p) => p.value), req.headers['idempotency-key']) };
+  };
+  app.post<InvokeRequest>('/v1/components/:component_id/workers/:worker_name/invoke-and-await', {
+    schema: { tags, summary: 'Invoke a function and wait for its result', params: workerParams, querystring: invokeQuery, headers: idempotencyHeaders, body: invokeBody, response: { 200: invokeResult, ...errors } },
+  }, async (req) => {
+    const { fn, done } = await invoke(req);
+    const result = golemResult(fn, (await done).result);
+    return result === undefined ? {} : { result };
+  });
+  app.post<InvokeRequest>('/v1/components/:component_id/workers/:worker_name/invoke', {
+    schema: { tags, summary: 'Enqueue a function call and return at once', params: workerParams, querystring: invokeQuery, headers: idempotencyHeaders, body: invokeBody, response: { 200: empty, ...errors } },
+  }, async (req) => {
+    const { done } = await invoke(req);
+    done.catch(() => undefined); // its outcome is in the oplog; nobody waits for it here
+    return {};
+  });
+
+  app.get<{ Params: WorkerParams }>('/v1/components/:component_id/workers/:worker_name', {
+    schema: { tags, summary: 'Worker metadata', params: workerParams, response: { 200: workerMeta, ...errors } },
+  }, async (req) => {
+    const entry = component(req.params.component_id);
+    if (!agents().exists(entry.id, req.params.worker_name)) throw notFoundWorker(req.params.worker_name);
+    return workerView(agents().agent(entry.id, req.params.worker_name), runtime);
+  });
+  app.get<{ Params: { component_id: string } }>('/v1/components/:component_id/workers', {
+    schema: { tags, summary: 'Workers of a component', params: componentParams, response: { 200: { type: 'object', required: ['workers'], properties: { workers: { type: 'array', items: workerMeta } } }, ...errors } },
+  }, async (req) => {
+    const entry = component(req.params.component_id);
+    return { workers: agents().names(entry.id).map((n) => workerView(agents().agent(entry.id, n), runtime)) };
+  });
+  app.delete<{ Params: WorkerParams }>('/v1/components/:component_id/workers/:worker_name', {
+    schema: { tags, summary: 'Delete a worker and its oplog', params: workerParams, response: { 200: empty, ...errors } },
+  }, async (req) => {
+    const entry = component(req.params.component_id);
+    if (!(await agents().delete(entry.id, req.params.worker_name))) throw notFoundWorker(req.params.worker_name);
+    return {};
+  });
+  app.delete<{ Params: WorkerParams & { idempotency_key: string } }>('/v1/components/:component_id/workers/:worker_name/invocations/:idempotency_key', {
+    schema: {
+      tags, summary: 'Cancel an invocation that has not started',
+      params: { type: 'object', required: ['component_id', 'worker_name', 'idempotency_key'], properties: { component_id: uuid, worker_name: workerName, idempotency_key: { type: 'string', minLength: 1, maxLength: 256 } } },
+      response: { 200: { type: 'object', required: ['canceled'], properties: { canceled: { type: 'boolean' } } }, ...errors },
+    },
+  }, async (req) => {
+    const entry = component(req.params.component_id);
+    return { canceled: agents().agent(entry.id, req.params.worker_name).cancel(req.params.idempotency_key) };
+  });
+  app.get<{ Params: WorkerParams }>('/v1/components/:component_id/workers/:worker_name/oplog', {
+    schema: { tags, summary: 'The worker\'s oplog', params: workerParams, response: errors },
+  }, async (req) => {
+    const entry = component(req.params.component_id);
+    const entries = runtime.agents().oplog(entry.id, req.params.worker_name);
+    return { entries: entries.map((e) => ({ oplogIndex: e.seq, entry: e })), lastIndex: entries.at(-1)?.seq ?? 0 };
+  });
+}
+
+function notFoundWorker(name: string): TahoError {
+  return new TahoError('TAHO_AGENT_NOT_FOUND', `worker ${name} not found`, { hint: 'It is created by its first invocation, or by POST …/workers.' });
+}
+
+/** Golem's names: `fn` or `{fn}` for world-level exports, `ns:pkg/iface.{fn}` for interface ones. */
+function resolveFunction(entry: ComponentEntry, name: string): WitFunction {
+  const braced = /^(?:(.*)\.)?\{([^}]+)\}$/.exec(name);
+  const fn = entry.signature.functions.find((f) => (f.iface === undefined
+    ? f.name === name || (braced !== null && braced[2] === f.name && (braced[1] === undefined || !braced[1].includes('/')))
+    : braced !== null && braced[2] === f.name && (braced[1] === f.iface || braced[1] === f.iface.replace(/@.*$/, ''))));
+  if (fn) return fn;
+  throw new TahoError('TAHO_BAD_ARGUMENTS', `function ${name} not found in ${entry.domain}/${entry.service}`, {
+    hint: 'Use `fn` for world-level exports and `ns:pkg/iface.{fn}` for interface exports.',
+    details: { errors: [`Invalid function name: ${name}; exported: ${entry.signature.functions.map((f) => (f.iface ? `${f.iface}.{${f.name}}` : f.name)).join(', ')}`] },
+  });
+}
+
+function componentView(e: ComponentEntry): Record<string, unknown> {
+  const world = e.signature.functions.filter((f) => f.iface === undefined);
+  const ifaces = [...new Set(e.signature.functions.flatMap((f) => (f.iface ? [f.iface] : [])))];
+  const fnView = (f: WitFunction) => ({
+    name: f.name,
+    parameters: f.params.map((p) => ({ name: p.name, typ: toAnalysedType(p.type) })),
+    ...(f.result ? { result: { typ: toAnalysedType(f.result) } } : {}),
+  });
+  return {
+    versionedComponentId: { componentId: e.id, version: 0 },
+    componentName: `${e.domain}/${e.service}`,
+    componentSize: e.size,
+    metadata: {
+      exports: [
+        ...world.map((f) => ({ type: 'Function', ...fnView(f) })),
+        ...ifaces.map((name) => ({ type: 'Instance', name, functions: e.signature.functions.filter((f) => f.iface === name).map(fnView) })),
+      ],
+      producers: [], memories: [], dynamicLinking: {}, agentTypes: [],
+    },
+    createdAt: new Date(0).toISOString(),
+    componentType: 'Durable',
+    files: [], installedPlugins: [], env: {},
+  };
+}
+
+function workerView(agent: DurableAgent, runtime: Runtime): Record<string, unknown> {
+  return {
+    workerId: { componentId: agent.entry.id, workerName: agent.name },
+    args: [], env: {}, wasiConfigVars: [],
+    status: agent.status,
+    componentVersion: 0,
+    retryCount: 0,
+    pendingInvocationCount: agent.pending,
+    updates: [],
+    createdAt: new Date(runtime.agents().createdAt(agent.entry.id, agent.name)).toISOString(),
+    componentSize: agent.entry.size,
+    totalLinearMemorySize: 0,
+    exportedResourceInstances: [], activePlugins: [], skippedRegions: [], deletedRegions: [],
+  };
+}

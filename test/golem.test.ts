@@ -1,0 +1,144 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+import { OpenApiCheck } from './openapi-check.js';
+import { post, startServer, type Server } from './server-helpers.js';
+
+const work = tempDir('taho-golem-');
+let server: Server;
+let api: OpenApiCheck;
+let counter = '';
+let calculator = '';
+
+const worker = (cid: string, name: string) => `${server.url}/v1/components/${cid}/workers/${name}`;
+const call = (cid: string, name: string, fn: string, params: unknown[], key?: string, wait = true) =>
+  post(`${worker(cid, name)}/${wait ? 'invoke-and-await' : 'invoke'}?function=${encodeURIComponent(fn)}`, { params }, key ? { 'idempotency-key': key } : {});
+const AWAIT = '/v1/components/{component_id}/workers/{worker_name}/invoke-and-await';
+
+beforeAll(async () => {
+  server = await startServer({ dataDir: join(work, 'data') });
+  api = await OpenApiCheck.load(server.url);
+  const list = (await (await fetch(`${server.url}/v1/components`)).json()) as { componentName: string; versionedComponentId: { componentId: string } }[];
+  counter = list.find((c) => c.componentName === 'example/counter')?.versionedComponentId.componentId ?? '';
+  calculator = list.find((c) => c.componentName === 'example/calculator')?.versionedComponentId.componentId ?? '';
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('Golem components API', () => {
+  it('describes exports with Golem analysed types', async () => {
+    const c = (await (await fetch(`${server.url}/v1/components/${calculator}/latest`)).json()) as { metadata: { exports: { name: string; parameters: unknown[]; result?: unknown }[] } };
+    const translate = c.metadata.exports.find((e) => e.name === 'translate');
+    expect(translate).toEqual({
+      type: 'Function', name: 'translate',
+      parameters: [
+        { name: 'p', typ: { type: 'Record', name: 'point', fields: [{ name: 'x', typ: { type: 'S32' } }, { name: 'y', typ: { type: 'S32' } }] } },
+        { name: 'dx', typ: { type: 'S32' } }, { name: 'dy', typ: { type: 'S32' } },
+      ],
+      result: { typ: { type: 'Record', name: 'point', fields: [{ name: 'x', typ: { type: 'S32' } }, { name: 'y', typ: { type: 'S32' } }] } },
+    });
+    const missing = await fetch(`${server.url}/v1/components/00000000-0000-4000-8000-000000000000/latest`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: expect.stringContaining('not found') });
+  });
+});
+
+describe('Golem workers API', () => {
+  it('creates an agent on first use, runs invocations in order and returns typed results', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => call(counter, 'ordered', 'increment', [{ value: 1 }], `o${i}`)));
+    const values = await Promise.all(results.map(async (r) => ((await api.json(r, 'POST', AWAIT)) as { result: { value: number } }).result.value));
+    expect(values).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const typed = await call(calculator, 'calc', 'translate', [{ typ: { type: 'Record', fields: [{ name: 'x', typ: { type: 'S32' } }, { name: 'y', typ: { type: 'S32' } }] }, value: { x: 1, y: 1 } }, { value: 2 }, { value: 3 }]);
+    expect(await api.json(typed, 'POST', AWAIT)).toMatchObject({ result: { value: { x: 3, y: 4 } } });
+    const meta = await fetch(worker(counter, 'ordered'));
+    expect(await api.json(meta, 'GET', '/v1/components/{component_id}/workers/{worker_name}')).toMatchObject({ status: 'Idle', pendingInvocationCount: 0 });
+  });
+
+  it('never executes an idempotency key twice', async () => {
+    const a = await (await call(counter, 'idem', 'increment', [{ value: 7 }], 'once')).json();
+    const b = await (await call(counter, 'idem', 'increment', [{ value: 7 }], 'once')).json();
+    expect(a).toEqual(b);
+    expect(await (await call(counter, 'idem', 'get', [])).json()).toMatchObject({ result: { value: 7 } });
+  });
+
+  it('answers in Golem error shapes', async () => {
+    const bad = await call(counter, 'errs', 'increment', [{ typ: { type: 'S8' }, value: 'x' }]);
+    expect(bad.status).toBe(400);
+    expect(await api.json(bad, 'POST', AWAIT)).toEqual({ errors: [expect.stringContaining('parameter `by`')] });
+    const fn = await call(counter, 'errs', 'nope', []);
+    expect(fn.status).toBe(400);
+    const failed = await call(calculator, 'errs', 'div', [{ value: 1 }, { value: 0 }]);
+    expect(failed.status).toBe(500);
+    expect(await api.json(failed, 'POST', AWAIT)).toEqual({ error: 'Invocation Failed', workerError: { cause: expect.stringContaining('division by zero'), stderr: '' } });
+    const gone = await fetch(worker(counter, 'never-created'));
+    expect(gone.status).toBe(404);
+    expect(await gone.json()).toEqual({ error: 'worker never-created not found' });
+  });
+
+  it('enqueues with invoke, answers cancel, and lists, shows and deletes agents', async () => {
+    expect(await (await call(calculator, 'busy', 'spin', [{ value: 1000 }], 'slow', false)).json()).toEqual({});
+    const cancel = await fetch(`${worker(calculator, 'busy')}/invocations/slow`, { method: 'DELETE' });
+    expect(await cancel.json()).toEqual({ canceled: false });
+    const done = await call(calculator, 'busy', 'add', [{ value: 2 }, { value: 2 }]);
+    expect(await done.json()).toMatchObject({ result: { value: 4 } });
+    const oplog = (await (await fetch(`${worker(calculator, 'busy')}/oplog`)).json()) as { entries: { entry: { fn: string } }[] };
+    expect(oplog.entries.map((e) => e.entry.fn)).toEqual(['spin', 'add']);
+    const list = (await (await fetch(`${server.url}/v1/components/${calculator}/workers`)).json()) as { workers: { workerId: { workerName: string } }[] };
+    expect(list.workers.map((w) => w.workerId.workerName)).toEqual(expect.arrayContaining(['busy', 'calc', 'errs']));
+    expect((await fetch(worker(calculator, 'busy'), { method: 'DELETE' })).status).toBe(200);
+    expect((await fetch(worker(calculator, 'busy'))).status).toBe(404);
+  });
+});
+
+describe('durability', () => {
+  it('keeps every acknowledged increment exactly once across SIGKILL and retries', async () => {
+    const dataDir = join(work, 'crash');
+    let s = await startServer({ dataDir });
+    const list = (await (await fetch(`${s.url}/v1/components`)).json()) as { componentName: string; versionedComponentId: { componentId: string } }[];
+    const cid = list.find((c) => c.componentName === 'example/counter')?.versionedComponentId.componentId ?? '';
+    const TOTAL = 1000;
+    const acked = new Set<number>();
+    let next = 0;
+    let killed = false;
+    const inc = (url: string, i: number) => fetch(`${url}/v1/components/${cid}/workers/crash/invoke-and-await?function=increment`, {
+      method: 'POST', body: JSON.stringify({ params: [{ value: 1 }] }), headers: { 'content-type': 'application/json', 'idempotency-key': `inc-${i}` },
+    });
+    const client = async (url: string) => {
+      while (next < TOTAL && !killed) {
+        const i = next++;
+        try {
+          const r = await inc(url, i);
+          if (r.status === 200) acked.add(i);
+          await r.arrayBuffer();
+        } catch {
+          // the server died under this call: it stays unacknowledged and is retried below
+        }
+      }
+    };
+    const clients = Promise.all(Array.from({ length: 20 }, () => client(s.url)));
+    while (acked.size < 300) await new Promise((r) => setTimeout(r, 5));
+    killed = true;
+    s.process.kill('SIGKILL');
+    await clients;
+    await s.stop().catch(() => undefined);
+    expect(acked.size).toBeLessThan(TOTAL);
+
+    s = await startServer({ dataDir });
+    try {
+      for (let i = 0; i < TOTAL; i++) {
+        if (acked.has(i)) continue;
+        const r = await inc(s.url, i);
+        expect(r.status).toBe(200);
+        await r.arrayBuffer();
+      }
+      // Retrying acknowledged keys too must change nothing.
+      for (const i of [...acked].slice(0, 50)) expect((await inc(s.url, i)).status).toBe(200);
+      const get = await fetch(`${s.url}/v1/components/${cid}/workers/crash/invoke-and-await?function=get`, { method: 'POST', body: '{"params":[]}', headers: { 'content-type': 'application/json' } });
+      expect(await get.json()).toMatchObject({ result: { value: TOTAL } });
+    } finally {
+      await s.stop();
+    }
+  }, 120_000);
+});
