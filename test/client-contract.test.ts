@@ -62,6 +62,23 @@ describe.each(['local', 'http'])('%s client', (kind) => {
     expect(await client().reload()).toMatchObject({ status: 'success', services: expect.arrayContaining(['example.hello']), added: [], removed: [] });
   });
 
+  it('invokes durable agents and shows them, their oplog, and deletes them', async () => {
+    const c = client();
+    const name = `contract-${kind}`;
+    expect(await c.agentInvoke({ component: 'example/counter', agent: name, fn: 'increment', args: [2], key: 'a', wait: true }))
+      .toEqual({ result: { typ: { type: 'U64' }, value: 2 } });
+    expect((await c.agentInvoke({ component: 'example/counter', agent: name, fn: 'increment', args: [2], key: 'a', wait: true })).result?.value).toBe(2);
+    expect((await c.agentInvoke({ component: 'example/counter', agent: name, fn: 'get', args: [], wait: true })).result?.value).toBe(2);
+    expect(await c.agent('example/counter', name)).toMatchObject({ component: 'example/counter', agent: name, status: 'Idle', pending: 0, oplogSize: 2 });
+    expect((await c.agents('example/counter')).map((a) => a.agent)).toContain(name);
+    expect((await c.oplog('example/counter', name)).map((e) => `${e.fn}:${e.key}`)).toEqual(['increment:a', expect.stringMatching(/^get:/)]);
+    expect(await c.cancelInvocation('example/counter', name, 'a')).toEqual({ canceled: false });
+    const bad = await errorOf(c.agentInvoke({ component: 'example/counter', agent: name, fn: 'increment', args: ['x'], wait: true }));
+    expect(bad.code).toBe('TAHO_BAD_ARGUMENTS');
+    await c.deleteAgent('example/counter', name);
+    expect((await errorOf(c.agent('example/counter', name))).code).toBe('TAHO_AGENT_NOT_FOUND');
+  });
+
   it('quiesces and restarts', async () => {
     expect(await client().quiesce('example', 'clock')).toEqual({ status: 'quiesced' });
     const refused = await errorOf(client().invoke({ domain: 'example', service: 'clock', method: 'roll', input: [6] }));

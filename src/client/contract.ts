@@ -1,4 +1,10 @@
 import type { ConfigView } from '../core/config/load.js';
+import type { AgentInfo } from '../core/agents/info.js';
+import type { OplogEntry } from '../core/store/contract.js';
+import type { ValueAndType } from '../core/values/typed.js';
+
+export type { AgentInfo } from '../core/agents/info.js';
+export type { OplogEntry } from '../core/store/contract.js';
 
 export type { ConfigView } from '../core/config/load.js';
 import type { Json } from '../core/values/plain.js';
@@ -20,7 +26,30 @@ export interface Client {
   restart(domain: string, service: string, config?: string): Promise<StatusResponse>;
   /** Stop taking calls; those in flight finish. */
   quiesce(domain: string, service: string): Promise<StatusResponse>;
+  /** Invokes a durable agent (created by its first invocation); `wait: false` only enqueues. */
+  agentInvoke(request: AgentInvokeRequest): Promise<AgentInvokeResponse>;
+  agents(component?: string): Promise<AgentInfo[]>;
+  agent(component: string, agent: string): Promise<AgentInfo>;
+  deleteAgent(component: string, agent: string): Promise<void>;
+  cancelInvocation(component: string, agent: string, key: string): Promise<{ canceled: boolean }>;
+  oplog(component: string, agent: string): Promise<OplogEntry[]>;
   close(): Promise<void>;
+}
+
+export interface AgentInvokeRequest {
+  /** A component UUID or its `domain/service` name. */
+  readonly component: string;
+  readonly agent: string;
+  readonly fn: string;
+  /** Positional arguments, as plain JSON. */
+  readonly args: readonly unknown[];
+  readonly key?: string | undefined;
+  readonly wait: boolean;
+}
+
+/** Golem's answer: `{result: {typ, value}}`, or `{}` for no result or when not waiting. */
+export interface AgentInvokeResponse {
+  readonly result?: ValueAndType;
 }
 
 export interface StatusResponse {

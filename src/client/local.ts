@@ -2,8 +2,9 @@ import { createRuntime, type Runtime, type RuntimeOptions } from '../core/runtim
 import { configView, type LoadedConfig } from '../core/config/load.js';
 import { componentInfo, reloadResult, serviceInfo } from '../core/services/info.js';
 import type {
-  Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse,
+  Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse, AgentInvokeRequest, AgentInvokeResponse, AgentInfo, OplogEntry,
 } from './contract.js';
+import { golemResult } from '../core/values/typed.js';
 
 /** The Client over the runtime core in this process. */
 export class LocalClient implements Client {
@@ -44,6 +45,50 @@ export class LocalClient implements Client {
   async quiesce(domain: string, service: string): Promise<StatusResponse> {
     await this.runtime.services.quiesce(domain, service);
     return { status: 'quiesced' };
+  }
+
+  async agentInvoke(r: AgentInvokeRequest): Promise<AgentInvokeResponse> {
+    const agents = this.runtime.agents();
+    const entry = agents.component(r.component);
+    const fn = entry.signature.functions.find((f) => f.name === r.fn || `${f.iface}.{${f.name}}` === r.fn);
+    const done = agents.invoke(entry.id, r.agent, r.fn, r.args, r.key);
+    if (!r.wait) {
+      done.catch(() => undefined);
+      await agents.agent(entry.id, r.agent).idle(); // in-process, the call must finish before the CLI exits
+      return {};
+    }
+    const { result } = await done;
+    const typed = fn ? golemResult(fn, result) : undefined;
+    return typed ? { result: typed } : {};
+  }
+
+  async agents(component?: string): Promise<AgentInfo[]> {
+    const agents = this.runtime.agents();
+    const ids = component === undefined ? this.runtime.registry.list().map((e) => e.id) : [agents.component(component).id];
+    return ids.flatMap((id) => agents.names(id).map((name) => agents.info(id, name)));
+  }
+
+  async agent(component: string, agent: string): Promise<AgentInfo> {
+    return this.runtime.agents().info(component, agent);
+  }
+
+  async deleteAgent(component: string, agent: string): Promise<void> {
+    const agents = this.runtime.agents();
+    const id = agents.component(component).id;
+    agents.info(id, agent);
+    await agents.delete(id, agent);
+  }
+
+  async cancelInvocation(component: string, agent: string, key: string): Promise<{ canceled: boolean }> {
+    const agents = this.runtime.agents();
+    return { canceled: agents.agent(agents.component(component).id, agent).cancel(key) };
+  }
+
+  async oplog(component: string, agent: string): Promise<OplogEntry[]> {
+    const agents = this.runtime.agents();
+    const id = agents.component(component).id;
+    agents.info(id, agent);
+    return agents.oplog(id, agent);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import type { ComponentEntry, ComponentRegistry } from '../components/registry.j
 import { planAll, type CallPlan } from '../services/call-plan.js';
 import type { AgentStore } from '../store/contract.js';
 import { DurableAgent, type Invocation } from './agent.js';
+import { agentInfo, type AgentInfo } from './info.js';
 
 export interface AgentManagerOptions {
   /** Agents kept in memory; past it the least recently used idle one is evicted. */
@@ -25,6 +26,21 @@ export class AgentManager {
     this.#loader = loader;
     this.#store = store;
     this.#options = options;
+  }
+
+  /** A component by UUID or `domain/service` name. */
+  component(idOrName: string): ComponentEntry {
+    return this.#component(idOrName);
+  }
+
+  info(componentId: string, name: string): AgentInfo {
+    const entry = this.#component(componentId);
+    if (!this.exists(entry.id, name)) {
+      throw new TahoError('TAHO_AGENT_NOT_FOUND', `agent ${name} of ${entry.domain}/${entry.service} not found`, {
+        hint: 'An agent is created by its first invocation; `taho agents list` shows the existing ones.',
+      });
+    }
+    return agentInfo(this.agent(entry.id, name), this.#store.oplogSize(entry.id, name), this.createdAt(entry.id, name));
   }
 
   /** The agent, created (in the store) if it does not exist yet. */
@@ -57,6 +73,10 @@ export class AgentManager {
 
   createdAt(componentId: string, name: string): number {
     return this.#store.getAgent(componentId, name)?.createdAt ?? Date.now();
+  }
+
+  oplogSize(componentId: string, name: string): number {
+    return this.#store.oplogSize(componentId, name);
   }
 
   oplog(componentId: string, name: string): ReturnType<AgentStore['oplog']> {

@@ -23,7 +23,7 @@ const invokeBody = {
   type: 'object', required: ['params'],
   properties: { params: { type: 'array', items: { type: 'object', required: ['value'], properties: { typ: {}, value: {} } } } },
 } as const;
-const typed = { type: 'object', required: ['typ', 'value'], properties: { typ: { type: 'object' }, value: {} } } as const;
+const typed = { type: 'object', required: ['typ', 'value'], properties: { typ: { description: 'Golem AnalysedType' }, value: {} } } as const;
 const invokeResult = { type: 'object', properties: { result: typed } } as const;
 const empty = { type: 'object', additionalProperties: false } as const;
 const workerMeta = {
@@ -32,8 +32,8 @@ const workerMeta = {
   properties: {
     workerId: { type: 'object', required: ['componentId', 'workerName'], properties: { componentId: { type: 'string' }, workerName: { type: 'string' } } },
     status: { type: 'string', enum: ['Running', 'Idle', 'Suspended', 'Interrupted', 'Retrying', 'Failed', 'Exited'] },
-    pendingInvocationCount: { type: 'integer' }, createdAt: { type: 'string', format: 'date-time' },
-    args: { type: 'array', items: { type: 'string' } }, env: { type: 'object' }, wasiConfigVars: { type: 'array' },
+    pendingInvocationCount: { type: 'integer' }, createdAt: { type: 'string', format: 'date-time' }, oplogSize: { type: 'integer' },
+    args: { type: 'array', items: { type: 'string' } }, env: { type: 'object', additionalProperties: { type: 'string' } }, wasiConfigVars: { type: 'array' },
     componentVersion: { type: 'integer' }, retryCount: { type: 'integer' }, updates: { type: 'array' },
     componentSize: { type: 'integer' }, totalLinearMemorySize: { type: 'integer' },
     exportedResourceInstances: { type: 'array' }, activePlugins: { type: 'array' }, skippedRegions: { type: 'array' }, deletedRegions: { type: 'array' },
@@ -188,6 +188,8 @@ function workerView(agent: DurableAgent, runtime: Runtime): Record<string, unkno
     componentVersion: 0,
     retryCount: 0,
     pendingInvocationCount: agent.pending,
+    /** taho's addition: entries in the oplog. */
+    oplogSize: runtime.agents().oplogSize(agent.entry.id, agent.name),
     updates: [],
     createdAt: new Date(runtime.agents().createdAt(agent.entry.id, agent.name)).toISOString(),
     componentSize: agent.entry.size,
