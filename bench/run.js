@@ -9,6 +9,7 @@ import { loadConfig } from '../dist/core/config/load.js';
 import { createRuntime } from '../dist/core/runtime.js';
 import { ComponentLoader } from '../dist/core/components/loader.js';
 import { httpBench } from './http.js';
+import { agentsBench } from './agents.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-'));
@@ -80,6 +81,8 @@ for (const mode of ['inline', 'worker']) {
   rows.push([`HTTP POST …/example/hello/invoke/greet, isolation = ${mode} (50 conns)`, `${m.rps.toFixed(0)} req/s, p99 ${m.p99} ms`, `${http.raw.rps.toFixed(0)} req/s, p99 ${http.raw.p99} ms (raw node:http)`, '', (m.rps / http.raw.rps).toFixed(2)]);
 }
 rows.push(['HTTP invoke with api_key auth (inline, key sent each request)', `${http.auth.rps.toFixed(0)} req/s, p99 ${http.auth.p99} ms`, `${http.inline.rps.toFixed(0)} req/s (auth none)`, '', (http.auth.rps / http.inline.rps).toFixed(2)]);
+
+rows.push(...await agentsBench());
 
 const bin = join(root, 'bin', 'run.js');
 execFileSync(process.execPath, [bin, 'invoke', 'example/hello', 'greet', 'warm'], { cwd: root, env: { ...process.env, TAHO_DATA_DIR: dataDir } });
