@@ -92,7 +92,68 @@ describe('Golem workers API', () => {
   });
 });
 
+describe('filters, paging, interrupt and resume', () => {
+  it('lists workers with Golem filters and a cursor', async () => {
+    for (const n of ['filt-a', 'filt-b', 'filt-c']) await call(counter, n, 'get', []);
+    const page = async (query: string) => (await api.json(await fetch(`${server.url}/v1/components/${counter}/workers?${query}`), 'GET', '/v1/components/{component_id}/workers')) as { workers: { workerId: { workerName: string } }[]; cursor?: string };
+    const like = await page('filter=name%20like%20filt-');
+    expect(like.workers.map((w) => w.workerId.workerName).sort()).toEqual(['filt-a', 'filt-b', 'filt-c']);
+    const two = await page('filter=name%20like%20filt-&filter=name%20!%3D%20filt-b');
+    expect(two.workers.map((w) => w.workerId.workerName).sort()).toEqual(['filt-a', 'filt-c']);
+    const first = await page('filter=name%20like%20filt-&count=2');
+    expect(first.workers).toHaveLength(2);
+    const rest = await page(`filter=name%20like%20filt-&count=2&cursor=${first.cursor}`);
+    expect(rest.workers).toHaveLength(1);
+    expect(rest.cursor).toBeUndefined();
+    const bad = await fetch(`${server.url}/v1/components/${counter}/workers?filter=colour%20%3D%20red`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ errors: [expect.stringContaining('invalid filter')] });
+  });
+
+  it('interrupts an agent (it shows Interrupted), and resumes it with its state', async () => {
+    await call(counter, 'pause', 'increment', [{ value: 3 }]);
+    expect((await fetch(`${worker(counter, 'pause')}/interrupt`, { method: 'POST' })).status).toBe(200);
+    expect(await (await fetch(worker(counter, 'pause'))).json()).toMatchObject({ status: 'Interrupted' });
+    expect((await fetch(`${worker(counter, 'pause')}/resume`, { method: 'POST' })).status).toBe(200);
+    expect(await (await fetch(worker(counter, 'pause'))).json()).toMatchObject({ status: 'Idle' });
+    expect(await (await call(counter, 'pause', 'get', [])).json()).toMatchObject({ result: { value: 3 } });
+  });
+});
+
 describe('durability', () => {
+  it('survives a SIGKILL during replay itself', async () => {
+    const dataDir = join(work, 'replay-kill');
+    let s = await startServer({ dataDir });
+    const list = (await (await fetch(`${s.url}/v1/components`)).json()) as { componentName: string; versionedComponentId: { componentId: string } }[];
+    const cid = list.find((c) => c.componentName === 'example/counter')?.versionedComponentId.componentId ?? '';
+    const url = (base: string, fn: string) => `${base}/v1/components/${cid}/workers/long/invoke-and-await?function=${fn}`;
+    const send = (base: string, fn: string, params: unknown[], key?: string) => fetch(url(base, fn), {
+      method: 'POST', body: JSON.stringify({ params }), headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    });
+    let n = 0;
+    await Promise.all(Array.from({ length: 50 }, async () => {
+      while (n < 3000) {
+        const i = n++;
+        await (await send(s.url, 'increment', [{ value: 1 }], `fill-${i}`)).arrayBuffer();
+      }
+    }));
+    await s.stop();
+    // The first call after a start replays 3 000 entries; kill the server while it does.
+    s = await startServer({ dataDir });
+    const during = send(s.url, 'increment', [{ value: 1 }], 'during-replay').catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 15));
+    s.process.kill('SIGKILL');
+    await during;
+    await s.stop().catch(() => undefined);
+    s = await startServer({ dataDir });
+    try {
+      expect((await send(s.url, 'increment', [{ value: 1 }], 'during-replay')).status).toBe(200);
+      expect(await (await send(s.url, 'get', [])).json()).toMatchObject({ result: { value: 3001 } });
+    } finally {
+      await s.stop();
+    }
+  }, 120_000);
+
   it('keeps every acknowledged increment exactly once across SIGKILL and retries', async () => {
     const dataDir = join(work, 'crash');
     let s = await startServer({ dataDir });

@@ -8,7 +8,7 @@ import { InlineExecutor } from '../services/inline-executor.js';
 import type { AgentStore, OplogEntry } from '../store/contract.js';
 import { diverged, HostJournal } from './host-journal.js';
 
-export type AgentStatus = 'Idle' | 'Running' | 'Failed';
+export type AgentStatus = 'Idle' | 'Running' | 'Interrupted' | 'Failed';
 
 export interface Invocation {
   readonly seq: number;
@@ -37,6 +37,7 @@ export class DurableAgent {
   #tail: Promise<unknown> = Promise.resolve();
   #queued = 0;
   #failure: TahoError | undefined;
+  #interrupted = false;
 
   constructor(entry: ComponentEntry, name: string, store: AgentStore, loader: ComponentLoader, plans: ReadonlyMap<string, CallPlan>) {
     this.entry = entry;
@@ -47,7 +48,22 @@ export class DurableAgent {
   }
 
   get status(): AgentStatus {
-    return this.#failure ? 'Failed' : this.#queued > 0 ? 'Running' : 'Idle';
+    return this.#failure ? 'Failed' : this.#queued > 0 ? 'Running' : this.#interrupted ? 'Interrupted' : 'Idle';
+  }
+
+  /**
+   * Golem's interrupt: the agent lets go of its instance once its queue is empty and shows
+   * Interrupted until it is resumed or called again (which rebuilds it from the oplog).
+   */
+  async interrupt(): Promise<void> {
+    this.#interrupted = true;
+    await this.idle();
+    this.#executor = undefined;
+  }
+
+  async resume(): Promise<void> {
+    this.#interrupted = false;
+    await this.load();
   }
 
   get pending(): number {
@@ -71,6 +87,7 @@ export class DurableAgent {
     if (running) return running;
     const plan = this.#plan(method);
     plan.args(input); // bad arguments are refused before they take a place in the queue
+    this.#interrupted = false;
     this.#queued += 1;
     const ticket = { canceled: false };
     this.#waiting.set(key, ticket);

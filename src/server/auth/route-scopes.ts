@@ -31,6 +31,8 @@ export const ROUTE_SCOPES: Readonly<Record<string, Requirement>> = {
   'POST /v1/components/:component_id/workers/:worker_name/invoke-and-await': 'town.write',
   'DELETE /v1/components/:component_id/workers/:worker_name/invocations/:idempotency_key': 'town.write',
   'GET /v1/components/:component_id/workers/:worker_name/oplog': 'town.read',
+  'POST /v1/components/:component_id/workers/:worker_name/interrupt': 'agent.manage',
+  'POST /v1/components/:component_id/workers/:worker_name/resume': 'agent.manage',
 };
 
 /** HEAD shares its GET's requirement; OPTIONS (CORS preflight) carries no credentials by design. */

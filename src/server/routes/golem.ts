@@ -6,6 +6,7 @@ import { TahoError } from '../../core/errors.js';
 import { toAnalysedType } from '../../core/values/analysed.js';
 import { compileTypedCall, golemResult, type ValueAndOptionalType } from '../../core/values/typed.js';
 import type { DurableAgent } from '../../core/agents/agent.js';
+import { parseAgentFilter, type AgentInfo } from '../../core/agents/info.js';
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const workerName = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' } as const;
@@ -106,12 +107,45 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     if (!agents().exists(entry.id, req.params.worker_name)) throw notFoundWorker(req.params.worker_name);
     return workerView(agents().agent(entry.id, req.params.worker_name), runtime);
   });
-  app.get<{ Params: { component_id: string } }>('/v1/components/:component_id/workers', {
-    schema: { tags, summary: 'Workers of a component', params: componentParams, response: { 200: { type: 'object', required: ['workers'], properties: { workers: { type: 'array', items: workerMeta } } }, ...errors } },
+  app.get<{ Params: { component_id: string }; Querystring: { filter?: string | string[]; cursor?: string; count?: string } }>('/v1/components/:component_id/workers', {
+    schema: {
+      tags, summary: 'Workers of a component, filtered (`name = x`, `status = Idle`, …) and paged by cursor', params: componentParams,
+      querystring: {
+        type: 'object',
+        properties: {
+          filter: { anyOf: [{ type: 'string', maxLength: 512 }, { type: 'array', maxItems: 16, items: { type: 'string', maxLength: 512 } }] },
+          cursor: { type: 'string', pattern: '^[0-9]{1,9}$' },
+          // Query strings are strings: the app does not coerce types, so bodies stay strict.
+          count: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
+        },
+      },
+      response: { 200: { type: 'object', required: ['workers'], properties: { workers: { type: 'array', items: workerMeta }, cursor: { type: 'string' } } }, ...errors },
+    },
   }, async (req) => {
     const entry = component(req.params.component_id);
-    return { workers: agents().names(entry.id).map((n) => workerView(agents().agent(entry.id, n), runtime)) };
+    const filters = [req.query.filter ?? []].flat().map(parseAgentFilter);
+    const bad = filters.filter((f): f is string => typeof f === 'string');
+    if (bad.length > 0) throw new TahoError('TAHO_BAD_ARGUMENTS', bad.join('; '), { hint: 'Filters look like `name = x`, `status = Idle`, `createdAt > 2024-04-01T12:10:00Z`.', details: { errors: bad } });
+    const preds = filters as ((a: AgentInfo) => boolean)[];
+    const all = agents().names(entry.id).map((n) => agents().info(entry.id, n)).filter((a) => preds.every((p) => p(a)));
+    const start = Number(req.query.cursor ?? 0);
+    const count = Number(req.query.count ?? 100);
+    const page = all.slice(start, start + count);
+    return {
+      workers: page.map((a) => workerView(agents().agent(entry.id, a.agent), runtime)),
+      ...(start + count < all.length ? { cursor: String(start + count) } : {}),
+    };
   });
+  for (const action of ['interrupt', 'resume'] as const) {
+    app.post<{ Params: WorkerParams }>(`/v1/components/:component_id/workers/:worker_name/${action}`, {
+      schema: { tags, summary: action === 'interrupt' ? 'Interrupt: release the instance; the next call rebuilds it' : 'Resume: rebuild the instance now', params: workerParams, response: { 200: empty, ...errors } },
+    }, async (req) => {
+      const entry = component(req.params.component_id);
+      if (!agents().exists(entry.id, req.params.worker_name)) throw notFoundWorker(req.params.worker_name);
+      await agents().agent(entry.id, req.params.worker_name)[action]();
+      return {};
+    });
+  }
   app.delete<{ Params: WorkerParams }>('/v1/components/:component_id/workers/:worker_name', {
     schema: { tags, summary: 'Delete a worker and its oplog', params: workerParams, response: { 200: empty, ...errors } },
   }, async (req) => {
