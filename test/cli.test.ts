@@ -139,6 +139,26 @@ describe('taho services, components, reload', () => {
   });
 });
 
+describe('taho components add/get and taho agents', () => {
+  it('adds a component, shows its signatures, and runs a durable agent on it', async () => {
+    const dir = tempDir();
+    const run = (args: string[]) => runCli(args, { env: { TAHO_DATA_DIR: dir } });
+    const add = await run(['components', 'add', join(ROOT, 'examples/example/counter.wasm'), '--name', 'shop/tally']);
+    expect(add.stdout).toContain('added shop/tally');
+    expect((await run(['components', 'get', 'shop/tally'])).stdout).toContain('increment: func(by: u64) -> u64');
+    expect((await run(['agents', 'invoke', 'shop/tally/t1', 'increment', '4', '-k', 'once'])).stdout).toBe('4');
+    expect((await run(['agents', 'invoke', 'shop/tally/t1', 'increment', '4', '-k', 'once'])).stdout).toBe('4');
+    expect((await run(['agents', 'invoke', 'shop/tally/t1', 'get'])).stdout).toBe('4');
+    expect((await run(['agents', 'list'])).stdout).toMatch(/^shop\/tally\s+t1\s+Idle\s+0\s+2\s/m);
+    expect((await run(['agents', 'oplog', 'shop/tally/t1'])).stdout).toMatch(/#1 .* increment\(4\) = 4  \[key once\]/);
+    const missing = await run(['agents', 'get', 'shop/tally/none']);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('Error: agent none of shop/tally not found');
+    const bad = await run(['components', 'add', join(ROOT, 'package.json')]);
+    expect(bad.stderr).toContain('not a usable WebAssembly component');
+  });
+});
+
 describe('taho config', () => {
   it('prints each value with its source', async () => {
     const r = await cli(['config', '--json'], { TAHO__HTTP__PORT: '9000' });

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { ROOT, tempDir } from './helpers.js';
 import { OpenApiCheck } from './openapi-check.js';
 import { post, startServer, type Server } from './server-helpers.js';
 
@@ -42,6 +43,38 @@ describe('Golem components API', () => {
     const missing = await fetch(`${server.url}/v1/components/00000000-0000-4000-8000-000000000000/latest`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: expect.stringContaining('not found') });
+  });
+});
+
+describe('component uploads', () => {
+  it('stores a validated component from multipart or raw bytes and serves it at once', async () => {
+    const bytes = readFileSync(join(ROOT, 'examples/example/counter.wasm'));
+    const form = new FormData();
+    form.append('name', 'shop/tally');
+    form.append('component', new Blob([bytes]), 'tally.wasm');
+    const r = await fetch(`${server.url}/v1/components`, { method: 'POST', body: form });
+    expect(r.status).toBe(201);
+    const c = (await r.json()) as { componentName: string; versionedComponentId: { componentId: string } };
+    expect(c.componentName).toBe('shop/tally');
+    const id = c.versionedComponentId.componentId;
+    expect(await (await call(id, 't1', 'increment', [{ value: 2 }])).json()).toMatchObject({ result: { value: 2 } });
+    const raw = await fetch(`${server.url}/v1/components?name=tally2`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/wasm' } });
+    expect(raw.status).toBe(201);
+    expect(((await raw.json()) as { componentName: string }).componentName).toBe('uploaded/tally2');
+  });
+
+  it('refuses what is not a component, a bad name, a missing part and a name taken', async () => {
+    const up = (name: string, body: Uint8Array) => fetch(`${server.url}/v1/components?name=${encodeURIComponent(name)}`, { method: 'POST', body, headers: { 'content-type': 'application/wasm' } });
+    const junk = await up('junk', new TextEncoder().encode('not wasm at all'));
+    expect(junk.status).toBe(400);
+    expect(await junk.json()).toEqual({ errors: [expect.stringContaining('not a usable WebAssembly component')] });
+    const bytes = readFileSync(join(ROOT, 'examples/example/hello.wasm'));
+    expect((await up('../../etc/x', bytes)).status).toBe(400);
+    expect((await fetch(`${server.url}/v1/components`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/wasm' } })).status).toBe(400);
+    expect((await up('dup', bytes)).status).toBe(201);
+    const again = await up('dup', bytes);
+    expect(again.status).toBe(409);
+    expect(await again.json()).toEqual({ error: expect.stringContaining('exists already') });
   });
 });
 

@@ -43,3 +43,14 @@ export function parseTarget(target: string): { domain: string; service: string }
   }
   return { domain: m[1], service: m[2] };
 }
+
+/** The bytes of a file named on the command line, with an error that says which file and why. */
+export function readBytes(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new TahoError('TAHO_BAD_REQUEST', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      hint: 'Give the path of a .wasm component.',
+    });
+  }
+}

@@ -8,9 +8,9 @@ export type { OplogEntry } from '../core/store/contract.js';
 
 export type { ConfigView } from '../core/config/load.js';
 import type { Json } from '../core/values/plain.js';
-import type { ComponentInfo, ReloadResult, ServiceInfo } from '../core/services/info.js';
+import type { ComponentDetail, ComponentInfo, ReloadResult, ServiceInfo } from '../core/services/info.js';
 
-export type { ComponentInfo, MethodInfo, ReloadResult, ServiceInfo } from '../core/services/info.js';
+export type { ComponentDetail, ComponentInfo, MethodInfo, ReloadResult, ServiceInfo } from '../core/services/info.js';
 
 /**
  * What the CLI and the dashboard can ask of taho, in-process (LocalClient) or over HTTP. Every
@@ -20,6 +20,10 @@ export interface Client {
   invoke(request: InvokeRequest): Promise<InvokeResponse>;
   services(): Promise<ServiceInfo[]>;
   components(): Promise<ComponentInfo[]>;
+  /** One component by id, `domain/service` or `domain.service`. */
+  component(ref: string): Promise<ComponentDetail>;
+  /** Uploads a component (validated before it is stored) under `<service>` or `<domain>/<service>`. */
+  addComponent(name: string, bytes: Uint8Array): Promise<ComponentDetail>;
   reload(): Promise<ReloadResult>;
   config(): Promise<ConfigView>;
   /** A new instance (with new config when given); calls in flight finish on the old one. */

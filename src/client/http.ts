@@ -1,7 +1,7 @@
 import { TahoError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import type {
   AgentInfo, AgentInvokeRequest, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
-  OplogEntry, ReloadResult, ServiceInfo, StatusResponse,
+  OplogEntry, ReloadResult, ServiceInfo, StatusResponse, ComponentDetail,
 } from './contract.js';
 
 /** The Client over a taho server's HTTP API: the same answers as LocalClient, from elsewhere. */
@@ -24,6 +24,15 @@ export class HttpClient implements Client {
 
   components(): Promise<ComponentInfo[]> {
     return this.#request('GET', '/api/components');
+  }
+
+  component(ref: string): Promise<ComponentDetail> {
+    return this.#request('GET', `/api/components/${seg(ref.replace('/', '.'))}`);
+  }
+
+  async addComponent(name: string, bytes: Uint8Array): Promise<ComponentDetail> {
+    const view = await this.#request<{ versionedComponentId: { componentId: string } }>('POST', `/v1/components?name=${seg(name)}`, bytes, 'application/wasm');
+    return this.component(view.versionedComponentId.componentId);
   }
 
   reload(): Promise<ReloadResult> {
@@ -98,7 +107,7 @@ export class HttpClient implements Client {
       res = await fetch(url, {
         method,
         headers: { accept: 'application/json', ...this.#headers, ...extra, ...(body === undefined ? {} : { 'content-type': type }) },
-        ...(body === undefined ? {} : { body: type === 'application/json' ? JSON.stringify(body) : String(body) }),
+        ...(body === undefined ? {} : { body: body instanceof Uint8Array ? body : type === 'application/json' ? JSON.stringify(body) : String(body) }),
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;

@@ -1,8 +1,10 @@
 import { createRuntime, type Runtime, type RuntimeOptions } from '../core/runtime.js';
 import { configView, type LoadedConfig } from '../core/config/load.js';
-import { componentInfo, reloadResult, serviceInfo } from '../core/services/info.js';
+import { componentDetail, componentInfo, reloadResult, serviceInfo } from '../core/services/info.js';
+import { formatWitFunction } from '../core/components/wit-print.js';
+import { componentView } from '../core/components/golem-view.js';
 import type {
-  Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse, AgentInvokeRequest, AgentInvokeResponse, AgentInfo, OplogEntry,
+  Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse, AgentInvokeRequest, AgentInvokeResponse, AgentInfo, OplogEntry, ComponentDetail,
 } from './contract.js';
 import { golemResult } from '../core/values/typed.js';
 
@@ -27,6 +29,16 @@ export class LocalClient implements Client {
 
   async components(): Promise<ComponentInfo[]> {
     return this.runtime.registry.list().map(componentInfo);
+  }
+
+  async component(ref: string): Promise<ComponentDetail> {
+    const entry = this.runtime.component(ref);
+    return componentDetail(entry, formatWitFunction, componentView(entry));
+  }
+
+  async addComponent(name: string, bytes: Uint8Array): Promise<ComponentDetail> {
+    const entry = this.runtime.addComponent(name, bytes);
+    return componentDetail(entry, formatWitFunction, componentView(entry));
   }
 
   async reload(): Promise<ReloadResult> {

@@ -3,6 +3,9 @@ import type { TahoConfig } from './config/schema.js';
 import { ComponentLoader } from './components/loader.js';
 import { ComponentRegistry, type ReloadReport } from './components/registry.js';
 import { ServiceManager } from './services/manager.js';
+import { storeUpload, uploadsRepository } from './components/upload.js';
+import { TahoError } from './errors.js';
+import type { ComponentEntry } from './components/registry.js';
 import type { Isolation } from './services/executor.js';
 import { AgentManager } from './agents/manager.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -25,6 +28,10 @@ export interface Runtime {
   /** What the first scan of the repositories found wrong (missing repository, broken component). */
   readonly startup: ReloadReport;
   reload(): ReloadReport;
+  /** A component by UUID, `domain/service` or `domain.service`, or a TAHO_COMPONENT_NOT_FOUND naming what exists. */
+  component(ref: string): ComponentEntry;
+  /** Validates and stores an uploaded component, then loads it. */
+  addComponent(name: string, bytes: Uint8Array): ComponentEntry;
   close(): Promise<void>;
 }
 
@@ -37,7 +44,7 @@ export function repositoriesOf(config: TahoConfig): string[] {
 }
 
 export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}): Runtime {
-  const registry = new ComponentRegistry(() => repositoriesOf(config));
+  const registry = new ComponentRegistry(() => repositoriesOf(config), [uploadsRepository(config.data_dir)]);
   const loader = new ComponentLoader({ cacheDir: join(config.data_dir, 'cache', 'components'), onTranspile: options.onTranspile });
   const services = new ServiceManager(registry, loader, {
     isolation: options.isolation ?? config.services.isolation,
@@ -60,6 +67,22 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
       const report = registry.reload();
       services.prune();
       return report;
+    },
+    component(ref) {
+      const entry = registry.byId(ref) ?? registry.list().find((e) => `${e.domain}/${e.service}` === ref || e.key === ref);
+      if (entry) return entry;
+      throw new TahoError('TAHO_COMPONENT_NOT_FOUND', `no component ${ref}`, {
+        hint: '`taho components` lists component ids and names.',
+        details: { components: registry.list().map((e) => `${e.domain}/${e.service}`) },
+      });
+    },
+    addComponent(name, bytes) {
+      const { domain, service } = storeUpload(config.data_dir, name, bytes);
+      registry.reload();
+      services.prune();
+      const entry = registry.get(domain, service);
+      if (!entry) throw new TahoError('TAHO_INTERNAL', `${domain}/${service} was stored but did not load`);
+      return entry;
     },
     close: async () => {
       await services.close();

@@ -14,6 +14,7 @@ import { adminRoutes } from './routes/admin.js';
 import { hash } from 'node:crypto';
 import type { ServerOptions } from 'node:https';
 import rateLimit from '@fastify/rate-limit';
+import multipart from '@fastify/multipart';
 import { presentedKey, registerAuth } from './auth/hook.js';
 import { requirementOf } from './auth/route-scopes.js';
 import { isLoopback } from '../shared/net.js';
@@ -104,6 +105,8 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
       servers: [{ url: new URL(config.http.base_url).origin }],
     },
   });
+  // Multipart only for component uploads; its limits follow the body limit.
+  await app.register(multipart, { limits: { fileSize: config.limits.body_limit_bytes, files: 2, fields: 4 } });
   if (config.http.cors.enabled) {
     await app.register(cors, {
       origin: config.http.cors.origins.includes('*') ? '*' : config.http.cors.origins,

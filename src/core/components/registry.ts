@@ -43,9 +43,12 @@ export function functionNames(fn: WitFunction): string[] {
 export class ComponentRegistry {
   #entries = new Map<string, ComponentEntry>();
   readonly #repositories: () => readonly string[];
+  readonly #optional: readonly string[];
 
-  constructor(repositories: () => readonly string[]) {
+  /** `optional` repositories may be missing (the uploads directory before the first upload). */
+  constructor(repositories: () => readonly string[], optional: readonly string[] = []) {
     this.#repositories = repositories;
+    this.#optional = optional;
   }
 
   list(): ComponentEntry[] {
@@ -62,7 +65,7 @@ export class ComponentRegistry {
 
   /** Rescans every repository; a broken component is reported and leaves the rest loaded. */
   reload(): ReloadReport {
-    const { files, problems } = scanRepositories(this.#repositories());
+    const { files, problems } = scanRepositories([...this.#repositories(), ...this.#optional], this.#optional);
     const errors = [...problems];
     const next = new Map<string, ComponentEntry>();
     for (const file of files) {

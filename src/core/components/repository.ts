@@ -18,12 +18,13 @@ export interface ScanProblem {
 const NAME = /^[a-z0-9][a-z0-9._-]*$/i;
 
 /** Lists the component files of repositories in order; an earlier repository wins a name clash. */
-export function scanRepositories(repositories: readonly string[]): { files: ComponentFile[]; problems: ScanProblem[] } {
+export function scanRepositories(repositories: readonly string[], optional: readonly string[] = []): { files: ComponentFile[]; problems: ScanProblem[] } {
   const files = new Map<string, ComponentFile>();
   const problems: ScanProblem[] = [];
   for (const repo of repositories) {
     if (!existsSync(repo) || !statSync(repo).isDirectory()) {
-      problems.push({ component: repo, error: `repository ${repo} is not a directory` });
+      // A repository that may not exist yet (uploads appear with the first upload) is no problem.
+      if (!optional.includes(repo) || existsSync(repo)) problems.push({ component: repo, error: `repository ${repo} is not a directory` });
       continue;
     }
     for (const domain of readdirSync(repo, { withFileTypes: true })) {

@@ -76,3 +76,18 @@ export function reloadResult(report: ReloadReport, loaded: readonly ComponentEnt
     added: report.added, updated: report.updated, removed: report.removed, errors: report.errors,
   };
 }
+
+/** One component in full: what `taho components get` prints, and its Golem metadata. */
+export interface ComponentDetail extends ComponentInfo {
+  /** WIT-like signatures of every exported function. */
+  readonly signatures: readonly string[];
+  readonly metadata: Record<string, unknown>;
+}
+
+export function componentDetail(e: ComponentEntry, signature: (fn: ComponentEntry['signature']['functions'][number]) => string, metadata: Record<string, unknown>): ComponentDetail {
+  return {
+    ...componentInfo(e),
+    signatures: e.signature.functions.map((f) => (f.iface ? `${f.iface}.${signature(f)}` : signature(f))),
+    metadata,
+  };
+}

@@ -43,6 +43,11 @@ export function fromHttpError(err: unknown, limits: { readonly bodyLimit: number
       }
       return toTahoError(err);
     default:
+      if (e.statusCode === 413) {
+        return new TahoError('TAHO_BODY_TOO_LARGE', `request body is larger than ${limits.bodyLimit} bytes`, {
+          hint: 'Send less, or raise [limits] body_limit_bytes in config.toml.',
+        });
+      }
       if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
         return new TahoError('TAHO_BAD_REQUEST', e.message, { hint: 'See /openapi.json for what this route accepts.' });
       }

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../core/runtime.js';
 import type { ConfigView } from '../../core/config/load.js';
-import { componentInfo } from '../../core/services/info.js';
+import { componentDetail, componentInfo } from '../../core/services/info.js';
+import { formatWitFunction } from '../../core/components/wit-print.js';
+import { componentView } from '../../core/components/golem-view.js';
 
 const componentSchema = {
   type: 'object',
@@ -33,6 +35,16 @@ export function adminRoutes(app: FastifyInstance, runtime: Runtime, config: () =
   app.get('/api/components', {
     schema: { tags, summary: 'Components in the repositories', response: { 200: { type: 'array', items: componentSchema } } },
   }, async () => runtime.registry.list().map(componentInfo));
+  app.get<{ Params: { ref: string } }>('/api/components/:ref', {
+    schema: {
+      tags, summary: 'One component by id or `domain.service`: signatures and Golem metadata',
+      params: { type: 'object', required: ['ref'], properties: { ref: { type: 'string', minLength: 1, maxLength: 257 } } },
+      response: { 200: { ...componentSchema, required: [...componentSchema.required, 'signatures', 'metadata'], properties: { ...componentSchema.properties, signatures: { type: 'array', items: { type: 'string' } }, metadata: {} } } },
+    },
+  }, async (req) => {
+    const entry = runtime.component(req.params.ref);
+    return componentDetail(entry, formatWitFunction, componentView(entry));
+  });
   app.get('/api/config', {
     schema: { tags, summary: 'The merged configuration with each value\'s source', response: { 200: configSchema } },
   }, async () => config());

@@ -3,7 +3,8 @@ import type { Runtime } from '../../core/runtime.js';
 import type { ComponentEntry } from '../../core/components/registry.js';
 import type { WitFunction } from '../../core/components/wit-types.js';
 import { TahoError } from '../../core/errors.js';
-import { toAnalysedType } from '../../core/values/analysed.js';
+import { componentView } from '../../core/components/golem-view.js';
+import { storeUpload } from '../../core/components/upload.js';
 import { compileTypedCall, golemResult, type ValueAndOptionalType } from '../../core/values/typed.js';
 import type { DurableAgent } from '../../core/agents/agent.js';
 import { parseAgentFilter, type AgentInfo } from '../../core/agents/info.js';
@@ -56,8 +57,42 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     return entry;
   };
 
-  app.get('/v1/components', { schema: { tags, summary: 'Components (from the repositories)' } }, async () =>
+  app.get('/v1/components', { schema: { tags, summary: 'Components (from the repositories and uploads)' } }, async () =>
     runtime.registry.list().map(componentView));
+
+  app.addContentTypeParser('application/wasm', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.post<{ Querystring: { name?: string }; Body: unknown }>('/v1/components', {
+    schema: {
+      tags,
+      summary: 'Upload a component: multipart (fields `name`, `component`) or the raw bytes with ?name=',
+      querystring: { type: 'object', properties: { name: { type: 'string', minLength: 1, maxLength: 257 } } },
+      consumes: ['multipart/form-data', 'application/wasm', 'application/octet-stream'],
+      response: { 400: errorSchema, 409: errorSchema },
+    },
+  }, async (req, reply) => {
+    let name = req.query.name;
+    let bytes: Uint8Array | undefined;
+    if (req.isMultipart()) {
+      for await (const part of req.parts()) {
+        if (part.type === 'file' && part.fieldname === 'component') bytes = await part.toBuffer();
+        else if (part.type === 'field' && part.fieldname === 'name') name = String(part.value);
+        else if (part.type === 'file') await part.toBuffer();
+      }
+    } else if (Buffer.isBuffer(req.body)) {
+      bytes = req.body;
+    }
+    if (!name || !bytes || bytes.length === 0) {
+      throw new TahoError('TAHO_BAD_REQUEST', `the upload needs ${!name ? 'a name' : 'the component bytes'}`, {
+        hint: 'Send multipart fields `name` and `component`, or the bytes (application/wasm) with ?name=<name>.',
+        details: { errors: [`missing ${!name ? 'name' : 'component'}`] },
+      });
+    }
+    const { domain, service } = storeUpload(runtime.config.data_dir, name, bytes);
+    runtime.reload();
+    const entry = runtime.registry.get(domain, service);
+    if (!entry) throw new TahoError('TAHO_INTERNAL', `${domain}/${service} was stored but did not load`);
+    return reply.status(201).send(componentView(entry));
+  });
   app.get<{ Params: { component_id: string } }>('/v1/components/:component_id', {
     schema: { tags, summary: 'All versions of a component', params: componentParams, response: { 404: errorSchema } },
   }, async (req) => [componentView(component(req.params.component_id))]);
@@ -187,31 +222,6 @@ function resolveFunction(entry: ComponentEntry, name: string): WitFunction {
     hint: 'Use `fn` for world-level exports and `ns:pkg/iface.{fn}` for interface exports.',
     details: { errors: [`Invalid function name: ${name}; exported: ${entry.signature.functions.map((f) => (f.iface ? `${f.iface}.{${f.name}}` : f.name)).join(', ')}`] },
   });
-}
-
-function componentView(e: ComponentEntry): Record<string, unknown> {
-  const world = e.signature.functions.filter((f) => f.iface === undefined);
-  const ifaces = [...new Set(e.signature.functions.flatMap((f) => (f.iface ? [f.iface] : [])))];
-  const fnView = (f: WitFunction) => ({
-    name: f.name,
-    parameters: f.params.map((p) => ({ name: p.name, typ: toAnalysedType(p.type) })),
-    ...(f.result ? { result: { typ: toAnalysedType(f.result) } } : {}),
-  });
-  return {
-    versionedComponentId: { componentId: e.id, version: 0 },
-    componentName: `${e.domain}/${e.service}`,
-    componentSize: e.size,
-    metadata: {
-      exports: [
-        ...world.map((f) => ({ type: 'Function', ...fnView(f) })),
-        ...ifaces.map((name) => ({ type: 'Instance', name, functions: e.signature.functions.filter((f) => f.iface === name).map(fnView) })),
-      ],
-      producers: [], memories: [], dynamicLinking: {}, agentTypes: [],
-    },
-    createdAt: new Date(0).toISOString(),
-    componentType: 'Durable',
-    files: [], installedPlugins: [], env: {},
-  };
 }
 
 function workerView(agent: DurableAgent, runtime: Runtime): Record<string, unknown> {

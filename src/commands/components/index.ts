@@ -1,5 +1,5 @@
-import { BaseCommand } from '../cli/base-command.js';
-import { table } from '../cli/output.js';
+import { BaseCommand } from '../../cli/base-command.js';
+import { table } from '../../cli/output.js';
 
 export default class Components extends BaseCommand<typeof Components> {
   static override summary = 'List the components in the repositories: ids, versions, sizes';
