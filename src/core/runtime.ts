@@ -60,7 +60,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
     config, registry, services, startup,
     agents() {
       store ??= new SqliteStore({ dataDir: config.data_dir, sync: config.agents.sync });
-      agents ??= new AgentManager(registry, loader, store, { maxActive: config.agents.max_active });
+      agents ??= new AgentManager(registry, loader, store, { maxActive: config.agents.max_active, snapshotEvery: config.agents.snapshot_every });
       return agents;
     },
     reload() {

@@ -8,6 +8,10 @@ import { InlineExecutor } from '../services/inline-executor.js';
 import type { AgentStore, OplogEntry } from '../store/contract.js';
 import { diverged, HostJournal } from './host-journal.js';
 
+/** Golem's snapshot interfaces (examples/wit/snapshot.wit). */
+const SNAPSHOT_SAVE = 'golem:api/save-snapshot@1.1.7';
+const SNAPSHOT_LOAD = 'golem:api/load-snapshot@1.1.7';
+
 export type AgentStatus = 'Idle' | 'Running' | 'Interrupted' | 'Failed';
 
 export interface Invocation {
@@ -39,12 +43,17 @@ export class DurableAgent {
   #failure: TahoError | undefined;
   #interrupted = false;
 
-  constructor(entry: ComponentEntry, name: string, store: AgentStore, loader: ComponentLoader, plans: ReadonlyMap<string, CallPlan>) {
+  readonly #snapshotEvery: number;
+  /** How many entries the last rebuild replayed (after the snapshot it started from, if any). */
+  lastReplayed = 0;
+
+  constructor(entry: ComponentEntry, name: string, store: AgentStore, loader: ComponentLoader, plans: ReadonlyMap<string, CallPlan>, snapshotEvery = 0) {
     this.entry = entry;
     this.name = name;
     this.#store = store;
     this.#loader = loader;
     this.#plans = plans;
+    this.#snapshotEvery = snapshotEvery;
   }
 
   get status(): AgentStatus {
@@ -136,14 +145,46 @@ export class DurableAgent {
     const executor = new InlineExecutor(() => this.#loader.instantiate(this.entry, this.#journal.hooks));
     await executor.warm();
     try {
-      for (const e of this.#store.oplog(this.entry.id, this.name)) {
-        if (e.kind === 'completed') this.#replayOne(executor, e);
+      const from = this.#restoreSnapshot(executor);
+      let replayed = 0;
+      for (const e of this.#store.oplog(this.entry.id, this.name, from)) {
+        if (e.kind !== 'completed') continue;
+        this.#replayOne(executor, e);
+        replayed += 1;
       }
+      this.lastReplayed = replayed;
     } catch (err) {
       this.#failure = err instanceof TahoError ? err : diverged(String(err));
       throw this.#failure;
     }
     this.#executor = executor;
+  }
+
+  /** Loads the latest snapshot into a fresh instance; returns the entry replay starts after (0: none). */
+  #restoreSnapshot(executor: InlineExecutor): number {
+    const load = this.#plans.get(`${SNAPSHOT_LOAD}.{load}`);
+    const snapshot = load ? this.#store.latestSnapshot(this.entry.id, this.name) : undefined;
+    if (!load || !snapshot) return 0;
+    try {
+      executor.callSync(load.path, [snapshot.bytes]);
+      return snapshot.seq;
+    } catch {
+      // A snapshot the component refuses costs time, not correctness: replay everything instead.
+      return 0;
+    }
+  }
+
+  /** Saves a snapshot every N entries, when the component exports save-snapshot. */
+  #maybeSnapshot(executor: InlineExecutor, seq: number): void {
+    if (this.#snapshotEvery <= 0 || seq % this.#snapshotEvery !== 0) return;
+    const save = this.#plans.get(`${SNAPSHOT_SAVE}.{save}`);
+    if (!save) return;
+    try {
+      const bytes = executor.callSync(save.path, []);
+      if (bytes instanceof Uint8Array) this.#store.saveSnapshot(this.entry.id, this.name, seq, bytes);
+    } catch {
+      // No snapshot this time; the oplog alone still rebuilds the agent.
+    }
   }
 
   #replayOne(executor: InlineExecutor, e: OplogEntry): void {
@@ -179,6 +220,7 @@ export class DurableAgent {
     if (!failure) {
       const result = plan.result(value);
       const seq = await this.#store.append(this.entry.id, this.name, { ...base, kind: 'completed', result });
+      if (this.#executor === executor) this.#maybeSnapshot(executor, seq);
       return { seq, result, replayed: false };
     }
     if (!failure.trap && plan.error) {

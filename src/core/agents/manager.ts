@@ -9,6 +9,8 @@ import { agentInfo, type AgentInfo } from './info.js';
 export interface AgentManagerOptions {
   /** Agents kept in memory; past it the least recently used idle one is evicted. */
   readonly maxActive: number;
+  /** Snapshot every N entries when the component can (0: never). */
+  readonly snapshotEvery?: number;
 }
 
 /** Durable agents of every component: created by their first invocation, evicted when idle. */
@@ -52,7 +54,7 @@ export class AgentManager {
       this.#active.delete(key);
     } else {
       this.#store.ensureAgent(entry.id, name);
-      agent = new DurableAgent(entry, name, this.#store, this.#loader, this.#plansOf(entry));
+      agent = new DurableAgent(entry, name, this.#store, this.#loader, this.#plansOf(entry), this.#options.snapshotEvery ?? 0);
     }
     this.#active.set(key, agent);
     this.#evictOverflow();

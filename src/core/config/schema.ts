@@ -87,6 +87,8 @@ const agentsSchema = z.strictObject({
   max_active: positiveInt.default(1024),
   /** `normal` survives a killed process; `full` also survives power loss (an fsync per commit). */
   sync: z.enum(['normal', 'full']).default('normal'),
+  /** Save a snapshot every N oplog entries when the component exports golem:api/save-snapshot (0: never). */
+  snapshot_every: z.number().int().min(0).default(100),
 });
 
 const repositorySchema = z.strictObject({ path: z.string().min(1) });

@@ -49,5 +49,8 @@ export interface AgentStore {
   oplog(componentId: string, agent: string, afterSeq?: number): OplogEntry[];
   oplogSize(componentId: string, agent: string): number;
   byKey(componentId: string, agent: string, key: string): OplogEntry | undefined;
+  /** Keeps the agent's latest snapshot: its state as of entry `seq`. */
+  saveSnapshot(componentId: string, agent: string, seq: number, bytes: Uint8Array): void;
+  latestSnapshot(componentId: string, agent: string): { seq: number; bytes: Uint8Array } | undefined;
   close(): void;
 }

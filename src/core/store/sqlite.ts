@@ -26,7 +26,7 @@ export class SqliteStore implements AgentStore {
   readonly #db: DatabaseSync;
   readonly #pending: Pending[] = [];
   #flushScheduled = false;
-  readonly #st: Record<'insertAgent' | 'getAgent' | 'listAll' | 'listOf' | 'deleteAgent' | 'deleteLog' | 'append' | 'maxSeq' | 'log' | 'size' | 'byKey', StatementSync>;
+  readonly #st: Record<'insertAgent' | 'getAgent' | 'listAll' | 'listOf' | 'deleteAgent' | 'deleteLog' | 'deleteSnapshot' | 'append' | 'maxSeq' | 'log' | 'size' | 'byKey' | 'putSnapshot' | 'getSnapshot', StatementSync>;
 
   constructor(options: SqliteOptions) {
     mkdirSync(options.dataDir, { recursive: true });
@@ -42,6 +42,9 @@ export class SqliteStore implements AgentStore {
         component_id TEXT NOT NULL, agent TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
         idem_key TEXT NOT NULL, PRIMARY KEY (component_id, agent, seq));
       CREATE UNIQUE INDEX IF NOT EXISTS oplog_key ON oplog (component_id, agent, idem_key);
+      CREATE TABLE IF NOT EXISTS snapshots (
+        component_id TEXT NOT NULL, agent TEXT NOT NULL, seq INTEGER NOT NULL, bytes BLOB NOT NULL,
+        PRIMARY KEY (component_id, agent));
     `);
     const db = this.#db;
     this.#st = {
@@ -56,6 +59,9 @@ export class SqliteStore implements AgentStore {
       log: db.prepare('SELECT seq, body FROM oplog WHERE component_id = ? AND agent = ? AND seq > ? ORDER BY seq'),
       size: db.prepare('SELECT COUNT(*) AS n FROM oplog WHERE component_id = ? AND agent = ?'),
       byKey: db.prepare('SELECT seq, body FROM oplog WHERE component_id = ? AND agent = ? AND idem_key = ?'),
+      deleteSnapshot: db.prepare('DELETE FROM snapshots WHERE component_id = ? AND agent = ?'),
+      putSnapshot: db.prepare('INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)'),
+      getSnapshot: db.prepare('SELECT seq, bytes FROM snapshots WHERE component_id = ? AND agent = ?'),
     };
   }
 
@@ -77,6 +83,7 @@ export class SqliteStore implements AgentStore {
     this.#db.exec('BEGIN');
     const r = this.#st.deleteAgent.run(componentId, agent);
     this.#st.deleteLog.run(componentId, agent);
+    this.#st.deleteSnapshot.run(componentId, agent);
     this.#db.exec('COMMIT');
     return Number(r.changes) > 0;
   }
@@ -122,6 +129,15 @@ export class SqliteStore implements AgentStore {
   byKey(componentId: string, agent: string, key: string): OplogEntry | undefined {
     const row = this.#st.byKey.get(componentId, agent, key);
     return row ? (JSON.parse(String(row.body)) as OplogEntry) : undefined;
+  }
+
+  saveSnapshot(componentId: string, agent: string, seq: number, bytes: Uint8Array): void {
+    this.#st.putSnapshot.run(componentId, agent, seq, bytes);
+  }
+
+  latestSnapshot(componentId: string, agent: string): { seq: number; bytes: Uint8Array } | undefined {
+    const row = this.#st.getSnapshot.get(componentId, agent);
+    return row ? { seq: Number(row.seq), bytes: new Uint8Array(row.bytes as Uint8Array) } : undefined;
   }
 
   close(): void {
