@@ -89,6 +89,15 @@ describe('Golem workers API', () => {
     expect(await api.json(meta, 'GET', '/v1/components/{component_id}/workers/{worker_name}')).toMatchObject({ status: 'Idle', pendingInvocationCount: 0 });
   });
 
+  it('creates a worker explicitly with args and env, once', async () => {
+    const made = await post(`${server.url}/v1/components/${counter}/workers`, { name: 'made', args: ['a'], env: { K: 'v' } });
+    expect(await made.json()).toEqual({ workerId: { componentId: counter, workerName: 'made' }, componentVersion: 0 });
+    expect(await (await fetch(worker(counter, 'made'))).json()).toMatchObject({ args: ['a'], env: { K: 'v' }, status: 'Idle' });
+    const twice = await post(`${server.url}/v1/components/${counter}/workers`, { name: 'made' });
+    expect(twice.status).toBe(409);
+    expect(await twice.json()).toEqual({ error: expect.stringContaining('exists already') });
+  });
+
   it('never executes an idempotency key twice', async () => {
     const a = await (await call(counter, 'idem', 'increment', [{ value: 7 }], 'once')).json();
     const b = await (await call(counter, 'idem', 'increment', [{ value: 7 }], 'once')).json();

@@ -47,7 +47,12 @@ export class DurableAgent {
   /** How many entries the last rebuild replayed (after the snapshot it started from, if any). */
   lastReplayed = 0;
 
+  /** The WASI arguments and environment the agent was created with: fixed, so replay sees the same. */
+  readonly #wasi: { arguments: readonly string[]; environment: Readonly<Record<string, string>> };
+
   constructor(entry: ComponentEntry, name: string, store: AgentStore, loader: ComponentLoader, plans: ReadonlyMap<string, CallPlan>, snapshotEvery = 0) {
+    const record = store.getAgent(entry.id, name);
+    this.#wasi = { arguments: record?.args ?? [], environment: record?.env ?? {} };
     this.entry = entry;
     this.name = name;
     this.#store = store;
@@ -142,7 +147,7 @@ export class DurableAgent {
   async load(): Promise<void> {
     if (this.#executor) return;
     if (this.#failure) throw this.#failure;
-    const executor = new InlineExecutor(() => this.#loader.instantiate(this.entry, this.#journal.hooks));
+    const executor = new InlineExecutor(() => this.#loader.instantiate(this.entry, { ...this.#journal.hooks, ...this.#wasi }));
     await executor.warm();
     try {
       const from = this.#restoreSnapshot(executor);

@@ -2,7 +2,7 @@ import { TahoError } from '../errors.js';
 import type { ComponentLoader } from '../components/loader.js';
 import type { ComponentEntry, ComponentRegistry } from '../components/registry.js';
 import { planAll, type CallPlan } from '../services/call-plan.js';
-import type { AgentStore } from '../store/contract.js';
+import type { AgentRecord, AgentStore } from '../store/contract.js';
 import { DurableAgent, type Invocation } from './agent.js';
 import { agentInfo, type AgentInfo } from './info.js';
 
@@ -45,6 +45,18 @@ export class AgentManager {
     return agentInfo(this.agent(entry.id, name), this.#store.oplogSize(entry.id, name), this.createdAt(entry.id, name));
   }
 
+  /** Creates an agent explicitly, with the arguments and environment its component will see. */
+  create(componentId: string, name: string, init: { args?: readonly string[]; env?: Readonly<Record<string, string>> }): DurableAgent {
+    const entry = this.#component(componentId);
+    if (this.exists(entry.id, name)) {
+      throw new TahoError('TAHO_CONFLICT', `agent ${name} of ${entry.domain}/${entry.service} exists already`, {
+        hint: 'Invoke it, or delete it first to start over.',
+      });
+    }
+    this.#store.ensureAgent(entry.id, name, init);
+    return this.agent(entry.id, name);
+  }
+
   /** The agent, created (in the store) if it does not exist yet. */
   agent(componentId: string, name: string): DurableAgent {
     const entry = this.#component(componentId);
@@ -71,6 +83,10 @@ export class AgentManager {
 
   names(componentId: string): string[] {
     return this.#store.listAgents(componentId).map((a) => a.agent);
+  }
+
+  record(componentId: string, name: string): AgentRecord | undefined {
+    return this.#store.getAgent(componentId, name);
   }
 
   createdAt(componentId: string, name: string): number {

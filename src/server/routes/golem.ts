@@ -108,7 +108,7 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     },
   }, async (req) => {
     const entry = component(req.params.component_id);
-    agents().agent(entry.id, req.body.name);
+    agents().create(entry.id, req.body.name, { args: req.body.args ?? [], env: req.body.env ?? {} });
     return { workerId: { componentId: entry.id, workerName: req.body.name }, componentVersion: 0 };
   });
 
@@ -225,9 +225,10 @@ function resolveFunction(entry: ComponentEntry, name: string): WitFunction {
 }
 
 function workerView(agent: DurableAgent, runtime: Runtime): Record<string, unknown> {
+  const record = runtime.agents().record(agent.entry.id, agent.name);
   return {
     workerId: { componentId: agent.entry.id, workerName: agent.name },
-    args: [], env: {}, wasiConfigVars: [],
+    args: record?.args ?? [], env: record?.env ?? {}, wasiConfigVars: [],
     status: agent.status,
     componentVersion: 0,
     retryCount: 0,
