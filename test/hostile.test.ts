@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../src/core/auth/api-keys.js';
 import { ROUTE_SCOPES } from '../src/server/auth/route-scopes.js';
 import { tempDir } from './helpers.js';
+import { mulberry32 } from '../src/shared/prng.js';
 import { startServer, type Server } from './server-helpers.js';
 
 // ≥ 10 000 generated hostile requests across every route: each must get a 4xx in the TAHO
@@ -39,16 +40,6 @@ afterAll(async () => {
   // The process must still be the one we started: a crash would have ended it with a code != 0.
   expect(stopped?.exitCode).toBe(0);
 });
-
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = ['example', 'hello', 'calculator', 'greet', 'add', 'div', '..', '%2e%2e', '..%2F..%2Fetc', '%00', 'a'.repeat(300), '💥', 'CON', '.taho', '~root', '%ff%fe', '*', "'; DROP"];
 const METHODS = ['greet', 'add', 'div', 'translate', 'sum-list', 'reverse-bytes', 'countdown', 'crash', 'nope', 'area', 'clamp-u8', 'is-even', 'scale'];
@@ -148,7 +139,7 @@ function raw(payload: string, waitMs: number): Promise<string> {
 
 describe('hostile input', () => {
   it(`answers ${TOTAL} generated hostile requests with proper 4xx and stays responsive`, async () => {
-    const r = rng(20261124);
+    const r = mulberry32(20261124);
     const counts = new Map<number, number>();
     const bad: string[] = [];
     let sent = 0;

@@ -1,11 +1,12 @@
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { BIN, ROOT } from './helpers.js';
 
 export interface Server {
   readonly url: string;
   /** Every announced address (plain HTTP first, then HTTPS). */
   readonly urls: readonly string[];
-  readonly process: ResultPromise;
+  /** The server's process, for tests that kill it without a chance to drain. */
+  readonly process: { kill(signal: NodeJS.Signals): boolean };
   readonly output: () => string;
   stop(signal?: NodeJS.Signals): Promise<{ exitCode: number | undefined; output: string }>;
 }

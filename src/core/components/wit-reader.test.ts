@@ -3,6 +3,7 @@ import { componentEmbed, componentNew, componentWit, parse } from '@bytecodealli
 import { readComponentSignature } from './wit-reader.js';
 import { formatWitFunction, formatWitTypeDefinition } from './wit-print.js';
 import type { ComponentSignature, WitFunction, WitType } from './wit-types.js';
+import { mulberry32 } from '../../shared/prng.js';
 
 /** Builds a real component (with a trapping dummy core module) from WIT, the way jco does. */
 async function build(witSource: string, world = 'w'): Promise<Uint8Array> {
@@ -23,17 +24,6 @@ function paramType(f: WitFunction, index = 0): WitType {
   const p = f.params[index];
   if (!p) throw new Error(`${f.name} has no param ${index}`);
   return p.type;
-}
-
-/** Deterministic PRNG so generated worlds are reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function name(s: string): number[] {
