@@ -5,7 +5,7 @@ import type { WitFunction } from '../../core/components/wit-types.js';
 import { TahoError } from '../../core/errors.js';
 import { componentView } from '../../core/components/golem-view.js';
 import { storeUpload } from '../../core/components/upload.js';
-import { compileTypedCall, golemResult, type ValueAndOptionalType } from '../../core/values/typed.js';
+import { compileTypedCall, golemResult, type TypedCall, type ValueAndOptionalType } from '../../core/values/typed.js';
 import type { DurableAgent } from '../../core/agents/agent.js';
 import { parseAgentFilter, type AgentInfo } from '../../core/agents/info.js';
 
@@ -51,6 +51,16 @@ type InvokeRequest = { Params: WorkerParams; Querystring: { function: string }; 
 export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
   const tags = ['golem'];
   const agents = () => runtime.agents();
+  // Compiled once per function of a component version, not per request.
+  const typedCalls = new WeakMap<WitFunction, TypedCall>();
+  const typedCall = (fn: WitFunction): TypedCall => {
+    let call = typedCalls.get(fn);
+    if (!call) {
+      call = compileTypedCall(fn);
+      typedCalls.set(fn, call);
+    }
+    return call;
+  };
   const component = (id: string): ComponentEntry => {
     const entry = runtime.registry.byId(id);
     if (!entry) throw new TahoError('TAHO_COMPONENT_NOT_FOUND', `component ${id} not found`, { hint: 'GET /v1/components lists them.' });
@@ -115,7 +125,7 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
   const invoke = async (req: { params: WorkerParams; query: { function: string }; body: { params: ValueAndOptionalType[] }; headers: { 'idempotency-key'?: string } }) => {
     const entry = component(req.params.component_id);
     const fn = resolveFunction(entry, req.query.function);
-    compileTypedCall(fn).args(req.body.params); // every type error at once, as Golem's 400 {errors}
+    typedCall(fn).args(req.body.params); // every type error at once, as Golem's 400 {errors}
     const agent = agents().agent(entry.id, req.params.worker_name);
     const method = fn.iface === undefined ? fn.name : `${fn.iface}.{${fn.name}}`;
     return { agent, fn, done: agent.invoke(method, req.body.params.map((p) => p.value), req.headers['idempotency-key']) };
