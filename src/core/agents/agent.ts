@@ -5,6 +5,7 @@ import type { ComponentEntry } from '../components/registry.js';
 import type { CallPlan, Json } from '../services/call-plan.js';
 import { CallFailure } from '../services/executor.js';
 import { InlineExecutor } from '../services/inline-executor.js';
+import { componentError, trapError } from '../services/failures.js';
 import type { AgentStore, OplogEntry } from '../store/contract.js';
 import { diverged, HostJournal } from './host-journal.js';
 
@@ -228,18 +229,17 @@ export class DurableAgent {
       if (this.#executor === executor) this.#maybeSnapshot(executor, seq);
       return { seq, result, replayed: false };
     }
+    const label = `${this.name} ${method}`;
     if (!failure.trap && plan.error) {
       const payload = plan.error(failure.payload);
-      const error = componentError(this, method, payload);
+      const error = componentError(label, payload);
       await this.#store.append(this.entry.id, this.name, { ...base, kind: 'completed', result: payload, error: { code: error.code, message: error.message } });
       throw error;
     }
     // A trap leaves the instance unusable and its partial effects undefined: the call counts as
     // not having happened, and the next one rebuilds the instance from the oplog.
     this.#executor = undefined;
-    const error = new TahoError('TAHO_COMPONENT_TRAP', `${this.name} ${method} trapped: ${failure.message.replace(/^wasm trap: /, '')}`, {
-      hint: 'The invocation had no effect on the agent\'s state; the agent is rebuilt for the next call.',
-    });
+    const error = trapError(label, failure.message, 'The invocation had no effect on the agent\'s state; the agent is rebuilt for the next call.');
     await this.#store.append(this.entry.id, this.name, { ...base, kind: 'failed', result: null, error: { code: error.code, message: error.message } });
     throw error;
   }
@@ -253,14 +253,6 @@ export class DurableAgent {
       details: { functions: names },
     });
   }
-}
-
-function componentError(agent: DurableAgent, method: string, payload: Json): TahoError {
-  const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  return new TahoError('TAHO_COMPONENT_ERROR', `${agent.name} ${method} returned an error: ${text}`, {
-    hint: 'The component rejected the call; its error value is in `details.error`.',
-    details: { error: payload },
-  });
 }
 
 /** The stored answer of an entry, as the original call gave it. */

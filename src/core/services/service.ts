@@ -3,6 +3,7 @@ import type { ComponentLoader } from '../components/loader.js';
 import { functionNames, type ComponentEntry } from '../components/registry.js';
 import { planAll, type CallPlan, type Json } from './call-plan.js';
 import { CallFailure, type Executor, type Isolation } from './executor.js';
+import { failureToError } from './failures.js';
 import { InlineExecutor } from './inline-executor.js';
 import { WorkerExecutor } from './worker-executor.js';
 
@@ -153,19 +154,8 @@ export class Service {
 
   #failure(plan: CallPlan, err: unknown): TahoError {
     if (err instanceof TahoError) return err;
-    const failure = CallFailure.from(err);
-    const name = `${this.entry.domain}/${this.entry.service} ${plan.fn.name}`;
-    if (!failure.trap && plan.error) {
-      const payload = plan.error(failure.payload);
-      const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
-      return new TahoError('TAHO_COMPONENT_ERROR', `${name} returned an error: ${text}`, {
-        hint: 'The component rejected the call; its error value is in `details.error`.',
-        details: { error: payload },
-      });
-    }
-    return new TahoError('TAHO_COMPONENT_TRAP', `${name} trapped: ${failure.message.replace(/^wasm trap: /, '')}`, {
-      hint: 'The component failed while running (a trap). Its instance is replaced for the next call.',
-      cause: err,
-    });
+    return failureToError(`${this.entry.domain}/${this.entry.service} ${plan.fn.name}`, plan, CallFailure.from(err),
+      'The component failed while running (a trap). Its instance is replaced for the next call.');
   }
+
 }
