@@ -11,6 +11,12 @@ if (major < 22) {
   process.exit(1);
 }
 
+// `taho … | head` closes the pipe early: that is the reader being done, not an error.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const { Config, flush, handle, run } = await import('@oclif/core');
 const config = await Config.load({ root: import.meta.dirname });
 // oclif names itself after `oclif.bin` even when started as an alias; help must show the name typed.
