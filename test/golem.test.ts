@@ -162,6 +162,27 @@ describe('filters, paging, interrupt and resume', () => {
   });
 });
 
+describe('invoke timeout', () => {
+  it('stops an agent call that never returns with a 504, and the server and agent go on', async () => {
+    const s = await startServer({ dataDir: join(work, 'timeout'), env: { TAHO__LIMITS__INVOKE_TIMEOUT_MS: '400' } });
+    try {
+      const at = (fn: string) => `${s.url}/v1/components/${calculator}/workers/spinner/invoke-and-await?function=${fn}`;
+      expect((await post(at('add'), { params: [{ value: 2 }, { value: 3 }] })).status).toBe(200);
+      const spun = await post(at('spin'), { params: [{ value: 0 }] }, { 'idempotency-key': 'forever' });
+      expect(spun.status).toBe(504);
+      expect(await spun.json()).toEqual({ error: expect.stringContaining('did not answer within 400 ms') });
+      // Same key, same answer, nothing run again; the agent still serves.
+      expect((await post(at('spin'), { params: [{ value: 0 }] }, { 'idempotency-key': 'forever' })).status).toBe(504);
+      const sum = await post(at('add'), { params: [{ value: 4 }, { value: 5 }] });
+      expect(await sum.json()).toMatchObject({ result: { value: 9 } });
+      const oplog = await (await fetch(`${s.url}/v1/components/${calculator}/workers/spinner/oplog`)).json() as { entries: unknown[] };
+      expect(JSON.stringify(oplog)).toContain('TAHO_INVOKE_TIMEOUT');
+    } finally {
+      await s.stop();
+    }
+  }, 60_000);
+});
+
 describe('durability', () => {
   it('survives a SIGKILL during replay itself', async () => {
     const dataDir = join(work, 'replay-kill');

@@ -8,13 +8,15 @@ import { TahoError } from './errors.js';
 import type { ComponentEntry } from './components/registry.js';
 import type { Isolation } from './services/executor.js';
 import { AgentManager } from './agents/manager.js';
+import { InlineAgentHost } from './agents/inline-host.js';
+import { AgentWorkerHost } from './agents/worker-host.js';
 import { SqliteStore } from './store/sqlite.js';
 import { packageRoot } from '../shared/paths.js';
 
 export interface RuntimeOptions {
   /** Told when a component is transpiled (a cache miss), so the user knows why a call was slow. */
   readonly onTranspile?: ((label: string, ms: number) => void) | undefined;
-  /** Overrides `[services] isolation`: a one-shot CLI call runs inline, where Ctrl-C stops it. */
+  /** Overrides `[services] isolation` and `[agents] isolation`: a one-shot CLI call runs inline, where Ctrl-C stops it. */
   readonly isolation?: Isolation | undefined;
 }
 
@@ -60,7 +62,17 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
     config, registry, services, startup,
     agents() {
       store ??= new SqliteStore({ dataDir: config.data_dir, sync: config.agents.sync });
-      agents ??= new AgentManager(registry, loader, store, { maxActive: config.agents.max_active, snapshotEvery: config.agents.snapshot_every });
+      if (!agents) {
+        const isolation = options.isolation ?? config.agents.isolation;
+        const host = isolation === 'worker'
+          ? new AgentWorkerHost(loader, { threads: config.agents.workers, memoryLimitBytes: config.limits.memory_limit_mb * 1024 * 1024 })
+          : new InlineAgentHost(loader);
+        agents = new AgentManager(registry, host, store, {
+          maxActive: config.agents.max_active,
+          snapshotEvery: config.agents.snapshot_every,
+          invokeTimeoutMs: config.limits.invoke_timeout_ms,
+        });
+      }
       return agents;
     },
     reload() {
@@ -86,7 +98,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
     },
     close: async () => {
       await services.close();
-      await agents?.drain();
+      await agents?.close();
       store?.close();
     },
   };

@@ -2,16 +2,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComponentLoader } from '../components/loader.js';
 import { ComponentRegistry } from '../components/registry.js';
 import { examplesRepository } from '../runtime.js';
 import { SqliteStore } from '../store/sqlite.js';
 import { AgentManager } from './manager.js';
+import { InlineAgentHost } from './inline-host.js';
+import { AgentWorkerHost } from './worker-host.js';
+import type { AgentHost } from './instance.js';
 
 const dirs: string[] = [];
 const stores: SqliteStore[] = [];
-afterAll(() => {
+const hosts: AgentHost[] = [];
+let isolation: 'inline' | 'worker' = 'inline';
+afterAll(async () => {
+  for (const h of hosts) await h.close();
   for (const s of stores) s.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
@@ -23,12 +29,15 @@ function dataDir(): string {
 }
 
 /** A runtime's agent layer over a data directory; a second call on the same directory is a restart. */
-function boot(dir: string, maxActive = 100, snapshotEvery = 0) {
+function boot(dir: string, maxActive = 100, snapshotEvery = 0, options: { threads?: number; timeoutMs?: number } = {}) {
   const registry = new ComponentRegistry(() => [examplesRepository()]);
   registry.reload();
   const store = new SqliteStore({ dataDir: dir, sync: 'normal' });
   stores.push(store);
-  const agents = new AgentManager(registry, new ComponentLoader({ cacheDir: join(dir, 'cache') }), store, { maxActive, snapshotEvery });
+  const loader = new ComponentLoader({ cacheDir: join(dir, 'cache') });
+  const host = isolation === 'worker' ? new AgentWorkerHost(loader, { threads: options.threads ?? 2 }) : new InlineAgentHost(loader);
+  hosts.push(host);
+  const agents = new AgentManager(registry, host, store, { maxActive, snapshotEvery, invokeTimeoutMs: options.timeoutMs ?? 30_000 });
   const counter = (registry.get('example', 'counter') ?? { id: '' }).id;
   const calculator = (registry.get('example', 'calculator') ?? { id: '' }).id;
   return { registry, store, agents, counter, calculator };
@@ -36,7 +45,11 @@ function boot(dir: string, maxActive = 100, snapshotEvery = 0) {
 
 const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: { code: string; message: string }) => e);
 
-describe('durable agents', () => {
+describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) => {
+  beforeAll(() => {
+    isolation = mode;
+  });
+
   it('runs the invocations of one agent one at a time, in arrival order', async () => {
     const { agents, counter } = boot(dataDir());
     const calls = Array.from({ length: 50 }, (_, i) => agents.invoke(counter, 'ordered', 'increment', [1], `k${i}`));
@@ -145,5 +158,36 @@ describe('durable agents', () => {
     expect(await errorOf(agents.invoke(counter, 'x', 'increment', [-1]))).toMatchObject({ code: 'TAHO_BAD_ARGUMENTS' });
     expect(await errorOf(agents.invoke('no-such-component', 'x', 'get', []))).toMatchObject({ code: 'TAHO_COMPONENT_NOT_FOUND' });
     expect(store.oplogSize(counter, 'x')).toBe(0);
+  });
+});
+
+describe('durable agents in worker threads', () => {
+  beforeAll(() => {
+    isolation = 'worker';
+  });
+
+  it('stops a call past the invoke timeout; the agents sharing its thread keep their state', async () => {
+    const dir = dataDir();
+    const { agents, counter, calculator, store } = boot(dir, 100, 0, { threads: 1, timeoutMs: 300 });
+    expect((await agents.invoke(counter, 'neighbour', 'increment', [7])).result).toBe(7);
+    expect((await agents.invoke(calculator, 'spinner', 'add', [1, 2])).result).toBe(3);
+    // Queued behind the spinning call on the same (only) thread: it must run after the rebuild.
+    const spinning = errorOf(agents.invoke(calculator, 'spinner', 'spin', [0], 'forever'));
+    const queued = agents.invoke(counter, 'neighbour', 'increment', [1], 'behind');
+    expect(await spinning).toMatchObject({ code: 'TAHO_INVOKE_TIMEOUT', message: expect.stringContaining('300 ms') });
+    expect((await queued).result).toBe(8);
+    // The timed-out call left no trace in state, and its key keeps its answer.
+    expect((await agents.invoke(calculator, 'spinner', 'add', [2, 2])).result).toBe(4);
+    expect(await errorOf(agents.invoke(calculator, 'spinner', 'spin', [0], 'forever'))).toMatchObject({ code: 'TAHO_INVOKE_TIMEOUT' });
+    expect(store.oplog(calculator, 'spinner').map((e) => `${e.kind}:${e.fn}`)).toEqual(['completed:add', 'failed:spin', 'completed:add']);
+    expect((await agents.invoke(counter, 'neighbour', 'get', [])).result).toBe(8);
+  });
+
+  it('spreads agents over the threads and answers each from its own instance', async () => {
+    const { agents, calculator } = boot(dataDir(), 100, 0, { threads: 2 });
+    await Promise.all([agents.agent(calculator, 'a').load(), agents.agent(calculator, 'b').load()]);
+    // Each spin takes a while; on two threads the pair finishes in about the time of one.
+    const results = await Promise.all([agents.invoke(calculator, 'a', 'spin', [3_000_000]), agents.invoke(calculator, 'b', 'spin', [3_000_000])]);
+    expect(results.map((r) => r.result)).toEqual([3_000_000, 3_000_000]);
   });
 });

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { TahoError } from '../errors.js';
-import type { ComponentLoader } from '../components/loader.js';
 import type { ComponentEntry } from '../components/registry.js';
 import type { CallPlan, Json } from '../services/call-plan.js';
 import { CallFailure } from '../services/executor.js';
-import { InlineExecutor } from '../services/inline-executor.js';
 import { componentError, trapError } from '../services/failures.js';
-import type { AgentStore, OplogEntry } from '../store/contract.js';
-import { diverged, HostJournal } from './host-journal.js';
+import type { AgentStore, HostRecord, OplogEntry } from '../store/contract.js';
+import { diverged } from './host-journal.js';
+import { InstanceLost, type AgentHost, type AgentInstance, type Step, type StepResult } from './instance.js';
+
+/** Replayed calls sent to the instance in one message: fewer thread round trips, bounded memory. */
+const REPLAY_BATCH = 512;
 
 /** Golem's snapshot interfaces (examples/wit/snapshot.wit). */
 const SNAPSHOT_SAVE = 'golem:api/save-snapshot@1.1.7';
@@ -32,13 +34,13 @@ export class DurableAgent {
   readonly entry: ComponentEntry;
   readonly name: string;
   readonly #store: AgentStore;
-  readonly #loader: ComponentLoader;
+  readonly #host: AgentHost;
   readonly #plans: ReadonlyMap<string, CallPlan>;
-  readonly #journal = new HostJournal();
+  readonly #timeoutMs: number;
   readonly #running = new Map<string, Promise<Invocation>>();
   /** Queued calls that have not started, by key: these can still be canceled. */
   readonly #waiting = new Map<string, { canceled: boolean }>();
-  #executor: InlineExecutor | undefined;
+  #instance: AgentInstance | undefined;
   #tail: Promise<unknown> = Promise.resolve();
   #queued = 0;
   #failure: TahoError | undefined;
@@ -51,15 +53,16 @@ export class DurableAgent {
   /** The WASI arguments and environment the agent was created with: fixed, so replay sees the same. */
   readonly #wasi: { arguments: readonly string[]; environment: Readonly<Record<string, string>> };
 
-  constructor(entry: ComponentEntry, name: string, store: AgentStore, loader: ComponentLoader, plans: ReadonlyMap<string, CallPlan>, snapshotEvery = 0) {
+  constructor(entry: ComponentEntry, name: string, store: AgentStore, host: AgentHost, plans: ReadonlyMap<string, CallPlan>, options: { snapshotEvery: number; timeoutMs: number }) {
     const record = store.getAgent(entry.id, name);
     this.#wasi = { arguments: record?.args ?? [], environment: record?.env ?? {} };
     this.entry = entry;
     this.name = name;
     this.#store = store;
-    this.#loader = loader;
+    this.#host = host;
     this.#plans = plans;
-    this.#snapshotEvery = snapshotEvery;
+    this.#snapshotEvery = options.snapshotEvery;
+    this.#timeoutMs = options.timeoutMs;
   }
 
   get status(): AgentStatus {
@@ -73,7 +76,7 @@ export class DurableAgent {
   async interrupt(): Promise<void> {
     this.#interrupted = true;
     await this.idle();
-    this.#executor = undefined;
+    this.#drop();
   }
 
   async resume(): Promise<void> {
@@ -86,7 +89,7 @@ export class DurableAgent {
   }
 
   get loaded(): boolean {
-    return this.#executor !== undefined;
+    return this.#instance !== undefined;
   }
 
   /**
@@ -140,108 +143,136 @@ export class DurableAgent {
   /** Drops the in-memory instance; the next call rebuilds it from the oplog. */
   evict(): boolean {
     if (this.#queued > 0) return false;
-    this.#executor = undefined;
+    this.#drop();
     return true;
   }
 
   /** Rebuilds state now (used on start-up and by tests and benchmarks). */
   async load(): Promise<void> {
-    if (this.#executor) return;
+    if (this.#instance) return;
     if (this.#failure) throw this.#failure;
-    const executor = new InlineExecutor(() => this.#loader.instantiate(this.entry, { ...this.#journal.hooks, ...this.#wasi }));
-    await executor.warm();
+    const instance = await this.#host.open(this.entry, this.#wasi);
     try {
-      const from = this.#restoreSnapshot(executor);
+      const from = await this.#restoreSnapshot(instance);
       let replayed = 0;
+      let batch: OplogEntry[] = [];
+      const flush = async (): Promise<void> => {
+        await this.#replay(instance, batch);
+        replayed += batch.length;
+        batch = [];
+      };
       for (const e of this.#store.oplog(this.entry.id, this.name, from)) {
         if (e.kind !== 'completed') continue;
-        this.#replayOne(executor, e);
-        replayed += 1;
+        batch.push(e);
+        if (batch.length >= REPLAY_BATCH) await flush();
       }
+      await flush();
       this.lastReplayed = replayed;
     } catch (err) {
+      instance.dispose();
+      // A lost thread or a replay past the timeout says nothing about the oplog: the next call retries.
+      if (err instanceof InstanceLost || (err instanceof TahoError && err.code === 'TAHO_INVOKE_TIMEOUT')) throw err;
       this.#failure = err instanceof TahoError ? err : diverged(String(err));
       throw this.#failure;
     }
-    this.#executor = executor;
+    this.#instance = instance;
   }
 
-  /** Loads the latest snapshot into a fresh instance; returns the entry replay starts after (0: none). */
-  #restoreSnapshot(executor: InlineExecutor): number {
+  #drop(): void {
+    this.#instance?.dispose();
+    this.#instance = undefined;
+  }
+
+  /** Loads the latest snapshot into the instance; returns the entry replay starts after (0: none). */
+  async #restoreSnapshot(instance: AgentInstance): Promise<number> {
     const load = this.#plans.get(`${SNAPSHOT_LOAD}.{load}`);
     const snapshot = load ? this.#store.latestSnapshot(this.entry.id, this.name) : undefined;
     if (!load || !snapshot) return 0;
-    try {
-      executor.callSync(load.path, [snapshot.bytes]);
-      return snapshot.seq;
-    } catch {
-      // A snapshot the component refuses costs time, not correctness: replay everything instead.
-      return 0;
-    }
+    const [r] = await instance.run([{ path: load.path, args: [snapshot.bytes], label: 'load-snapshot' }], this.#timeoutMs);
+    if (r && 'ok' in r && r.ok) return snapshot.seq;
+    // A snapshot the component refuses costs time, not correctness: replay everything instead.
+    if (r && 'ok' in r && r.trap) throw new InstanceLost('load-snapshot trapped');
+    return 0;
   }
 
   /** Saves a snapshot every N entries, when the component exports save-snapshot. */
-  #maybeSnapshot(executor: InlineExecutor, seq: number): void {
+  async #maybeSnapshot(instance: AgentInstance, seq: number): Promise<void> {
     if (this.#snapshotEvery <= 0 || seq % this.#snapshotEvery !== 0) return;
     const save = this.#plans.get(`${SNAPSHOT_SAVE}.{save}`);
     if (!save) return;
     try {
-      const bytes = executor.callSync(save.path, []);
-      if (bytes instanceof Uint8Array) this.#store.saveSnapshot(this.entry.id, this.name, seq, bytes);
+      const [r] = await instance.run([{ path: save.path, args: [], label: 'save-snapshot' }], this.#timeoutMs);
+      if (r && 'ok' in r && r.ok && r.value instanceof Uint8Array) this.#store.saveSnapshot(this.entry.id, this.name, seq, r.value);
+      else if (r && 'ok' in r && !r.ok && r.trap && this.#instance === instance) this.#drop();
     } catch {
       // No snapshot this time; the oplog alone still rebuilds the agent.
+      if (this.#instance === instance) this.#drop();
     }
   }
 
-  #replayOne(executor: InlineExecutor, e: OplogEntry): void {
-    const plan = this.#plan(e.fn);
-    this.#journal.replay(e.host, `${e.fn} (entry ${e.seq})`);
-    let json: Json;
-    try {
-      json = plan.result(executor.callSync(plan.path, plan.args(e.params)));
-    } catch (err) {
-      const f = CallFailure.from(err);
-      if (f.trap || !plan.error) throw diverged(`${e.fn} (entry ${e.seq}) trapped on replay: ${f.message}`);
-      json = plan.error(f.payload);
-    }
-    this.#journal.finishReplay();
-    if (JSON.stringify(json) !== JSON.stringify(e.result)) {
-      throw diverged(`${e.fn} (entry ${e.seq}) returned ${JSON.stringify(json)} on replay, ${JSON.stringify(e.result)} when recorded`);
-    }
+  /** Replays completed entries; each must answer exactly what it answered when recorded. */
+  async #replay(instance: AgentInstance, entries: readonly OplogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const plans = entries.map((e) => this.#plan(e.fn));
+    const steps: Step[] = entries.map((e, i) => ({ path: plans[i]!.path, args: plans[i]!.args(e.params), replay: e.host, label: `${e.fn} (entry ${e.seq})` }));
+    const results = await instance.run(steps, this.#timeoutMs * entries.length);
+    entries.forEach((e, i) => {
+      const r = results[i];
+      if (!r) throw diverged(`${e.fn} (entry ${e.seq}) was not replayed`);
+      const json = replayedJson(e, plans[i]!, r);
+      if (JSON.stringify(json) !== JSON.stringify(e.result)) {
+        throw diverged(`${e.fn} (entry ${e.seq}) returned ${JSON.stringify(json)} on replay, ${JSON.stringify(e.result)} when recorded`);
+      }
+    });
   }
 
   async #run(method: string, plan: CallPlan, input: unknown, key: string): Promise<Invocation> {
-    await this.load();
-    const executor = this.#executor as InlineExecutor;
-    this.#journal.live();
-    let value: unknown;
-    let failure: CallFailure | undefined;
-    try {
-      value = executor.callSync(plan.path, plan.args(input));
-    } catch (err) {
-      failure = CallFailure.from(err);
+    let r: StepResult | undefined;
+    let instance: AgentInstance;
+    // A lost instance means the call never started: rebuild and run it again (twice at most).
+    for (let attempt = 0; ; attempt += 1) {
+      await this.load();
+      instance = this.#instance as AgentInstance;
+      try {
+        [r] = await instance.run([{ path: plan.path, args: plan.args(input), label: `${this.name} ${method}` }], this.#timeoutMs);
+        break;
+      } catch (err) {
+        if (this.#instance === instance) this.#drop();
+        if (err instanceof InstanceLost && attempt < 2) continue;
+        if (err instanceof InstanceLost) throw trapError(`${this.name} ${method}`, err.message, 'Retry the call; its agent could not be kept in memory.');
+        const error = err instanceof CallFailure ? trapError(`${this.name} ${method}`, err.message, 'The invocation had no effect on the agent\'s state; the agent is rebuilt for the next call.') : err;
+        if (error instanceof TahoError) await this.#appendFailed(method, input, key, [], error);
+        throw error;
+      }
     }
-    const host = this.#journal.take();
-    const base = { fn: method, params: (input ?? null) as Json, host, key, at: Date.now() };
-    if (!failure) {
-      const result = plan.result(value);
+    if (!r || 'diverged' in r) throw diverged(`${method} diverged while running live`);
+    const base = { fn: method, params: (input ?? null) as Json, host: r.host, key, at: Date.now() };
+    if (r.ok) {
+      const result = plan.result(r.value);
       const seq = await this.#store.append(this.entry.id, this.name, { ...base, kind: 'completed', result });
-      if (this.#executor === executor) this.#maybeSnapshot(executor, seq);
+      if (this.#instance === instance) await this.#maybeSnapshot(instance, seq);
       return { seq, result, replayed: false };
     }
     const label = `${this.name} ${method}`;
-    if (!failure.trap && plan.error) {
-      const payload = plan.error(failure.payload);
+    if (!r.trap && plan.error) {
+      const payload = plan.error(r.payload);
       const error = componentError(label, payload);
       await this.#store.append(this.entry.id, this.name, { ...base, kind: 'completed', result: payload, error: { code: error.code, message: error.message } });
       throw error;
     }
     // A trap leaves the instance unusable and its partial effects undefined: the call counts as
     // not having happened, and the next one rebuilds the instance from the oplog.
-    this.#executor = undefined;
-    const error = trapError(label, failure.message, 'The invocation had no effect on the agent\'s state; the agent is rebuilt for the next call.');
-    await this.#store.append(this.entry.id, this.name, { ...base, kind: 'failed', result: null, error: { code: error.code, message: error.message } });
+    if (this.#instance === instance) this.#drop();
+    const error = trapError(label, r.message, 'The invocation had no effect on the agent\'s state; the agent is rebuilt for the next call.');
+    await this.#appendFailed(method, input, key, r.host, error);
     throw error;
+  }
+
+  /** A call that had no effect (trap, timeout) is kept so a retry with its key gets the same answer. */
+  async #appendFailed(method: string, input: unknown, key: string, host: readonly HostRecord[], error: TahoError): Promise<void> {
+    await this.#store.append(this.entry.id, this.name, {
+      fn: method, params: (input ?? null) as Json, host, key, at: Date.now(), kind: 'failed', result: null, error: { code: error.code, message: error.message },
+    });
   }
 
   #plan(method: string): CallPlan {
@@ -253,6 +284,14 @@ export class DurableAgent {
       details: { functions: names },
     });
   }
+}
+
+/** What a replayed call answered, as JSON comparable with the recorded result. */
+function replayedJson(e: OplogEntry, plan: CallPlan, r: StepResult): Json {
+  if ('diverged' in r) throw diverged(r.diverged);
+  if (r.ok) return plan.result(r.value);
+  if (r.trap || !plan.error) throw diverged(`${e.fn} (entry ${e.seq}) trapped on replay: ${r.message}`);
+  return plan.error(r.payload);
 }
 
 /** The stored answer of an entry, as the original call gave it. */

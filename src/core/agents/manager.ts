@@ -1,31 +1,33 @@
 import { TahoError } from '../errors.js';
-import type { ComponentLoader } from '../components/loader.js';
 import type { ComponentEntry, ComponentRegistry } from '../components/registry.js';
 import { planAll, type CallPlan } from '../services/call-plan.js';
 import type { AgentRecord, AgentStore } from '../store/contract.js';
 import { DurableAgent, type Invocation } from './agent.js';
 import { agentInfo, type AgentInfo } from './info.js';
+import type { AgentHost } from './instance.js';
 
 export interface AgentManagerOptions {
   /** Agents kept in memory; past it the least recently used idle one is evicted. */
   readonly maxActive: number;
   /** Snapshot every N entries when the component can (0: never). */
   readonly snapshotEvery?: number;
+  /** A call running longer is stopped (worker host only; inline calls cannot be interrupted). */
+  readonly invokeTimeoutMs?: number;
 }
 
 /** Durable agents of every component: created by their first invocation, evicted when idle. */
 export class AgentManager {
   readonly #registry: ComponentRegistry;
-  readonly #loader: ComponentLoader;
+  readonly #host: AgentHost;
   readonly #store: AgentStore;
   readonly #options: AgentManagerOptions;
   /** Insertion order is recency: a touched agent is re-inserted at the end. */
   readonly #active = new Map<string, DurableAgent>();
   readonly #plans = new Map<string, ReadonlyMap<string, CallPlan>>();
 
-  constructor(registry: ComponentRegistry, loader: ComponentLoader, store: AgentStore, options: AgentManagerOptions) {
+  constructor(registry: ComponentRegistry, host: AgentHost, store: AgentStore, options: AgentManagerOptions) {
     this.#registry = registry;
-    this.#loader = loader;
+    this.#host = host;
     this.#store = store;
     this.#options = options;
   }
@@ -65,8 +67,12 @@ export class AgentManager {
     if (agent && agent.entry.version === entry.version) {
       this.#active.delete(key);
     } else {
+      agent?.evict(); // a new version of the component: the old instance goes
       this.#store.ensureAgent(entry.id, name);
-      agent = new DurableAgent(entry, name, this.#store, this.#loader, this.#plansOf(entry), this.#options.snapshotEvery ?? 0);
+      agent = new DurableAgent(entry, name, this.#store, this.#host, this.#plansOf(entry), {
+        snapshotEvery: this.#options.snapshotEvery ?? 0,
+        timeoutMs: this.#options.invokeTimeoutMs ?? 30_000,
+      });
     }
     this.#active.set(key, agent);
     this.#evictOverflow();
@@ -116,6 +122,12 @@ export class AgentManager {
   /** Waits for every queued invocation to finish (shutdown). */
   async drain(): Promise<void> {
     await Promise.all([...this.#active.values()].map((a) => a.idle()));
+  }
+
+  /** Drains, then stops the threads hosting agent instances. */
+  async close(): Promise<void> {
+    await this.drain();
+    await this.#host.close();
   }
 
   get activeCount(): number {

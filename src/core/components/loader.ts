@@ -6,7 +6,7 @@ import { HostImports, interfaceKey, type HostHooks } from './host.js';
 import { limitMemory } from './memory-limit.js';
 import type { ComponentEntry } from './registry.js';
 import { TranspileCache } from './transpile-cache.js';
-import type { WorkerInit } from '../services/worker-main.js';
+import type { WorkerInit } from './worker-instance.js';
 
 /** The root object jco's `instantiate` returns: world-level functions and one object per exported interface. */
 export type ComponentExports = Record<string, unknown>;

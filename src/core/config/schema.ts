@@ -85,6 +85,10 @@ const servicesSchema = z.strictObject({
 const agentsSchema = z.strictObject({
   /** Agents kept in memory; past it the least recently used idle one is evicted (and rebuilt on demand). */
   max_active: positiveInt.default(1024),
+  /** `worker` hosts agent instances in threads so the invoke timeout can stop a call; `inline` is faster but cannot be interrupted. */
+  isolation: z.enum(['worker', 'inline']).default('worker'),
+  /** Threads hosting agent instances (isolation = worker); agents on different threads run in parallel. */
+  workers: z.number().int().min(1).max(64).default(2),
   /** `normal` survives a killed process; `full` also survives power loss (an fsync per commit). */
   sync: z.enum(['normal', 'full']).default('normal'),
   /** Save a snapshot every N oplog entries when the component exports golem:api/save-snapshot (0: never). */

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { TahoError } from '../errors.js';
 import { CallFailure, type Executor } from './executor.js';
-import type { CallMessage, WorkerInit, WorkerReply } from './worker-main.js';
+import type { CallMessage, WorkerReply } from './worker-main.js';
+import { workerScript, type WorkerInit } from '../components/worker-instance.js';
 
 interface Pending {
   readonly path: readonly string[];
@@ -29,13 +30,6 @@ interface Slot {
  * queue, so a busy service does not pay a thread round trip between calls.
  */
 const PIPELINE = 32;
-
-/** Compiled output runs from dist/; under the test runner this module is TypeScript in src/. */
-function workerUrl(): URL {
-  const here = new URL(import.meta.url);
-  if (here.pathname.endsWith('.ts')) return new URL(here.href.replace('/src/', '/dist/').replace(/worker-executor\.ts$/, 'worker-main.js'));
-  return new URL('./worker-main.js', here);
-}
 
 /**
  * A pool of warm worker threads, each with its own component instance. A call that passes the
@@ -94,7 +88,7 @@ export class WorkerExecutor implements Executor {
   #spawn(): Promise<void> {
     const init = this.#initData;
     if (!init || this.#disposed) return Promise.resolve();
-    const worker = new Worker(workerUrl(), { workerData: init });
+    const worker = new Worker(workerScript(import.meta.url, 'worker-main.js'), { workerData: init });
     const slot: Slot = { worker, ready: false, sent: [], timer: undefined };
     this.#slots.push(slot);
     return new Promise<void>((resolve, reject) => {

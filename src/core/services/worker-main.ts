@@ -1,7 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
-import { HostImports, type HostHooks } from '../components/host.js';
-import { withUnversionedKeys } from '../components/loader.js';
+import { instantiateInWorker, type WorkerInit } from '../components/worker-instance.js';
 import { lookup } from './inline-executor.js';
 import { CallFailure } from './executor.js';
 
@@ -9,13 +7,6 @@ import { CallFailure } from './executor.js';
  * The inside of an isolated service instance: one component instance in its own thread, so a
  * call that never returns can be stopped by terminating the thread without touching the server.
  */
-export interface WorkerInit {
-  readonly modulePath: string;
-  readonly coreModules: Readonly<Record<string, WebAssembly.Module>>;
-  readonly imports: readonly string[];
-  readonly environment: Readonly<Record<string, string>>;
-}
-
 export interface CallMessage { readonly id: number; readonly path: readonly string[]; readonly args: readonly unknown[] }
 
 export type WorkerReply =
@@ -24,23 +15,10 @@ export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly thrown: unknown; readonly trap: boolean; readonly message: string };
 
-type Instantiate = (get: (p: string) => WebAssembly.Module, imports: Record<string, unknown>) => Record<string, unknown>;
-
-async function start(init: WorkerInit): Promise<Record<string, unknown>> {
-  const mod = (await import(pathToFileURL(init.modulePath).href)) as { instantiate: Instantiate };
-  const hooks: HostHooks = { environment: init.environment };
-  const imports = await new HostImports().create(init.imports, hooks);
-  return mod.instantiate((p) => {
-    const m = init.coreModules[p];
-    if (!m) throw new Error(`core module ${p} was not sent to the worker`);
-    return m;
-  }, withUnversionedKeys(imports));
-}
-
 const port = parentPort;
 if (port) {
   const init = workerData as WorkerInit;
-  start(init).then(
+  instantiateInWorker(init, {}).then(
     (exports) => {
       port.on('message', (msg: CallMessage) => {
         let reply: WorkerReply;

@@ -1,0 +1,38 @@
+import { pathToFileURL } from 'node:url';
+import { HostImports, type HostHooks } from './host.js';
+import { withUnversionedKeys } from './loader.js';
+
+/**
+ * What a worker thread needs to build its own component instance: the transpiled bindings'
+ * path and the compiled core modules, which travel between threads without recompiling.
+ */
+export interface WorkerInit {
+  readonly modulePath: string;
+  readonly coreModules: Readonly<Record<string, WebAssembly.Module>>;
+  readonly imports: readonly string[];
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+type Instantiate = (get: (p: string) => WebAssembly.Module, imports: Record<string, unknown>) => Record<string, unknown>;
+
+/** Instantiates a component inside a worker thread from what the main thread sent. */
+export async function instantiateInWorker(init: WorkerInit, hooks: HostHooks): Promise<Record<string, unknown>> {
+  const mod = (await import(pathToFileURL(init.modulePath).href)) as { instantiate: Instantiate };
+  const imports = await new HostImports().create(init.imports, { environment: init.environment, ...hooks });
+  return mod.instantiate((p) => {
+    const m = init.coreModules[p];
+    if (!m) throw new Error(`core module ${p} was not sent to the worker`);
+    return m;
+  }, withUnversionedKeys(imports));
+}
+
+/**
+ * A worker script's URL. Compiled output runs from dist/; under the test runner the caller is
+ * TypeScript in src/, and the worker must still be the compiled JavaScript.
+ */
+export function workerScript(callerUrl: string, file: string): URL {
+  const here = new URL(callerUrl);
+  const url = new URL(`./${file}`, here);
+  if (here.pathname.endsWith('.ts')) return new URL(url.href.replace('/src/', '/dist/'));
+  return url;
+}
