@@ -27,8 +27,8 @@ function postJson(url, body, headers = {}) {
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-async function server(dataDir) {
-  const child = spawn(process.execPath, [new URL('./http-target.js', import.meta.url).pathname, 'inline', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function server(dataDir, mode) {
+  const child = spawn(process.execPath, [new URL('./http-target.js', import.meta.url).pathname, mode, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = await once(child.stdout, 'data');
   return { child, url: `http://127.0.0.1:${Number(String(line).trim())}` };
 }
@@ -43,9 +43,9 @@ async function timed(n, fn) {
   return times;
 }
 
-export async function agentsBench() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-agents-'));
-  const { child, url } = await server(dataDir);
+/** Sequential and concurrent latency against one server process (isolation: `default` = worker threads, or `inline`). */
+async function latency(dataDir, mode) {
+  const { child, url } = await server(dataDir, mode);
   const rows = [];
   try {
     const components = await (await fetch(`${url}/v1/components`)).json();
@@ -62,19 +62,26 @@ export async function agentsBench() {
       d.push(...await timed(500, (i) => durable('seq', round * 1000 + i)));
       e.push(...await timed(500, ephemeral));
     }
-    rows.push(['sequential invoke-and-await, one agent (HTTP, keep-alive node:http client)', `p50 ${pct(d, 0.5).toFixed(3)} ms, p99 ${pct(d, 0.99).toFixed(2)} ms`,
-      `p50 ${pct(e, 0.5).toFixed(3)} ms (same call, durability off: TAHO service)`, '≤ 0.3 ms; Golem ≈ 1.5', (pct(d, 0.5) / pct(e, 0.5)).toFixed(2)]);
+    const label = mode === 'inline' ? 'isolation inline' : 'worker threads';
+    rows.push([`sequential invoke-and-await, one agent (HTTP, keep-alive node:http client; ${label})`, `p50 ${pct(d, 0.5).toFixed(3)} ms, p99 ${pct(d, 0.99).toFixed(2)} ms`,
+      `p50 ${pct(e, 0.5).toFixed(3)} ms (same call, durability off: TAHO service, ${label})`, '≤ 0.3 ms; Golem ≈ 1.5', (pct(d, 0.5) / pct(e, 0.5)).toFixed(2)]);
     const concurrent = [];
     await Promise.all(Array.from({ length: 100 }, async (_, a) => {
       concurrent.push(...await timed(20, (i) => durable(`many-${a}`, i)));
     }));
-    rows.push(['100 agents concurrently, 20 calls each (HTTP)', `p50 ${pct(concurrent, 0.5).toFixed(2)} ms, p99 ${pct(concurrent, 0.99).toFixed(2)} ms`, '', '≤ 5 ms; Golem hot 9–17', '']);
+    rows.push([`100 agents concurrently, 20 calls each (HTTP; ${label})`, `p50 ${pct(concurrent, 0.5).toFixed(2)} ms, p99 ${pct(concurrent, 0.99).toFixed(2)} ms`, '', '≤ 5 ms; Golem hot 9–17', '']);
   } finally {
     child.kill('SIGTERM');
   }
+  return rows;
+}
+
+export async function agentsBench() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-agents-'));
+  const rows = [...await latency(join(dataDir, 'default'), 'default'), ...await latency(join(dataDir, 'inline'), 'inline')];
 
   // Replay: rebuild an agent of 10 000 entries without snapshots, and from a snapshot plus its tail.
-  const boot = (every) => createRuntime(loadConfig({ cwd: process.cwd(), env: {}, flags: { data_dir: dataDir, 'agents.snapshot_every': every } }).config, { isolation: 'inline' });
+  const boot = (every) => createRuntime(loadConfig({ cwd: process.cwd(), env: {}, flags: { data_dir: dataDir, 'agents.snapshot_every': every } }).config, {});
   const runtime = boot(0);
   const snapRuntime = boot(100);
   const cid = runtime.registry.get('example', 'counter').id;

@@ -16,7 +16,8 @@ const auth = mode === 'auth'
   ? { 'http.auth.mode': 'api_key', 'http.auth.api_key_hash': await hash(BENCH_KEY, { algorithm: 2 }) }
   : {};
 const { config } = loadConfig({ cwd: process.cwd(), env: {}, flags: { data_dir: dataDir, 'http.port': 0, ...auth } });
-const runtime = createRuntime(config, { isolation: mode === 'worker' ? 'worker' : 'inline' });
+// `default`: the configured isolation (worker threads for services and agents).
+const runtime = createRuntime(config, mode === 'default' ? {} : { isolation: mode === 'worker' ? 'worker' : 'inline' });
 await runtime.services.call('example', 'hello', 'greet', 'warm');
 
 let port;

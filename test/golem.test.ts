@@ -152,6 +152,38 @@ describe('filters, paging, interrupt and resume', () => {
     expect(await bad.json()).toEqual({ errors: [expect.stringContaining('invalid filter')] });
   });
 
+  it('finds workers with Golem JSON filter trees (And, Or, Not, Env) and a cursor object', async () => {
+    for (const [n, team] of [['find-a', 'red'], ['find-b', 'blue'], ['find-c', 'red']] as const) {
+      expect((await post(`${server.url}/v1/components/${counter}/workers`, { name: n, args: [], env: { TEAM: team } })).status).toBeLessThan(300);
+    }
+    const FIND = '/v1/components/{component_id}/workers/find';
+    const find = async (body: unknown) => {
+      const res = await post(`${server.url}/v1/components/${counter}/workers/find`, body);
+      return { status: res.status, body: await api.json(res, 'POST', FIND) as { workers: { workerId: { workerName: string }; env: Record<string, string> }[]; cursor?: { cursor: number; layer: number }; errors?: string[] } };
+    };
+    const names = (r: { body: { workers: { workerId: { workerName: string } }[] } }) => r.body.workers.map((w) => w.workerId.workerName).sort();
+    const prefix = { type: 'Name', comparator: 'StartsWith', value: 'find-' };
+    expect(names(await find({ filter: prefix }))).toEqual(['find-a', 'find-b', 'find-c']);
+    const red = await find({ filter: { type: 'And', filters: [prefix, { type: 'Env', name: 'TEAM', comparator: 'Equal', value: 'red' }] } });
+    expect(names(red)).toEqual(['find-a', 'find-c']);
+    expect(names(await find({ filter: { type: 'And', filters: [prefix, { type: 'Not', filter: { type: 'Name', comparator: 'Equal', value: 'find-a' } }] } }))).toEqual(['find-b', 'find-c']);
+    expect(names(await find({ filter: { type: 'Or', filters: [{ type: 'Name', comparator: 'Equal', value: 'find-a' }, { type: 'Name', comparator: 'Equal', value: 'find-b' }] } }))).toEqual(['find-a', 'find-b']);
+    const first = await find({ filter: prefix, count: 2 });
+    expect(first.body.workers).toHaveLength(2);
+    expect(first.body.cursor).toEqual({ cursor: 2, layer: 0 });
+    const rest = await find({ filter: prefix, count: 2, cursor: first.body.cursor });
+    expect(rest.body.workers).toHaveLength(1);
+    expect(rest.body.cursor).toBeUndefined();
+    // The string form reads env too.
+    const env = await fetch(`${server.url}/v1/components/${counter}/workers?filter=env.TEAM%20%3D%20blue`);
+    expect(((await env.json()) as { workers: { workerId: { workerName: string } }[] }).workers.map((w) => w.workerId.workerName)).toEqual(['find-b']);
+    const bad = await find({ filter: { type: 'Colour', comparator: 'Equal', value: 'x' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ errors: [expect.stringContaining('unknown filter type "Colour"')] });
+    const badCmp = await find({ filter: { type: 'And', filters: [{ type: 'Name', comparator: 'Around', value: 'x' }] } });
+    expect(badCmp.body).toEqual({ errors: [expect.stringContaining('filter.filters[0]: comparator must be one of')] });
+  });
+
   it('interrupts an agent (it shows Interrupted), and resumes it with its state', async () => {
     await call(counter, 'pause', 'increment', [{ value: 3 }]);
     expect((await fetch(`${worker(counter, 'pause')}/interrupt`, { method: 'POST' })).status).toBe(200);

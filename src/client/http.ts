@@ -142,12 +142,13 @@ interface WorkerMeta {
   readonly pendingInvocationCount: number;
   readonly createdAt: string;
   readonly oplogSize?: number;
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 function toInfo(component: string, w: WorkerMeta): AgentInfo {
   return {
     component, componentId: w.workerId.componentId, agent: w.workerId.workerName, status: w.status,
-    pending: w.pendingInvocationCount, oplogSize: w.oplogSize ?? 0, createdAt: w.createdAt,
+    pending: w.pendingInvocationCount, oplogSize: w.oplogSize ?? 0, createdAt: w.createdAt, env: w.env ?? {},
   };
 }
 

@@ -44,7 +44,7 @@ export class AgentManager {
         hint: 'An agent is created by its first invocation; `taho agents list` shows the existing ones.',
       });
     }
-    return agentInfo(this.agent(entry.id, name), this.#store.oplogSize(entry.id, name), this.createdAt(entry.id, name));
+    return agentInfo(this.agent(entry.id, name), this.#store.oplogSize(entry.id, name), this.createdAt(entry.id, name), this.record(entry.id, name)?.env);
   }
 
   /** Creates an agent explicitly, with the arguments and environment its component will see. */

@@ -27,6 +27,7 @@ export const ROUTE_SCOPES: Readonly<Record<string, Requirement>> = {
   'GET /v1/components/:component_id/latest': 'town.read',
   'POST /v1/components/:component_id/workers': 'agent.manage',
   'GET /v1/components/:component_id/workers': 'town.read',
+  'POST /v1/components/:component_id/workers/find': 'town.read',
   'GET /v1/components/:component_id/workers/:worker_name': 'town.read',
   'DELETE /v1/components/:component_id/workers/:worker_name': 'agent.manage',
   'POST /v1/components/:component_id/workers/:worker_name/invoke': 'town.write',

@@ -7,7 +7,7 @@ import { componentView } from '../../core/components/golem-view.js';
 import { storeUpload } from '../../core/components/upload.js';
 import { compileTypedCall, golemResult, type TypedCall, type ValueAndOptionalType } from '../../core/values/typed.js';
 import type { DurableAgent } from '../../core/agents/agent.js';
-import { parseAgentFilter, type AgentInfo } from '../../core/agents/info.js';
+import { parseAgentFilter, parseAgentFilterJson, type AgentInfo } from '../../core/agents/info.js';
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const workerName = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' } as const;
@@ -171,16 +171,41 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     const filters = [req.query.filter ?? []].flat().map(parseAgentFilter);
     const bad = filters.filter((f): f is string => typeof f === 'string');
     if (bad.length > 0) throw new TahoError('TAHO_BAD_ARGUMENTS', bad.join('; '), { hint: 'Filters look like `name = x`, `status = Idle`, `createdAt > 2024-04-01T12:10:00Z`.', details: { errors: bad } });
-    const preds = filters as ((a: AgentInfo) => boolean)[];
-    const all = agents().names(entry.id).map((n) => agents().info(entry.id, n)).filter((a) => preds.every((p) => p(a)));
-    const start = Number(req.query.cursor ?? 0);
-    const count = Number(req.query.count ?? 100);
-    const page = all.slice(start, start + count);
-    return {
-      workers: page.map((a) => workerView(agents().agent(entry.id, a.agent), runtime)),
-      ...(start + count < all.length ? { cursor: String(start + count) } : {}),
-    };
+    return page(entry, filters as ((a: AgentInfo) => boolean)[], Number(req.query.cursor ?? 0), Number(req.query.count ?? 100), (next) => String(next));
   });
+  app.post<{ Params: { component_id: string }; Body: { filter?: unknown; cursor?: { cursor: number; layer: number }; count?: number; precise?: boolean } }>('/v1/components/:component_id/workers/find', {
+    schema: {
+      tags, summary: 'Workers of a component matching a JSON filter tree (Name, Status, CreatedAt, Env, And, Or, Not), paged by cursor', params: componentParams,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          filter: { type: 'object' },
+          cursor: { type: 'object', required: ['cursor'], properties: { cursor: { type: 'integer', minimum: 0, maximum: 1e9 }, layer: { type: 'integer', minimum: 0 } } },
+          count: { type: 'integer', minimum: 1, maximum: 1000 },
+          precise: { type: 'boolean' },
+        },
+      },
+      response: {
+        200: { type: 'object', required: ['workers'], properties: { workers: { type: 'array', items: workerMeta }, cursor: { type: 'object', properties: { cursor: { type: 'integer' }, layer: { type: 'integer' } } } } },
+        ...errors,
+      },
+    },
+  }, async (req) => {
+    const entry = component(req.params.component_id);
+    const pred = req.body?.filter === undefined ? () => true : parseAgentFilterJson(req.body.filter);
+    if (typeof pred === 'string') throw new TahoError('TAHO_BAD_ARGUMENTS', pred, { hint: 'A filter looks like {"type":"Name","comparator":"Equal","value":"a"}; combine with And/Or/Not.', details: { errors: [pred] } });
+    return page(entry, [pred], req.body?.cursor?.cursor ?? 0, req.body?.count ?? 100, (next) => ({ cursor: next, layer: 0 }));
+  });
+
+  /** One page of matching workers; `cursor` is there only when more follow. */
+  function page<C>(entry: ComponentEntry, preds: readonly ((a: AgentInfo) => boolean)[], start: number, count: number, cursor: (next: number) => C): { workers: Record<string, unknown>[]; cursor?: C } {
+    const all = agents().names(entry.id).map((n) => agents().info(entry.id, n)).filter((a) => preds.every((p) => p(a)));
+    return {
+      workers: all.slice(start, start + count).map((a) => workerView(agents().agent(entry.id, a.agent), runtime)),
+      ...(start + count < all.length ? { cursor: cursor(start + count) } : {}),
+    };
+  }
   for (const action of ['interrupt', 'resume'] as const) {
     app.post<{ Params: WorkerParams }>(`/v1/components/:component_id/workers/:worker_name/${action}`, {
       schema: { tags, summary: action === 'interrupt' ? 'Interrupt: release the instance; the next call rebuilds it' : 'Resume: rebuild the instance now', params: workerParams, response: { 200: empty, ...errors } },
