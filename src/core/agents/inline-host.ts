@@ -28,5 +28,7 @@ export class InlineAgentHost implements AgentHost {
     };
   }
 
+  async warm(): Promise<void> {}
+
   async close(): Promise<void> {}
 }

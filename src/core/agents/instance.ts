@@ -39,6 +39,8 @@ export interface AgentWasi {
 /** Where agent instances live: on the caller's thread, or in worker threads that can be stopped. */
 export interface AgentHost {
   open(entry: ComponentEntry, wasi: AgentWasi): Promise<AgentInstance>;
+  /** Gets ready ahead of the first call (threads started, WASI shim loaded). */
+  warm(): Promise<void>;
   close(): Promise<void>;
 }
 

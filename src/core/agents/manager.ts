@@ -124,6 +124,11 @@ export class AgentManager {
     await Promise.all([...this.#active.values()].map((a) => a.idle()));
   }
 
+  /** Starts the threads hosting agent instances ahead of the first call. */
+  warm(): Promise<void> {
+    return this.#host.warm();
+  }
+
   /** Drains, then stops the threads hosting agent instances. */
   async close(): Promise<void> {
     await this.drain();

@@ -79,6 +79,11 @@ export class AgentWorkerHost implements AgentHost {
     };
   }
 
+  async warm(): Promise<void> {
+    while (!this.#closed && this.#threads.length < this.#options.threads) this.#spawn();
+    await Promise.all(this.#threads.map((t) => this.#send(t, { op: 'warm', id: this.#nextId++ }, OPEN_TIMEOUT_MS, 'warm-up').catch(() => undefined)));
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     const threads = this.#threads.splice(0);

@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { HostImports } from '../components/host.js';
 import { instantiateInWorker, type WorkerInit } from '../components/worker-instance.js';
 import { lookup } from '../services/inline-executor.js';
 import { HostJournal } from './host-journal.js';
@@ -12,7 +13,8 @@ import { runSteps, type Step, type StepResult } from './instance.js';
 export type AgentThreadMessage =
   | { readonly op: 'open'; readonly id: number; readonly iid: number; readonly init: WorkerInit; readonly arguments: readonly string[] }
   | { readonly op: 'run'; readonly id: number; readonly iid: number; readonly steps: readonly Step[] }
-  | { readonly op: 'close'; readonly iid: number };
+  | { readonly op: 'close'; readonly iid: number }
+  | { readonly op: 'warm'; readonly id: number };
 
 export type AgentThreadReply =
   | { readonly id: number; readonly ok: true; readonly results?: StepResult[] }
@@ -34,6 +36,12 @@ if (port) {
   const handle = async (msg: AgentThreadMessage): Promise<void> => {
     if (msg.op === 'close') {
       hosted.delete(msg.iid);
+      return;
+    }
+    if (msg.op === 'warm') {
+      // Loads the WASI shim, the slowest part of a thread's first instantiation.
+      await new HostImports().create(['wasi:cli/environment'], {});
+      reply({ id: msg.id, ok: true });
       return;
     }
     if (msg.op === 'open') {
