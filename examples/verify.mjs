@@ -221,6 +221,124 @@ const trapText = (e) => `${e?.constructor?.name}: ${e?.message}`;
   checkThrows('load(3 bytes)', () => restored.loadSnapshot.load(Uint8Array.of(1, 2, 3)), (e) => `${typeof e} ${show(e)}`, (e) => e === '');
 }
 
+// ---- cart (a durable agent with structured state: records, variants, options, lists) ---------
+{
+  const fresh = await load('cart');
+  const { instance: cart, memory } = fresh();
+  const errText = (e) => `${e instanceof Error ? e.constructor.name : typeof e} ${show(e instanceof Error ? e.message : e)}${e?.payload !== undefined ? ` payload ${show(e.payload)}` : ''}`;
+  const errIs = (want) => (e) => isDeepStrictEqual(e?.payload ?? e, want);
+  const apple = { sku: 'apple', qty: 2, priceCents: 150n };
+  check('items() (empty)', cart.items(), []);
+  check('total() (empty)', cart.total(), 0n);
+  checkThrows('checkout() (empty)', () => cart.checkout(), errText, errIs('cart is empty'));
+  check('addItem(apple ×2 @150)', cart.addItem(apple), 1);
+  check("addItem('pâté 🥖' ×1 @999)", cart.addItem({ sku: 'pâté 🥖', qty: 1, priceCents: 999n }), 2);
+  check("addItem('' ×3 @0) (an empty sku is a sku)", cart.addItem({ sku: '', qty: 3, priceCents: 0n }), 3);
+  check('addItem(apple ×5 @140) (same sku: adds qty, takes the new price)', cart.addItem({ ...apple, qty: 5, priceCents: 140n }), 3);
+  checkThrows("addItem('pear' ×0)", () => cart.addItem({ sku: 'pear', qty: 0, priceCents: 1n }), errText, errIs({ tag: 'bad-quantity', val: 0 }));
+  checkThrows('addItem(apple ×4294967295) (qty past u32)', () => cart.addItem({ ...apple, qty: 4294967295 }), errText, errIs({ tag: 'bad-quantity', val: 4294967295 }));
+  checkThrows("addItem('x' * 241)", () => cart.addItem({ sku: 'x'.repeat(241), qty: 1, priceCents: 1n }), errText, errIs({ tag: 'sku-too-long', val: 241 }));
+  check("find('apple')", cart.find('apple'), { sku: 'apple', qty: 7, priceCents: 140n });
+  check("find('pâté 🥖')", cart.find('pâté 🥖'), { sku: 'pâté 🥖', qty: 1, priceCents: 999n });
+  check("find('appl')", cart.find('appl'), undefined);
+  check("find('apples')", cart.find('apples'), undefined);
+  check('items() (insertion order)', cart.items(), [
+    { sku: 'apple', qty: 7, priceCents: 140n }, { sku: 'pâté 🥖', qty: 1, priceCents: 999n }, { sku: '', qty: 3, priceCents: 0n },
+  ]);
+  check('total()', cart.total(), 7n * 140n + 999n);
+  checkThrows("removeItem('kiwi')", () => cart.removeItem('kiwi'), errText, errIs({ tag: 'unknown-sku', val: 'kiwi' }));
+  check("removeItem('')", cart.removeItem(''), undefined);
+  checkThrows("removeItem('') again", () => cart.removeItem(''), errText, errIs({ tag: 'unknown-sku', val: '' }));
+  check("addItem('fig' ×1 @5)", cart.addItem({ sku: 'fig', qty: 1, priceCents: 5n }), 3);
+  check("removeItem('apple') (the first line)", cart.removeItem('apple'), undefined);
+  check('items() after removals', cart.items().map((i) => i.sku), ['pâté 🥖', 'fig']);
+
+  // Snapshot: save, load into a fresh instance, and the same cart answers there.
+  check("addItem('apple' ×2 @150)", cart.addItem(apple), 3);
+  const saved = cart['golem:api/save-snapshot@1.1.7'].save();
+  const enc = new TextEncoder();
+  const line = (sku, qty, price) => {
+    const s = enc.encode(sku);
+    const b = new Uint8Array(16 + s.length);
+    const v = new DataView(b.buffer);
+    v.setUint32(0, s.length, true);
+    b.set(s, 4);
+    v.setUint32(4 + s.length, qty, true);
+    v.setBigUint64(8 + s.length, price, true);
+    return b;
+  };
+  const snapshot = (count, ...lines) => {
+    const head = new Uint8Array(8);
+    head.set(enc.encode('CART'));
+    new DataView(head.buffer).setUint32(4, count, true);
+    return Uint8Array.from(Buffer.concat([head, ...lines]));
+  };
+  check('save() (CART, 3 lines, each: len sku qty price)', saved, snapshot(3, line('pâté 🥖', 1, 999n), line('fig', 1, 5n), line('apple', 2, 150n)));
+  const { instance: restored } = fresh();
+  check('load(saved) (fresh instance)', restored.loadSnapshot.load(saved), undefined);
+  check('items() after load', restored.items(), cart.items());
+  check('total() after load', restored.total(), 999n + 5n + 300n);
+  check('save() after load (same bytes)', restored.saveSnapshot.save(), saved);
+  const refuses = (label, bytes) => checkThrows(`load(${label})`, () => restored.loadSnapshot.load(bytes), errText, errIs('malformed snapshot'));
+  refuses('3 bytes', Uint8Array.of(1, 2, 3));
+  refuses('wrong magic', snapshot(0).map((b, i) => (i === 0 ? 0x58 : b)));
+  refuses('a line short', saved.subarray(0, saved.length - 1));
+  refuses('a byte too many', Uint8Array.from([...saved, 0]));
+  refuses('count 2 with 3 lines', Uint8Array.from([...snapshot(2), ...saved.subarray(8)]));
+  refuses('257 lines', snapshot(257));
+  refuses('a duplicate sku', snapshot(2, line('a', 1, 1n), line('a', 1, 1n)));
+  refuses('qty 0', snapshot(1, line('a', 0, 1n)));
+  refuses('a 241-byte sku', snapshot(1, line('y'.repeat(241), 1, 1n)));
+  refuses('a sku that is not UTF-8 (lone continuation byte)', snapshot(1, Uint8Array.of(1, 0, 0, 0, 0x80, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0)));
+  refuses('a sku that is not UTF-8 (surrogate)', snapshot(1, Uint8Array.of(3, 0, 0, 0, 0xed, 0xa0, 0x80, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0)));
+  check('items() after refused loads (unchanged)', restored.items(), cart.items());
+  check('load(empty cart)', restored.loadSnapshot.load(snapshot(0)), undefined);
+  check('items() after loading an empty cart', restored.items(), []);
+
+  check('checkout()', cart.checkout(), 1304n);
+  check('items() after checkout', cart.items(), []);
+  checkThrows('checkout() again', () => cart.checkout(), errText, errIs('cart is empty'));
+
+  // Overflow: a total past u64 saturates, and checkout refuses it (keeping the cart).
+  check('addItem(big ×2 @2^63)', cart.addItem({ sku: 'big', qty: 2, priceCents: 2n ** 63n }), 1);
+  check('total() (overflows: saturates)', cart.total(), 2n ** 64n - 1n);
+  checkThrows('checkout() (overflows)', () => cart.checkout(), errText, errIs('total overflows u64'));
+  check('addItem(big ×4294967293 @1) (qty to u32 max)', cart.addItem({ sku: 'big', qty: 4294967293, priceCents: 1n }), 1);
+  check('total() (u32 max × 1)', cart.total(), 4294967295n);
+  check("removeItem('big')", cart.removeItem('big'), undefined);
+
+  // A full cart: 256 lines of 100-byte skus, then the 257th is refused; all survive a snapshot.
+  const sku = (i) => `${String(i).padStart(4, '0')}-${'é'.repeat(47)}-`; // 100 bytes
+  let lines = 0;
+  for (let i = 0; i < 256; i += 1) lines = cart.addItem({ sku: sku(i), qty: i + 1, priceCents: BigInt(i) });
+  check('addItem × 256 (100-byte skus)', lines, 256);
+  checkThrows('addItem (a 257th sku)', () => cart.addItem({ sku: 'one too many', qty: 1, priceCents: 1n }), errText, errIs({ tag: 'full' }));
+  check('addItem (an existing sku of a full cart)', cart.addItem({ sku: sku(255), qty: 1, priceCents: 255n }), 256);
+  const want = Array.from({ length: 256 }, (_, i) => ({ sku: sku(i), qty: i === 255 ? 257 : i + 1, priceCents: BigInt(i) }));
+  check('items() (256 lines)', cart.items(), want);
+  check('find(sku(200))', cart.find(sku(200)), want[200]);
+  check('total() (256 lines)', cart.total(), want.reduce((s, it) => s + BigInt(it.qty) * it.priceCents, 0n));
+  const full = cart.saveSnapshot.save();
+  const { instance: again } = fresh();
+  check('load(a 256-line snapshot) (fresh instance)', again.loadSnapshot.load(full), undefined);
+  check('items() after load (256 lines)', again.items(), want);
+  check("removeItem(sku(0)), then items()'s first sku", (again.removeItem(sku(0)), again.items()[0].sku), sku(1));
+
+  const huge = 'z'.repeat(300_000); // past the 3 pages the module starts with: the heap grows
+  check("find('z' * 300000)", again.find(huge), undefined);
+  checkThrows("removeItem('z' * 300000)", () => again.removeItem(huge), errText, errIs({ tag: 'unknown-sku', val: huge }));
+  check('items() after the heap grew', again.items().length, 255);
+
+  const before = memory();
+  for (let i = 0; i < 2_000; i += 1) {
+    cart.items();
+    cart.find(sku(i % 256));
+    cart.saveSnapshot.save();
+    cart.addItem({ sku: sku(i % 256), qty: 1, priceCents: BigInt(i % 256) });
+  }
+  check('memory after 8000 more allocating calls (bytes, unchanged)', memory(), before);
+}
+
 rmSync(scratch, { recursive: true, force: true });
 console.log(failures === 0 ? '\nall checks passed' : `\n${failures} check(s) failed`);
 process.exitCode = failures === 0 ? 0 : 1;
