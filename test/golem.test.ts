@@ -111,9 +111,13 @@ describe('Golem workers API', () => {
     expect(await api.json(bad, 'POST', AWAIT)).toEqual({ errors: [expect.stringContaining('parameter `by`')] });
     const fn = await call(counter, 'errs', 'nope', []);
     expect(fn.status).toBe(400);
-    const failed = await call(calculator, 'errs', 'div', [{ value: 1 }, { value: 0 }]);
+    // err(e) of a result is a returned value in Golem, not a failure.
+    const err = await call(calculator, 'errs', 'div', [{ value: 1 }, { value: 0 }]);
+    expect(err.status).toBe(200);
+    expect(await api.json(err, 'POST', AWAIT)).toMatchObject({ result: { typ: { type: 'Result' }, value: { err: 'division by zero' } } });
+    const failed = await call(calculator, 'errs', 'crash', []);
     expect(failed.status).toBe(500);
-    expect(await api.json(failed, 'POST', AWAIT)).toEqual({ error: 'Invocation Failed', workerError: { cause: expect.stringContaining('division by zero'), stderr: '' } });
+    expect(await api.json(failed, 'POST', AWAIT)).toEqual({ error: 'Invocation Failed', workerError: { cause: expect.stringContaining('trapped'), stderr: '' } });
     const gone = await fetch(worker(counter, 'never-created'));
     expect(gone.status).toBe(404);
     expect(await gone.json()).toEqual({ error: 'worker never-created not found' });

@@ -6,7 +6,7 @@ import { componentView } from '../core/components/golem-view.js';
 import type {
   Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse, AgentInvokeRequest, AgentInvokeResponse, AgentInfo, OplogEntry, ComponentDetail,
 } from './contract.js';
-import { golemResult } from '../core/values/typed.js';
+import { golemOutcome } from '../core/values/typed.js';
 
 /** The Client over the runtime core in this process. */
 export class LocalClient implements Client {
@@ -69,8 +69,8 @@ export class LocalClient implements Client {
       await agents.agent(entry.id, r.agent).idle(); // in-process, the call must finish before the CLI exits
       return {};
     }
-    const { result } = await done;
-    const typed = fn ? golemResult(fn, result) : undefined;
+    if (!fn) return (await done, {});
+    const typed = await golemOutcome(fn, done);
     return typed ? { result: typed } : {};
   }
 

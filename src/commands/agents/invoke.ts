@@ -29,5 +29,8 @@ export default class AgentsInvoke extends BaseCommand<typeof AgentsInvoke> {
       key: this.flags['idempotency-key'], wait: this.flags.wait,
     });
     this.output(r, () => (r.result === undefined ? (this.flags.wait ? '' : 'enqueued') : formatValue(r.result.value)));
+    // `err(e)` of a result is a value (Golem answers it with 200), but for a shell it is a failure.
+    const value = r.result?.value;
+    if (r.result?.typ.type === 'Result' && typeof value === 'object' && value !== null && 'err' in value) process.exitCode = 1;
   }
 }

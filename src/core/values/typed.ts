@@ -80,6 +80,21 @@ export function golemResult(fn: WitFunction, plain: Json): ValueAndType | undefi
   return { typ: toAnalysedType(fn.result), value };
 }
 
+/**
+ * What Golem answers for a finished call: a function returning `result<T, E>` that returned
+ * `err(e)` did not fail, it returned a value (`{"err": e}`, 200); traps and other failures stay errors.
+ */
+export async function golemOutcome(fn: WitFunction, done: Promise<{ readonly result: Json }>): Promise<ValueAndType | undefined> {
+  try {
+    return golemResult(fn, (await done).result);
+  } catch (err) {
+    const type = fn.result;
+    if (!(err instanceof TahoError) || err.code !== 'TAHO_COMPONENT_ERROR' || type?.kind !== 'result') throw err;
+    const payload = ((err.details ?? {}) as { error?: Json }).error ?? null;
+    return { typ: toAnalysedType(type), value: { err: type.err ? toGolemValue(type.err, payload) : null } };
+  }
+}
+
 export function toGolemValue(type: WitType, v: Json): Json {
   switch (type.kind) {
     case 'char': return typeof v === 'string' ? (v.codePointAt(0) ?? 0) : v;

@@ -5,7 +5,7 @@ import type { WitFunction } from '../../core/components/wit-types.js';
 import { TahoError } from '../../core/errors.js';
 import { componentView } from '../../core/components/golem-view.js';
 import { storeUpload } from '../../core/components/upload.js';
-import { compileTypedCall, golemResult, type TypedCall, type ValueAndOptionalType } from '../../core/values/typed.js';
+import { compileTypedCall, golemOutcome, type TypedCall, type ValueAndOptionalType } from '../../core/values/typed.js';
 import type { DurableAgent } from '../../core/agents/agent.js';
 import { parseAgentFilter, parseAgentFilterJson, type AgentInfo } from '../../core/agents/info.js';
 
@@ -134,7 +134,7 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     schema: { tags, summary: 'Invoke a function and wait for its result', params: workerParams, querystring: invokeQuery, headers: idempotencyHeaders, body: invokeBody, response: { 200: invokeResult, ...errors } },
   }, async (req) => {
     const { fn, done } = await invoke(req);
-    const result = golemResult(fn, (await done).result);
+    const result = await golemOutcome(fn, done);
     return result === undefined ? {} : { result };
   });
   app.post<InvokeRequest>('/v1/components/:component_id/workers/:worker_name/invoke', {
