@@ -1,0 +1,145 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { devNull } from 'node:os';
+import { basename } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { toTahoError } from '../../errors.js';
+import { buildPreopens, type WasmInput } from './preopens.js';
+import type { WasmWorkerInit, WasmWorkerReply } from './wasm-worker.js';
+
+export type { WasmInput } from './preopens.js';
+
+/** One run of a WASI preview1 command module: Bacalhau's wasm engine, minus fetching inputs. */
+export interface WasmRun {
+  /** A WASI preview1 core module (.wasm). */
+  readonly modulePath: string;
+  /** Exported function to call; Bacalhau's default is `_start`. */
+  readonly entrypoint: string;
+  /** argv after the program name (the module sees its file name as argv[0]). */
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly inputs: readonly WasmInput[];
+  /** Host directory the module sees as `/outputs`. */
+  readonly outputsDir: string;
+  /** Files that receive the module's stdout and stderr (created or truncated). */
+  readonly stdoutPath: string;
+  readonly stderrPath: string;
+  /** Counted from the thread's start, so compiling the module is included; 0 or less: no limit. */
+  readonly timeoutMs: number;
+  /**
+   * Caps the module's linear memory (its declared maximum is lowered, so `memory.grow` past it
+   * fails inside the module) and the thread's JS heap (worker resourceLimits).
+   */
+  readonly memoryLimitMb?: number | undefined;
+}
+
+export interface RunOutcome {
+  /**
+   * The module's own exit code when it ran to an end; otherwise, by shell convention:
+   * 126 it could not be started (see `error`), 134 it trapped (128 + SIGABRT, as wasmtime
+   * reports a trap), 137 it was killed by a timeout or an abort (128 + SIGKILL).
+   */
+  readonly exitCode: number;
+  readonly stoppedBy?: 'timeout' | 'abort';
+  /** For people: why the module could not start, the trap, or what stopped it. */
+  readonly error?: string;
+  /** Wall time of the whole run, thread start included. */
+  readonly durationMs: number;
+}
+
+export const EXIT_CANNOT_START = 126;
+export const EXIT_TRAP = 134;
+export const EXIT_KILLED = 137;
+
+/** Compiled output runs from dist/; under the test runner this module is TypeScript in src/. */
+function workerUrl(): URL {
+  const here = new URL(import.meta.url);
+  if (here.pathname.endsWith('.ts')) return new URL(here.href.replace('/src/', '/dist/').replace(/wasm-runner\.ts$/, 'wasm-worker.js'));
+  return new URL('./wasm-worker.js', here);
+}
+
+type Result = Omit<RunOutcome, 'durationMs'>;
+
+/**
+ * Runs the module in a fresh worker thread and resolves once that thread is gone, so the output
+ * files are complete when it does. Never rejects for the module's faults: a bad module, a trap,
+ * a timeout or an abort are all outcomes. It rejects only when the host side fails: an input is
+ * missing or unsafe to mount (TAHO_BAD_REQUEST), an output file cannot be created, or the worker
+ * itself breaks (TAHO_INTERNAL).
+ */
+export async function runWasm(spec: WasmRun, signal?: AbortSignal): Promise<RunOutcome> {
+  const started = performance.now();
+  const done = (r: Result): RunOutcome => ({ ...r, durationMs: performance.now() - started });
+  if (signal?.aborted) return done(killed('abort'));
+
+  const handles: FileHandle[] = [];
+  const preopens = await buildPreopens(spec.inputs, spec.outputsDir);
+  try {
+    const [stdin, stdout, stderr] = await Promise.all([open(devNull, 'r'), open(spec.stdoutPath, 'w'), open(spec.stderrPath, 'w')]);
+    handles.push(stdin, stdout, stderr);
+    const init: WasmWorkerInit = {
+      modulePath: spec.modulePath,
+      entrypoint: spec.entrypoint || '_start',
+      args: [basename(spec.modulePath), ...spec.args],
+      env: spec.env,
+      preopens: preopens.map,
+      stdin: stdin.fd,
+      stdout: stdout.fd,
+      stderr: stderr.fd,
+      memoryLimitBytes: spec.memoryLimitMb === undefined ? undefined : spec.memoryLimitMb * 1_048_576,
+    };
+    return done(await inWorker(init, spec, signal));
+  } finally {
+    // The worker keeps the module from closing these (see guardStdio); the catch is belt and braces.
+    await Promise.all(handles.map((h) => h.close().catch(() => undefined)));
+    await preopens.cleanup();
+  }
+}
+
+function killed(by: 'timeout' | 'abort', timeoutMs = 0): Result {
+  const error = by === 'timeout' ? `the module ran past its ${timeoutMs} ms timeout and was stopped` : 'the run was aborted and the module stopped';
+  return { exitCode: EXIT_KILLED, stoppedBy: by, error };
+}
+
+function inWorker(init: WasmWorkerInit, spec: WasmRun, signal: AbortSignal | undefined): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    // The abort may have come while inputs were being staged.
+    if (signal?.aborted) {
+      resolve(killed('abort'));
+      return;
+    }
+    const worker = new Worker(workerUrl(), {
+      workerData: init,
+      // node:wasi prints an ExperimentalWarning on first use; it is not the job's output.
+      execArgv: ['--no-warnings'],
+      ...(spec.memoryLimitMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, spec.memoryLimitMb) } }),
+    });
+    let result: Result | undefined;
+    const stop = (by: 'timeout' | 'abort'): void => {
+      result ??= killed(by, spec.timeoutMs);
+      void worker.terminate();
+    };
+    const onAbort = (): void => stop('abort');
+    const timer = spec.timeoutMs > 0 ? setTimeout(() => stop('timeout'), spec.timeoutMs) : undefined;
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    worker.on('message', (reply: WasmWorkerReply) => {
+      if (reply.ok) result ??= { exitCode: reply.exitCode };
+      else if (reply.trap) result ??= { exitCode: EXIT_TRAP, error: `the module trapped: ${reply.message}` };
+      else result ??= { exitCode: EXIT_CANNOT_START, error: reply.message };
+    });
+    let broken: Error | undefined;
+    worker.on('error', (err: Error & { code?: string }) => {
+      // Past its JS heap limit the module is at fault; anything else (a worker file missing from
+      // dist/, say) is ours, and is not reported as the job's outcome.
+      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') result ??= { exitCode: EXIT_TRAP, error: `the module ran out of memory: ${err.message}` };
+      else broken ??= err;
+    });
+    // Settle only on exit: until then the thread may still be writing to the output files.
+    worker.on('exit', () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (result) resolve(result);
+      else reject(toTahoError(broken ?? new Error('the wasm worker exited without a result')));
+    });
+  });
+}
