@@ -11,6 +11,12 @@ import { AgentManager } from './agents/manager.js';
 import { InlineAgentHost } from './agents/inline-host.js';
 import { AgentWorkerHost } from './agents/worker-host.js';
 import { SqliteStore } from './store/sqlite.js';
+import { durationMs } from './config/schema.js';
+import { JobStore } from './jobs/store.js';
+import { LocalNode } from './jobs/local-node.js';
+import { Orchestrator } from './jobs/orchestrator.js';
+import { nodeId } from './jobs/node-id.js';
+import { lockJobs } from './jobs/lock.js';
 import { packageRoot } from '../shared/paths.js';
 
 export interface RuntimeOptions {
@@ -27,6 +33,10 @@ export interface Runtime {
   readonly services: ServiceManager;
   /** Durable agents; their store is opened on first use, so commands that never touch agents never open it. */
   readonly agents: () => AgentManager;
+  /** Jobs (Bacalhau model); reading them needs no scheduling, so the orchestrator starts only on `startJobs`. */
+  readonly jobs: () => Orchestrator;
+  /** Takes the data directory's jobs lock, recovers what a killed process left, and starts running jobs. */
+  startJobs(): ReturnType<Orchestrator['start']>;
   /** What the first scan of the repositories found wrong (missing repository, broken component). */
   readonly startup: ReloadReport;
   reload(): ReloadReport;
@@ -58,8 +68,38 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
   const startup = registry.reload();
   let store: SqliteStore | undefined;
   let agents: AgentManager | undefined;
+  let jobStore: JobStore | undefined;
+  let jobs: Orchestrator | undefined;
+  let unlockJobs: (() => void) | undefined;
+  const orchestrator = (): Orchestrator => {
+    if (!jobs) {
+      jobStore = new JobStore(config.data_dir);
+      const examplesJobs = join(examplesRepository(), 'jobs');
+      const node = new LocalNode({
+        id: nodeId(config.data_dir),
+        labels: config.jobs.labels,
+        slots: config.jobs.slots || undefined,
+        allowedPaths: [...config.jobs.allowed_paths, ...(config.examples ? [examplesJobs] : [])],
+        allowExec: config.jobs.allow_exec,
+        memoryLimitMb: config.limits.memory_limit_mb,
+      });
+      jobs = new Orchestrator(jobStore, [node], {
+        dataDir: config.data_dir,
+        defaultTimeoutS: config.jobs.default_timeout_s,
+        retainForMs: durationMs(config.jobs.retain_for),
+        maxAttempts: config.jobs.max_attempts,
+      });
+    }
+    return jobs;
+  };
   return {
     config, registry, services, startup,
+    jobs: orchestrator,
+    startJobs() {
+      const o = orchestrator();
+      unlockJobs ??= lockJobs(config.data_dir);
+      return o.start();
+    },
     agents() {
       store ??= new SqliteStore({ dataDir: config.data_dir, sync: config.agents.sync });
       if (!agents) {
@@ -99,6 +139,9 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
     close: async () => {
       await services.close();
       await agents?.close();
+      await jobs?.close();
+      jobStore?.close();
+      unlockJobs?.();
       store?.close();
     },
   };

@@ -69,6 +69,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     ...p,
     data_dir: resolve(baseDir('data_dir'), p.data_dir),
     repositories: p.repositories.map((r) => ({ path: isAbsolute(r.path) ? r.path : resolve(baseDir('repositories'), r.path) })),
+    jobs: { ...p.jobs, allowed_paths: p.jobs.allowed_paths.map((d) => resolve(baseDir('jobs.allowed_paths'), d)) },
     http: {
       ...p.http,
       ...pathsOf(p.http, ['cert_file', 'key_file', 'ca_file'], (key) => baseDir(`http.${key}`)),

@@ -97,6 +97,26 @@ const agentsSchema = z.strictObject({
 
 const repositorySchema = z.strictObject({ path: z.string().min(1) });
 
+/** `90s`, `30m`, `24h`, `7d`, or a number of seconds; 0 keeps forever. */
+const duration = z.union([z.number().min(0), z.string().regex(/^\d+(\.\d+)?\s*(s|m|h|d)$/, 'a duration such as "90s", "30m", "24h" or "7d"')]);
+
+const jobsSchema = z.strictObject({
+  /** Executions the embedded compute node runs at once (0: one per CPU core). */
+  slots: z.number().int().min(0).max(1024).default(0),
+  /** The embedded node's labels, matched by job constraints and `taho nodes list --labels`. */
+  labels: z.record(z.string(), z.string()).default({}),
+  /** Host directories a job's `local` input sources may name (relative to the config file). */
+  allowed_paths: z.array(z.string().min(1)).default([]),
+  /** The exec engine runs local commands: off unless set. */
+  allow_exec: z.boolean().default(false),
+  /** ExecutionTimeout for tasks that set none (seconds). */
+  default_timeout_s: positiveInt.default(600),
+  /** Finished jobs older than this are deleted with their results. */
+  retain_for: duration.default('7d'),
+  /** Executions a job may have when a server restart interrupts it (1: fail instead of re-queueing). */
+  max_attempts: z.number().int().min(1).max(10).default(2),
+});
+
 export const configSchema = z.strictObject({
   data_dir: z.string().min(1).default('.taho'),
   /** Serve the repository of examples shipped with taho (example/hello, example/calculator, …). */
@@ -105,8 +125,17 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   services: servicesSchema.prefault({}),
   agents: agentsSchema.prefault({}),
+  jobs: jobsSchema.prefault({}),
   repositories: z.array(repositorySchema).default([]),
 });
+
+/** A config duration in milliseconds. */
+export function durationMs(v: number | string): number {
+  if (typeof v === 'number') return v * 1000;
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/.exec(v);
+  const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[(m?.[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+  return Number(m?.[1] ?? 0) * unit;
+}
 
 export type RawConfig = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;

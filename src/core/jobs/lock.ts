@@ -1,0 +1,44 @@
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { TahoError } from '../errors.js';
+
+/**
+ * One process runs the jobs of a data directory: a second one would "recover" executions the
+ * first is running. The lock file holds the owner's pid; a dead owner's lock is taken over.
+ */
+export function lockJobs(dataDir: string): () => void {
+  const file = join(dataDir, 'jobs.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          if (readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file, { force: true });
+        } catch {
+          // already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(file, 'utf8').trim());
+      if (owner && owner !== process.pid && alive(owner)) {
+        throw new TahoError('TAHO_CONFLICT', `another taho process (pid ${owner}) runs the jobs of ${dataDir}`, {
+          hint: 'Send jobs to it (taho serve is running?), or wait until it ends.',
+        });
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new TahoError('TAHO_INTERNAL', `cannot take the jobs lock in ${dataDir}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,632 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { TahoError } from '../errors.js';
+import { executionFiles, type ComputeNode, type NodeSnapshot, type RunningExecution } from './compute.js';
+import {
+  ComputeState, DesiredState, TERMINAL_COMPUTE_STATES, TERMINAL_JOB_STATES, nowNs, shortId,
+  type Execution, type Job, type JobHistory, type JobStateType, type SpecConfig,
+} from './model.js';
+import { decodeToken, encodeToken } from './paging.js';
+import { place, queueOrder, rejectionOf, type Rejection } from './scheduler.js';
+import { matches, parseSelector } from './selector.js';
+import type { JobStore } from './store.js';
+import { validateSubmission, type JobDraft } from './submit.js';
+
+export interface OrchestratorOptions {
+  /** Executions' files live under `<dataDir>/jobs/<job id>/<execution id>/`. */
+  readonly dataDir: string;
+  /** ExecutionTimeout when a task sets none (seconds). */
+  readonly defaultTimeoutS: number;
+  /** Finished jobs older than this are deleted with their files (ms; 0: keep forever). */
+  readonly retainForMs: number;
+  /** Executions a job may have after a server restart interrupted it (1: never re-queued). */
+  readonly maxAttempts: number;
+}
+
+export interface SubmitOptions {
+  readonly force?: boolean | undefined;
+  readonly idempotencyKey?: string | undefined;
+  readonly meta?: Readonly<Record<string, string>> | undefined;
+}
+
+export interface SubmitResult { readonly JobID: string; readonly EvaluationID: string; readonly Warnings: string[] | null }
+
+export interface ListQuery {
+  readonly namespace?: string | undefined;
+  readonly labels?: string | undefined;
+  readonly limit?: number | undefined;
+  readonly nextToken?: string | undefined;
+  readonly orderBy?: string | undefined;
+  readonly reverse?: boolean | undefined;
+}
+
+export interface HistoryQuery {
+  readonly since?: number | undefined;
+  readonly eventType?: string | undefined;
+  readonly executionId?: string | undefined;
+  readonly limit?: number | undefined;
+  readonly nextToken?: string | undefined;
+  readonly jobVersion?: number | undefined;
+  readonly allVersions?: boolean | undefined;
+}
+
+export interface Page<T> { readonly Items: T[]; readonly NextToken: string }
+
+export interface JobExplanation {
+  readonly JobID: string;
+  readonly State: JobStateType;
+  readonly Summary: string;
+  readonly QueuePosition?: number | undefined;
+  readonly QueueLength?: number | undefined;
+  readonly Nodes: { readonly NodeID: string; readonly Accepted: boolean; readonly Reason: string }[];
+  readonly QueueTimeoutLeftS?: number | undefined;
+  readonly Executions: { readonly ID: string; readonly State: string; readonly Message: string }[];
+}
+
+interface Live {
+  readonly running: RunningExecution;
+  readonly jobId: string;
+}
+
+/**
+ * The orchestrator: takes submissions, keeps the queue in priority order, places executions on
+ * compute nodes through the ComputeNode interface, and writes every change of state as a
+ * Bacalhau history event in the same transaction as the change.
+ */
+export class Orchestrator {
+  /** `history` (a JobHistory), `job` (a Job): the stream the dashboard and log follows read. */
+  readonly events = new EventEmitter();
+  readonly #store: JobStore;
+  readonly #nodes: readonly ComputeNode[];
+  readonly #options: OrchestratorOptions;
+  readonly #live = new Map<string, Live>();
+  /** Jobs waiting for placement, with how many executions each still needs. */
+  readonly #queue = new Map<string, number>();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(store: JobStore, nodes: readonly ComputeNode[], options: OrchestratorOptions) {
+    this.#store = store;
+    this.#nodes = nodes;
+    this.#options = options;
+    this.events.setMaxListeners(0);
+  }
+
+  /** Recovers what a killed server left running, collects old jobs, and starts scheduling. */
+  start(): { requeued: string[]; failed: string[] } {
+    if (this.#timer) return { requeued: [], failed: [] };
+    const report = this.#recover();
+    this.gc();
+    this.#timer = setInterval(() => this.#tick(), 500);
+    this.#timer.unref();
+    this.#pump();
+    return report;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    // Executions stopped by a shutdown are re-queued (or failed) by the next start's recovery.
+    const live = [...this.#live.values()];
+    for (const l of live) l.running.stop();
+    await Promise.all(live.map((l) => l.running.done));
+  }
+
+  nodes(): NodeSnapshot[] {
+    return this.#nodes.map((n) => n.snapshot());
+  }
+
+  node(id: string): NodeSnapshot {
+    const all = this.nodes();
+    const found = all.filter((n) => n.id.startsWith(id));
+    if (found.length === 1) return found[0] as NodeSnapshot;
+    if (found.length > 1) throw ambiguous('node', id, found.map((n) => n.id));
+    throw new TahoError('TAHO_NODE_NOT_FOUND', `node not found: ${id}`, { hint: '`taho nodes list` shows the nodes.', details: { nodes: all.map((n) => n.id) } });
+  }
+
+  submit(raw: unknown, options: SubmitOptions = {}): SubmitResult {
+    if (options.idempotencyKey) {
+      const first = this.#store.jobForKey(options.idempotencyKey);
+      if (first && this.#store.job(first)) return { JobID: first, EvaluationID: '', Warnings: ['the same Idempotency-Key was used before: this is that job'] };
+    }
+    const v = validateSubmission(raw);
+    if (!v.ok) {
+      throw new TahoError('TAHO_BAD_REQUEST', v.errors.join('; '), { hint: 'Fix the job spec; every problem is listed.', details: { errors: v.errors } });
+    }
+    const draft: JobDraft = { ...v.draft, Meta: { ...v.draft.Meta, ...options.meta } };
+    const evalId = `v-${randomUUID()}`;
+    const existing = draft.Name === '' ? undefined : this.#store.jobsByName(draft.Name, draft.Namespace)[0];
+    const result = this.#store.tx(() => {
+      let job: Job;
+      if (existing) {
+        if (sameSpec(existing, draft) && !options.force) {
+          throw new TahoError('TAHO_CONFLICT', `no changes detected for new job spec. Job Name: '${existing.Name}', Job Id: '${existing.ID}'`, {
+            hint: 'Use the --force flag to override this warning (Force: true), or change the spec.',
+          });
+        }
+        this.#stopLive(existing.ID);
+        const now = nowNs();
+        job = { ...existing, ...draft, ID: existing.ID, Version: existing.Version + 1, Revision: existing.Revision + 1, State: { StateType: 'Pending' }, ModifyTime: now };
+        this.#store.putJob(job, true);
+        this.#event(job, 'Submission', 'Job updated', { Previous: existing.State.StateType, New: 'Pending' });
+      } else {
+        const id = `j-${randomUUID()}`;
+        const now = nowNs();
+        job = { ...draft, ID: id, Name: draft.Name || id, State: { StateType: 'Pending' }, Version: 1, Revision: 1, CreateTime: now, ModifyTime: now };
+        this.#store.putJob(job, true);
+        this.#event(job, 'Submission', 'Job submitted', { Previous: 'Undefined', New: 'Pending' });
+      }
+      if (v.translated) this.#event(job, 'Submission', 'Job tasks translated to new type');
+      if (options.idempotencyKey) this.#store.putKey(options.idempotencyKey, job.ID);
+      return job;
+    });
+    this.#queue.set(result.ID, Math.max(1, result.Count));
+    setImmediate(() => this.#pump());
+    return { JobID: result.ID, EvaluationID: evalId, Warnings: v.warnings.length > 0 ? v.warnings : null };
+  }
+
+  /** A job by name (in the namespace), full id, or unique id prefix. */
+  resolve(idOrName: string, namespace = 'default'): Job {
+    const byId = this.#store.job(idOrName);
+    if (byId) return byId;
+    const named = this.#store.jobsByName(idOrName, namespace);
+    if (named.length === 1) return named[0] as Job;
+    if (named.length > 1) throw ambiguous('job', idOrName, named.map((j) => j.ID));
+    const found = idOrName.length >= 3 ? this.#store.jobsByPrefix(idOrName) : [];
+    if (found.length === 1) return found[0] as Job;
+    if (found.length > 1) throw ambiguous('job', idOrName, found.map((j) => j.ID));
+    throw new TahoError('TAHO_JOB_NOT_FOUND', `job not found: ${idOrName}`, { hint: '`taho jobs list` shows the jobs; ids may be shortened to a unique prefix.' });
+  }
+
+  get(idOrName: string, namespace?: string, version = 0): Job {
+    const job = this.resolve(idOrName, namespace);
+    if (version === 0 || version === job.Version) return job;
+    const old = this.#store.version(job.ID, version);
+    if (!old) throw new TahoError('TAHO_JOB_NOT_FOUND', `job ${job.ID} has no version ${version}`, { hint: `Its versions are 1 to ${job.Version}.` });
+    return old;
+  }
+
+  list(q: ListQuery): Page<Job> {
+    let sortBy = q.orderBy ?? '';
+    let reverse = q.reverse ?? false;
+    let limit = q.limit ?? 0;
+    let offset = 0;
+    if (q.nextToken) {
+      const t = decodeToken(q.nextToken);
+      if (typeof t === 'string') throw new TahoError('TAHO_BAD_REQUEST', t, { hint: 'Pass back the NextToken of the previous page unchanged.' });
+      ({ sortBy, reverse, limit, offset } = t);
+    }
+    if (sortBy !== '' && sortBy !== 'created_at' && sortBy !== 'modified_at') {
+      throw new TahoError('TAHO_BAD_REQUEST', `invalid order_by: ${sortBy}`, { hint: 'Use created_at or modified_at.' });
+    }
+    const reqs = q.labels ? parseSelector(q.labels) : [];
+    if (typeof reqs === 'string') throw new TahoError('TAHO_BAD_REQUEST', reqs, { hint: 'Label selectors look like env=prod,tier in (a,b),!gpu.' });
+    const ns = q.namespace ?? '';
+    const key = sortBy === 'modified_at' ? 'ModifyTime' : 'CreateTime';
+    const all = this.#store.jobs()
+      .filter((j) => ns === '' || ns === '*' || j.Namespace === ns)
+      .filter((j) => matches(j.Labels, reqs))
+      .sort((a, b) => (a[key] - b[key] || (a.ID < b.ID ? -1 : 1)) * (reverse ? -1 : 1));
+    const items = limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset);
+    const more = limit > 0 && offset + limit < all.length;
+    return { Items: items, NextToken: more ? encodeToken({ sortBy: sortBy || 'created_at', reverse, limit, offset: offset + limit }) : '' };
+  }
+
+  /** Stops a job: its executions are killed (gone when this resolves) and the job says why. */
+  async stop(idOrName: string, reason = '', namespace?: string): Promise<{ EvaluationID: string }> {
+    const job = this.resolve(idOrName, namespace);
+    const state = job.State.StateType;
+    if (state === 'Completed') throw new TahoError('TAHO_CONFLICT', `cannot stop job in state ${state}`, { hint: 'The job finished already; nothing runs.' });
+    if (TERMINAL_JOB_STATES.has(state)) return { EvaluationID: '' };
+    const live = this.#stopLive(job.ID);
+    this.#queue.delete(job.ID);
+    this.#store.tx(() => {
+      for (const e of this.#store.executions(job.ID)) {
+        if (TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType)) continue;
+        this.#setExecution(job, e, ComputeState.Cancelled, reason || 'the job was stopped', DesiredState.Stopped);
+      }
+      this.#event(job, 'Scheduling', 'Job requested to stop before completion', undefined, undefined, { description: reason });
+      this.#setJob(job, 'Stopped', reason || 'the job was stopped');
+    });
+    await Promise.all(live);
+    setImmediate(() => this.#pump());
+    return { EvaluationID: `v-${randomUUID()}` };
+  }
+
+  executions(idOrName: string, options: { namespace?: string; jobVersion?: number; allVersions?: boolean } = {}): Execution[] {
+    const job = this.resolve(idOrName, options.namespace);
+    const version = options.jobVersion || job.Version;
+    return this.#store.executions(job.ID).filter((e) => options.allVersions || e.JobVersion === version);
+  }
+
+  history(idOrName: string, q: HistoryQuery & { namespace?: string } = {}): Page<JobHistory> {
+    const job = this.resolve(idOrName, q.namespace);
+    let from = 1;
+    let limit = q.limit ?? 100;
+    if (q.nextToken) {
+      const t = decodeToken(q.nextToken);
+      if (typeof t === 'string') throw new TahoError('TAHO_BAD_REQUEST', t, { hint: 'Pass back the NextToken of the previous page unchanged.' });
+      from = t.offset;
+      limit = t.limit;
+    }
+    const version = q.jobVersion || 0;
+    const since = q.since ? q.since * 1000 : 0;
+    const matching = this.#store.history(job.ID, from).filter((h) => (q.allVersions || version === 0 || h.JobVersion === version)
+      && (q.eventType === undefined || q.eventType === 'all' || (q.eventType === 'job' ? h.Type === 'JobLevel' : h.Type === 'ExecutionLevel'))
+      && (!q.executionId || (h.ExecutionID ?? '').startsWith(q.executionId))
+      && (since === 0 || Date.parse(h.Time) >= since));
+    const items = limit > 0 ? matching.slice(0, limit) : matching;
+    const next = (items.at(-1)?.SeqNum ?? from - 1) + 1;
+    // As Bacalhau: the token stays while the job is not terminal, so a client polls for what comes.
+    const running = !TERMINAL_JOB_STATES.has(this.#store.job(job.ID)?.State.StateType ?? 'Completed');
+    const more = running || items.length < matching.length;
+    return { Items: items, NextToken: more ? encodeToken({ sortBy: 'seq', reverse: false, limit, offset: next }) : '' };
+  }
+
+  /** Where each execution's results are, checked to exist: Bacalhau's SpecConfig items. */
+  results(idOrName: string, namespace?: string): SpecConfig[] {
+    const job = this.resolve(idOrName, namespace);
+    const publisher = job.Tasks[0]?.Publisher?.Type ?? '';
+    if (publisher !== 'local') return [];
+    return this.#store.executions(job.ID)
+      .filter((e) => e.JobVersion === job.Version && e.ComputeState.StateType === ComputeState.Completed)
+      .map((e) => this.#resultOf(e))
+      .filter((r): r is SpecConfig => r !== null);
+  }
+
+  versions(idOrName: string, namespace?: string): Job[] {
+    return this.#store.versions(this.resolve(idOrName, namespace).ID);
+  }
+
+  /** Runs a job again as a new version with the same spec. */
+  rerun(idOrName: string, options: { jobVersion?: number; reason?: string; namespace?: string } = {}): { JobID: string; JobVersion: number; EvaluationID: string; Warnings: string[] } {
+    const job = this.resolve(idOrName, options.namespace);
+    if (!TERMINAL_JOB_STATES.has(job.State.StateType)) {
+      throw new TahoError('TAHO_CONFLICT', `job ${job.ID} is ${job.State.StateType}; only a finished job can be rerun`, { hint: 'Stop it first, or wait for it to finish.' });
+    }
+    const base = options.jobVersion ? this.get(job.ID, options.namespace, options.jobVersion) : job;
+    const next: Job = { ...base, Version: job.Version + 1, Revision: job.Revision + 1, State: { StateType: 'Pending' }, CreateTime: job.CreateTime, ModifyTime: nowNs() };
+    this.#store.tx(() => {
+      this.#store.putJob(next, true);
+      this.#event(next, 'Submission', 'Job rerun requested', { Previous: job.State.StateType, New: 'Pending' }, undefined, options.reason ? { description: options.reason } : undefined);
+    });
+    this.#queue.set(next.ID, Math.max(1, next.Count));
+    setImmediate(() => this.#pump());
+    return { JobID: next.ID, JobVersion: next.Version, EvaluationID: `v-${randomUUID()}`, Warnings: [] };
+  }
+
+  /** What submitting this spec would change on the job of the same name. */
+  diff(raw: unknown): { Diff: string; Warnings: string[] } {
+    const v = validateSubmission(raw);
+    if (!v.ok) throw new TahoError('TAHO_BAD_REQUEST', v.errors.join('; '), { hint: 'Fix the job spec; every problem is listed.', details: { errors: v.errors } });
+    if (v.draft.Name === '') throw new TahoError('TAHO_BAD_REQUEST', 'the job needs a Name to be compared', { hint: 'Diff compares with the existing job of that name.' });
+    const existing = this.#store.jobsByName(v.draft.Name, v.draft.Namespace)[0];
+    if (!existing) return { Diff: `+ new job ${v.draft.Name}`, Warnings: v.warnings };
+    return { Diff: lineDiff(specText(existing), specText(v.draft)), Warnings: v.warnings };
+  }
+
+  /** Why a job is where it is: queue position, every node's verdict, time left before QueueTimeout. */
+  explain(idOrName: string, namespace?: string): JobExplanation {
+    const job = this.resolve(idOrName, namespace);
+    const nodes = this.nodes();
+    const verdicts = nodes.map((n) => {
+      const r = rejectionOf(job, n);
+      return { NodeID: n.id, Accepted: !r, Reason: r ? r.reason : 'it can run the job now' };
+    });
+    const executions = this.#store.executions(job.ID).filter((e) => e.JobVersion === job.Version)
+      .map((e) => ({ ID: e.ID, State: stateName(e.ComputeState.StateType), Message: e.ComputeState.Message ?? '' }));
+    const queued = this.#queuedJobs();
+    const position = queued.findIndex((j) => j.ID === job.ID);
+    const qt = job.Tasks[0]?.Timeouts?.QueueTimeout ?? 0;
+    const left = qt > 0 ? Math.max(0, qt - (Date.now() - job.ModifyTime / 1e6) / 1000) : undefined;
+    const state = job.State.StateType;
+    let summary: string;
+    if (TERMINAL_JOB_STATES.has(state)) summary = `the job is ${state}${job.State.Message ? `: ${job.State.Message}` : ''}`;
+    else if (position >= 0) {
+      const accepted = verdicts.filter((v) => v.Accepted).length;
+      summary = accepted > 0
+        ? `waiting for its turn: ${position} job(s) ahead of it in the queue`
+        : `no node can take it now: ${verdicts.map((v) => `${v.NodeID.slice(0, 10)}: ${v.Reason}`).join('; ')}`;
+    } else summary = `running: ${executions.filter((e) => e.State === 'Running').length} execution(s) running`;
+    return {
+      JobID: job.ID, State: state, Summary: summary, Nodes: verdicts, Executions: executions,
+      ...(position >= 0 ? { QueuePosition: position + 1, QueueLength: queued.length } : {}),
+      ...(left === undefined ? {} : { QueueTimeoutLeftS: Math.round(left) }),
+    };
+  }
+
+  /** The directory of an execution's files. */
+  executionDir(jobId: string, executionId: string): string {
+    return join(this.#options.dataDir, 'jobs', jobId, executionId);
+  }
+
+  /** Deletes finished jobs older than retain_for, with their files. */
+  gc(now = Date.now()): string[] {
+    if (this.#options.retainForMs <= 0) return [];
+    const cutoff = (now - this.#options.retainForMs) * 1e6;
+    const old = this.#store.jobs().filter((j) => TERMINAL_JOB_STATES.has(j.State.StateType) && j.ModifyTime < cutoff);
+    for (const j of old) {
+      this.#store.tx(() => this.#store.deleteJob(j.ID));
+      rmSync(join(this.#options.dataDir, 'jobs', j.ID), { recursive: true, force: true });
+    }
+    return old.map((j) => j.ID);
+  }
+
+  // ---- scheduling ----
+
+  #queuedJobs(): Job[] {
+    return [...this.#queue.keys()].map((id) => this.#store.job(id)).filter((j): j is Job => j !== undefined).sort(queueOrder);
+  }
+
+  #pump(): void {
+    if (this.#closed) return;
+    for (const job of this.#queuedJobs()) {
+      let needed = this.#queue.get(job.ID) ?? 0;
+      while (needed > 0) {
+        const placement = place(job, this.nodes());
+        if ('rejections' in placement) {
+          this.#waiting(job, placement.rejections);
+          break;
+        }
+        this.#launch(job, placement.node);
+        needed -= 1;
+      }
+      if (needed === 0) this.#queue.delete(job.ID);
+      else this.#queue.set(job.ID, needed);
+    }
+  }
+
+  /** No node can take the job now: it waits (Queued), or fails when no node ever could. */
+  #waiting(job: Job, rejections: readonly Rejection[]): void {
+    const current = this.#store.job(job.ID) ?? job;
+    const reasons = rejections.map((r) => `node ${shortId(r.nodeId)}: ${r.reason}`).join('; ') || 'there are no compute nodes';
+    const started = this.#store.executions(job.ID).some((e) => e.JobVersion === job.Version);
+    const hasQueueTimeout = (job.Tasks[0]?.Timeouts?.QueueTimeout ?? 0) > 0;
+    if (!started && !hasQueueTimeout && rejections.every((r) => r.kind === 'never')) {
+      this.#queue.delete(job.ID);
+      this.#store.tx(() => {
+        this.#event(current, 'Scheduling', `no node can run this job: ${reasons}`);
+        this.#setJob(current, 'Failed', `no node can run this job: ${reasons}`);
+      });
+      return;
+    }
+    if (current.State.StateType === 'Pending') {
+      this.#store.tx(() => {
+        this.#event(current, 'Queueing', 'Job queued', undefined, undefined, { description: reasons });
+        this.#setJob(current, 'Queued', `waiting for a node: ${reasons}`);
+      });
+    }
+  }
+
+  #launch(job: Job, node: NodeSnapshot): void {
+    const now = nowNs();
+    const execution: Execution = {
+      ID: `e-${randomUUID()}`, Namespace: job.Namespace, EvalID: `v-${randomUUID()}`, Name: job.Name, NodeID: node.id, JobID: job.ID,
+      JobVersion: job.Version, AllocatedResources: { Tasks: { [job.Tasks[0]?.Name ?? 'main']: job.Tasks[0]?.Resources ?? {} } },
+      DesiredState: { StateType: DesiredState.Running, Message: 'execution is running' },
+      ComputeState: { StateType: ComputeState.BidAccepted, Message: '' },
+      PublishedResult: null, RunOutput: null, PreviousExecution: '', NextExecution: '', FollowupEvalID: '',
+      Revision: 1, CreateTime: now, ModifyTime: now,
+    };
+    const dir = this.executionDir(job.ID, execution.ID);
+    mkdirSync(dir, { recursive: true });
+    this.#store.tx(() => {
+      this.#store.putExecution(execution);
+      this.#event(job, 'Scheduling', `Requested execution on ${shortId(node.id)}`, undefined, execution);
+      const current = this.#store.job(job.ID) ?? job;
+      if (current.State.StateType !== 'Running') this.#setJob(current, 'Running');
+    });
+    const timeoutS = job.Tasks[0]?.Timeouts?.ExecutionTimeout || this.#options.defaultTimeoutS;
+    const computeNode = this.#nodes.find((n) => n.id === node.id) as ComputeNode;
+    const running = computeNode.run({
+      job, execution, dir, timeoutMs: timeoutS * 1000,
+      onRunning: () => this.#store.tx(() => {
+        const e = this.#store.execution(execution.ID);
+        if (e && e.ComputeState.StateType === ComputeState.BidAccepted) this.#setExecution(job, e, ComputeState.Running, 'Running');
+      }),
+    });
+    this.#live.set(execution.ID, { running, jobId: job.ID });
+    void running.done.then((outcome) => {
+      this.#live.delete(execution.ID);
+      if (this.#closed) return;
+      this.#finished(job.ID, execution.ID, outcome, timeoutS);
+      this.#pump();
+    });
+  }
+
+  #finished(jobId: string, executionId: string, outcome: { exitCode: number; error?: string | undefined; stoppedBy?: string | undefined }, timeoutS: number): void {
+    this.#store.tx(() => {
+      const job = this.#store.job(jobId);
+      const e = this.#store.execution(executionId);
+      if (!job || !e || TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType)) return; // stopped meanwhile
+      const files = executionFiles(this.executionDir(jobId, executionId));
+      const runOutput = { ...readOutput(files.stdout, files.stderr), ExitCode: outcome.exitCode, ErrorMsg: outcome.error ?? '' };
+      const ok = outcome.exitCode === 0 && !outcome.stoppedBy && !outcome.error;
+      let message: string;
+      if (outcome.stoppedBy === 'timeout') message = `execution timed out after ${timeoutS}s and was stopped`;
+      else if (ok) message = 'Completed successfully';
+      else message = outcome.error ?? `exited with code ${outcome.exitCode}`;
+      const published = ok && job.Tasks[0]?.Publisher?.Type === 'local' ? { Type: 'local', Params: { URL: `file://${this.executionDir(jobId, executionId)}` } } : null;
+      const updated: Execution = { ...e, RunOutput: runOutput, PublishedResult: published };
+      if (outcome.stoppedBy === 'timeout') this.#event(job, 'Exec Timeout', message, undefined, updated);
+      this.#setExecution(job, updated, ok ? ComputeState.Completed : ComputeState.Failed, message, DesiredState.Stopped);
+      if (e.JobVersion !== job.Version) return;
+      const all = this.#store.executions(jobId).filter((x) => x.JobVersion === job.Version);
+      if (!ok) {
+        for (const other of all) if (other.ID !== executionId && !TERMINAL_COMPUTE_STATES.has(other.ComputeState.StateType)) this.#live.get(other.ID)?.running.stop();
+        this.#queue.delete(jobId);
+        this.#event(job, 'Scheduling', 'Job failed because one or more executions failed', undefined, undefined, { description: message });
+        this.#setJob(job, 'Failed', message);
+        return;
+      }
+      const done = all.filter((x) => x.ComputeState.StateType === ComputeState.Completed).length;
+      if (done >= Math.max(1, job.Count) && !this.#queue.has(jobId)) this.#setJob(job, 'Completed');
+    });
+  }
+
+  /** Executions a killed server left behind: failed with the reason, their jobs re-queued or failed. */
+  #recover(): { requeued: string[]; failed: string[] } {
+    const requeued: string[] = [];
+    const failed: string[] = [];
+    for (const state of ['Pending', 'Queued', 'Running'] as const) {
+      for (const job of this.#store.jobsInState(state)) {
+        const mine = this.#store.executions(job.ID).filter((e) => e.JobVersion === job.Version);
+        const interrupted = mine.filter((e) => !TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType));
+        const completed = mine.filter((e) => e.ComputeState.StateType === ComputeState.Completed).length;
+        if (interrupted.length === 0 && state !== 'Running') {
+          this.#queue.set(job.ID, Math.max(1, job.Count) - completed);
+          continue;
+        }
+        const why = 'the server stopped while it ran';
+        this.#store.tx(() => {
+          for (const e of interrupted) this.#setExecution(job, e, ComputeState.Failed, why, DesiredState.Stopped);
+          if (mine.length < this.#options.maxAttempts * Math.max(1, job.Count)) {
+            this.#event(job, 'Scheduling', `Job re-queued: ${why}`);
+            this.#setJob(job, 'Queued', `re-queued: ${why}`);
+            this.#queue.set(job.ID, Math.max(1, job.Count) - completed);
+            requeued.push(job.ID);
+          } else {
+            this.#event(job, 'Scheduling', `Job failed: ${why}, and it has no attempts left`);
+            this.#setJob(job, 'Failed', `${why}; no attempts left ([jobs] max_attempts = ${this.#options.maxAttempts})`);
+            failed.push(job.ID);
+          }
+        });
+      }
+    }
+    return { requeued, failed };
+  }
+
+  /** Queue and total timeouts. */
+  #tick(): void {
+    const now = Date.now();
+    for (const job of this.#queuedJobs()) {
+      const qt = job.Tasks[0]?.Timeouts?.QueueTimeout ?? 0;
+      if (qt > 0 && now - job.CreateTime / 1e6 > qt * 1000 && !this.#store.executions(job.ID).some((e) => e.JobVersion === job.Version)) {
+        this.#queue.delete(job.ID);
+        this.#store.tx(() => {
+          this.#event(job, 'Job Timeout', `the job waited longer than its QueueTimeout of ${qt}s`);
+          this.#setJob(job, 'Failed', `no node took the job within its QueueTimeout of ${qt}s`);
+        });
+      }
+    }
+    for (const job of this.#store.jobsInState('Running')) {
+      const tt = job.Tasks[0]?.Timeouts?.TotalTimeout ?? 0;
+      if (tt > 0 && now - job.ModifyTime / 1e6 > tt * 1000) {
+        void this.stop(job.ID, `the job ran past its TotalTimeout of ${tt}s`).then(() => {
+          const j = this.#store.job(job.ID);
+          if (j) this.#store.tx(() => this.#setJob(j, 'Failed', `the job ran past its TotalTimeout of ${tt}s`));
+        }, () => undefined);
+      }
+    }
+  }
+
+  #stopLive(jobId: string): Promise<unknown>[] {
+    const stopped: Promise<unknown>[] = [];
+    for (const l of this.#live.values()) {
+      if (l.jobId !== jobId) continue;
+      l.running.stop();
+      stopped.push(l.running.done);
+    }
+    return stopped;
+  }
+
+  // ---- state changes: always inside a transaction ----
+
+  #setJob(job: Job, state: JobStateType, message?: string): void {
+    const current = this.#store.job(job.ID) ?? job;
+    if (current.Version !== job.Version && job.Version < current.Version) return;
+    const previous = current.State.StateType;
+    const next: Job = { ...current, State: { StateType: state, ...(message ? { Message: message } : {}) }, Revision: current.Revision + 1, ModifyTime: nowNs() };
+    this.#store.putJob(next);
+    if (previous !== state) this.#event(next, 'State Update', state, { Previous: previous, New: state });
+    this.events.emit('job', next);
+  }
+
+  #setExecution(job: Job, e: Execution, state: number, message: string, desired?: number): void {
+    const current = this.#store.execution(e.ID) ?? e;
+    const next: Execution = {
+      ...e, ComputeState: { StateType: state as Execution['ComputeState']['StateType'], Message: message },
+      ...(desired === undefined ? {} : { DesiredState: { StateType: desired as Execution['DesiredState']['StateType'], Message: desired === DesiredState.Stopped ? 'execution stopped' : '' } }),
+      Revision: current.Revision + 1, ModifyTime: nowNs(),
+    };
+    this.#store.putExecution(next);
+    this.#store.addHistory({
+      Type: 'ExecutionLevel', JobID: job.ID, JobVersion: e.JobVersion, ExecutionID: e.ID,
+      Event: { Message: message, Topic: 'Execution', Timestamp: new Date().toISOString() },
+      Time: new Date().toISOString(), ExecutionState: { Previous: current.ComputeState.StateType, New: state },
+    });
+  }
+
+  #event(job: Job, topic: string, message: string, jobState?: JobHistory['JobState'], execution?: Execution, details?: Record<string, string>): void {
+    const at = new Date().toISOString();
+    const h = this.#store.addHistory({
+      Type: execution ? 'ExecutionLevel' : 'JobLevel', JobID: job.ID, JobVersion: job.Version,
+      ...(execution ? { ExecutionID: execution.ID } : {}),
+      Event: { Message: message, Topic: topic, Timestamp: at, ...(details ? { Details: details } : {}) },
+      Time: at, ...(jobState ? { JobState: jobState } : {}),
+    });
+    this.events.emit('history', h);
+  }
+
+  #resultOf(e: Execution): SpecConfig | null {
+    const dir = this.executionDir(e.JobID, e.ID);
+    return existsSync(dir) ? { Type: 'local', Params: { URL: `file://${dir}`, ExecutionID: e.ID } } : null;
+  }
+}
+
+export function stateName(n: number): string {
+  return Object.entries(ComputeState).find(([, v]) => v === n)?.[0] ?? String(n);
+}
+
+function ambiguous(kind: string, id: string, candidates: readonly string[]): TahoError {
+  return new TahoError('TAHO_AMBIGUOUS_ID', `${kind} id ${id} is ambiguous: it matches ${candidates.join(', ')}`, {
+    hint: `Use full ${kind} ID, or a longer prefix.`, details: { candidates },
+  });
+}
+
+function specText(j: JobDraft): string {
+  const { Name, Namespace, Type, Priority, Count, Constraints, Labels, Tasks } = j;
+  return JSON.stringify({ Name, Namespace, Type, Priority, Count, Constraints, Labels, Tasks }, null, 2);
+}
+
+function sameSpec(a: JobDraft, b: JobDraft): boolean {
+  return specText(a) === specText(b);
+}
+
+function lineDiff(a: string, b: string): string {
+  const x = a.split('\n');
+  const y = b.split('\n');
+  const out: string[] = [];
+  const n = Math.max(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    if (x[i] === y[i]) continue;
+    if (x[i] !== undefined) out.push(`- ${x[i]}`);
+    if (y[i] !== undefined) out.push(`+ ${y[i]}`);
+  }
+  return out.join('\n');
+}
+
+const OUTPUT_LIMIT = 64 * 1024;
+
+function readOutput(stdoutPath: string, stderrPath: string): { Stdout: string; StdoutTruncated: boolean; stderr: string; StderrTruncated: boolean } {
+  const [Stdout, StdoutTruncated] = head(stdoutPath);
+  const [stderr, StderrTruncated] = head(stderrPath);
+  return { Stdout, StdoutTruncated, stderr, StderrTruncated };
+}
+
+
+/** The first 64 KiB of a file (RunOutput keeps that much; the whole file stays on disk). */
+function head(path: string): [string, boolean] {
+  if (!existsSync(path)) return ['', false];
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(size, OUTPUT_LIMIT));
+    readSync(fd, buf, 0, buf.length, 0);
+    return [buf.toString('utf8'), size > OUTPUT_LIMIT];
+  } finally {
+    closeSync(fd);
+  }
+}
