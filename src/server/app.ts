@@ -7,6 +7,10 @@ import { clientErrorResponse, fromHttpError } from './errors/http-errors.js';
 import type { Socket } from 'node:net';
 import { tahoErrorBody } from './errors/taho-body.js';
 import { golemErrorBody, isGolemUrl } from './errors/golem-body.js';
+import { bacalhauErrorBody, isBacalhauUrl } from './errors/bacalhau-body.js';
+import { jobsRoutes } from './routes/jobs.js';
+import websocket from '@fastify/websocket';
+import { randomUUID } from 'node:crypto';
 import { golemRoutes } from './routes/golem.js';
 import { servicesRoutes } from './routes/services.js';
 import { systemRoutes } from './routes/system.js';
@@ -22,8 +26,16 @@ import { jsonNestsDeeperThan } from '../shared/json-depth.js';
 import type { ConfigView } from '../core/config/load.js';
 
 /** The one place that picks each family's error shape. */
-function errorBody(url: string, e: TahoError): unknown {
-  return isGolemUrl(url) ? golemErrorBody(e) : tahoErrorBody(e);
+function errorBody(req: { url: string; headers: Record<string, unknown> }, e: TahoError): unknown {
+  if (isGolemUrl(req.url)) return golemErrorBody(e);
+  if (isBacalhauUrl(req.url)) return bacalhauErrorBody(e, requestId(req.headers));
+  return tahoErrorBody(e);
+}
+
+/** Bacalhau echoes the client's X-Request-ID ("" when none came). */
+function requestId(headers: Record<string, unknown>): string {
+  const id = headers['x-request-id'];
+  return typeof id === 'string' ? id : '';
 }
 
 /** Deeper than any sensible WIT value; deep enough to refuse stack-exhausting bodies. */
@@ -56,7 +68,7 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
       const e = new TahoError(err.statusCode === 414 ? 'TAHO_URI_TOO_LONG' : 'TAHO_BAD_REQUEST', err.message, {
         hint: 'Names in paths are short: letters, digits, ".", "_" and "-".',
       });
-      void reply.status(e.status).send(errorBody(req.url, e));
+      void reply.status(e.status).send(errorBody(req, e));
     },
     clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
       if (socket.writable) socket.end(clientErrorResponse(err));
@@ -105,6 +117,19 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
       servers: [{ url: new URL(config.http.base_url).origin }],
     },
   });
+  // Bacalhau's log stream is a WebSocket; registered before the routes, as the plugin requires.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // Bacalhau's `?pretty` indents any response of its routes; X-Request-ID comes back as sent.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!isBacalhauUrl(req.url)) return payload;
+    void reply.header('x-request-id', requestId(req.headers) || randomUUID());
+    if (typeof payload !== 'string' || !('pretty' in (req.query as Record<string, unknown>))) return payload;
+    try {
+      return `${JSON.stringify(JSON.parse(payload), null, 2)}\n`;
+    } catch {
+      return payload;
+    }
+  });
   // Multipart only for component uploads; its limits follow the body limit.
   await app.register(multipart, { limits: { fileSize: config.limits.body_limit_bytes, files: 2, fields: 4 } });
   if (config.http.cors.enabled) {
@@ -137,13 +162,13 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
   app.setErrorHandler((err: FastifyError | TahoError, req, reply) => {
     const e = err instanceof TahoError ? err : fromHttpError(err, { bodyLimit });
     if (e.retryAfterMs !== undefined) void reply.header('retry-after', Math.ceil(e.retryAfterMs / 1000));
-    void reply.status(e.status).send(errorBody(req.url, e));
+    void reply.status(e.status).send(errorBody(req, e));
   });
   app.setNotFoundHandler((req, reply) => {
     const e = new TahoError('TAHO_ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`, {
       hint: 'GET /openapi.json lists every route.',
     });
-    void reply.status(e.status).send(errorBody(req.url, e));
+    void reply.status(e.status).send(errorBody(req, e));
   });
 
   const startedAt = Date.now();
@@ -151,5 +176,6 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
   servicesRoutes(app, runtime);
   adminRoutes(app, runtime, configView);
   golemRoutes(app, runtime);
+  jobsRoutes(app, runtime, version);
   return app;
 }

@@ -36,7 +36,10 @@ export async function startServer({ loaded, onTranspile, version, log }: StartOp
   if (config.http.http_enable) apps.push({ app: await buildApp({ runtime, version, configView: view }), port: config.http.port, scheme: 'http' });
   if (https) apps.push({ app: await buildApp({ runtime, version, configView: view, https }), port: config.http.tls_port, scheme: 'https' });
   const urls: string[] = [];
+  let recovered: ReturnType<typeof runtime.startJobs> = { requeued: [], failed: [] };
   try {
+    // This server runs the data directory's jobs; what a killed one left Running is settled first.
+    recovered = runtime.startJobs();
     for (const { app, port } of apps) urls.push(await listen(app, config.http.bind, port));
   } catch (err) {
     await Promise.all(apps.map(({ app }) => app.close()));
@@ -48,6 +51,9 @@ export async function startServer({ loaded, onTranspile, version, log }: StartOp
   void runtime.agents().warm().catch(() => undefined);
   writeServerState(config.data_dir, { url, pid: process.pid, startedAt: new Date().toISOString() });
   for (const u of urls) log(`taho listening on ${u} (TAHO API at ${u}/api)`);
+  if (recovered.requeued.length + recovered.failed.length > 0) {
+    log(`  jobs interrupted by the last stop: ${recovered.requeued.length} re-queued, ${recovered.failed.length} failed (see their history)`);
+  }
   log(`  auth: ${config.http.auth.mode}${config.http.tls_enable ? `, TLS client certificates: ${config.http.client_auth}` : ''}`);
   for (const s of runtime.registry.list()) log(`  service ${s.domain}/${s.service} (${s.version.slice(0, 12)})`);
   for (const e of runtime.startup.errors) log(`  warning: ${e.component}: ${e.error}`);

@@ -9,6 +9,8 @@ import {
   type Execution, type Job, type JobHistory, type JobStateType, type SpecConfig,
 } from './model.js';
 import { decodeToken, encodeToken } from './paging.js';
+import { executionLogs, type FollowOptions, type LogLine } from './logs.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { place, queueOrder, rejectionOf, type Rejection } from './scheduler.js';
 import { matches, parseSelector } from './selector.js';
 import type { JobStore } from './store.js';
@@ -154,7 +156,7 @@ export class Orchestrator {
       } else {
         const id = `j-${randomUUID()}`;
         const now = nowNs();
-        job = { ...draft, ID: id, Name: draft.Name || id, State: { StateType: 'Pending' }, Version: 1, Revision: 1, CreateTime: now, ModifyTime: now };
+        job = { ID: id, ...draft, Name: draft.Name || id, State: { StateType: 'Pending' }, Version: 1, Revision: 1, CreateTime: now, ModifyTime: now };
         this.#store.putJob(job, true);
         this.#event(job, 'Submission', 'Job submitted', { Previous: 'Undefined', New: 'Pending' });
       }
@@ -235,13 +237,13 @@ export class Orchestrator {
     return { EvaluationID: `v-${randomUUID()}` };
   }
 
-  executions(idOrName: string, options: { namespace?: string; jobVersion?: number; allVersions?: boolean } = {}): Execution[] {
+  executions(idOrName: string, options: { namespace?: string | undefined; jobVersion?: number | undefined; allVersions?: boolean | undefined } = {}): Execution[] {
     const job = this.resolve(idOrName, options.namespace);
     const version = options.jobVersion || job.Version;
     return this.#store.executions(job.ID).filter((e) => options.allVersions || e.JobVersion === version);
   }
 
-  history(idOrName: string, q: HistoryQuery & { namespace?: string } = {}): Page<JobHistory> {
+  history(idOrName: string, q: HistoryQuery & { namespace?: string | undefined } = {}): Page<JobHistory> {
     const job = this.resolve(idOrName, q.namespace);
     let from = 1;
     let limit = q.limit ?? 100;
@@ -281,7 +283,7 @@ export class Orchestrator {
   }
 
   /** Runs a job again as a new version with the same spec. */
-  rerun(idOrName: string, options: { jobVersion?: number; reason?: string; namespace?: string } = {}): { JobID: string; JobVersion: number; EvaluationID: string; Warnings: string[] } {
+  rerun(idOrName: string, options: { jobVersion?: number | undefined; reason?: string | undefined; namespace?: string | undefined } = {}): { JobID: string; JobVersion: number; EvaluationID: string; Warnings: string[] } {
     const job = this.resolve(idOrName, options.namespace);
     if (!TERMINAL_JOB_STATES.has(job.State.StateType)) {
       throw new TahoError('TAHO_CONFLICT', `job ${job.ID} is ${job.State.StateType}; only a finished job can be rerun`, { hint: 'Stop it first, or wait for it to finish.' });
@@ -335,6 +337,34 @@ export class Orchestrator {
       ...(position >= 0 ? { QueuePosition: position + 1, QueueLength: queued.length } : {}),
       ...(left === undefined ? {} : { QueueTimeoutLeftS: Math.round(left) }),
     };
+  }
+
+  /**
+   * The execution whose logs to read: the one named (by id prefix), else the latest of the
+   * job's current version; undefined while none has started. Throws for an unknown one.
+   */
+  logExecution(idOrName: string, executionId?: string, namespace?: string): Execution | undefined {
+    const job = this.resolve(idOrName, namespace);
+    const all = this.#store.executions(job.ID);
+    if (executionId) {
+      const found = all.filter((e) => e.ID.startsWith(executionId));
+      if (found.length > 1) throw ambiguous('execution', executionId, found.map((e) => e.ID));
+      if (!found[0]) throw new TahoError('TAHO_EXECUTION_NOT_FOUND', `execution ${executionId} of job ${job.ID} not found`, { hint: '`taho jobs executions <job>` lists them.', details: { executions: all.map((e) => e.ID) } });
+      return found[0];
+    }
+    return all.filter((e) => e.JobVersion === job.Version).at(-1);
+  }
+
+  /** An execution's log lines (see executionLogs); with follow, waits for the job's first execution. */
+  async *logs(idOrName: string, options: FollowOptions & { executionId?: string | undefined; namespace?: string | undefined }): AsyncGenerator<LogLine> {
+    let e = this.logExecution(idOrName, options.executionId, options.namespace);
+    const job = this.resolve(idOrName, options.namespace);
+    while (!e && options.follow && !options.signal?.aborted && !TERMINAL_JOB_STATES.has(this.#store.job(job.ID)?.State.StateType ?? 'Completed')) {
+      await sleep(50, undefined, { signal: options.signal }).catch(() => undefined);
+      e = this.logExecution(idOrName, options.executionId, options.namespace);
+    }
+    if (!e) return;
+    yield* executionLogs({ execution: (id) => this.#store.execution(id), executionDir: (j, x) => this.executionDir(j, x) }, e, options);
   }
 
   /** The directory of an execution's files. */

@@ -1,0 +1,42 @@
+import type { TahoError } from '../../core/errors.js';
+
+/**
+ * Bacalhau's APIError body (wire/bacalhau.md §1): `{Status, Message, RequestID, Code, Component,
+ * Hint?, Details?}`, with bacerrors' codes inferred from the status as Bacalhau does.
+ */
+export function bacalhauErrorBody(err: TahoError, requestId: string): Record<string, unknown> {
+  if (err.code === 'TAHO_ROUTE_NOT_FOUND') {
+    return {
+      Status: 404, Message: 'The requested resource/URL was not found.', RequestID: requestId, Code: 'NotFound', Component: 'APIServer',
+      Hint: 'The server version may be older than this CLI version and does not support the endpoint yet.',
+      Details: { cli_usage: 'If you are using the CLI, try updating your server to a newer version or check if the command is supported in your server version.' },
+    };
+  }
+  const details = detailsOf(err.details);
+  return {
+    Status: err.status,
+    Message: err.message,
+    RequestID: requestId,
+    Code: CODES[err.status] ?? 'InternalError',
+    Component: err.code === 'TAHO_JOB_NOT_FOUND' || err.code === 'TAHO_AMBIGUOUS_ID' ? 'JobStore' : 'Bacalhau',
+    ...(err.hint ? { Hint: err.hint } : {}),
+    ...(details ? { Details: details } : {}),
+  };
+}
+
+const CODES: Record<number, string> = {
+  400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 408: 'TimeOutError', 409: 'ResourceInUse',
+  413: 'BadRequest', 414: 'BadRequest', 429: 'ResourceExhausted', 431: 'BadRequest', 501: 'NotImplemented', 503: 'ServiceUnavailable',
+};
+
+/** Bacalhau's Details is a map of strings. */
+function detailsOf(d: unknown): Record<string, string> | undefined {
+  if (d === undefined || d === null || typeof d !== 'object') return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(d)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+export function isBacalhauUrl(url: string): boolean {
+  return url.startsWith('/api/v1/');
+}

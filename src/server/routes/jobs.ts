@@ -1,0 +1,238 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { arch, platform } from 'node:os';
+import type { Runtime } from '../../core/runtime.js';
+import { TahoError } from '../../core/errors.js';
+import type { NodeSnapshot } from '../../core/jobs/compute.js';
+import { matches, parseSelector } from '../../core/jobs/selector.js';
+import type { Orchestrator } from '../../core/jobs/orchestrator.js';
+
+const BASE = '/api/v1/orchestrator';
+const tags = ['jobs'];
+type Query = Record<string, string | string[] | undefined>;
+type Req = FastifyRequest<{ Params: { id: string }; Querystring: Query; Body: unknown }>;
+
+/** Bacalhau's orchestrator and agent API (wire/bacalhau.md) over the jobs core. */
+export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: string): void {
+  const jobs = (): Orchestrator => runtime.jobs();
+
+  for (const method of ['PUT', 'POST'] as const) {
+    app.route<{ Body: { Job?: unknown; Force?: boolean } }>({
+      method, url: `${BASE}/jobs`,
+      schema: { tags, summary: 'Submit a job ({Job, Force}); Idempotency-Key returns the first JobID', body: { type: 'object', properties: { Job: { type: 'object' }, Force: { type: 'boolean' } } } },
+      handler: async (req) => {
+        if (req.body?.Job === undefined) throw new TahoError('TAHO_BAD_REQUEST', 'the request has no Job', { hint: 'Send {"Job": {...}, "Force": false}.' });
+        const meta: Record<string, string> = {};
+        const installation = req.headers['x-bacalhau-installationid'];
+        const instance = req.headers['x-bacalhau-instanceid'];
+        if (typeof installation === 'string') meta['bacalhau.org/client.installation.id'] = installation;
+        if (typeof instance === 'string') meta['bacalhau.org/client.instance.id'] = instance;
+        const key = req.headers['idempotency-key'];
+        return jobs().submit(req.body.Job, { force: req.body.Force, meta, idempotencyKey: typeof key === 'string' ? key : undefined });
+      },
+    });
+  }
+
+  app.get(`${BASE}/jobs`, { schema: { tags, summary: 'Jobs: labels selector, limit, next_token, order_by, reverse, namespace' } }, async (req: Req) => {
+    const q = req.query;
+    return jobs().list({
+      namespace: one(q.namespace), labels: labelsOf(q), limit: int(q, 'limit'), nextToken: one(q.next_token),
+      orderBy: one(q.order_by), reverse: bool(q, 'reverse'),
+    });
+  });
+
+  app.put(`${BASE}/jobs/diff`, { schema: { tags, summary: 'What submitting this spec would change' } }, async (req: FastifyRequest<{ Body: { Job?: unknown } }>) => {
+    if (req.body?.Job === undefined) throw new TahoError('TAHO_BAD_REQUEST', 'the request has no Job', { hint: 'Send {"Job": {...}}.' });
+    return jobs().diff(req.body.Job);
+  });
+
+  app.get(`${BASE}/jobs/:id`, { schema: { tags, summary: 'A job; include=history,executions' } }, async (req: Req) => {
+    const q = req.query;
+    const job = jobs().get(req.params.id, one(q.namespace), int(q, 'job_version') ?? 0);
+    const include = new Set((one(q.include) ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+    return {
+      Job: job,
+      ...(include.has('history') ? { History: jobs().history(job.ID, { jobVersion: job.Version }) } : {}),
+      ...(include.has('executions') ? { Executions: { Items: jobs().executions(job.ID, { jobVersion: job.Version }), NextToken: '' } } : {}),
+    };
+  });
+
+  app.delete(`${BASE}/jobs/:id`, { schema: { tags, summary: 'Stop a job (reason in the body or the query)' } }, async (req: Req) => {
+    const body = (req.body ?? {}) as { reason?: unknown };
+    const reason = typeof body.reason === 'string' ? body.reason : one(req.query.reason) ?? '';
+    return jobs().stop(req.params.id, reason, one(req.query.namespace));
+  });
+
+  app.get(`${BASE}/jobs/:id/executions`, { schema: { tags, summary: 'Executions of a job' } }, async (req: Req) => {
+    const q = req.query;
+    let items = jobs().executions(req.params.id, { namespace: one(q.namespace), jobVersion: int(q, 'job_version') ?? 0, allVersions: bool(q, 'all_job_versions') ?? false });
+    if (one(q.order_by) === 'modified_at') items = items.sort((a, b) => a.ModifyTime - b.ModifyTime);
+    if (bool(q, 'reverse')) items = items.reverse();
+    const limit = int(q, 'limit');
+    return { Items: limit ? items.slice(0, limit) : items, NextToken: '' };
+  });
+
+  app.get(`${BASE}/jobs/:id/history`, { schema: { tags, summary: 'History events; NextToken stays until the job is terminal' } }, async (req: Req) => {
+    const q = req.query;
+    const eventType = one(q.event_type);
+    if (eventType !== undefined && !['all', 'job', 'execution'].includes(eventType)) {
+      throw new TahoError('TAHO_BAD_REQUEST', `invalid event_type: ${eventType}`, { hint: 'Use all, job or execution.' });
+    }
+    return jobs().history(req.params.id, {
+      namespace: one(q.namespace), jobVersion: int(q, 'job_version'), allVersions: bool(q, 'all_job_versions'), since: int(q, 'since'),
+      eventType, executionId: one(q.execution_id), limit: int(q, 'limit'), nextToken: one(q.next_token),
+    });
+  });
+
+  app.get(`${BASE}/jobs/:id/results`, { schema: { tags, summary: 'Where the results are (local publisher)' } }, async (req: Req) =>
+    ({ Items: jobs().results(req.params.id, one(req.query.namespace)), NextToken: '' }));
+
+  app.get(`${BASE}/jobs/:id/versions`, { schema: { tags, summary: 'Every version of a job' } }, async (req: Req) =>
+    ({ Items: jobs().versions(req.params.id, one(req.query.namespace)), NextToken: '' }));
+
+  app.get(`${BASE}/jobs/:id/explain`, { schema: { tags, summary: 'Why a job is where it is: queue position, each node\'s verdict, time left' } }, async (req: Req) =>
+    jobs().explain(req.params.id, one(req.query.namespace)));
+
+  app.put(`${BASE}/jobs/:id/rerun`, { schema: { tags, summary: 'Run a finished job again as a new version' } }, async (req: Req) => {
+    const body = (req.body ?? {}) as { JobVersion?: unknown; Reason?: unknown };
+    return jobs().rerun(req.params.id, {
+      jobVersion: typeof body.JobVersion === 'number' ? body.JobVersion : undefined,
+      reason: typeof body.Reason === 'string' ? body.Reason : undefined,
+      namespace: one(req.query.namespace),
+    });
+  });
+
+  app.route({
+    method: 'GET', url: `${BASE}/jobs/:id/logs`,
+    schema: { tags, summary: 'Logs: a WebSocket of Bacalhau frames, or SSE (Accept: text/event-stream) resumable with Last-Event-ID' },
+    handler: async (req: Req, reply: FastifyReply) => sseLogs(jobs(), req, reply),
+    wsHandler: (socket: WebSocket, req: FastifyRequest) => wsLogs(jobs(), socket, req as Req),
+  });
+
+  app.get(`${BASE}/nodes`, { schema: { tags, summary: 'Compute nodes' } }, async (req: Req) => {
+    const q = req.query;
+    const reqs = parseSelector(labelsOf(q) ?? '');
+    if (typeof reqs === 'string') throw new TahoError('TAHO_BAD_REQUEST', reqs, { hint: 'Label selectors look like zone=eu,!gpu.' });
+    const orderBy = one(q.order_by) ?? 'id';
+    const sorters: Record<string, (n: NodeSnapshot) => string | number> = {
+      id: (n) => n.id, type: () => 'Compute', available_cpu: (n) => n.available.CPU, available_memory: (n) => n.available.Memory,
+      available_disk: (n) => n.available.Disk, available_gpu: (n) => n.available.GPU, approval: () => 'APPROVED', status: () => 'CONNECTED',
+    };
+    const key = sorters[orderBy];
+    if (!key) throw new TahoError('TAHO_BAD_REQUEST', `invalid order_by: ${orderBy}`, { hint: `Use one of ${Object.keys(sorters).join(', ')}.` });
+    const approval = one(q['filter-approval'])?.toUpperCase();
+    const status = one(q['filter-status'])?.toUpperCase();
+    let nodes = jobs().nodes().filter((n) => matches(n.labels, reqs))
+      .filter(() => approval === undefined || approval === 'APPROVED')
+      .filter((n) => status === undefined || (status === 'CONNECTED') === n.connected)
+      .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    if (bool(q, 'reverse')) nodes = nodes.reverse();
+    const limit = int(q, 'limit');
+    return { NextToken: '', Nodes: (limit ? nodes.slice(0, limit) : nodes).map((n) => nodeState(n, version)) };
+  });
+
+  app.get(`${BASE}/nodes/:id`, { schema: { tags, summary: 'A node (id prefix)' } }, async (req: Req) => ({ Node: nodeState(jobs().node(req.params.id), version) }));
+
+  const AGENT = '/api/v1/agent';
+  app.get(`${AGENT}/alive`, { schema: { tags, summary: 'Liveness' } }, async () => ({ Status: 'OK' }));
+  app.get(`${AGENT}/version`, { schema: { tags, summary: 'Build version' } }, async () => buildVersion(version));
+  app.get(`${AGENT}/node`, { schema: { tags, summary: 'This node' } }, async () => nodeInfo(jobs().nodes()[0] as NodeSnapshot, version));
+  app.get(`${AGENT}/config`, { schema: { tags, summary: 'The jobs configuration' } }, async () => ({ config: { jobs: runtime.config.jobs, limits: runtime.config.limits } }));
+}
+
+function one(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.at(-1) : v;
+}
+
+/** Repeated `labels` parameters are joined with commas, as Bacalhau does. */
+function labelsOf(q: Query): string | undefined {
+  const v = q.labels;
+  return v === undefined ? undefined : [v].flat().join(',');
+}
+
+function int(q: Query, key: string): number | undefined {
+  const v = one(q[key]);
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d{1,12}$/.test(v)) throw new TahoError('TAHO_BAD_REQUEST', `${key} must be a whole number ≥ 0, got "${v}"`, { hint: `Fix the ${key} query parameter.` });
+  return Number(v);
+}
+
+function bool(q: Query, key: string): boolean | undefined {
+  const v = one(q[key]);
+  if (v === undefined) return undefined;
+  if (v === '' || v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new TahoError('TAHO_BAD_REQUEST', `${key} must be true or false, got "${v}"`, { hint: `Fix the ${key} query parameter.` });
+}
+
+function buildVersion(version: string): Record<string, string> {
+  const [major, minor] = version.split('.');
+  return { Major: major ?? '0', Minor: minor ?? '0', GitVersion: `v${version}`, GitCommit: '', BuildDate: '', GOOS: platform(), GOARCH: arch() === 'x64' ? 'amd64' : arch() };
+}
+
+function nodeInfo(n: NodeSnapshot, version: string): Record<string, unknown> {
+  const res = (r: NodeSnapshot['max']) => ({ CPU: r.CPU, Memory: r.Memory, Disk: r.Disk, GPU: r.GPU });
+  return {
+    NodeID: n.id, NodeType: 'Compute', Labels: n.labels, SupportedProtocols: ['ncl/v1'],
+    ComputeNodeInfo: {
+      ExecutionEngines: n.engines, Publishers: ['local', 'noop'], StorageSources: ['inline', 'local'],
+      MaxCapacity: res(n.max), QueueCapacity: {}, AvailableCapacity: res(n.available), MaxJobRequirements: res(n.max),
+      RunningExecutions: n.running, EnqueuedExecutions: 0, address: '127.0.0.1',
+    },
+    BacalhauVersion: buildVersion(version),
+  };
+}
+
+function nodeState(n: NodeSnapshot, version: string): Record<string, unknown> {
+  const now = new Date().toISOString();
+  return {
+    Info: nodeInfo(n, version), Membership: 'APPROVED', Connection: n.connected ? 'CONNECTED' : 'DISCONNECTED',
+    ConnectionState: { Status: n.connected ? 'CONNECTED' : 'DISCONNECTED', LastHeartbeat: now, ConnectedSince: now },
+  };
+}
+
+function logOptions(req: Req): { executionId: string | undefined; follow: boolean; tail: number | undefined; namespace: string | undefined } {
+  const q = req.query;
+  return { executionId: one(q.execution_id), follow: bool(q, 'follow') ?? false, tail: int(q, 'tail'), namespace: one(q.namespace) };
+}
+
+/**
+ * SSE: one `log` event per line, its id the resume cursor; a reconnect with Last-Event-ID picks
+ * up after the last line received. The stream ends with an `end` event.
+ */
+async function sseLogs(jobs: Orchestrator, req: Req, reply: FastifyReply): Promise<void> {
+  const o = logOptions(req);
+  jobs.logExecution(req.params.id, o.executionId, o.namespace); // unknown job or execution: a plain error, before the stream starts
+  const last = req.headers['last-event-id'];
+  const abort = new AbortController();
+  req.raw.on('close', () => abort.abort());
+  reply.hijack();
+  reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  try {
+    for await (const line of jobs.logs(req.params.id, { ...o, cursor: typeof last === 'string' ? last : undefined, signal: abort.signal })) {
+      reply.raw.write(`id: ${line.cursor}\nevent: log\ndata: ${JSON.stringify({ Type: line.Type, Line: line.Line })}\n\n`);
+    }
+    reply.raw.write('event: end\ndata: {}\n\n');
+  } catch (err) {
+    reply.raw.write(`event: error\ndata: ${JSON.stringify({ error: (err as Error).message })}\n\n`);
+  }
+  reply.raw.end();
+}
+
+/** Bacalhau's frames: `{"value":{"Type":1,"Line":"…"}}`; on failure one `{"error":"…"}`, then a normal close. */
+function wsLogs(jobs: Orchestrator, socket: WebSocket, req: Req): void {
+  const abort = new AbortController();
+  socket.on('close', () => abort.abort());
+  void (async () => {
+    try {
+      const o = logOptions(req);
+      for await (const line of jobs.logs(req.params.id, { ...o, signal: abort.signal })) {
+        if (socket.readyState !== socket.OPEN) return;
+        socket.send(JSON.stringify({ value: { Type: line.Type, Line: line.Line } }));
+      }
+    } catch (err) {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ error: (err as Error).message }));
+    }
+    if (socket.readyState === socket.OPEN) socket.close(1000);
+  })();
+}
