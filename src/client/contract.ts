@@ -12,6 +12,31 @@ import type { ComponentDetail, ComponentInfo, ReloadResult, ServiceInfo } from '
 
 export type { ComponentDetail, ComponentInfo, MethodInfo, ReloadResult, ServiceInfo } from '../core/services/info.js';
 
+import type { Execution, Job, JobHistory, SpecConfig } from '../core/jobs/model.js';
+import type { HistoryQuery, JobExplanation, ListQuery, Page, SubmitResult } from '../core/jobs/orchestrator.js';
+import type { LogLine } from '../core/jobs/logs.js';
+
+export type { Execution, Job, JobHistory, SpecConfig } from '../core/jobs/model.js';
+export type { HistoryQuery, JobExplanation, ListQuery, Page, SubmitResult } from '../core/jobs/orchestrator.js';
+export type { LogLine } from '../core/jobs/logs.js';
+
+/** `GET /jobs/{id}?include=executions,history`. */
+export interface JobDescription {
+  readonly Job: Job;
+  readonly History?: Page<JobHistory>;
+  readonly Executions?: Page<Execution>;
+}
+
+/** Bacalhau's NodeState (`{Info, Membership, Connection, ConnectionState}`). */
+export type NodeState = Record<string, unknown>;
+
+export interface JobLogOptions {
+  readonly executionId?: string | undefined;
+  readonly follow: boolean;
+  readonly tail?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
 /**
  * What the CLI and the dashboard can ask of taho, in-process (LocalClient) or over HTTP. Every
  * type here is plain JSON so both implementations return exactly the same shapes.
@@ -37,6 +62,23 @@ export interface Client {
   deleteAgent(component: string, agent: string): Promise<void>;
   cancelInvocation(component: string, agent: string, key: string): Promise<{ canceled: boolean }>;
   oplog(component: string, agent: string): Promise<OplogEntry[]>;
+  /** True when jobs run in this process (no server): they stop when it exits. */
+  readonly jobsInProcess: boolean;
+  /** Submits a Bacalhau job spec (the `Job` object). */
+  submitJob(job: unknown, options?: { force?: boolean | undefined; idempotencyKey?: string | undefined }): Promise<SubmitResult>;
+  jobs(query?: ListQuery): Promise<Page<Job>>;
+  /** A job by id, unique id prefix or name, with its executions and history. */
+  describeJob(id: string): Promise<JobDescription>;
+  stopJob(id: string, reason?: string): Promise<{ EvaluationID: string }>;
+  jobExecutions(id: string): Promise<Execution[]>;
+  jobHistory(id: string, query?: HistoryQuery): Promise<Page<JobHistory>>;
+  jobResults(id: string): Promise<SpecConfig[]>;
+  rerunJob(id: string, reason?: string): Promise<{ JobID: string; JobVersion: number; EvaluationID: string; Warnings: string[] }>;
+  explainJob(id: string): Promise<JobExplanation>;
+  /** Log lines of a job's execution; with follow, until it ends (over HTTP, resumed after a dropped connection). */
+  jobLogs(id: string, options: JobLogOptions): AsyncIterable<LogLine>;
+  nodes(): Promise<NodeState[]>;
+  node(id: string): Promise<NodeState>;
   close(): Promise<void>;
 }
 

@@ -3,6 +3,7 @@ import type {
   AgentInfo, AgentInvokeRequest, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
   OplogEntry, ReloadResult, ServiceInfo, StatusResponse, ComponentDetail,
 } from './contract.js';
+import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
 
 /** The Client over a taho server's HTTP API: the same answers as LocalClient, from elsewhere. */
 export class HttpClient implements Client {
@@ -92,6 +93,98 @@ export class HttpClient implements Client {
     return list.map((c) => ({ id: c.versionedComponentId.componentId, name: c.componentName }));
   }
 
+  readonly jobsInProcess = false;
+
+  submitJob(job: unknown, options: { force?: boolean | undefined; idempotencyKey?: string | undefined } = {}): Promise<SubmitResult> {
+    return this.#request('PUT', JOBS, { Job: job, Force: options.force ?? false }, 'application/json', options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {});
+  }
+
+  jobs(q: ListQuery = {}): Promise<Page<Job>> {
+    return this.#request('GET', `${JOBS}${query({ namespace: q.namespace, labels: q.labels, limit: q.limit, next_token: q.nextToken, order_by: q.orderBy, reverse: q.reverse })}`);
+  }
+
+  describeJob(id: string): Promise<JobDescription> {
+    return this.#request('GET', `${JOBS}/${seg(id)}?include=executions,history`);
+  }
+
+  stopJob(id: string, reason = ''): Promise<{ EvaluationID: string }> {
+    return this.#request('DELETE', `${JOBS}/${seg(id)}`, { reason });
+  }
+
+  async jobExecutions(id: string): Promise<Execution[]> {
+    return (await this.#request<Page<Execution>>('GET', `${JOBS}/${seg(id)}/executions`)).Items;
+  }
+
+  jobHistory(id: string, q: HistoryQuery = {}): Promise<Page<JobHistory>> {
+    return this.#request('GET', `${JOBS}/${seg(id)}/history${query({
+      since: q.since, event_type: q.eventType, execution_id: q.executionId, limit: q.limit, next_token: q.nextToken, job_version: q.jobVersion, all_job_versions: q.allVersions,
+    })}`);
+  }
+
+  async jobResults(id: string): Promise<SpecConfig[]> {
+    return (await this.#request<Page<SpecConfig>>('GET', `${JOBS}/${seg(id)}/results`)).Items ?? [];
+  }
+
+  rerunJob(id: string, reason?: string): Promise<{ JobID: string; JobVersion: number; EvaluationID: string; Warnings: string[] }> {
+    return this.#request('PUT', `${JOBS}/${seg(id)}/rerun`, reason === undefined ? {} : { Reason: reason });
+  }
+
+  explainJob(id: string): Promise<JobExplanation> {
+    return this.#request('GET', `${JOBS}/${seg(id)}/explain`);
+  }
+
+  /**
+   * Server-sent events; when the connection drops mid-follow, it reconnects with Last-Event-ID
+   * and goes on after the last line it delivered (a few tries, then it gives up with an error).
+   */
+  async *jobLogs(id: string, options: JobLogOptions): AsyncGenerator<LogLine> {
+    let last: string | undefined;
+    let failures = 0;
+    for (;;) {
+      let res: Response;
+      try {
+        res = await fetch(`${this.#base}${JOBS}/${seg(id)}/logs${query({ execution_id: options.executionId, follow: options.follow, tail: last === undefined ? options.tail : undefined })}`, {
+          headers: { ...this.#headers, accept: 'text/event-stream', ...(last ? { 'last-event-id': last } : {}) },
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      } catch (err) {
+        if (options.signal?.aborted) return;
+        if (++failures > 5) throw unreachable(this.#base, err);
+        await new Promise((r) => setTimeout(r, 200 * failures));
+        continue;
+      }
+      if (!res.ok) {
+        const text = await res.text();
+        throw fromErrorBody(res.status, parse(text), `GET logs answered ${res.status}`);
+      }
+      try {
+        for await (const ev of sseEvents(res)) {
+          if (ev.event === 'end') return;
+          if (ev.event === 'error') throw new TahoError('TAHO_INTERNAL', `the log stream failed: ${ev.data}`);
+          if (ev.event !== 'log') continue;
+          last = ev.id;
+          failures = 0;
+          const line = JSON.parse(ev.data) as { Type: 1 | 2; Line: string };
+          yield { Type: line.Type, Line: line.Line, cursor: ev.id ?? '' };
+        }
+      } catch (err) {
+        if (err instanceof TahoError) throw err;
+        if (options.signal?.aborted) return;
+      }
+      // The stream ended without `end`: the connection dropped. Resume.
+      if (++failures > 5) throw new TahoError('TAHO_SERVER_UNREACHABLE', `the log stream from ${this.#base} keeps dropping`, { hint: 'Check the server; `taho jobs logs` resumes where it stopped.' });
+      await new Promise((r) => setTimeout(r, 100 * failures));
+    }
+  }
+
+  async nodes(): Promise<NodeState[]> {
+    return (await this.#request<{ Nodes: NodeState[] }>('GET', '/api/v1/orchestrator/nodes')).Nodes;
+  }
+
+  async node(id: string): Promise<NodeState> {
+    return (await this.#request<{ Node: NodeState }>('GET', `/api/v1/orchestrator/nodes/${seg(id)}`)).Node;
+  }
+
   async #component(ref: string): Promise<{ id: string; name: string }> {
     const found = (await this.#components()).find((c) => c.id === ref || c.name === ref);
     if (found) return found;
@@ -110,10 +203,7 @@ export class HttpClient implements Client {
         ...(body === undefined ? {} : { body: body instanceof Uint8Array ? body : type === 'application/json' ? JSON.stringify(body) : String(body) }),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new TahoError('TAHO_SERVER_UNREACHABLE', `cannot reach taho at ${this.#base}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, {
-        hint: 'Is `taho serve` running there? Check --url / TAHO_URL.',
-      });
+      throw unreachable(this.#base, err);
     }
     const text = await res.text();
     const data = parse(text);
@@ -122,9 +212,53 @@ export class HttpClient implements Client {
   }
 }
 
+const JOBS = '/api/v1/orchestrator/jobs';
+
+function unreachable(base: string, err: unknown): TahoError {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return new TahoError('TAHO_SERVER_UNREACHABLE', `cannot reach taho at ${base}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, {
+    hint: 'Is `taho serve` running there? Check --url / TAHO_URL.',
+  });
+}
+
+function query(params: Record<string, string | number | boolean | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Parses a text/event-stream body into events. */
+async function* sseEvents(res: Response): AsyncGenerator<{ event: string; data: string; id: string | undefined }> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = 'message';
+      let id: string | undefined;
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event: ')) event = line.slice(7);
+        else if (line.startsWith('id: ')) id = line.slice(4);
+        else if (line.startsWith('data: ')) data.push(line.slice(6));
+      }
+      yield { event, data: data.join('\n'), id };
+    }
+  }
+}
+
 /** TAHO's `{error: {code, message, hint}}`, or Golem's `{error}` / `{errors}` / `{error, workerError}`. */
 function fromErrorBody(status: number, data: unknown, fallback: string): TahoError {
-  const body = (data ?? {}) as { error?: unknown; errors?: unknown; workerError?: { cause?: string } };
+  const body = (data ?? {}) as { error?: unknown; errors?: unknown; workerError?: { cause?: string }; Message?: unknown; Hint?: string; Details?: { code?: string } };
+  if (typeof body.Message === 'string') {
+    // Bacalhau's APIError; taho puts its own code in Details.code.
+    const code = (body.Details?.code && body.Details.code in ERROR_CODES ? body.Details.code : status === 404 ? 'TAHO_JOB_NOT_FOUND' : status === 409 ? 'TAHO_CONFLICT' : status === 400 ? 'TAHO_BAD_REQUEST' : 'TAHO_INTERNAL') as ErrorCode;
+    return new TahoError(code, body.Message, { hint: body.Hint });
+  }
   if (typeof body.error === 'object' && body.error !== null) {
     const e = body.error as { code?: string; message?: string; hint?: string; details?: unknown };
     const code = (e.code && e.code in ERROR_CODES ? e.code : 'TAHO_INTERNAL') as ErrorCode;

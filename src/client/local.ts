@@ -7,6 +7,9 @@ import type {
   Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse, AgentInvokeRequest, AgentInvokeResponse, AgentInfo, OplogEntry, ComponentDetail,
 } from './contract.js';
 import { golemOutcome } from '../core/values/typed.js';
+import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
+import { nodeState } from '../core/jobs/views.js';
+import { packageVersion } from '../shared/paths.js';
 
 /** The Client over the runtime core in this process. */
 export class LocalClient implements Client {
@@ -101,6 +104,60 @@ export class LocalClient implements Client {
     const id = agents.component(component).id;
     agents.info(id, agent);
     return agents.oplog(id, agent);
+  }
+
+  readonly jobsInProcess = true;
+
+  async submitJob(job: unknown, options: { force?: boolean | undefined; idempotencyKey?: string | undefined } = {}): Promise<SubmitResult> {
+    this.runtime.startJobs();
+    return this.runtime.jobs().submit(job, options);
+  }
+
+  async jobs(query: ListQuery = {}): Promise<Page<Job>> {
+    return this.runtime.jobs().list(query);
+  }
+
+  async describeJob(id: string): Promise<JobDescription> {
+    const jobs = this.runtime.jobs();
+    const job = jobs.get(id);
+    return { Job: job, History: jobs.history(job.ID, { jobVersion: job.Version }), Executions: { Items: jobs.executions(job.ID), NextToken: '' } };
+  }
+
+  async stopJob(id: string, reason?: string): Promise<{ EvaluationID: string }> {
+    return this.runtime.jobs().stop(id, reason);
+  }
+
+  async jobExecutions(id: string): Promise<Execution[]> {
+    return this.runtime.jobs().executions(id);
+  }
+
+  async jobHistory(id: string, query: HistoryQuery = {}): Promise<Page<JobHistory>> {
+    return this.runtime.jobs().history(id, query);
+  }
+
+  async jobResults(id: string): Promise<SpecConfig[]> {
+    return this.runtime.jobs().results(id);
+  }
+
+  async rerunJob(id: string, reason?: string): Promise<{ JobID: string; JobVersion: number; EvaluationID: string; Warnings: string[] }> {
+    this.runtime.startJobs();
+    return this.runtime.jobs().rerun(id, { reason });
+  }
+
+  async explainJob(id: string): Promise<JobExplanation> {
+    return this.runtime.jobs().explain(id);
+  }
+
+  jobLogs(id: string, options: JobLogOptions): AsyncIterable<LogLine> {
+    return this.runtime.jobs().logs(id, options);
+  }
+
+  async nodes(): Promise<NodeState[]> {
+    return this.runtime.jobs().nodes().map((n) => nodeState(n, packageVersion()));
+  }
+
+  async node(id: string): Promise<NodeState> {
+    return nodeState(this.runtime.jobs().node(id), packageVersion());
   }
 
   async close(): Promise<void> {

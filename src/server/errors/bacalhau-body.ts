@@ -12,7 +12,8 @@ export function bacalhauErrorBody(err: TahoError, requestId: string): Record<str
       Details: { cli_usage: 'If you are using the CLI, try updating your server to a newer version or check if the command is supported in your server version.' },
     };
   }
-  const details = detailsOf(err.details);
+  // taho's own code rides along in Details, so taho's client can tell a missing node from a missing job.
+  const details = { ...detailsOf(err.details), code: err.code };
   return {
     Status: err.status,
     Message: err.message,
@@ -20,7 +21,7 @@ export function bacalhauErrorBody(err: TahoError, requestId: string): Record<str
     Code: CODES[err.status] ?? 'InternalError',
     Component: err.code === 'TAHO_JOB_NOT_FOUND' || err.code === 'TAHO_AMBIGUOUS_ID' ? 'JobStore' : 'Bacalhau',
     ...(err.hint ? { Hint: err.hint } : {}),
-    ...(details ? { Details: details } : {}),
+    Details: details,
   };
 }
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { arch, platform } from 'node:os';
 import type { Runtime } from '../../core/runtime.js';
 import { TahoError } from '../../core/errors.js';
 import type { NodeSnapshot } from '../../core/jobs/compute.js';
+import { buildVersion, nodeInfo, nodeState } from '../../core/jobs/views.js';
 import { matches, parseSelector } from '../../core/jobs/selector.js';
 import type { Orchestrator } from '../../core/jobs/orchestrator.js';
 
@@ -163,32 +163,6 @@ function bool(q: Query, key: string): boolean | undefined {
   if (v === '' || v === 'true' || v === '1') return true;
   if (v === 'false' || v === '0') return false;
   throw new TahoError('TAHO_BAD_REQUEST', `${key} must be true or false, got "${v}"`, { hint: `Fix the ${key} query parameter.` });
-}
-
-function buildVersion(version: string): Record<string, string> {
-  const [major, minor] = version.split('.');
-  return { Major: major ?? '0', Minor: minor ?? '0', GitVersion: `v${version}`, GitCommit: '', BuildDate: '', GOOS: platform(), GOARCH: arch() === 'x64' ? 'amd64' : arch() };
-}
-
-function nodeInfo(n: NodeSnapshot, version: string): Record<string, unknown> {
-  const res = (r: NodeSnapshot['max']) => ({ CPU: r.CPU, Memory: r.Memory, Disk: r.Disk, GPU: r.GPU });
-  return {
-    NodeID: n.id, NodeType: 'Compute', Labels: n.labels, SupportedProtocols: ['ncl/v1'],
-    ComputeNodeInfo: {
-      ExecutionEngines: n.engines, Publishers: ['local', 'noop'], StorageSources: ['inline', 'local'],
-      MaxCapacity: res(n.max), QueueCapacity: {}, AvailableCapacity: res(n.available), MaxJobRequirements: res(n.max),
-      RunningExecutions: n.running, EnqueuedExecutions: 0, address: '127.0.0.1',
-    },
-    BacalhauVersion: buildVersion(version),
-  };
-}
-
-function nodeState(n: NodeSnapshot, version: string): Record<string, unknown> {
-  const now = new Date().toISOString();
-  return {
-    Info: nodeInfo(n, version), Membership: 'APPROVED', Connection: n.connected ? 'CONNECTED' : 'DISCONNECTED',
-    ConnectionState: { Status: n.connected ? 'CONNECTED' : 'DISCONNECTED', LastHeartbeat: now, ConnectedSince: now },
-  };
 }
 
 function logOptions(req: Req): { executionId: string | undefined; follow: boolean; tail: number | undefined; namespace: string | undefined } {
