@@ -1,0 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import type { Agent, EventKind, Message, MessageType, Priority } from './model.js';
+import type { TownStore } from './store.js';
+
+/** Records an event inside the current transaction; it is emitted only if the transaction commits. */
+export type Emit = (kind: EventKind, type: string, data: Readonly<Record<string, unknown>>) => void;
+
+/** What the town's helper modules share: the store and a way to write with events. */
+export interface TownContext {
+  readonly store: TownStore;
+  now(): string;
+  write<T>(fn: (emit: Emit) => T): T;
+}
+
+export function newMessage(fields: { from: string; to: string; type: MessageType; body: string; urgent: boolean; task_id: string | null }, now: string): Message {
+  const priority: Priority = fields.urgent ? 'urgent' : 'normal';
+  return { id: randomUUID(), from: fields.from, to: fields.to, type: fields.type, priority, body: fields.body, task_id: fields.task_id, created_at: now, correlation_id: null };
+}
+
+/** Puts a task-carrying message in the agent's inbox and records both changes. */
+export function deliver(ctx: TownContext, emit: Emit, agent: Agent, message: Message, front = false): void {
+  ctx.store.inboxPush(agent.id, message, message.priority === 'urgent', front);
+  emit('message', 'sent', { message_id: message.id, from: message.from, to: agent.id, to_name: agent.name, type: message.type, urgent: message.priority === 'urgent', task_id: message.task_id });
+}
+
+export function agentChanged(emit: Emit, before: Agent, after: Agent, type = 'state'): void {
+  emit('agent', type, { agent_id: after.id, name: after.name, from: before.state, state: after.state, current_task: after.current_task });
+}

@@ -1,0 +1,178 @@
+import { TahoError } from '../errors.js';
+import { agentChanged, deliver, newMessage, type Emit, type TownContext } from './context.js';
+import type { Agent, AgentState, Task, TaskState } from './model.js';
+import { isDeadAgent, SUPERVISOR_ID } from './model.js';
+import { agentRef } from './refs.js';
+import { processAlive } from './runner.js';
+import { assignTask, cancelTask, markLost, requeueTask, unwrap } from './transitions.js';
+
+export interface RecoveredAgent {
+  readonly agent_id: string;
+  readonly name: string;
+  readonly from: AgentState;
+  readonly state: 'Error' | 'Stopped';
+  readonly reason: 'process_gone' | 'heartbeat_stale';
+}
+
+export interface RecoverResult {
+  readonly checked: number;
+  readonly recovered: number;
+  readonly agents: readonly RecoveredAgent[];
+}
+
+/**
+ * Marks agents whose round lost its process (Error) or stopped reporting (Stopped). Idle agents
+ * have no process between rounds, so only agents with a round on record are examined; rounds
+ * this process is running are alive by definition.
+ */
+export function recover(ctx: TownContext, isLocal: (agentId: string) => boolean, staleAfterMs: number): RecoverResult {
+  return ctx.write((emit) => {
+    const agents = ctx.store.agents();
+    const found: RecoveredAgent[] = [];
+    const nowMs = Date.parse(ctx.now());
+    for (const agent of agents) {
+      if (agent.current_task === null || isDeadAgent(agent.state) || isLocal(agent.id)) continue;
+      const gone = agent.pid === null || !processAlive(agent.pid);
+      const stale = nowMs - Date.parse(agent.last_heartbeat) > staleAfterMs;
+      if (!gone && !stale) continue;
+      const state = gone ? 'Error' : 'Stopped';
+      const next = unwrap(markLost(agent, state, ctx.now()));
+      ctx.store.putAgent(next);
+      agentChanged(emit, agent, next, 'recovered');
+      found.push({ agent_id: agent.id, name: agent.name, from: agent.state, state, reason: gone ? 'process_gone' : 'heartbeat_stale' });
+    }
+    return { checked: agents.length, recovered: found.length, agents: found };
+  });
+}
+
+export interface HeldTask {
+  readonly task_id: string;
+  readonly description: string;
+  readonly state: TaskState;
+  readonly agent_id: string;
+  readonly agent_name: string;
+  readonly agent_state: AgentState;
+}
+
+export interface ReclaimRequest {
+  /** Move to this agent (id or name). */
+  readonly to?: string | undefined;
+  readonly toBacklog?: boolean | undefined;
+  /** Only from this dead agent (id or name). */
+  readonly from?: string | undefined;
+}
+
+export interface ReclaimResult {
+  readonly reclaimed: number;
+  /** Tinytown's `Debug` spelling: `Backlog`, `Agent("name")` or `Listed`. */
+  readonly destination: string;
+  readonly tasks: readonly HeldTask[];
+}
+
+const HELD: readonly TaskState[] = ['assigned', 'running'];
+
+function heldBy(ctx: TownContext, dead: readonly Agent[]): HeldTask[] {
+  return dead.flatMap((a) =>
+    ctx.store.tasks({ state: HELD, assigned_to: a.id }).map((t) => ({ task_id: t.id, description: t.description, state: t.state, agent_id: a.id, agent_name: a.name, agent_state: a.state })),
+  );
+}
+
+/**
+ * Tasks held by dead agents (Stopped, Error): in their inbox or in their hands. Without a
+ * destination this only lists them. With one, each task moves in the same transaction that
+ * re-checks it is still held, so two reclaims racing move it once.
+ */
+export function reclaim(ctx: TownContext, req: ReclaimRequest): ReclaimResult {
+  if (req.to !== undefined && req.toBacklog === true) {
+    throw new TahoError('TAHO_BAD_ARGUMENTS', 'reclaim takes either a destination agent or to_backlog, not both', { hint: 'Pass `to` or `to_backlog`.' });
+  }
+  return ctx.write((emit) => {
+    const from = req.from === undefined ? undefined : agentRef(ctx.store, req.from);
+    const dead = (from === undefined ? ctx.store.agents() : [from]).filter((a) => isDeadAgent(a.state));
+    const held = heldBy(ctx, dead);
+    if (req.to === undefined && req.toBacklog !== true) return { reclaimed: 0, destination: 'Listed', tasks: held };
+    const target = req.to === undefined ? undefined : agentRef(ctx.store, req.to);
+    const moved = held.filter((h) => moveHeld(ctx, emit, h, target));
+    return { reclaimed: moved.length, destination: target === undefined ? 'Backlog' : `Agent("${target.name}")`, tasks: moved };
+  });
+}
+
+/** Moves one task out of a dead agent's hands; false when it is no longer there. */
+function moveHeld(ctx: TownContext, emit: Emit, h: HeldTask, target: Agent | undefined): boolean {
+  const { store } = ctx;
+  const task = store.task(h.task_id);
+  if (task === undefined || !HELD.includes(task.state) || task.assigned_to !== h.agent_id) return false;
+  const lane = store.inboxOfTask(task.id);
+  store.inboxRemoveTask(task.id);
+  const holder = store.agent(h.agent_id);
+  if (holder !== undefined && holder.current_task === task.id) store.putAgent({ ...holder, current_task: null });
+  toDestination(ctx, emit, task, target, lane?.urgent ?? false, 'reclaimed');
+  return true;
+}
+
+function toDestination(ctx: TownContext, emit: Emit, task: Task, target: Agent | undefined, urgent: boolean, why: string): void {
+  const now = ctx.now();
+  if (target === undefined) {
+    const next = unwrap(requeueTask(task, now));
+    ctx.store.putTask(next);
+    ctx.store.backlogPush(task.id);
+    emit('task', 'requeued', { task_id: task.id, from_agent: task.assigned_to, why });
+    emit('backlog', 'added', { task_id: task.id, description: task.description, why });
+    return;
+  }
+  const next = unwrap(assignTask(task, target, now));
+  ctx.store.putTask(next);
+  emit('task', 'assigned', { task_id: task.id, agent_id: target.id, from_agent: task.assigned_to, why });
+  deliver(ctx, emit, target, newMessage({ from: SUPERVISOR_ID, to: target.id, type: 'task_assign', body: task.description, urgent, task_id: task.id }, now));
+}
+
+export type OrphanAction = 'list' | 'to_backlog' | 'cancel' | 'delete';
+
+export interface Orphan {
+  readonly task_id: string;
+  readonly assigned_to: string | null;
+  readonly state: TaskState;
+  readonly reason: 'agent_missing' | 'agent_terminal';
+}
+
+/** Unfinished tasks whose agent was pruned (missing) or is dead (terminal). */
+export function orphans(ctx: TownContext, action: OrphanAction): { action: OrphanAction; count: number; orphans: Orphan[] } {
+  return ctx.write((emit) => {
+    const found: Orphan[] = [];
+    for (const task of ctx.store.tasks({ state: HELD })) {
+      const agent = task.assigned_to === null ? undefined : ctx.store.agent(task.assigned_to);
+      if (agent !== undefined && !isDeadAgent(agent.state)) continue;
+      found.push({ task_id: task.id, assigned_to: task.assigned_to, state: task.state, reason: agent === undefined ? 'agent_missing' : 'agent_terminal' });
+      if (action === 'list') continue;
+      ctx.store.inboxRemoveTask(task.id);
+      if (agent !== undefined && agent.current_task === task.id) ctx.store.putAgent({ ...agent, current_task: null });
+      if (action === 'to_backlog') toDestination(ctx, emit, task, undefined, false, 'orphan');
+      else if (action === 'cancel') {
+        ctx.store.putTask(unwrap(cancelTask(task, ctx.now())));
+        emit('task', 'cancelled', { task_id: task.id, why: 'orphan' });
+      } else {
+        ctx.store.deleteTask(task.id);
+        emit('task', 'deleted', { task_id: task.id, why: 'orphan' });
+      }
+    }
+    return { action, count: found.length, orphans: found };
+  });
+}
+
+/** The `action` strings POST /v1/reclaim/orphan-tasks accepts, with Tinytown's aliases. */
+export function orphanAction(raw: string | undefined): OrphanAction {
+  switch (raw ?? '') {
+    case '':
+    case 'list':
+      return 'list';
+    case 'to_backlog':
+    case 'backlog':
+      return 'to_backlog';
+    case 'cancel':
+      return 'cancel';
+    case 'delete':
+      return 'delete';
+    default:
+      throw new TahoError('TAHO_BAD_REQUEST', `unknown action '${raw ?? ''}': expected one of list|to_backlog|cancel|delete`, { hint: 'Use list, to_backlog, cancel or delete.' });
+  }
+}

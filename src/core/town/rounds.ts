@@ -1,0 +1,176 @@
+import { join } from 'node:path';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { agentChanged, type Emit, type TownContext } from './context.js';
+import type { Agent, Round, Task } from './model.js';
+import type { InboxRow } from './store.js';
+import { type Preset, type RoundEnd, Runner } from './runner.js';
+import { completeTask, failTask, finishRound, heartbeat, recordPid, startRound, unwrap } from './transitions.js';
+
+export interface RoundOptions {
+  readonly dataDir: string;
+  readonly cwd: string;
+  readonly presets: Readonly<Record<string, Preset>>;
+  readonly heartbeatMs: number;
+  readonly resultBytes: number;
+  readonly killGraceMs: number;
+}
+
+interface Begun {
+  readonly agent: Agent;
+  readonly task: Task;
+  readonly round: Round;
+  readonly command: string;
+  readonly prompt: string;
+}
+
+/**
+ * Runs rounds: takes the next task from an idle agent's inbox (one transaction), runs the agent's
+ * command once for it, and records the outcome (another transaction). A round whose process
+ * dies by a signal we did not send is left as it is for `recover`, as a crash would be.
+ */
+export class Rounds {
+  readonly #ctx: TownContext;
+  readonly #opts: RoundOptions;
+  readonly runner = new Runner();
+  readonly #inflight = new Set<Promise<void>>();
+  readonly #onEnd: () => void;
+
+  constructor(ctx: TownContext, opts: RoundOptions, onEnd: () => void) {
+    this.#ctx = ctx;
+    this.#opts = opts;
+    this.#onEnd = onEnd;
+  }
+
+  get inFlight(): number {
+    return this.#inflight.size;
+  }
+
+  logPath(agentName: string, n: number): string {
+    return join(this.#opts.dataDir, 'town', 'logs', agentName, `round-${n}.log`);
+  }
+
+  /** Starts the next round of this agent if it is idle and has work; true when one started. */
+  start(agentId: string): boolean {
+    if (this.runner.isRunning(agentId)) return false;
+    const begun = this.#ctx.write((emit) => this.#begin(agentId, emit));
+    if (begun === undefined) return false;
+    const p = this.#run(begun).finally(() => {
+      this.#inflight.delete(p);
+      this.#onEnd();
+    });
+    this.#inflight.add(p);
+    return true;
+  }
+
+  /** Kills every running round and waits until each outcome is recorded. */
+  async stopAll(): Promise<void> {
+    await this.runner.killAll(this.#opts.killGraceMs);
+    await Promise.all([...this.#inflight]);
+  }
+
+  #begin(agentId: string, emit: Emit): Begun | undefined {
+    const { store } = this.#ctx;
+    const agent = store.agent(agentId);
+    if (agent === undefined || agent.state !== 'Idle') return undefined;
+    const row = store.inboxNextWork(agentId);
+    if (row === undefined) return undefined;
+    store.inboxRemove(row.seq);
+    const task = row.message.task_id === null ? undefined : store.task(row.message.task_id);
+    const now = this.#ctx.now();
+    // A message whose task was finished or moved meanwhile (complete, cancel) carries no work any more.
+    if (task === undefined || task.state !== 'assigned' || task.assigned_to !== agentId) return undefined;
+    const preset = this.#opts.presets[agent.cli];
+    if (preset === undefined) {
+      const failed = unwrap(failTask(task, `no preset named '${agent.cli}' to run agent '${agent.name}'`, now));
+      store.putTask(failed);
+      emit('task', 'failed', { task_id: task.id, agent_id: agent.id, result: failed.result });
+      return undefined;
+    }
+    const notes = store.inboxNotes(agentId);
+    for (const n of notes) store.inboxRemove(n.seq);
+    const next = unwrap(startRound(agent, task, now));
+    store.putAgent(next.agent);
+    store.putTask(next.task);
+    const n = (store.lastRound(agentId)?.n ?? 0) + 1;
+    const round: Round = { agent_id: agentId, n, task_id: task.id, pid: null, started_at: now, ended_at: null, exit_code: null, signal: null, log: this.logPath(agent.name, n) };
+    store.putRound(round);
+    agentChanged(emit, agent, next.agent);
+    emit('task', 'started', { task_id: task.id, agent_id: agentId, round: n, log: round.log });
+    return { agent: next.agent, task: next.task, round, command: preset.command, prompt: prompt(task, notes) };
+  }
+
+  async #run(b: Begun): Promise<void> {
+    const { store } = this.#ctx;
+    const dir = join(this.#opts.dataDir, 'town', 'logs', b.agent.name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(b.round.log, '');
+    let end: RoundEnd;
+    try {
+      end = await this.runner.run({
+        agentId: b.agent.id,
+        command: b.command,
+        prompt: b.prompt,
+        promptPath: join(dir, `round-${b.round.n}.prompt`),
+        logPath: b.round.log,
+        cwd: this.#opts.cwd,
+        env: { TAHO_AGENT_ID: b.agent.id, TAHO_AGENT_NAME: b.agent.name, TINYTOWN_AGENT_ID: b.agent.id, TINYTOWN_AGENT_NAME: b.agent.name, TAHO_TASK_ID: b.task.id, TAHO_ROUND: String(b.round.n) },
+        heartbeatMs: this.#opts.heartbeatMs,
+        resultBytes: this.#opts.resultBytes,
+        onStart: (pid) => this.#ctx.write(() => {
+          const a = store.agent(b.agent.id);
+          if (a !== undefined && a.current_task === b.task.id) store.putAgent(unwrap(recordPid(a, pid, this.#ctx.now())));
+          store.putRound({ ...b.round, pid });
+        }),
+        onHeartbeat: () => this.#beat(b),
+      });
+    } catch (err) {
+      // The command could not even be parsed: fail the task rather than leave it running.
+      end = { exitCode: 127, signal: null, killed: false, tail: err instanceof Error ? err.message : String(err) };
+    }
+    this.#ctx.write((emit) => this.#end(b, end, emit));
+  }
+
+  #beat(b: Begun): void {
+    try {
+      this.#ctx.write(() => {
+        const a = this.#ctx.store.agent(b.agent.id);
+        if (a !== undefined && a.current_task === b.task.id) this.#ctx.store.putAgent(heartbeat(a, this.#ctx.now()));
+      });
+    } catch {
+      // A busy store skips one beat; the next one catches up.
+    }
+  }
+
+  #end(b: Begun, end: RoundEnd, emit: Emit): void {
+    const { store } = this.#ctx;
+    const now = this.#ctx.now();
+    const round = store.lastRound(b.agent.id);
+    store.putRound({ ...(round?.n === b.round.n ? round : b.round), ended_at: now, exit_code: end.exitCode, signal: end.signal });
+    // kill, restart or cancel ended it and already recorded what that means for agent and task.
+    if (end.killed) return;
+    if (end.exitCode === null) {
+      emit('agent', 'round_lost', { agent_id: b.agent.id, name: b.agent.name, task_id: b.task.id, signal: end.signal });
+      return;
+    }
+    const task = store.task(b.task.id);
+    if (task !== undefined && task.state === 'running' && task.assigned_to === b.agent.id) {
+      const next = end.exitCode === 0 ? unwrap(completeTask(task, end.tail, now)) : unwrap(failTask(task, `exit code ${end.exitCode}${end.tail === '' ? '' : `: ${end.tail}`}`, now));
+      store.putTask(next);
+      emit('task', next.state, { task_id: task.id, agent_id: b.agent.id, exit_code: end.exitCode, result: next.result });
+    }
+    const agent = store.agent(b.agent.id);
+    if (agent !== undefined && agent.current_task === b.task.id) {
+      const done = finishRound(agent, end.exitCode, now);
+      if (!(done instanceof Error)) {
+        store.putAgent(done);
+        agentChanged(emit, agent, done, 'round_finished');
+      }
+    }
+  }
+}
+
+function prompt(task: Task, notes: readonly InboxRow[]): string {
+  if (notes.length === 0) return task.description;
+  const lines = notes.map((n) => `- from ${n.message.from} (${n.message.type}): ${n.message.body}`);
+  return `${task.description}\n\nMessages for you:\n${lines.join('\n')}\n`;
+}
