@@ -16,7 +16,8 @@ import { JobStore } from './jobs/store.js';
 import { LocalNode } from './jobs/local-node.js';
 import { Orchestrator } from './jobs/orchestrator.js';
 import { nodeId } from './jobs/node-id.js';
-import { lockJobs } from './jobs/lock.js';
+import { lockWork } from './store/lock.js';
+import { Town } from './town/town.js';
 import { packageRoot } from '../shared/paths.js';
 
 export interface RuntimeOptions {
@@ -37,6 +38,10 @@ export interface Runtime {
   readonly jobs: () => Orchestrator;
   /** Takes the data directory's jobs lock, recovers what a killed process left, and starts running jobs. */
   startJobs(): ReturnType<Orchestrator['start']>;
+  /** The town (Tinytown model); its rounds run only after `startTown`. */
+  readonly town: () => Town;
+  /** Takes the data directory's town lock and starts dispatching rounds. */
+  startTown(): void;
   /** What the first scan of the repositories found wrong (missing repository, broken component). */
   readonly startup: ReloadReport;
   reload(): ReloadReport;
@@ -71,6 +76,19 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
   let jobStore: JobStore | undefined;
   let jobs: Orchestrator | undefined;
   let unlockJobs: (() => void) | undefined;
+  let town: Town | undefined;
+  let unlockTown: (() => void) | undefined;
+  const theTown = (): Town => {
+    town ??= new Town({
+      dataDir: config.data_dir,
+      presets: config.town.presets,
+      defaultCli: config.town.default_cli,
+      heartbeatMs: config.town.heartbeat_ms,
+      staleAfterMs: config.town.stale_after_ms,
+      killGraceMs: config.town.kill_grace_ms,
+    });
+    return town;
+  };
   const orchestrator = (): Orchestrator => {
     if (!jobs) {
       jobStore = new JobStore(config.data_dir);
@@ -95,9 +113,15 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
   return {
     config, registry, services, startup,
     jobs: orchestrator,
+    town: theTown,
+    startTown() {
+      const t = theTown();
+      unlockTown ??= lockWork(config.data_dir, 'town');
+      t.start();
+    },
     startJobs() {
       const o = orchestrator();
-      unlockJobs ??= lockJobs(config.data_dir);
+      unlockJobs ??= lockWork(config.data_dir, 'jobs');
       return o.start();
     },
     agents() {
@@ -140,6 +164,8 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
       await services.close();
       await agents?.close();
       await jobs?.close();
+      await town?.close();
+      unlockTown?.();
       jobStore?.close();
       unlockJobs?.();
       store?.close();

@@ -9,6 +9,8 @@ import { tahoErrorBody } from './errors/taho-body.js';
 import { golemErrorBody, isGolemUrl } from './errors/golem-body.js';
 import { bacalhauErrorBody, isBacalhauUrl } from './errors/bacalhau-body.js';
 import { jobsRoutes } from './routes/jobs.js';
+import { townRoutes } from './routes/town.js';
+import { isTinytownUrl, tinytownErrorBody } from './errors/tinytown-body.js';
 import websocket from '@fastify/websocket';
 import { randomUUID } from 'node:crypto';
 import { golemRoutes } from './routes/golem.js';
@@ -29,6 +31,7 @@ import type { ConfigView } from '../core/config/load.js';
 function errorBody(req: { url: string; headers: Record<string, unknown> }, e: TahoError): unknown {
   if (isGolemUrl(req.url)) return golemErrorBody(e);
   if (isBacalhauUrl(req.url)) return bacalhauErrorBody(e, requestId(req.headers));
+  if (isTinytownUrl(req.url)) return tinytownErrorBody(e);
   return tahoErrorBody(e);
 }
 
@@ -172,10 +175,20 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
   });
 
   const startedAt = Date.now();
-  systemRoutes(app, { startedAt, serviceCount: () => runtime.registry.list().length });
+  systemRoutes(app, {
+    startedAt,
+    serviceCount: () => runtime.registry.list().length,
+    readiness: () => {
+      const t0 = process.hrtime.bigint();
+      const town = runtime.town();
+      town.backlog();
+      return { dispatcher: town.dispatcherState(), town: config.town.name, storeLatencyMs: Number(process.hrtime.bigint() - t0) / 1e6 };
+    },
+  });
   servicesRoutes(app, runtime);
   adminRoutes(app, runtime, configView);
   golemRoutes(app, runtime);
   jobsRoutes(app, runtime, version);
+  townRoutes(app, runtime);
   return app;
 }

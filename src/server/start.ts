@@ -40,6 +40,7 @@ export async function startServer({ loaded, onTranspile, version, log }: StartOp
   try {
     // This server runs the data directory's jobs; what a killed one left Running is settled first.
     recovered = runtime.startJobs();
+    runtime.startTown();
     for (const { app, port } of apps) urls.push(await listen(app, config.http.bind, port));
   } catch (err) {
     await Promise.all(apps.map(({ app }) => app.close()));

@@ -100,6 +100,23 @@ const repositorySchema = z.strictObject({ path: z.string().min(1) });
 /** `90s`, `30m`, `24h`, `7d`, or a number of seconds; 0 keeps forever. */
 const duration = z.union([z.number().min(0), z.string().regex(/^\d+(\.\d+)?\s*(s|m|h|d)$/, 'a duration such as "90s", "30m", "24h" or "7d"')]);
 
+const townSchema = z.strictObject({
+  /** The town's name in /v1/town, /ready and the dashboard. */
+  name: z.string().min(1).max(64).default('taho'),
+  /** The preset of agents spawned without --cli (Tinytown: claude). */
+  default_cli: z.string().min(1).default('claude'),
+  /** Presets beside the built-in claude, codex, aider, gemini: `[town.presets.NAME] command = "…"`. */
+  presets: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), z.strictObject({ command: z.string().min(1) })).default({}),
+  /** How often a working agent's heartbeat is recorded. */
+  heartbeat_ms: positiveInt.default(5000),
+  /** recover marks a working agent whose heartbeat is older than this. */
+  stale_after_ms: positiveInt.default(120_000),
+  /** kill: SIGTERM, then SIGKILL after this long. */
+  kill_grace_ms: positiveInt.default(2000),
+  /** Upper bound /api/scaling recommends. */
+  max_agents: positiveInt.default(10),
+});
+
 const jobsSchema = z.strictObject({
   /** Executions the embedded compute node runs at once (0: one per CPU core). */
   slots: z.number().int().min(0).max(1024).default(0),
@@ -126,6 +143,7 @@ export const configSchema = z.strictObject({
   services: servicesSchema.prefault({}),
   agents: agentsSchema.prefault({}),
   jobs: jobsSchema.prefault({}),
+  town: townSchema.prefault({}),
   repositories: z.array(repositorySchema).default([]),
 });
 

@@ -8,22 +8,36 @@ const healthSchema = {
 
 const readySchema = {
   type: 'object',
-  required: ['status', 'services'],
+  required: ['status', 'services', 'dispatcher', 'town'],
   properties: {
     status: { type: 'string', enum: ['ready', 'not_ready'] },
     services: { type: 'integer', description: 'services loaded' },
+    redis: { type: 'string', description: 'Tinytown\'s field: "not_used" (the embedded store is SQLite)' },
+    store: { type: 'string' },
+    store_latency_ms: { type: 'number' },
+    redis_latency_ms: { type: 'number' },
+    dispatcher: { type: 'string', enum: ['idle', 'running', 'stalled', 'unknown'] },
+    town: { type: 'string' },
   },
 } as const;
 
 export interface SystemRoutesOptions {
   readonly startedAt: number;
   readonly serviceCount: () => number;
+  /** The town dispatcher's state and the store's latency, as Tinytown's /ready reports them. */
+  readonly readiness: () => { dispatcher: string; town: string; storeLatencyMs: number };
 }
 
 /** Health, readiness and the OpenAPI document: public, cheap, never touch a component. */
 export function systemRoutes(app: FastifyInstance, options: SystemRoutesOptions): void {
   const health = async () => ({ status: 'ok' as const, uptime_secs: Math.floor((Date.now() - options.startedAt) / 1000) });
-  const ready = async () => ({ status: 'ready' as const, services: options.serviceCount() });
+  const ready = async () => {
+    const r = options.readiness();
+    return {
+      status: 'ready' as const, services: options.serviceCount(), redis: 'not_used', store: 'sqlite',
+      store_latency_ms: r.storeLatencyMs, redis_latency_ms: r.storeLatencyMs, dispatcher: r.dispatcher, town: r.town,
+    };
+  };
   for (const url of ['/health', '/healthz']) {
     app.get(url, { schema: { tags: ['system'], summary: 'Liveness', response: { 200: healthSchema } } }, health);
   }

@@ -1,0 +1,43 @@
+import type { Runtime } from './runtime.js';
+import { AGENT_STATES } from './town/model.js';
+
+interface Metric {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'gauge' | 'counter';
+  readonly samples: readonly (readonly [labels: string, value: number])[];
+}
+
+/**
+ * Prometheus text (version 0.0.4): Tinytown's metric names first, in its order, then taho's own
+ * for services, durable agents and jobs.
+ */
+export function prometheus(runtime: Runtime): string {
+  const town = runtime.town();
+  const status = town.status();
+  const tasks = town.tasks();
+  const t0 = process.hrtime.bigint();
+  town.backlog();
+  const storeSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const jobs = runtime.jobs().list({}).Items;
+  const metrics: Metric[] = [
+    { name: 'tinytown_up', help: 'Whether the server is up', type: 'gauge', samples: [['', 1]] },
+    { name: 'tinytown_ready', help: 'Whether the server is ready', type: 'gauge', samples: [['', 1]] },
+    { name: 'tinytown_agents_total', help: 'Agents by state', type: 'gauge', samples: AGENT_STATES.map((s) => [`state="${s.toLowerCase()}"`, status.filter((a) => a.state === s).length]) },
+    { name: 'tinytown_tasks_pending', help: 'Tasks not started', type: 'gauge', samples: [['', tasks.filter((t) => t.state === 'pending' || t.state === 'assigned').length]] },
+    { name: 'tinytown_tasks_completed_total', help: 'Tasks completed', type: 'counter', samples: [['', tasks.filter((t) => t.state === 'completed').length]] },
+    { name: 'tinytown_missions_active', help: 'Active missions (taho has none)', type: 'gauge', samples: [['', 0]] },
+    { name: 'tinytown_redis_latency_seconds', help: 'Latency of one store read (SQLite here)', type: 'gauge', samples: [['', storeSeconds]] },
+    { name: 'tinytown_backlog_tasks', help: 'Tasks in the backlog', type: 'gauge', samples: [['', town.backlog().length]] },
+    { name: 'tinytown_tasks_assigned_pending', help: 'Tasks waiting in inboxes', type: 'gauge', samples: [['', status.reduce((n, a) => n + a.inbox_len, 0)]] },
+    { name: 'tinytown_urgent_messages', help: 'Urgent inbox messages', type: 'gauge', samples: [['', status.reduce((n, a) => n + a.urgent_len, 0)]] },
+    { name: 'taho_services_loaded', help: 'Services loaded from the repositories', type: 'gauge', samples: [['', runtime.registry.list().length]] },
+    { name: 'taho_durable_agents_active', help: 'Durable agents in memory', type: 'gauge', samples: [['', runtime.agents().activeCount]] },
+    { name: 'taho_jobs', help: 'Jobs by state', type: 'gauge', samples: ['Pending', 'Queued', 'Running', 'Completed', 'Failed', 'Stopped'].map((s) => [`state="${s}"`, jobs.filter((j) => j.State.StateType === s).length]) },
+  ];
+  return `${metrics.map((m) => [
+    `# HELP ${m.name} ${m.help}`,
+    `# TYPE ${m.name} ${m.type}`,
+    ...m.samples.map(([labels, v]) => `${m.name}${labels ? `{${labels}}` : ''} ${m.name.endsWith('_seconds') ? v.toFixed(6) : v}`),
+  ].join('\n')).join('\n')}\n`;
+}

@@ -1,0 +1,171 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Runtime } from '../../core/runtime.js';
+import { TahoError } from '../../core/errors.js';
+import type { Agent } from '../../core/town/model.js';
+import type { Town } from '../../core/town/town.js';
+import { prometheus } from '../../core/metrics.js';
+import { scaling } from '../../core/town/scaling.js';
+
+const tags = ['town'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const str = { type: 'string', minLength: 1, maxLength: 65536 } as const;
+const name = { type: 'string', minLength: 1, maxLength: 256 } as const;
+
+/** Tinytown's agent fields for /v1/agents: no counters (wire/tinytown.md §3). */
+function brief(a: Agent): Record<string, unknown> {
+  return {
+    id: a.id, name: a.name, nickname: a.nickname, role_id: a.role_id, parent_agent_id: a.parent_agent_id,
+    spawn_mode: a.spawn_mode, cli: a.cli, state: a.state, current_scope: null,
+  };
+}
+
+function taskId(raw: string): string {
+  if (!UUID.test(raw)) throw new TahoError('TAHO_BAD_REQUEST', `Invalid task ID: ${raw}`, { hint: 'Task ids are UUIDs; GET /v1/backlog lists them.' });
+  return raw;
+}
+
+/** Tinytown's townhall API (wire/tinytown.md) over the town core, plus taho's explain, tasks, logs and events. */
+export function townRoutes(app: FastifyInstance, runtime: Runtime): void {
+  const town = (): Town => runtime.town();
+  const townName = runtime.config.town.name;
+
+  app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics (Tinytown names, plus taho_*)' } }, async (_req, reply) => {
+    void reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+    return prometheus(runtime);
+  });
+  app.get('/api/scaling', { schema: { tags, summary: 'A scaling signal for autoscalers' } }, async () => ({
+    town: townName, timestamp: new Date().toISOString(), ...scaling(town(), runtime.config.town.max_agents),
+  }));
+
+  app.get('/v1/town', { schema: { tags, summary: 'The town' } }, async () => ({ name: townName, root: runtime.config.data_dir, redis_url: null }));
+  app.get('/v1/status', { schema: { tags, summary: 'The town and every agent with its counters' } }, async () => {
+    const agents = town().status().map((a) => ({ ...brief(a), rounds_completed: a.rounds_completed, tasks_completed: a.tasks_completed, inbox_len: a.inbox_len, urgent_len: a.urgent_len }));
+    return { name: townName, root: runtime.config.data_dir, redis_url: null, agent_count: agents.length, agents };
+  });
+  app.get('/v1/agents', { schema: { tags, summary: 'Town agents' } }, async () => {
+    const agents = town().agents().map(brief);
+    return { agents, count: agents.length };
+  });
+  app.get('/v1/tasks/pending', { schema: { tags, summary: 'Tasks waiting in agents\' inboxes' } }, async () => {
+    const tasks = town().pendingTasks();
+    return { tasks, count: tasks.length };
+  });
+  app.get<{ Querystring: { state?: string; agent?: string } }>('/v1/tasks', { schema: { tags, summary: 'Tasks (taho): filter by state and agent', querystring: { type: 'object', properties: { state: { type: 'string', enum: ['pending', 'assigned', 'running', 'completed', 'failed', 'cancelled'] }, agent: name } } } }, async (req) => {
+    const tasks = town().tasks({ state: req.query.state as never, agent: req.query.agent });
+    return { tasks, count: tasks.length };
+  });
+  app.get<{ Params: { id: string } }>('/v1/tasks/:id', { schema: { tags, summary: 'A task (taho)' } }, async (req) => town().task(req.params.id));
+  app.post<{ Params: { id: string }; Body: { result?: string } | undefined }>('/v1/tasks/:id/complete', {
+    schema: { tags, summary: 'Mark a task completed by hand (taho)', body: { type: 'object', properties: { result: { type: 'string', maxLength: 65536 } } } },
+  }, async (req) => town().completeTask(req.params.id, req.body?.result ?? ''));
+  app.get('/v1/backlog', { schema: { tags, summary: 'Unassigned tasks' } }, async () => {
+    const backlog = town().backlog();
+    return { backlog, count: backlog.length };
+  });
+  for (const method of ['GET', 'POST'] as const) {
+    app.route<{ Params: { agent: string } }>({
+      method, url: '/v1/agents/:agent/inbox', schema: { tags, summary: 'An agent\'s inbox (peeked, first 100)' },
+      handler: async (req) => ({ ...town().inbox(req.params.agent), agent: req.params.agent }),
+    });
+  }
+  app.get<{ Params: { id: string } }>('/v1/explain/:id', { schema: { tags, summary: 'Why nothing happens: a task\'s place and what it waits for, or an agent\'s state' } }, async (req) => town().explain(req.params.id));
+  app.get<{ Params: { agent: string }; Querystring: { round?: string } }>('/v1/agents/:agent/logs', {
+    schema: { tags, summary: 'An agent\'s round log (taho; default: the last round)', querystring: { type: 'object', properties: { round: { type: 'string', pattern: '^[1-9][0-9]{0,8}$' } } } },
+  }, async (req, reply) => {
+    const path = town().roundLog(req.params.agent, req.query.round === undefined ? undefined : Number(req.query.round));
+    if (!path) throw new TahoError('TAHO_BAD_REQUEST', `agent ${req.params.agent} has run no round${req.query.round ? ` ${req.query.round}` : ''} yet`, { hint: 'Assign it a task; each task is one round.' });
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(path, 'utf8').catch(() => '');
+    void reply.header('content-type', 'text/plain; charset=utf-8');
+    return text;
+  });
+  app.get('/v1/events', { schema: { tags, summary: 'Town events as server-sent events; Last-Event-ID resumes without gaps' } }, async (req: FastifyRequest, reply: FastifyReply) => townEvents(town(), req, reply));
+
+  app.post<{ Body: { agent: string; task: string; urgent?: boolean } }>('/v1/tasks/assign', {
+    schema: { tags, summary: 'Give an agent a task', body: { type: 'object', required: ['agent', 'task'], properties: { agent: name, task: str, urgent: { type: 'boolean' } } } },
+  }, async (req, reply) => {
+    const r = town().assign(req.body.agent, req.body.task, { urgent: req.body.urgent });
+    return reply.status(201).send({ task_id: r.task_id, agent_id: r.agent_id, agent_name: r.agent_name });
+  });
+  app.post<{ Body: { description: string; tags?: string[] } }>('/v1/backlog', {
+    schema: { tags, summary: 'Add a task to the backlog', body: { type: 'object', required: ['description'], properties: { description: str, tags: { type: 'array', maxItems: 32, items: name } } } },
+  }, async (req, reply) => reply.status(201).send(town().backlogAdd(req.body.description, req.body.tags ?? [])));
+  app.post<{ Body: { agent: string } }>('/v1/backlog/assign-all', {
+    schema: { tags, summary: 'Give an agent every backlog task', body: { type: 'object', required: ['agent'], properties: { agent: name } } },
+  }, async (req) => town().assignAll(req.body.agent));
+  app.post<{ Params: { task_id: string }; Body: { agent: string } }>('/v1/backlog/:task_id/claim', {
+    schema: { tags, summary: 'Give an agent one backlog task', body: { type: 'object', required: ['agent'], properties: { agent: name } } },
+  }, async (req) => town().claim(taskId(req.params.task_id), req.body.agent));
+  app.delete<{ Params: { task_id: string } }>('/v1/backlog/:task_id', { schema: { tags, summary: 'Remove a backlog task (it is cancelled)' } }, async (req) =>
+    town().backlogRemove(taskId(req.params.task_id)));
+  app.post<{ Body: { to: string; message: string; kind?: string; from?: string; urgent?: boolean } }>('/v1/messages/send', {
+    schema: { tags, summary: 'Send a message to an agent', body: { type: 'object', required: ['to', 'message'], properties: { to: name, message: str, kind: { type: 'string', maxLength: 64 }, from: name, urgent: { type: 'boolean' } } } },
+  }, async (req, reply) => {
+    const r = town().send({ to: req.body.to, message: req.body.message, kind: req.body.kind as never, from: req.body.from, urgent: req.body.urgent });
+    return reply.status(201).send({ message_id: r.message_id, to_agent: r.to_agent, urgent: r.urgent });
+  });
+
+  app.post<{ Body: { name: string; cli?: string; role_id?: string; nickname?: string; parent_agent_id?: string; max_rounds?: number } }>('/v1/agents', {
+    schema: {
+      tags, summary: 'Spawn an agent',
+      body: { type: 'object', required: ['name'], properties: { name, cli: name, role_id: name, nickname: name, parent_agent_id: name, max_rounds: { type: 'integer', minimum: 1 } } },
+    },
+  }, async (req, reply) => {
+    const a = town().spawn(req.body);
+    return reply.status(201).send({ agent_id: a.id, name: a.name, cli: a.cli, role_id: a.role_id, nickname: a.nickname, parent_agent_id: a.parent_agent_id });
+  });
+  app.post<{ Params: { agent: string } }>('/v1/agents/:agent/kill', { schema: { tags, summary: 'Stop an agent (its running round is killed)' } }, async (req) => {
+    await town().kill(req.params.agent);
+    return { status: 'stopped', agent: req.params.agent };
+  });
+  app.post<{ Params: { agent: string } }>('/v1/agents/:agent/restart', { schema: { tags, summary: 'Restart an agent' } }, async (req) => {
+    await town().restart(req.params.agent);
+    return { status: 'restarted', agent: req.params.agent };
+  });
+  app.post<{ Body: { all?: boolean } }>('/v1/agents/prune', {
+    schema: { tags, summary: 'Remove stopped agents', body: { type: 'object', properties: { all: { type: 'boolean' } } } },
+  }, async (req) => town().prune({ all: req.body?.all }));
+  app.post('/v1/recover', { schema: { tags, summary: 'Mark agents whose process is gone or whose heartbeat is stale' } }, async () => {
+    const r = town().recover();
+    return { checked: r.checked, recovered: r.recovered, agents: r.agents.map((a) => a.name), details: r.agents };
+  });
+  app.post<{ Body: { to_backlog?: boolean; to?: string; from?: string } }>('/v1/reclaim', {
+    schema: { tags, summary: 'Tasks of dead agents: listed, or moved (to an agent or the backlog) exactly once', body: { type: 'object', properties: { to_backlog: { type: 'boolean' }, to: name, from: name } } },
+  }, async (req) => {
+    const r = town().reclaim({ to: req.body?.to, toBacklog: req.body?.to_backlog, from: req.body?.from });
+    return { reclaimed: r.reclaimed, destination: r.destination, tasks: r.tasks };
+  });
+  app.post<{ Body: { action?: string } | undefined }>('/v1/reclaim/orphan-tasks', {
+    schema: { tags, summary: 'Unfinished tasks whose agent is gone: list, to_backlog, cancel, delete', body: { type: 'object', properties: { action: { type: 'string', maxLength: 32 } } } },
+  }, async (req) => town().orphans(req.body?.action));
+}
+
+/** SSE of town events; `Last-Event-ID` (or `?after=`) resumes after that id, with no gap. */
+async function townEvents(town: Town, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const header = req.headers['last-event-id'];
+  const after = Number((typeof header === 'string' ? header : undefined) ?? (req.query as { after?: string }).after ?? 0) || 0;
+  reply.hijack();
+  reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  let last = after;
+  const send = (e: { id: number }): void => {
+    if (e.id <= last) return;
+    last = e.id;
+    reply.raw.write(`id: ${e.id}\nevent: town\ndata: ${JSON.stringify(e)}\n\n`);
+  };
+  // Subscribe first, then replay what was stored: events arriving meanwhile are deduplicated by id.
+  const buffered: { id: number }[] = [];
+  let replaying = true;
+  const listener = (e: { id: number }): void => {
+    if (replaying) buffered.push(e);
+    else send(e);
+  };
+  town.events.on('event', listener);
+  for (let batch = town.eventsSince(after); batch.length > 0; batch = town.eventsSince(last)) for (const e of batch) send(e);
+  replaying = false;
+  for (const e of buffered) send(e);
+  const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
+  req.raw.on('close', () => {
+    clearInterval(keepAlive);
+    town.events.off('event', listener);
+  });
+}
