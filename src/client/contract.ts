@@ -20,6 +20,67 @@ export type { Execution, Job, JobHistory, SpecConfig } from '../core/jobs/model.
 export type { HistoryQuery, JobExplanation, ListQuery, Page, SubmitResult } from '../core/jobs/orchestrator.js';
 export type { LogLine } from '../core/jobs/logs.js';
 
+import type { Agent as TownAgent, BacklogEntry, InboxItem, Task as TownTask, TownEvent } from '../core/town/model.js';
+import type { AgentStatus as TownAgentStatus, PendingTask } from '../core/town/town.js';
+import type { Explanation } from '../core/town/explain.js';
+import type { Orphan, OrphanAction, HeldTask } from '../core/town/recovery.js';
+
+export type { Agent as TownAgent, BacklogEntry, InboxItem, Task as TownTask, TownEvent } from '../core/town/model.js';
+export type { AgentStatus as TownAgentStatus, PendingTask } from '../core/town/town.js';
+export type { Explanation } from '../core/town/explain.js';
+
+export interface TownStatus {
+  readonly name: string;
+  readonly root: string;
+  readonly agent_count: number;
+  readonly agents: readonly TownAgentStatus[];
+}
+
+export interface SpawnRequest {
+  readonly name: string;
+  readonly cli?: string | undefined;
+  readonly role_id?: string | undefined;
+  readonly nickname?: string | undefined;
+  readonly max_rounds?: number | undefined;
+}
+
+export interface SendMessageRequest {
+  readonly to: string;
+  readonly message: string;
+  readonly kind?: 'task' | 'query' | 'info' | 'ack' | undefined;
+  readonly from?: string | undefined;
+  readonly urgent?: boolean | undefined;
+}
+
+/** The town half of the Client (Tinytown's townhall). */
+export interface TownClient {
+  townStatus(): Promise<TownStatus>;
+  spawnAgent(request: SpawnRequest): Promise<{ agent_id: string; name: string; cli: string }>;
+  killAgent(agent: string): Promise<void>;
+  restartAgent(agent: string): Promise<void>;
+  pruneAgents(all?: boolean): Promise<{ removed: number; agents: string[] }>;
+  assignTask(agent: string, task: string, urgent?: boolean): Promise<{ task_id: string; agent_id: string; agent_name: string }>;
+  sendMessage(request: SendMessageRequest): Promise<{ message_id: string; to_agent: string; urgent: boolean }>;
+  inbox(agent: string): Promise<{ agent: string; total: number; urgent: number; messages: InboxItem[] }>;
+  backlog(): Promise<BacklogEntry[]>;
+  backlogAdd(description: string, tags?: readonly string[]): Promise<{ task_id: string; description: string }>;
+  backlogClaim(taskId: string, agent: string): Promise<{ task_id: string; agent_id: string; agent_name: string }>;
+  backlogAssignAll(agent: string): Promise<{ assigned: number; tasks: string[] }>;
+  backlogRemove(taskId: string): Promise<{ removed: boolean; task_id: string }>;
+  tasks(filter?: { state?: string | undefined; agent?: string | undefined }): Promise<TownTask[]>;
+  task(id: string): Promise<TownTask>;
+  completeTask(id: string, result?: string): Promise<TownTask>;
+  pendingTasks(): Promise<PendingTask[]>;
+  recover(): Promise<{ checked: number; recovered: number; agents: string[] }>;
+  reclaim(request: { to?: string | undefined; toBacklog?: boolean | undefined; from?: string | undefined }): Promise<{ reclaimed: number; destination: string; tasks: readonly HeldTask[] }>;
+  orphans(action?: string): Promise<{ action: OrphanAction; count: number; orphans: Orphan[] }>;
+  explain(id: string): Promise<Explanation>;
+  /** A round's log (default: the agent's last round). */
+  roundLog(agent: string, round?: number): Promise<string>;
+  /** Town events after `after`; with follow, new ones as they happen (over HTTP, resumed after a drop). */
+  townEvents(options: { after?: number | undefined; follow: boolean; signal?: AbortSignal | undefined }): AsyncIterable<TownEvent>;
+}
+
 /** `GET /jobs/{id}?include=executions,history`. */
 export interface JobDescription {
   readonly Job: Job;
@@ -41,7 +102,7 @@ export interface JobLogOptions {
  * What the CLI and the dashboard can ask of taho, in-process (LocalClient) or over HTTP. Every
  * type here is plain JSON so both implementations return exactly the same shapes.
  */
-export interface Client {
+export interface Client extends TownClient {
   invoke(request: InvokeRequest): Promise<InvokeResponse>;
   services(): Promise<ServiceInfo[]>;
   components(): Promise<ComponentInfo[]>;

@@ -3,6 +3,8 @@ import type {
   AgentInfo, AgentInvokeRequest, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
   OplogEntry, ReloadResult, ServiceInfo, StatusResponse, ComponentDetail,
 } from './contract.js';
+import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, TownEvent, TownStatus, TownTask } from './contract.js';
+import type { HeldTask, Orphan, OrphanAction } from '../core/town/recovery.js';
 import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
 
 /** The Client over a taho server's HTTP API: the same answers as LocalClient, from elsewhere. */
@@ -185,6 +187,175 @@ export class HttpClient implements Client {
     return (await this.#request<{ Node: NodeState }>('GET', `/api/v1/orchestrator/nodes/${seg(id)}`)).Node;
   }
 
+  townStatus(): Promise<TownStatus> {
+    return this.#request('GET', '/v1/status');
+  }
+
+  spawnAgent(request: SpawnRequest): Promise<{ agent_id: string; name: string; cli: string }> {
+    return this.#request('POST', '/v1/agents', request);
+  }
+
+  async killAgent(agent: string): Promise<void> {
+    await this.#request('POST', `/v1/agents/${seg(agent)}/kill`);
+  }
+
+  async restartAgent(agent: string): Promise<void> {
+    await this.#request('POST', `/v1/agents/${seg(agent)}/restart`);
+  }
+
+  pruneAgents(all?: boolean): Promise<{ removed: number; agents: string[] }> {
+    return this.#request('POST', '/v1/agents/prune', all === undefined ? {} : { all });
+  }
+
+  assignTask(agent: string, task: string, urgent?: boolean): Promise<{ task_id: string; agent_id: string; agent_name: string }> {
+    return this.#request('POST', '/v1/tasks/assign', { agent, task, ...(urgent === undefined ? {} : { urgent }) });
+  }
+
+  sendMessage(request: SendMessageRequest): Promise<{ message_id: string; to_agent: string; urgent: boolean }> {
+    return this.#request('POST', '/v1/messages/send', request);
+  }
+
+  inbox(agent: string): Promise<{ agent: string; total: number; urgent: number; messages: InboxItem[] }> {
+    return this.#request('GET', `/v1/agents/${seg(agent)}/inbox`);
+  }
+
+  async backlog(): Promise<BacklogEntry[]> {
+    return (await this.#request<{ backlog: BacklogEntry[] }>('GET', '/v1/backlog')).backlog;
+  }
+
+  backlogAdd(description: string, tags: readonly string[] = []): Promise<{ task_id: string; description: string }> {
+    return this.#request('POST', '/v1/backlog', { description, tags });
+  }
+
+  backlogClaim(taskId: string, agent: string): Promise<{ task_id: string; agent_id: string; agent_name: string }> {
+    return this.#request('POST', `/v1/backlog/${seg(taskId)}/claim`, { agent });
+  }
+
+  backlogAssignAll(agent: string): Promise<{ assigned: number; tasks: string[] }> {
+    return this.#request('POST', '/v1/backlog/assign-all', { agent });
+  }
+
+  backlogRemove(taskId: string): Promise<{ removed: boolean; task_id: string }> {
+    return this.#request('DELETE', `/v1/backlog/${seg(taskId)}`);
+  }
+
+  async tasks(filter: { state?: string | undefined; agent?: string | undefined } = {}): Promise<TownTask[]> {
+    return (await this.#request<{ tasks: TownTask[] }>('GET', `/v1/tasks${query({ state: filter.state, agent: filter.agent })}`)).tasks;
+  }
+
+  task(id: string): Promise<TownTask> {
+    return this.#request('GET', `/v1/tasks/${seg(id)}`);
+  }
+
+  completeTask(id: string, result?: string): Promise<TownTask> {
+    return this.#request('POST', `/v1/tasks/${seg(id)}/complete`, result === undefined ? {} : { result });
+  }
+
+  async pendingTasks(): Promise<PendingTask[]> {
+    return (await this.#request<{ tasks: PendingTask[] }>('GET', '/v1/tasks/pending')).tasks;
+  }
+
+  async recover(): Promise<{ checked: number; recovered: number; agents: string[] }> {
+    const r = await this.#request<{ checked: number; recovered: number; agents: string[] }>('POST', '/v1/recover');
+    return { checked: r.checked, recovered: r.recovered, agents: r.agents };
+  }
+
+  reclaim(request: { to?: string | undefined; toBacklog?: boolean | undefined; from?: string | undefined }): Promise<{ reclaimed: number; destination: string; tasks: readonly HeldTask[] }> {
+    return this.#request('POST', '/v1/reclaim', {
+      ...(request.to === undefined ? {} : { to: request.to }),
+      ...(request.toBacklog === undefined ? {} : { to_backlog: request.toBacklog }),
+      ...(request.from === undefined ? {} : { from: request.from }),
+    });
+  }
+
+  orphans(action?: string): Promise<{ action: OrphanAction; count: number; orphans: Orphan[] }> {
+    return this.#request('POST', '/v1/reclaim/orphan-tasks', action === undefined ? {} : { action });
+  }
+
+  explain(id: string): Promise<Explanation> {
+    return this.#request('GET', `/v1/explain/${seg(id)}`);
+  }
+
+  async roundLog(agent: string, round?: number): Promise<string> {
+    const path = `/v1/agents/${seg(agent)}/logs${query({ round })}`;
+    let res: Response;
+    try {
+      res = await fetch(`${this.#base}${path}`, { headers: { ...this.#headers, accept: 'text/plain' } });
+    } catch (err) {
+      throw unreachable(this.#base, err);
+    }
+    const text = await res.text();
+    if (res.ok) return text;
+    throw fromErrorBody(res.status, parse(text), `GET ${path} answered ${res.status}`);
+  }
+
+  async *townEvents(options: { after?: number | undefined; follow: boolean; signal?: AbortSignal | undefined }): AsyncGenerator<TownEvent> {
+    if (!options.follow) {
+      // A bounded read: what is stored now, without holding a stream open.
+      const ctl = new AbortController();
+      let last = options.after ?? 0;
+      const timer = setTimeout(() => ctl.abort(), 2000);
+      try {
+        for await (const e of this.#eventStream(last, ctl.signal, true)) {
+          last = e.id;
+          yield e;
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+      return;
+    }
+    let last = options.after ?? 0;
+    let failures = 0;
+    for (;;) {
+      try {
+        for await (const e of this.#eventStream(last, options.signal, false)) {
+          last = e.id;
+          failures = 0;
+          yield e;
+        }
+      } catch (err) {
+        if (err instanceof TahoError && err.code !== 'TAHO_SERVER_UNREACHABLE') throw err;
+      }
+      if (options.signal?.aborted) return;
+      if (++failures > 5) throw new TahoError('TAHO_SERVER_UNREACHABLE', `the event stream from ${this.#base} keeps dropping`, { hint: 'Check the server; `tt events --follow` resumes where it stopped.' });
+      await new Promise((r) => setTimeout(r, 200 * failures));
+    }
+  }
+
+  /** One SSE connection; `stopWhenQuiet` ends it once the stored backlog has been read. */
+  async *#eventStream(after: number, signal: AbortSignal | undefined, stopWhenQuiet: boolean): AsyncGenerator<TownEvent> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.#base}/v1/events`, {
+        headers: { ...this.#headers, accept: 'text/event-stream', 'last-event-id': String(after) },
+        ...(signal ? { signal } : {}),
+      });
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw unreachable(this.#base, err);
+    }
+    if (!res.ok) throw fromErrorBody(res.status, parse(await res.text()), `GET /v1/events answered ${res.status}`);
+    const quiet = stopWhenQuiet ? new AbortController() : undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(timer);
+      if (quiet) timer = setTimeout(() => void res.body?.cancel().catch(() => undefined), 150);
+    };
+    arm();
+    try {
+      for await (const ev of sseEvents(res)) {
+        if (ev.event !== 'town') continue;
+        arm();
+        yield JSON.parse(ev.data) as TownEvent;
+      }
+    } catch {
+      // cancelled (quiet) or dropped: the caller resumes from the last id
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async #component(ref: string): Promise<{ id: string; name: string }> {
     const found = (await this.#components()).find((c) => c.id === ref || c.name === ref);
     if (found) return found;
@@ -254,6 +425,12 @@ async function* sseEvents(res: Response): AsyncGenerator<{ event: string; data: 
 /** TAHO's `{error: {code, message, hint}}`, or Golem's `{error}` / `{errors}` / `{error, workerError}`. */
 function fromErrorBody(status: number, data: unknown, fallback: string): TahoError {
   const body = (data ?? {}) as { error?: unknown; errors?: unknown; workerError?: { cause?: string }; Message?: unknown; Hint?: string; Details?: { code?: string } };
+  const problem = data as { detail?: unknown; hint?: string; title?: unknown } | undefined;
+  if (problem && typeof problem.detail === 'string' && typeof problem.title === 'string') {
+    // Tinytown's ProblemDetails.
+    const code: ErrorCode = status === 404 ? (/^Task/.test(problem.detail) ? 'TAHO_TASK_NOT_FOUND' : 'TAHO_AGENT_NOT_FOUND') : status === 409 ? 'TAHO_CONFLICT' : status === 400 ? 'TAHO_BAD_REQUEST' : 'TAHO_INTERNAL';
+    return new TahoError(code, problem.detail, { hint: problem.hint });
+  }
   if (typeof body.Message === 'string') {
     // Bacalhau's APIError; taho puts its own code in Details.code.
     const code = (body.Details?.code && body.Details.code in ERROR_CODES ? body.Details.code : status === 404 ? 'TAHO_JOB_NOT_FOUND' : status === 409 ? 'TAHO_CONFLICT' : status === 400 ? 'TAHO_BAD_REQUEST' : 'TAHO_INTERNAL') as ErrorCode;

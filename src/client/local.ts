@@ -9,6 +9,11 @@ import type {
 import { golemOutcome } from '../core/values/typed.js';
 import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
 import { nodeState } from '../core/jobs/views.js';
+import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, TownEvent, TownStatus, TownTask } from './contract.js';
+import type { HeldTask, Orphan, OrphanAction } from '../core/town/recovery.js';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TahoError } from '../core/errors.js';
 import { packageVersion } from '../shared/paths.js';
 
 /** The Client over the runtime core in this process. */
@@ -158,6 +163,114 @@ export class LocalClient implements Client {
 
   async node(id: string): Promise<NodeState> {
     return nodeState(this.runtime.jobs().node(id), packageVersion());
+  }
+
+  async townStatus(): Promise<TownStatus> {
+    const agents = this.runtime.town().status();
+    return { name: this.runtime.config.town.name, root: this.runtime.config.data_dir, agent_count: agents.length, agents };
+  }
+
+  async spawnAgent(request: SpawnRequest): Promise<{ agent_id: string; name: string; cli: string }> {
+    const a = this.runtime.town().spawn(request);
+    return { agent_id: a.id, name: a.name, cli: a.cli };
+  }
+
+  async killAgent(agent: string): Promise<void> {
+    await this.runtime.town().kill(agent);
+  }
+
+  async restartAgent(agent: string): Promise<void> {
+    await this.runtime.town().restart(agent);
+  }
+
+  async pruneAgents(all?: boolean): Promise<{ removed: number; agents: string[] }> {
+    return this.runtime.town().prune({ all });
+  }
+
+  async assignTask(agent: string, task: string, urgent?: boolean): Promise<{ task_id: string; agent_id: string; agent_name: string }> {
+    const r = this.runtime.town().assign(agent, task, { urgent });
+    return { task_id: r.task_id, agent_id: r.agent_id, agent_name: r.agent_name };
+  }
+
+  async sendMessage(request: SendMessageRequest): Promise<{ message_id: string; to_agent: string; urgent: boolean }> {
+    const r = this.runtime.town().send(request);
+    return { message_id: r.message_id, to_agent: r.to_agent, urgent: r.urgent };
+  }
+
+  async inbox(agent: string): Promise<{ agent: string; total: number; urgent: number; messages: InboxItem[] }> {
+    return { ...this.runtime.town().inbox(agent), agent };
+  }
+
+  async backlog(): Promise<BacklogEntry[]> {
+    return this.runtime.town().backlog();
+  }
+
+  async backlogAdd(description: string, tags: readonly string[] = []): Promise<{ task_id: string; description: string }> {
+    return this.runtime.town().backlogAdd(description, tags);
+  }
+
+  async backlogClaim(taskId: string, agent: string): Promise<{ task_id: string; agent_id: string; agent_name: string }> {
+    return this.runtime.town().claim(taskId, agent);
+  }
+
+  async backlogAssignAll(agent: string): Promise<{ assigned: number; tasks: string[] }> {
+    return this.runtime.town().assignAll(agent);
+  }
+
+  async backlogRemove(taskId: string): Promise<{ removed: boolean; task_id: string }> {
+    return this.runtime.town().backlogRemove(taskId);
+  }
+
+  async tasks(filter: { state?: string | undefined; agent?: string | undefined } = {}): Promise<TownTask[]> {
+    return this.runtime.town().tasks(filter as never);
+  }
+
+  async task(id: string): Promise<TownTask> {
+    return this.runtime.town().task(id);
+  }
+
+  async completeTask(id: string, result?: string): Promise<TownTask> {
+    return this.runtime.town().completeTask(id, result);
+  }
+
+  async pendingTasks(): Promise<PendingTask[]> {
+    return this.runtime.town().pendingTasks();
+  }
+
+  async recover(): Promise<{ checked: number; recovered: number; agents: string[] }> {
+    const r = this.runtime.town().recover();
+    return { checked: r.checked, recovered: r.recovered, agents: r.agents.map((a) => a.name) };
+  }
+
+  async reclaim(request: { to?: string | undefined; toBacklog?: boolean | undefined; from?: string | undefined }): Promise<{ reclaimed: number; destination: string; tasks: readonly HeldTask[] }> {
+    return this.runtime.town().reclaim(request);
+  }
+
+  async orphans(action?: string): Promise<{ action: OrphanAction; count: number; orphans: Orphan[] }> {
+    return this.runtime.town().orphans(action);
+  }
+
+  async explain(id: string): Promise<Explanation> {
+    return this.runtime.town().explain(id);
+  }
+
+  async roundLog(agent: string, round?: number): Promise<string> {
+    const path = this.runtime.town().roundLog(agent, round);
+    if (!path) throw new TahoError('TAHO_BAD_REQUEST', `agent ${agent} has run no round${round ? ` ${round}` : ''} yet`, { hint: 'Assign it a task; each task is one round.' });
+    return readFile(path, 'utf8').catch(() => '');
+  }
+
+  async *townEvents(options: { after?: number | undefined; follow: boolean; signal?: AbortSignal | undefined }): AsyncGenerator<TownEvent> {
+    let last = options.after ?? 0;
+    for (;;) {
+      for (const e of this.runtime.town().eventsSince(last)) {
+        last = e.id;
+        yield e;
+      }
+      if (!options.follow || options.signal?.aborted) return;
+      // Another process (a local `tt assign`) may write the store too: poll it.
+      await sleep(200, undefined, { signal: options.signal }).catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {
