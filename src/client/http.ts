@@ -425,10 +425,10 @@ async function* sseEvents(res: Response): AsyncGenerator<{ event: string; data: 
 /** TAHO's `{error: {code, message, hint}}`, or Golem's `{error}` / `{errors}` / `{error, workerError}`. */
 function fromErrorBody(status: number, data: unknown, fallback: string): TahoError {
   const body = (data ?? {}) as { error?: unknown; errors?: unknown; workerError?: { cause?: string }; Message?: unknown; Hint?: string; Details?: { code?: string } };
-  const problem = data as { detail?: unknown; hint?: string; title?: unknown } | undefined;
+  const problem = data as { detail?: unknown; hint?: string; title?: unknown; code?: string } | undefined;
   if (problem && typeof problem.detail === 'string' && typeof problem.title === 'string') {
-    // Tinytown's ProblemDetails.
-    const code: ErrorCode = status === 404 ? (/^Task/.test(problem.detail) ? 'TAHO_TASK_NOT_FOUND' : 'TAHO_AGENT_NOT_FOUND') : status === 409 ? 'TAHO_CONFLICT' : status === 400 ? 'TAHO_BAD_REQUEST' : 'TAHO_INTERNAL';
+    // Tinytown's ProblemDetails, with taho's code as an extension member.
+    const code: ErrorCode = problem.code && problem.code in ERROR_CODES ? problem.code as ErrorCode : status === 404 ? (/^Task/.test(problem.detail) ? 'TAHO_TASK_NOT_FOUND' : 'TAHO_AGENT_NOT_FOUND') : status === 409 ? 'TAHO_CONFLICT' : status === 400 ? 'TAHO_BAD_REQUEST' : 'TAHO_INTERNAL';
     return new TahoError(code, problem.detail, { hint: problem.hint });
   }
   if (typeof body.Message === 'string') {

@@ -21,6 +21,8 @@ export function tinytownErrorBody(err: TahoError): Record<string, unknown> {
     title: TITLES[err.status] ?? 'Error',
     status: err.status,
     detail: err.message,
+    // RFC 7807 extension members: taho's stable code and a hint for people.
+    code: err.code,
     ...(err.hint ? { hint: err.hint } : {}),
   };
 }
