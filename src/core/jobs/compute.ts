@@ -31,8 +31,6 @@ export interface ExecutionRequest {
   /** Where this execution's stdout, stderr and outputs are kept. */
   readonly dir: string;
   readonly timeoutMs: number;
-  /** Told once the execution really started (inputs staged, module loading). */
-  readonly onRunning: () => void;
 }
 
 export interface ExecutionOutcome {

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -36,8 +36,11 @@ export class LocalNode implements ComputeNode {
     this.#slots = options.slots ?? availableParallelism();
   }
 
+  /** What the machine has: read once, the scheduler asks for it on every placement. */
+  readonly #max = { CPU: availableParallelism(), Memory: totalmem(), Disk: 0, GPU: 0 };
+
   snapshot(): NodeSnapshot {
-    const max = { CPU: availableParallelism(), Memory: totalmem(), Disk: 0, GPU: 0 };
+    const max = this.#max;
     return {
       id: this.id,
       labels: this.#options.labels,
@@ -80,7 +83,6 @@ export class LocalNode implements ComputeNode {
     if (engine === 'noop') {
       writeFileSync(files.stdout, '');
       writeFileSync(files.stderr, '');
-      request.onRunning();
       return { exitCode: 0, durationMs: 0 };
     }
     if (engine === 'exec') return this.#exec(request, task, signal);
@@ -88,7 +90,6 @@ export class LocalNode implements ComputeNode {
     const params = (task.Engine.Params ?? {}) as { EntryModule?: string; Entrypoint?: string; Parameters?: string[] };
     const entry = inputs.find((i) => strip(i.guestPath) === strip(params.EntryModule ?? ''));
     if (!entry) throw new TahoError('TAHO_BAD_REQUEST', `the entry module ${params.EntryModule} is not among the staged inputs`);
-    request.onRunning();
     const outcome = await runWasm({
       modulePath: entry.hostPath,
       entrypoint: params.Entrypoint ?? '_start',
@@ -115,7 +116,6 @@ export class LocalNode implements ComputeNode {
     }
     const files = executionFiles(request.dir);
     const params = (task.Engine.Params ?? {}) as { Command: string; Arguments?: string[] };
-    request.onRunning();
     const started = performance.now();
     const r = await execa(params.Command, params.Arguments ?? [], {
       cwd: files.outputs, env: { ...task.Env, PATH: process.env.PATH ?? '' }, extendEnv: false,
@@ -140,7 +140,9 @@ export class LocalNode implements ComputeNode {
       }
       const host = this.#allowed(params.SourcePath ?? '');
       const copy = join(into, basename(host));
-      cpSync(host, copy, { recursive: true, dereference: false, verbatimSymlinks: true });
+      if (statSync(host).isDirectory()) cpSync(host, copy, { recursive: true, dereference: false, verbatimSymlinks: true });
+      else copyFileSync(host, copy); // cpSync's checks cost more than a small module's copy
+
       return { hostPath: copy, guestPath: s.Target, readonly: true };
     });
   }

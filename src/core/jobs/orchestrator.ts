@@ -11,7 +11,7 @@ import {
 import { decodeToken, encodeToken } from './paging.js';
 import { executionLogs, type FollowOptions, type LogLine } from './logs.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { place, queueOrder, rejectionOf, type Rejection } from './scheduler.js';
+import { place, queueOrder, rejectionOf } from './scheduler.js';
 import { matches, parseSelector } from './selector.js';
 import type { JobStore } from './store.js';
 import { validateSubmission, type JobDraft } from './submit.js';
@@ -67,6 +67,15 @@ export interface JobExplanation {
   readonly Executions: { readonly ID: string; readonly State: string; readonly Message: string }[];
 }
 
+interface QueueEntry {
+  job: Job;
+  needed: number;
+  /** An execution of this version was launched (a timeout or a refusal no longer applies as "never ran"). */
+  started: boolean;
+  /** Its Pending → Queued transition was recorded. */
+  queued: boolean;
+}
+
 interface Live {
   readonly running: RunningExecution;
   readonly jobId: string;
@@ -84,8 +93,10 @@ export class Orchestrator {
   readonly #nodes: readonly ComputeNode[];
   readonly #options: OrchestratorOptions;
   readonly #live = new Map<string, Live>();
-  /** Jobs waiting for placement, with how many executions each still needs. */
-  readonly #queue = new Map<string, number>();
+  /** Jobs waiting for placement, with how many executions each still needs; kept in memory so scheduling reads no store. */
+  readonly #queue = new Map<string, QueueEntry>();
+  /** When the current version of each unfinished job was submitted (TotalTimeout counts from it). */
+  readonly #submittedAt = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -164,7 +175,7 @@ export class Orchestrator {
       if (options.idempotencyKey) this.#store.putKey(options.idempotencyKey, job.ID);
       return job;
     });
-    this.#queue.set(result.ID, Math.max(1, result.Count));
+    this.#enqueue(result, Math.max(1, result.Count));
     setImmediate(() => this.#pump());
     return { JobID: result.ID, EvaluationID: evalId, Warnings: v.warnings.length > 0 ? v.warnings : null };
   }
@@ -294,7 +305,7 @@ export class Orchestrator {
       this.#store.putJob(next, true);
       this.#event(next, 'Submission', 'Job rerun requested', { Previous: job.State.StateType, New: 'Pending' }, undefined, options.reason ? { description: options.reason } : undefined);
     });
-    this.#queue.set(next.ID, Math.max(1, next.Count));
+    this.#enqueue(next, Math.max(1, next.Count));
     setImmediate(() => this.#pump());
     return { JobID: next.ID, JobVersion: next.Version, EvaluationID: `v-${randomUUID()}`, Warnings: [] };
   }
@@ -386,35 +397,52 @@ export class Orchestrator {
 
   // ---- scheduling ----
 
+  #enqueue(job: Job, needed: number, started = false): void {
+    this.#queue.set(job.ID, { job, needed, started, queued: job.State.StateType === 'Queued' });
+    if (!this.#submittedAt.has(job.ID) || !started) this.#submittedAt.set(job.ID, Date.now());
+  }
+
+  #queuedEntries(): QueueEntry[] {
+    return [...this.#queue.values()].sort((a, b) => queueOrder(a.job, b.job));
+  }
+
   #queuedJobs(): Job[] {
-    return [...this.#queue.keys()].map((id) => this.#store.job(id)).filter((j): j is Job => j !== undefined).sort(queueOrder);
+    return this.#queuedEntries().map((e) => e.job);
   }
 
   #pump(): void {
     if (this.#closed) return;
-    for (const job of this.#queuedJobs()) {
-      let needed = this.#queue.get(job.ID) ?? 0;
-      while (needed > 0) {
-        const placement = place(job, this.nodes());
+    let nodes = this.nodes();
+    for (const entry of this.#queuedEntries()) {
+      // Every node busy: nothing behind can start either; each waiting job is marked Queued once.
+      if (!nodes.some((n) => n.connected && n.running < n.slots)) {
+        if (!entry.queued) this.#waiting(entry, place(entry.job, nodes));
+        continue;
+      }
+      while (entry.needed > 0) {
+        const placement = place(entry.job, nodes);
         if ('rejections' in placement) {
-          this.#waiting(job, placement.rejections);
+          this.#waiting(entry, placement);
           break;
         }
-        this.#launch(job, placement.node);
-        needed -= 1;
+        this.#launch(entry.job, placement.node);
+        entry.needed -= 1;
+        entry.started = true;
+        nodes = this.nodes();
       }
-      if (needed === 0) this.#queue.delete(job.ID);
-      else this.#queue.set(job.ID, needed);
+      if (entry.needed === 0) this.#queue.delete(entry.job.ID);
     }
   }
 
   /** No node can take the job now: it waits (Queued), or fails when no node ever could. */
-  #waiting(job: Job, rejections: readonly Rejection[]): void {
+  #waiting(entry: QueueEntry, placement: ReturnType<typeof place>): void {
+    if (!('rejections' in placement)) return;
+    const { rejections } = placement;
+    const job = entry.job;
     const current = this.#store.job(job.ID) ?? job;
     const reasons = rejections.map((r) => `node ${shortId(r.nodeId)}: ${r.reason}`).join('; ') || 'there are no compute nodes';
-    const started = this.#store.executions(job.ID).some((e) => e.JobVersion === job.Version);
     const hasQueueTimeout = (job.Tasks[0]?.Timeouts?.QueueTimeout ?? 0) > 0;
-    if (!started && !hasQueueTimeout && rejections.every((r) => r.kind === 'never')) {
+    if (!entry.started && !hasQueueTimeout && rejections.every((r) => r.kind === 'never')) {
       this.#queue.delete(job.ID);
       this.#store.tx(() => {
         this.#event(current, 'Scheduling', `no node can run this job: ${reasons}`);
@@ -428,6 +456,7 @@ export class Orchestrator {
         this.#setJob(current, 'Queued', `waiting for a node: ${reasons}`);
       });
     }
+    entry.queued = true;
   }
 
   #launch(job: Job, node: NodeSnapshot): void {
@@ -442,9 +471,12 @@ export class Orchestrator {
     };
     const dir = this.executionDir(job.ID, execution.ID);
     mkdirSync(dir, { recursive: true });
+    // One transaction: the bid is accepted and the node starts it at once (a failure to stage
+    // its inputs then shows as this execution failing, with the reason).
     this.#store.tx(() => {
       this.#store.putExecution(execution);
       this.#event(job, 'Scheduling', `Requested execution on ${shortId(node.id)}`, undefined, execution);
+      this.#setExecution(job, execution, ComputeState.Running, 'Running');
       const current = this.#store.job(job.ID) ?? job;
       if (current.State.StateType !== 'Running') this.#setJob(current, 'Running');
     });
@@ -452,10 +484,6 @@ export class Orchestrator {
     const computeNode = this.#nodes.find((n) => n.id === node.id) as ComputeNode;
     const running = computeNode.run({
       job, execution, dir, timeoutMs: timeoutS * 1000,
-      onRunning: () => this.#store.tx(() => {
-        const e = this.#store.execution(execution.ID);
-        if (e && e.ComputeState.StateType === ComputeState.BidAccepted) this.#setExecution(job, e, ComputeState.Running, 'Running');
-      }),
     });
     this.#live.set(execution.ID, { running, jobId: job.ID });
     void running.done.then((outcome) => {
@@ -506,7 +534,7 @@ export class Orchestrator {
         const interrupted = mine.filter((e) => !TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType));
         const completed = mine.filter((e) => e.ComputeState.StateType === ComputeState.Completed).length;
         if (interrupted.length === 0 && state !== 'Running') {
-          this.#queue.set(job.ID, Math.max(1, job.Count) - completed);
+          this.#enqueue(job, Math.max(1, job.Count) - completed);
           continue;
         }
         const why = 'the server stopped while it ran';
@@ -515,7 +543,7 @@ export class Orchestrator {
           if (mine.length < this.#options.maxAttempts * Math.max(1, job.Count)) {
             this.#event(job, 'Scheduling', `Job re-queued: ${why}`);
             this.#setJob(job, 'Queued', `re-queued: ${why}`);
-            this.#queue.set(job.ID, Math.max(1, job.Count) - completed);
+            this.#enqueue(this.#store.job(job.ID) ?? job, Math.max(1, job.Count) - completed, true);
             requeued.push(job.ID);
           } else {
             this.#event(job, 'Scheduling', `Job failed: ${why}, and it has no attempts left`);
@@ -531,9 +559,9 @@ export class Orchestrator {
   /** Queue and total timeouts. */
   #tick(): void {
     const now = Date.now();
-    for (const job of this.#queuedJobs()) {
+    for (const { job, started } of this.#queue.values()) {
       const qt = job.Tasks[0]?.Timeouts?.QueueTimeout ?? 0;
-      if (qt > 0 && now - job.CreateTime / 1e6 > qt * 1000 && !this.#store.executions(job.ID).some((e) => e.JobVersion === job.Version)) {
+      if (qt > 0 && !started && now - (this.#submittedAt.get(job.ID) ?? job.CreateTime / 1e6) > qt * 1000) {
         this.#queue.delete(job.ID);
         this.#store.tx(() => {
           this.#event(job, 'Job Timeout', `the job waited longer than its QueueTimeout of ${qt}s`);
@@ -541,15 +569,30 @@ export class Orchestrator {
         });
       }
     }
-    for (const job of this.#store.jobsInState('Running')) {
-      const tt = job.Tasks[0]?.Timeouts?.TotalTimeout ?? 0;
-      if (tt > 0 && now - job.ModifyTime / 1e6 > tt * 1000) {
-        void this.stop(job.ID, `the job ran past its TotalTimeout of ${tt}s`).then(() => {
-          const j = this.#store.job(job.ID);
-          if (j) this.#store.tx(() => this.#setJob(j, 'Failed', `the job ran past its TotalTimeout of ${tt}s`));
-        }, () => undefined);
-      }
+    // Unfinished jobs are the queued ones and those with a live execution: no store scan needed.
+    const unfinished = new Set([...this.#queue.keys(), ...[...this.#live.values()].map((l) => l.jobId)]);
+    for (const id of unfinished) {
+      const job = this.#queue.get(id)?.job ?? this.#store.job(id);
+      const tt = job?.Tasks[0]?.Timeouts?.TotalTimeout ?? 0;
+      if (!job || tt <= 0 || TERMINAL_JOB_STATES.has(this.#store.job(id)?.State.StateType ?? 'Completed')) continue;
+      if (now - (this.#submittedAt.get(id) ?? job.CreateTime / 1e6) > tt * 1000) void this.#totalTimeout(job, tt);
     }
+  }
+
+  /** Past TotalTimeout: executions stop, the job fails with a "Job Timeout" event (never shown as Stopped). */
+  async #totalTimeout(job: Job, tt: number): Promise<void> {
+    const why = `the job ran past its TotalTimeout of ${tt}s`;
+    this.#queue.delete(job.ID);
+    this.#submittedAt.delete(job.ID);
+    const live = this.#stopLive(job.ID);
+    this.#store.tx(() => {
+      for (const e of this.#store.executions(job.ID)) {
+        if (!TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType)) this.#setExecution(job, e, ComputeState.Failed, why, DesiredState.Stopped);
+      }
+      this.#event(job, 'Job Timeout', why);
+      this.#setJob(job, 'Failed', why);
+    });
+    await Promise.all(live);
   }
 
   #stopLive(jobId: string): Promise<unknown>[] {

@@ -18,8 +18,10 @@ export function bacalhauErrorBody(err: TahoError, requestId: string): Record<str
     Status: err.status,
     Message: err.message,
     RequestID: requestId,
-    Code: CODES[err.status] ?? 'InternalError',
-    Component: err.code === 'TAHO_JOB_NOT_FOUND' || err.code === 'TAHO_AMBIGUOUS_ID' ? 'JobStore' : 'Bacalhau',
+    // Bacalhau's 400s (bind, validation, paging token, label selector) are echo HTTPErrors:
+    // Code "InternalError" even at 400, from the "APIServer" component.
+    Code: err.status === 400 ? 'InternalError' : CODES[err.status] ?? 'InternalError',
+    Component: err.status === 400 ? 'APIServer' : err.code === 'TAHO_JOB_NOT_FOUND' || err.code === 'TAHO_AMBIGUOUS_ID' ? 'JobStore' : 'Bacalhau',
     ...(err.hint ? { Hint: err.hint } : {}),
     Details: details,
   };

@@ -5,7 +5,8 @@ import { TahoError } from '../../core/errors.js';
 import type { NodeSnapshot } from '../../core/jobs/compute.js';
 import { buildVersion, nodeInfo, nodeState } from '../../core/jobs/views.js';
 import { matches, parseSelector } from '../../core/jobs/selector.js';
-import type { Orchestrator } from '../../core/jobs/orchestrator.js';
+import type { Orchestrator, Page } from '../../core/jobs/orchestrator.js';
+import type { JobHistory } from '../../core/jobs/model.js';
 
 const BASE = '/api/v1/orchestrator';
 const tags = ['jobs'];
@@ -52,7 +53,7 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
     const include = new Set((one(q.include) ?? '').split(',').map((s) => s.trim()).filter(Boolean));
     return {
       Job: job,
-      ...(include.has('history') ? { History: jobs().history(job.ID, { jobVersion: job.Version }) } : {}),
+      ...(include.has('history') ? { History: compatHistory(req, jobs().history(job.ID, { jobVersion: job.Version })) } : {}),
       ...(include.has('executions') ? { Executions: { Items: jobs().executions(job.ID, { jobVersion: job.Version }), NextToken: '' } } : {}),
     };
   });
@@ -78,10 +79,10 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
     if (eventType !== undefined && !['all', 'job', 'execution'].includes(eventType)) {
       throw new TahoError('TAHO_BAD_REQUEST', `invalid event_type: ${eventType}`, { hint: 'Use all, job or execution.' });
     }
-    return jobs().history(req.params.id, {
+    return compatHistory(req, jobs().history(req.params.id, {
       namespace: one(q.namespace), jobVersion: int(q, 'job_version'), allVersions: bool(q, 'all_job_versions'), since: int(q, 'since'),
       eventType, executionId: one(q.execution_id), limit: int(q, 'limit'), nextToken: one(q.next_token),
-    });
+    }));
   });
 
   app.get(`${BASE}/jobs/:id/results`, { schema: { tags, summary: 'Where the results are (local publisher)' } }, async (req: Req) =>
@@ -138,6 +139,19 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
   app.get(`${AGENT}/version`, { schema: { tags, summary: 'Build version' } }, async () => buildVersion(version));
   app.get(`${AGENT}/node`, { schema: { tags, summary: 'This node' } }, async () => nodeInfo(jobs().nodes()[0] as NodeSnapshot, version));
   app.get(`${AGENT}/config`, { schema: { tags, summary: 'The jobs configuration' } }, async () => ({ config: { jobs: runtime.config.jobs, limits: runtime.config.limits } }));
+}
+
+/**
+ * Bacalhau clients below v1.5 expect JobState and ExecutionState on every history item
+ * (`backwardCompatibleHistoryIfNecessary`): they get placeholders where an item has none.
+ */
+function compatHistory(req: FastifyRequest, page: Page<JobHistory>): Page<JobHistory> {
+  const v = req.headers['x-bacalhau-git-version'];
+  if (typeof v !== 'string' || !/^v?(0\.|1\.[0-4]\.)/.test(v)) return page;
+  return {
+    ...page,
+    Items: page.Items.map((h) => ({ ...h, JobState: h.JobState ?? { Previous: 'Undefined', New: 'Undefined' }, ExecutionState: h.ExecutionState ?? { Previous: 0, New: 0 } })),
+  };
 }
 
 function one(v: string | string[] | undefined): string | undefined {

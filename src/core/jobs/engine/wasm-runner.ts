@@ -1,4 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
 import { devNull } from 'node:os';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -71,26 +71,33 @@ export async function runWasm(spec: WasmRun, signal?: AbortSignal): Promise<RunO
   const done = (r: Result): RunOutcome => ({ ...r, durationMs: performance.now() - started });
   if (signal?.aborted) return done(killed('abort'));
 
-  const handles: FileHandle[] = [];
+  const fds: number[] = [];
   const preopens = await buildPreopens(spec.inputs, spec.outputsDir);
   try {
-    const [stdin, stdout, stderr] = await Promise.all([open(devNull, 'r'), open(spec.stdoutPath, 'w'), open(spec.stderrPath, 'w')]);
-    handles.push(stdin, stdout, stderr);
+    // Plain fds, opened synchronously: three small opens cost less than FileHandles on the thread pool.
+    for (const [path, flags] of [[devNull, 'r'], [spec.stdoutPath, 'w'], [spec.stderrPath, 'w']] as const) fds.push(openSync(path, flags));
+    const [stdin, stdout, stderr] = fds as [number, number, number];
     const init: WasmWorkerInit = {
       modulePath: spec.modulePath,
       entrypoint: spec.entrypoint || '_start',
       args: [basename(spec.modulePath), ...spec.args],
       env: spec.env,
       preopens: preopens.map,
-      stdin: stdin.fd,
-      stdout: stdout.fd,
-      stderr: stderr.fd,
+      stdin,
+      stdout,
+      stderr,
       memoryLimitBytes: spec.memoryLimitMb === undefined ? undefined : spec.memoryLimitMb * 1_048_576,
     };
     return done(await inWorker(init, spec, signal));
   } finally {
     // The worker keeps the module from closing these (see guardStdio); the catch is belt and braces.
-    await Promise.all(handles.map((h) => h.close().catch(() => undefined)));
+    for (const fd of fds) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
     await preopens.cleanup();
   }
 }
@@ -100,6 +107,48 @@ function killed(by: 'timeout' | 'abort', timeoutMs = 0): Result {
   return { exitCode: EXIT_KILLED, stoppedBy: by, error };
 }
 
+/** Idle threads kept warm per memory limit: starting a thread costs tens of ms, a run of a small module far less. */
+const IDLE_MAX = 4;
+const idle = new Map<string, Worker[]>();
+
+function spawnThread(memoryLimitMb: number | undefined): Worker {
+  return new Worker(workerUrl(), {
+    // node:wasi prints an ExperimentalWarning on first use; it is not the job's output.
+    execArgv: ['--no-warnings'],
+    ...(memoryLimitMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, memoryLimitMb) } }),
+  });
+}
+
+function takeThread(key: string, memoryLimitMb: number | undefined): Worker {
+  const w = idle.get(key)?.pop();
+  if (w) {
+    w.ref();
+    return w;
+  }
+  return spawnThread(memoryLimitMb);
+}
+
+/** A thread whose run ended on its own goes back to the pool (unref'd: idle threads never keep the process alive). */
+function releaseThread(key: string, w: Worker): void {
+  const list = idle.get(key) ?? [];
+  if (list.length >= IDLE_MAX) {
+    void w.terminate();
+    return;
+  }
+  w.removeAllListeners('message');
+  w.removeAllListeners('error');
+  w.removeAllListeners('exit');
+  // A pooled thread that dies on its own leaves the pool.
+  w.once('exit', () => {
+    const l = idle.get(key);
+    const i = l?.indexOf(w) ?? -1;
+    if (l && i >= 0) l.splice(i, 1);
+  });
+  w.unref();
+  list.push(w);
+  idle.set(key, list);
+}
+
 function inWorker(init: WasmWorkerInit, spec: WasmRun, signal: AbortSignal | undefined): Promise<Result> {
   return new Promise((resolve, reject) => {
     // The abort may have come while inputs were being staged.
@@ -107,13 +156,15 @@ function inWorker(init: WasmWorkerInit, spec: WasmRun, signal: AbortSignal | und
       resolve(killed('abort'));
       return;
     }
-    const worker = new Worker(workerUrl(), {
-      workerData: init,
-      // node:wasi prints an ExperimentalWarning on first use; it is not the job's output.
-      execArgv: ['--no-warnings'],
-      ...(spec.memoryLimitMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, spec.memoryLimitMb) } }),
-    });
+    const key = String(spec.memoryLimitMb ?? '');
+    const worker = takeThread(key, spec.memoryLimitMb);
+    worker.removeAllListeners('exit');
     let result: Result | undefined;
+    let settled = false;
+    const finish = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
     const stop = (by: 'timeout' | 'abort'): void => {
       result ??= killed(by, spec.timeoutMs);
       void worker.terminate();
@@ -123,9 +174,15 @@ function inWorker(init: WasmWorkerInit, spec: WasmRun, signal: AbortSignal | und
     signal?.addEventListener('abort', onAbort, { once: true });
 
     worker.on('message', (reply: WasmWorkerReply) => {
-      if (reply.ok) result ??= { exitCode: reply.exitCode };
-      else if (reply.trap) result ??= { exitCode: EXIT_TRAP, error: `the module trapped: ${reply.message}` };
-      else result ??= { exitCode: EXIT_CANNOT_START, error: reply.message };
+      if (result || settled) return; // stopped meanwhile: the exit settles it
+      if (reply.ok) result = { exitCode: reply.exitCode };
+      else if (reply.trap) result = { exitCode: EXIT_TRAP, error: `the module trapped: ${reply.message}` };
+      else result = { exitCode: EXIT_CANNOT_START, error: reply.message };
+      // The run ended on its own; its writes are done (WASI writes synchronously), the thread is reusable.
+      settled = true;
+      finish();
+      releaseThread(key, worker);
+      resolve(result);
     });
     let broken: Error | undefined;
     worker.on('error', (err: Error & { code?: string }) => {
@@ -134,12 +191,14 @@ function inWorker(init: WasmWorkerInit, spec: WasmRun, signal: AbortSignal | und
       if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') result ??= { exitCode: EXIT_TRAP, error: `the module ran out of memory: ${err.message}` };
       else broken ??= err;
     });
-    // Settle only on exit: until then the thread may still be writing to the output files.
+    // A stopped or crashed run settles only on exit: until then the thread may still be writing.
     worker.on('exit', () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      if (settled) return;
+      settled = true;
+      finish();
       if (result) resolve(result);
       else reject(toTahoError(broken ?? new Error('the wasm worker exited without a result')));
     });
+    worker.postMessage(init);
   });
 }

@@ -118,9 +118,18 @@ async function main(init: WasmWorkerInit): Promise<WasmWorkerReply> {
   }
 }
 
+/**
+ * A thread runs one module at a time and is reused for the next run when this one ended on its
+ * own (exit or trap): each run gets a fresh WASI and instance, nothing of the last survives.
+ * A run that is stopped or times out ends the thread instead.
+ */
 const port = parentPort;
 if (port) {
-  void main(workerData as WasmWorkerInit)
-    .catch((err: unknown): WasmWorkerReply => ({ ok: false, trap: false, message: message(err) }))
-    .then((reply) => port.postMessage(reply));
+  const handle = (init: WasmWorkerInit): void => {
+    void main(init)
+      .catch((err: unknown): WasmWorkerReply => ({ ok: false, trap: false, message: message(err) }))
+      .then((reply) => port.postMessage(reply));
+  };
+  if (workerData) handle(workerData as WasmWorkerInit);
+  port.on('message', handle);
 }
