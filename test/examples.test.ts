@@ -6,7 +6,7 @@ import { buildExamples } from '../examples/build.mjs';
 describe('examples', () => {
   it('rebuild from their WAT and WIT sources into exactly the committed .wasm files', async () => {
     const built = (await buildExamples({ write: false })) as { path: string; bytes: Uint8Array }[];
-    expect(built.map((b) => b.path.split('/').pop())).toEqual(['calculator.wasm', 'cart.wasm', 'clock.wasm', 'counter.wasm', 'hello.wasm']);
+    expect(built.map((b) => b.path.split('/').pop())).toEqual(['calculator.wasm', 'cart.wasm', 'clock.wasm', 'counter.wasm', 'hello.wasm', 'reviewer.wasm']);
     for (const { path, bytes } of built) {
       expect(Buffer.compare(readFileSync(path), Buffer.from(bytes)), `${path} is stale: run node examples/build.mjs`).toBe(0);
     }

@@ -60,6 +60,43 @@ export function repositoriesOf(config: TahoConfig): string[] {
   return [...(config.examples ? [examplesRepository()] : []), ...config.repositories.map((r) => r.path)];
 }
 
+/**
+ * Town agents made of components: `component:<component>[#<function>]` (default `run-task`).
+ * Each round invokes the durable agent named after the town agent with the task text; the
+ * task's id is the idempotency key, so a round re-run after a crash never runs twice.
+ */
+function componentAgents(runtime: () => Runtime): NonNullable<ConstructorParameters<typeof Town>[0]['components']> {
+  const parse = (cli: string): { component: string; fn: string } => {
+    const [component = '', fn = 'run-task'] = cli.slice('component:'.length).split('#');
+    return { component, fn };
+  };
+  return {
+    check(cli) {
+      const { component, fn } = parse(cli);
+      const entry = runtime().component(component);
+      if (!entry.signature.functions.some((f) => f.name === fn && f.iface === undefined)) {
+        throw new TahoError('TAHO_BAD_ARGUMENTS', `component ${component} has no function ${fn} for town rounds`, {
+          hint: 'A town component exports `run-task: func(task: string) -> result<string, string>` (or name another with component:<c>#<fn>).',
+        });
+      }
+    },
+    async round(cli, agentName, taskId, prompt) {
+      const { component, fn } = parse(cli);
+      const agents = runtime().agents();
+      try {
+        const r = await agents.invoke(agents.component(component).id, agentName, fn, [prompt], `task-${taskId}`);
+        return { exitCode: 0, output: typeof r.result === 'string' ? r.result : JSON.stringify(r.result) };
+      } catch (err) {
+        if (err instanceof TahoError && err.code === 'TAHO_COMPONENT_ERROR') {
+          const e = (err.details as { error?: unknown } | undefined)?.error;
+          return { exitCode: 1, output: typeof e === 'string' ? e : JSON.stringify(e) };
+        }
+        return { exitCode: err instanceof TahoError && err.code === 'TAHO_INVOKE_TIMEOUT' ? 124 : 134, output: err instanceof Error ? err.message : String(err) };
+      }
+    },
+  };
+}
+
 export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}): Runtime {
   const registry = new ComponentRegistry(() => repositoriesOf(config), [uploadsRepository(config.data_dir)]);
   const loader = new ComponentLoader({ cacheDir: join(config.data_dir, 'cache', 'components'), onTranspile: options.onTranspile });
@@ -86,6 +123,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
       heartbeatMs: config.town.heartbeat_ms,
       staleAfterMs: config.town.stale_after_ms,
       killGraceMs: config.town.kill_grace_ms,
+      components: componentAgents(() => runtime),
     });
     return town;
   };
@@ -110,7 +148,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
     }
     return jobs;
   };
-  return {
+  const runtime: Runtime = {
     config, registry, services, startup,
     jobs: orchestrator,
     town: theTown,
@@ -171,4 +209,5 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
       store?.close();
     },
   };
+  return runtime;
 }

@@ -6,7 +6,13 @@ import type { InboxRow } from './store.js';
 import { type Preset, type RoundEnd, Runner } from './runner.js';
 import { completeTask, failTask, finishRound, heartbeat, recordPid, startRound, unwrap } from './transitions.js';
 
+/** A round of a component agent: one durable-agent invocation with the task (see town.ts). */
+export type ComponentRound = (cli: string, agentName: string, taskId: string, prompt: string) => Promise<{ exitCode: number; output: string }>;
+
+export const COMPONENT_CLI = 'component:';
+
 export interface RoundOptions {
+  readonly componentRound?: ComponentRound | undefined;
   readonly dataDir: string;
   readonly cwd: string;
   readonly presets: Readonly<Record<string, Preset>>;
@@ -41,6 +47,14 @@ export class Rounds {
     this.#onEnd = onEnd;
   }
 
+  /** Agents whose component round is in flight (no process: the runner does not know them). */
+  readonly #componentRounds = new Set<string>();
+
+  /** Whether a round of this agent runs now, a process or a component invocation. */
+  isRunning(agentId: string): boolean {
+    return this.runner.isRunning(agentId) || this.#componentRounds.has(agentId);
+  }
+
   get inFlight(): number {
     return this.#inflight.size;
   }
@@ -51,7 +65,7 @@ export class Rounds {
 
   /** Starts the next round of this agent if it is idle and has work; true when one started. */
   start(agentId: string): boolean {
-    if (this.runner.isRunning(agentId)) return false;
+    if (this.isRunning(agentId)) return false;
     const begun = this.#ctx.write((emit) => this.#begin(agentId, emit));
     if (begun === undefined) return false;
     const p = this.#run(begun).finally(() => {
@@ -79,7 +93,7 @@ export class Rounds {
     const now = this.#ctx.now();
     // A message whose task was finished or moved meanwhile (complete, cancel) carries no work any more.
     if (task === undefined || task.state !== 'assigned' || task.assigned_to !== agentId) return undefined;
-    const preset = this.#opts.presets[agent.cli];
+    const preset = agent.cli.startsWith(COMPONENT_CLI) ? { command: agent.cli } : this.#opts.presets[agent.cli];
     if (preset === undefined) {
       const failed = unwrap(failTask(task, `no preset named '${agent.cli}' to run agent '${agent.name}'`, now));
       store.putTask(failed);
@@ -105,6 +119,16 @@ export class Rounds {
     mkdirSync(dir, { recursive: true });
     writeFileSync(b.round.log, '');
     let end: RoundEnd;
+    if (b.command.startsWith(COMPONENT_CLI)) {
+      this.#componentRounds.add(b.agent.id);
+      try {
+        end = await this.#componentRound(b);
+      } finally {
+        this.#componentRounds.delete(b.agent.id);
+      }
+      this.#ctx.write((emit) => this.#end(b, end, emit));
+      return;
+    }
     try {
       end = await this.runner.run({
         agentId: b.agent.id,
@@ -128,6 +152,21 @@ export class Rounds {
       end = { exitCode: 127, signal: null, killed: false, tail: err instanceof Error ? err.message : String(err) };
     }
     this.#ctx.write((emit) => this.#end(b, end, emit));
+  }
+
+  /** No process: the durable agent's invocation is the round; its answer is the output. */
+  async #componentRound(b: Begun): Promise<RoundEnd> {
+    const run = this.#opts.componentRound;
+    let exitCode: number;
+    let output: string;
+    if (!run) {
+      exitCode = 127;
+      output = 'component agents need the runtime (taho serve)';
+    } else {
+      ({ exitCode, output } = await run(b.command, b.agent.name, b.task.id, b.prompt).catch((err: unknown) => ({ exitCode: 134, output: err instanceof Error ? err.message : String(err) })));
+    }
+    writeFileSync(b.round.log, output.endsWith('\n') ? output : `${output}\n`);
+    return { exitCode, signal: null, killed: false, tail: output.slice(-this.#opts.resultBytes) };
   }
 
   #beat(b: Begun): void {

@@ -8,7 +8,7 @@ import type { Agent, BacklogEntry, InboxItem, MessageType, SendKind, Task, TaskS
 import { isDeadAgent, isTerminalTask, summarize, SUPERVISOR_ID } from './model.js';
 import { orphanAction, orphans, reclaim, recover, type Orphan, type OrphanAction, type ReclaimRequest, type ReclaimResult, type RecoverResult } from './recovery.js';
 import { agentRef, checkAgentName, checkTaskId, findAgent, isUuid, senderId, taskNotFound, taskRef } from './refs.js';
-import { Rounds } from './rounds.js';
+import { COMPONENT_CLI, Rounds, type ComponentRound } from './rounds.js';
 import { BUILTIN_PRESETS, type Preset } from './runner.js';
 import { TownStore } from './store.js';
 import * as t from './transitions.js';
@@ -30,6 +30,11 @@ export interface TownOptions {
   readonly killGraceMs?: number | undefined;
   /** Bytes of a round's output kept as the task's result. */
   readonly resultBytes?: number | undefined;
+  /** Agents with `cli = "component:<component>[#<function>]"`: whether the component exists, and how a round runs it. */
+  readonly components?: {
+    readonly check: (cli: string) => void;
+    readonly round: ComponentRound;
+  } | undefined;
 }
 
 export interface SpawnRequest {
@@ -81,6 +86,7 @@ export class Town {
   readonly #ctx: TownContext;
   readonly #rounds: Rounds;
   readonly #presets: Readonly<Record<string, Preset>>;
+  readonly #components: TownOptions['components'];
   readonly #defaultCli: string;
   readonly #staleAfterMs: number;
   readonly #killGraceMs: number;
@@ -89,6 +95,7 @@ export class Town {
   constructor(options: TownOptions) {
     this.#store = new TownStore(options.dataDir);
     this.#presets = { ...BUILTIN_PRESETS, ...options.presets };
+    this.#components = options.components;
     this.#defaultCli = options.defaultCli ?? 'claude';
     this.#staleAfterMs = options.staleAfterMs ?? 120_000;
     this.#killGraceMs = options.killGraceMs ?? 2_000;
@@ -97,7 +104,7 @@ export class Town {
     this.#ctx = { store, now: () => new Date().toISOString(), write: (fn) => this.#write(fn) };
     this.#rounds = new Rounds(
       this.#ctx,
-      { dataDir: options.dataDir, cwd: options.cwd ?? process.cwd(), presets: this.#presets, heartbeatMs: options.heartbeatMs ?? 5_000, resultBytes: options.resultBytes ?? 4096, killGraceMs: this.#killGraceMs },
+      { dataDir: options.dataDir, cwd: options.cwd ?? process.cwd(), presets: this.#presets, heartbeatMs: options.heartbeatMs ?? 5_000, resultBytes: options.resultBytes ?? 4096, killGraceMs: this.#killGraceMs, componentRound: options.components?.round },
       () => this.dispatcher.wake(),
     );
     this.dispatcher = new Dispatcher(
@@ -122,7 +129,7 @@ export class Town {
    */
   async close(): Promise<void> {
     this.dispatcher.stop();
-    const working = this.#store.agents().filter((a) => this.#rounds.runner.isRunning(a.id));
+    const working = this.#store.agents().filter((a) => this.#rounds.isRunning(a.id));
     await this.#rounds.stopAll();
     this.#write((emit) => {
       for (const a of working) this.#giveBack(emit, this.#store.agent(a.id), 'shutdown');
@@ -135,7 +142,10 @@ export class Town {
   spawn(req: SpawnRequest): Agent {
     checkAgentName(req.name);
     const cli = req.cli ?? this.#defaultCli;
-    if (this.#presets[cli] === undefined) {
+    if (cli.startsWith(COMPONENT_CLI)) {
+      if (!this.#components) throw new TahoError('TAHO_BAD_ARGUMENTS', `component agents are not available here`, { hint: 'Spawn it through a taho server or the taho CLI, which host components.' });
+      this.#components.check(cli);
+    } else if (this.#presets[cli] === undefined) {
       throw new TahoError('TAHO_BAD_ARGUMENTS', `unknown agent CLI '${cli}'`, { hint: `Use one of: ${Object.keys(this.#presets).join(', ')}, or add a preset with a command.` });
     }
     const parent = req.parent_agent_id ?? null;
@@ -358,7 +368,7 @@ export class Town {
   // ---- recovery ----
 
   recover(options: { staleAfterMs?: number | undefined } = {}): RecoverResult {
-    return recover(this.#ctx, (id) => this.#rounds.runner.isRunning(id), options.staleAfterMs ?? this.#staleAfterMs);
+    return recover(this.#ctx, (id) => this.#rounds.isRunning(id), options.staleAfterMs ?? this.#staleAfterMs);
   }
 
   /** Without `to` or `toBacklog` this only lists what dead agents hold; it changes nothing. */

@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+import { post, startServer, type Server } from './server-helpers.js';
+
+const work = tempDir('taho-town-component-');
+let server: Server;
+
+beforeAll(async () => {
+  server = await startServer({ dataDir: join(work, 'data') });
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function settled(id: string): Promise<{ state: string; result: string | null }> {
+  for (let i = 0; i < 200; i++) {
+    const t = (await (await fetch(`${server.url}/v1/tasks/${id}`)).json()) as { state: string; result: string | null };
+    if (['completed', 'failed', 'cancelled'].includes(t.state)) return t;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`task ${id} did not finish`);
+}
+
+describe('component agents in the town', () => {
+  it('runs each task as one invocation of the durable agent named after the town agent', async () => {
+    expect((await post(`${server.url}/v1/agents`, { name: 'rev', cli: 'component:example/reviewer' })).status).toBe(201);
+    const ok = (await (await post(`${server.url}/v1/tasks/assign`, { agent: 'rev', task: 'check the parser' })).json()) as { task_id: string };
+    const bad = (await (await post(`${server.url}/v1/tasks/assign`, { agent: 'rev', task: 'reject the patch' })).json()) as { task_id: string };
+    expect(await settled(ok.task_id)).toMatchObject({ state: 'completed', result: 'reviewed: check the parser' });
+    expect(await settled(bad.task_id)).toMatchObject({ state: 'failed', result: expect.stringContaining('rejected: reject the patch') });
+    expect(await (await fetch(`${server.url}/v1/agents/rev/logs`)).text()).toContain('rejected: reject the patch');
+    // The durable agent behind it kept count, and its oplog keys are the tasks' ids.
+    const components = (await (await fetch(`${server.url}/v1/components`)).json()) as { componentName: string; versionedComponentId: { componentId: string } }[];
+    const cid = components.find((c) => c.componentName === 'example/reviewer')?.versionedComponentId.componentId;
+    const count = await post(`${server.url}/v1/components/${cid}/workers/rev/invoke-and-await?function=reviewed`, { params: [] });
+    expect(await count.json()).toMatchObject({ result: { value: 2 } });
+  }, 30_000);
+
+  it('refuses a component that is missing or has no run-task, in ProblemDetails', async () => {
+    const missing = await post(`${server.url}/v1/agents`, { name: 'ghost', cli: 'component:example/nope' });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ type: 'https://tinytown.dev/errors/404', status: 404, detail: expect.stringContaining('example/nope') });
+    const wrong = await post(`${server.url}/v1/agents`, { name: 'hello', cli: 'component:example/hello' });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toMatchObject({ detail: 'component example/hello has no function run-task for town rounds' });
+  });
+});
