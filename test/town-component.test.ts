@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { runCli, tempDir } from './helpers.js';
 import { post, startServer, type Server } from './server-helpers.js';
 
 const work = tempDir('taho-town-component-');
@@ -37,6 +37,16 @@ describe('component agents in the town', () => {
     const count = await post(`${server.url}/v1/components/${cid}/workers/rev/invoke-and-await?function=reviewed`, { params: [] });
     expect(await count.json()).toMatchObject({ result: { value: 2 } });
   }, 30_000);
+
+  it('`taho agents list` shows durable and town agents side by side, with a kind', async () => {
+    const r = await runCli(['agents', 'list', '--url', server.url]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^KIND\s+AGENT\s+COMPONENT\/CLI/m);
+    expect(r.stdout).toMatch(/^durable\s+rev\s+example\/reviewer/m);
+    expect(r.stdout).toMatch(/^town\s+rev\s+component:example\/reviewer\s+Idle/m);
+    const town = await runCli(['agents', 'list', '--kind', 'town', '--json', '--url', server.url]);
+    expect(JSON.parse(town.stdout)).toEqual([expect.objectContaining({ kind: 'town', name: 'rev' })]);
+  });
 
   it('refuses a component that is missing or has no run-task, in ProblemDetails', async () => {
     const missing = await post(`${server.url}/v1/agents`, { name: 'ghost', cli: 'component:example/nope' });

@@ -37,10 +37,12 @@ export function townRoutes(app: FastifyInstance, runtime: Runtime): void {
     town: townName, timestamp: new Date().toISOString(), ...scaling(town(), runtime.config.town.max_agents),
   }));
 
-  app.get('/v1/town', { schema: { tags, summary: 'The town' } }, async () => ({ name: townName, root: runtime.config.data_dir, redis_url: null }));
+  // Tinytown's redis_url is the (redacted) store address; here the store is a SQLite file.
+  const storeUrl = `sqlite://${runtime.config.data_dir}/town.db`;
+  app.get('/v1/town', { schema: { tags, summary: 'The town' } }, async () => ({ name: townName, root: runtime.config.data_dir, redis_url: storeUrl }));
   app.get('/v1/status', { schema: { tags, summary: 'The town and every agent with its counters' } }, async () => {
     const agents = town().status().map((a) => ({ ...brief(a), rounds_completed: a.rounds_completed, tasks_completed: a.tasks_completed, inbox_len: a.inbox_len, urgent_len: a.urgent_len }));
-    return { name: townName, root: runtime.config.data_dir, redis_url: null, agent_count: agents.length, agents };
+    return { name: townName, root: runtime.config.data_dir, redis_url: storeUrl, agent_count: agents.length, agents };
   });
   app.get('/v1/agents', { schema: { tags, summary: 'Town agents' } }, async () => {
     const agents = town().agents().map(brief);
@@ -135,9 +137,18 @@ export function townRoutes(app: FastifyInstance, runtime: Runtime): void {
     const r = town().reclaim({ to: req.body?.to, toBacklog: req.body?.to_backlog, from: req.body?.from });
     return { reclaimed: r.reclaimed, destination: r.destination, tasks: r.tasks };
   });
-  app.post<{ Body: { action?: string } | undefined }>('/v1/reclaim/orphan-tasks', {
-    schema: { tags, summary: 'Unfinished tasks whose agent is gone: list, to_backlog, cancel, delete', body: { type: 'object', properties: { action: { type: 'string', maxLength: 32 } } } },
-  }, async (req) => town().orphans(req.body?.action));
+  // The body is optional here (Tinytown's Option<Json>): no schema, so a bodiless POST lists.
+  app.post<{ Body: unknown }>('/v1/reclaim/orphan-tasks', {
+    schema: { tags, summary: 'Unfinished tasks whose agent is gone: list, to_backlog, cancel, delete (body optional: {action})' },
+  }, async (req) => {
+    const body = req.body;
+    if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+      throw new TahoError('TAHO_BAD_REQUEST', 'the body must be an object {"action": …} or absent', { hint: 'Send {"action":"list"|"to_backlog"|"cancel"|"delete"}, or nothing to list.' });
+    }
+    const action = (body as { action?: unknown } | null | undefined)?.action;
+    if (action !== undefined && typeof action !== 'string') throw new TahoError('TAHO_BAD_REQUEST', 'action must be a string', { hint: 'Use list, to_backlog, cancel or delete.' });
+    return town().orphans(action);
+  });
 }
 
 /** SSE of town events; `Last-Event-ID` (or `?after=`) resumes after that id, with no gap. */
