@@ -227,12 +227,16 @@ describe('read routes', () => {
     expect(s.status).toBe(200);
     expect(sortedKeys(s.body)).toEqual(['agent_count', 'agents', 'name', 'redis_url', 'root']);
     expect(s.body.agent_count).toBe(s.body.agents.length);
-    for (const a of s.body.agents) expect(sortedKeys(a)).toEqual([...STATUS_FIELDS].sort());
+    // Tinytown's fields exactly, then taho's additions (for dashboards and explain), nothing else.
+    const EXTRAS = ['current_task', 'last_heartbeat', 'last_active_at', 'created_at', 'max_rounds', 'pid', 'last_exit_code'];
+    for (const a of s.body.agents) expect(sortedKeys(a)).toEqual([...STATUS_FIELDS, ...EXTRAS].sort());
     const reader = s.body.agents.find((a: { name: string }) => a.name === 'reader');
     expect(reader).toEqual({
       id: expect.stringMatching(UUID), name: 'reader', nickname: 'Rita', role_id: 'tester', parent_agent_id: parent,
       spawn_mode: 'fresh', cli: 'script', state: 'Idle', current_scope: null,
       rounds_completed: 0, tasks_completed: 0, inbox_len: 0, urgent_len: 0,
+      current_task: null, last_heartbeat: expect.any(String), last_active_at: expect.any(String), created_at: expect.any(String),
+      max_rounds: null, pid: null, last_exit_code: null,
     });
 
     const l = await api('GET', '/v1/agents');

@@ -123,8 +123,8 @@ export interface Client extends TownClient {
   deleteAgent(component: string, agent: string): Promise<void>;
   cancelInvocation(component: string, agent: string, key: string): Promise<{ canceled: boolean }>;
   oplog(component: string, agent: string): Promise<OplogEntry[]>;
-  /** True when jobs run in this process (no server): they stop when it exits. */
-  readonly jobsInProcess: boolean;
+  /** True without a server: jobs and town rounds run only while this process lives. */
+  readonly inProcess: boolean;
   /** Submits a Bacalhau job spec (the `Job` object). */
   submitJob(job: unknown, options?: { force?: boolean | undefined; idempotencyKey?: string | undefined }): Promise<SubmitResult>;
   jobs(query?: ListQuery): Promise<Page<Job>>;

@@ -95,7 +95,7 @@ export class HttpClient implements Client {
     return list.map((c) => ({ id: c.versionedComponentId.componentId, name: c.componentName }));
   }
 
-  readonly jobsInProcess = false;
+  readonly inProcess = false;
 
   submitJob(job: unknown, options: { force?: boolean | undefined; idempotencyKey?: string | undefined } = {}): Promise<SubmitResult> {
     return this.#request('PUT', JOBS, { Job: job, Force: options.force ?? false }, 'application/json', options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {});
@@ -291,18 +291,7 @@ export class HttpClient implements Client {
 
   async *townEvents(options: { after?: number | undefined; follow: boolean; signal?: AbortSignal | undefined }): AsyncGenerator<TownEvent> {
     if (!options.follow) {
-      // A bounded read: what is stored now, without holding a stream open.
-      const ctl = new AbortController();
-      let last = options.after ?? 0;
-      const timer = setTimeout(() => ctl.abort(), 2000);
-      try {
-        for await (const e of this.#eventStream(last, ctl.signal, true)) {
-          last = e.id;
-          yield e;
-        }
-      } finally {
-        clearTimeout(timer);
-      }
+      yield* this.#eventStream(options.after ?? 0, options.signal, true);
       return;
     }
     let last = options.after ?? 0;
@@ -323,11 +312,11 @@ export class HttpClient implements Client {
     }
   }
 
-  /** One SSE connection; `stopWhenQuiet` ends it once the stored backlog has been read. */
-  async *#eventStream(after: number, signal: AbortSignal | undefined, stopWhenQuiet: boolean): AsyncGenerator<TownEvent> {
+  /** One SSE connection; `finite` asks for what is stored now (the server ends with `end`). */
+  async *#eventStream(after: number, signal: AbortSignal | undefined, finite: boolean): AsyncGenerator<TownEvent> {
     let res: Response;
     try {
-      res = await fetch(`${this.#base}/v1/events`, {
+      res = await fetch(`${this.#base}/v1/events${finite ? '?follow=false' : ''}`, {
         headers: { ...this.#headers, accept: 'text/event-stream', 'last-event-id': String(after) },
         ...(signal ? { signal } : {}),
       });
@@ -336,24 +325,15 @@ export class HttpClient implements Client {
       throw unreachable(this.#base, err);
     }
     if (!res.ok) throw fromErrorBody(res.status, parse(await res.text()), `GET /v1/events answered ${res.status}`);
-    const quiet = stopWhenQuiet ? new AbortController() : undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const arm = (): void => {
-      clearTimeout(timer);
-      if (quiet) timer = setTimeout(() => void res.body?.cancel().catch(() => undefined), 150);
-    };
-    arm();
     try {
       for await (const ev of sseEvents(res)) {
-        if (ev.event !== 'town') continue;
-        arm();
-        yield JSON.parse(ev.data) as TownEvent;
+        if (ev.event === 'end') return;
+        if (ev.event === 'town') yield JSON.parse(ev.data) as TownEvent;
       }
     } catch {
-      // cancelled (quiet) or dropped: the caller resumes from the last id
-    } finally {
-      clearTimeout(timer);
+      // dropped (or aborted): a follow resumes from the last id
     }
+    if (finite && !signal?.aborted) throw new TahoError('TAHO_SERVER_UNREACHABLE', `the event list from ${this.#base} ended early`, { hint: 'Run the command again.' });
   }
 
   async #component(ref: string): Promise<{ id: string; name: string }> {

@@ -111,7 +111,7 @@ export class LocalClient implements Client {
     return agents.oplog(id, agent);
   }
 
-  readonly jobsInProcess = true;
+  readonly inProcess = true;
 
   async submitJob(job: unknown, options: { force?: boolean | undefined; idempotencyKey?: string | undefined } = {}): Promise<SubmitResult> {
     this.runtime.startJobs();
@@ -125,7 +125,7 @@ export class LocalClient implements Client {
   async describeJob(id: string): Promise<JobDescription> {
     const jobs = this.runtime.jobs();
     const job = jobs.get(id);
-    return { Job: job, History: jobs.history(job.ID, { jobVersion: job.Version }), Executions: { Items: jobs.executions(job.ID), NextToken: '' } };
+    return { Job: job, History: jobs.history(job.ID, { jobVersion: job.Version, limit: 0 }), Executions: { Items: jobs.executions(job.ID), NextToken: '' } };
   }
 
   async stopJob(id: string, reason?: string): Promise<{ EvaluationID: string }> {
@@ -263,9 +263,11 @@ export class LocalClient implements Client {
   async *townEvents(options: { after?: number | undefined; follow: boolean; signal?: AbortSignal | undefined }): AsyncGenerator<TownEvent> {
     let last = options.after ?? 0;
     for (;;) {
-      for (const e of this.runtime.town().eventsSince(last)) {
-        last = e.id;
-        yield e;
+      for (let batch = this.runtime.town().eventsSince(last); batch.length > 0; batch = this.runtime.town().eventsSince(last)) {
+        for (const e of batch) {
+          last = e.id;
+          yield e;
+        }
       }
       if (!options.follow || options.signal?.aborted) return;
       // Another process (a local `tt assign`) may write the store too: poll it.

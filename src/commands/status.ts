@@ -69,7 +69,7 @@ export async function statusView(client: Client, withTasks: boolean): Promise<St
 
 /** In-process (no server) nothing runs rounds: work only waits. Said on stderr so --json stays clean. */
 export function queuedNote(client: Client, where: string): string | undefined {
-  if (!client.jobsInProcess) return undefined;
+  if (!client.inProcess) return undefined;
   return `note: no taho server is running for this data directory, so nothing runs it now; it waits in ${where} until \`taho serve\` runs (rounds only run in a server).`;
 }
 

@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   TAHO_NODE_NOT_FOUND: { status: 404, kind: 'user' },
   TAHO_EXECUTION_NOT_FOUND: { status: 404, kind: 'user' },
   TAHO_TASK_NOT_FOUND: { status: 404, kind: 'user' },
+  TAHO_JOB_FAILED: { status: 500, kind: 'external' },
   TAHO_AMBIGUOUS_ID: { status: 409, kind: 'user' },
   TAHO_UNSUPPORTED_TYPE: { status: 501, kind: 'user' },
   TAHO_SERVICE_UNAVAILABLE: { status: 503, kind: 'external' },

@@ -38,10 +38,7 @@ export function checkTaskId(id: string): void {
   if (!isUuid(id)) throw new TahoError('TAHO_BAD_REQUEST', `Invalid task ID: ${id}`, { hint: 'A task id is a UUID, as returned when the task was created.' });
 }
 
-/**
- * There is no TAHO_TASK_NOT_FOUND code yet; the 404 agent code is the nearest. Kept in this one
- * function so switching to a task code is a one-line change.
- */
+/** A missing task, in the same words everywhere. */
 export function taskNotFound(id: string, where = ''): TahoError {
   return new TahoError('TAHO_TASK_NOT_FOUND', `Task ${id} not found${where === '' ? '' : ` in ${where}`}`, {
     hint: where === 'backlog' ? 'List the backlog to see which tasks are waiting there.' : 'List the tasks to see their ids.',

@@ -194,7 +194,7 @@ describe('town: inbox, explain, events, restart', () => {
     expect(a).toMatchObject({ kind: 'agent', agent: { id: ivy.id, state: 'Idle' }, inbox: { total: 0, urgent: 0 }, process: null, last_round: { n: 2, exit_code: 0, task_id: second } });
     expect(a.kind === 'agent' && a.heartbeat_age_ms).toBeGreaterThanOrEqual(0);
     expect(town.explain(task_id)).toMatchObject({ location: 'finished', round: null });
-    expect(() => town.explain('nobody')).toThrow(/Invalid task ID/);
+    expect(() => town.explain('nobody')).toThrow(/Agent not found: nobody/);
   });
 
   it('emits every change with increasing ids, and keeps all state across a restart', async () => {

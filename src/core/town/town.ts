@@ -388,6 +388,8 @@ export class Town {
     const env = { store: this.#store, now: Date.now(), dispatcher: this.dispatcherState() };
     const agent = findAgent(this.#store, id);
     if (agent !== undefined) return explainAgent(env, agent);
+    // Not a UUID: it can only have meant an agent's name.
+    if (!isUuid(id)) return explainAgent(env, agentRef(this.#store, id));
     return explainTask(env, taskRef(this.#store, id));
   }
 

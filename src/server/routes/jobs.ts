@@ -53,7 +53,7 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
     const include = new Set((one(q.include) ?? '').split(',').map((s) => s.trim()).filter(Boolean));
     return {
       Job: job,
-      ...(include.has('history') ? { History: compatHistory(req, jobs().history(job.ID, { jobVersion: job.Version })) } : {}),
+      ...(include.has('history') ? { History: compatHistory(req, jobs().history(job.ID, { jobVersion: job.Version, limit: 0 })) } : {}),
       ...(include.has('executions') ? { Executions: { Items: jobs().executions(job.ID, { jobVersion: job.Version }), NextToken: '' } } : {}),
     };
   });

@@ -41,7 +41,12 @@ export function townRoutes(app: FastifyInstance, runtime: Runtime): void {
   const storeUrl = `sqlite://${runtime.config.data_dir}/town.db`;
   app.get('/v1/town', { schema: { tags, summary: 'The town' } }, async () => ({ name: townName, root: runtime.config.data_dir, redis_url: storeUrl }));
   app.get('/v1/status', { schema: { tags, summary: 'The town and every agent with its counters' } }, async () => {
-    const agents = town().status().map((a) => ({ ...brief(a), rounds_completed: a.rounds_completed, tasks_completed: a.tasks_completed, inbox_len: a.inbox_len, urgent_len: a.urgent_len }));
+    // Tinytown's AgentStatus fields, then taho's own (what a dashboard needs to say why).
+    const agents = town().status().map((a) => ({
+      ...brief(a), rounds_completed: a.rounds_completed, tasks_completed: a.tasks_completed, inbox_len: a.inbox_len, urgent_len: a.urgent_len,
+      current_task: a.current_task, last_heartbeat: a.last_heartbeat, last_active_at: a.last_active_at, created_at: a.created_at,
+      max_rounds: a.max_rounds, pid: a.pid, last_exit_code: a.last_exit_code,
+    }));
     return { name: townName, root: runtime.config.data_dir, redis_url: storeUrl, agent_count: agents.length, agents };
   });
   app.get('/v1/agents', { schema: { tags, summary: 'Town agents' } }, async () => {
@@ -81,7 +86,7 @@ export function townRoutes(app: FastifyInstance, runtime: Runtime): void {
     void reply.header('content-type', 'text/plain; charset=utf-8');
     return text;
   });
-  app.get('/v1/events', { schema: { tags, summary: 'Town events as server-sent events; Last-Event-ID resumes without gaps' } }, async (req: FastifyRequest, reply: FastifyReply) => townEvents(town(), req, reply));
+  app.get('/v1/events', { schema: { tags, summary: 'Town events as server-sent events; Last-Event-ID (or ?after=) resumes without gaps; ?follow=false ends after what is stored' } }, async (req: FastifyRequest, reply: FastifyReply) => townEvents(town(), req, reply));
 
   app.post<{ Body: { agent: string; task: string; urgent?: boolean } }>('/v1/tasks/assign', {
     schema: { tags, summary: 'Give an agent a task', body: { type: 'object', required: ['agent', 'task'], properties: { agent: name, task: str, urgent: { type: 'boolean' } } } },
@@ -154,10 +159,22 @@ export function townRoutes(app: FastifyInstance, runtime: Runtime): void {
 /** SSE of town events; `Last-Event-ID` (or `?after=`) resumes after that id, with no gap. */
 async function townEvents(town: Town, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   const header = req.headers['last-event-id'];
-  const after = Number((typeof header === 'string' ? header : undefined) ?? (req.query as { after?: string }).after ?? 0) || 0;
+  const query = req.query as { after?: string; follow?: string };
+  const after = Number((typeof header === 'string' ? header : undefined) ?? query.after ?? 0) || 0;
   reply.hijack();
   reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   let last = after;
+  if (query.follow === 'false') {
+    // A finite read: everything stored after `after`, then `end`.
+    for (let batch = town.eventsSince(after); batch.length > 0; batch = town.eventsSince(last)) {
+      for (const e of batch) {
+        last = e.id;
+        reply.raw.write(`id: ${e.id}\nevent: town\ndata: ${JSON.stringify(e)}\n\n`);
+      }
+    }
+    reply.raw.end('event: end\ndata: {}\n\n');
+    return;
+  }
   const send = (e: { id: number }): void => {
     if (e.id <= last) return;
     last = e.id;
