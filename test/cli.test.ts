@@ -149,7 +149,7 @@ describe('taho components add/get and taho agents', () => {
     expect((await run(['agents', 'invoke', 'shop/tally/t1', 'increment', '4', '-k', 'once'])).stdout).toBe('4');
     expect((await run(['agents', 'invoke', 'shop/tally/t1', 'increment', '4', '-k', 'once'])).stdout).toBe('4');
     expect((await run(['agents', 'invoke', 'shop/tally/t1', 'get'])).stdout).toBe('4');
-    expect((await run(['agents', 'list'])).stdout).toMatch(/^shop\/tally\s+t1\s+Idle\s+0\s+2\s/m);
+    expect((await run(['agents', 'list'])).stdout).toMatch(/^durable\s+t1\s+shop\/tally\s+Idle\s+0\s+oplog 2$/m);
     expect((await run(['agents', 'oplog', 'shop/tally/t1'])).stdout).toMatch(/#1 .* increment\(4\) = 4  \[key once\]/);
     const missing = await run(['agents', 'get', 'shop/tally/none']);
     expect(missing.exitCode).toBe(2);

@@ -85,9 +85,14 @@ function target(r: () => number): { method: string; path: string } {
     .replace(':method', r() < 0.8 ? (METHODS[Math.floor(r() * METHODS.length)] as string) : name())
     .replace(':component_id', r() < 0.7 ? COUNTER_ID : name())
     .replace(':worker_name', r() < 0.7 ? `w${Math.floor(r() * 5)}` : name())
-    .replace(':idempotency_key', name());
+    .replace(':idempotency_key', name())
+    .replace(':id', r() < 0.3 ? 'j-' : name())
+    .replace(':agent', r() < 0.5 ? 'ada' : name())
+    .replace(':task_id', r() < 0.5 ? '3f2504e0-4f89-41d3-9a0c-0305e82c3301' : name());
   const method = r() < 0.05 ? (['DELETE', 'PATCH', 'GET'][Math.floor(r() * 3)] as string) : m;
-  const query = path.includes('/invoke') && path.startsWith('/v1/') ? `?function=${encodeURIComponent(METHODS[Math.floor(r() * METHODS.length)] as string)}` : '';
+  // Streams that follow forever are asked for what is stored now.
+  const query = path.includes('/invoke') && path.startsWith('/v1/') ? `?function=${encodeURIComponent(METHODS[Math.floor(r() * METHODS.length)] as string)}`
+    : path === '/v1/events' ? '?follow=false' : '';
   return { method, path: path + query };
 }
 
@@ -108,9 +113,32 @@ async function one(r: () => number): Promise<Outcome & { what: string }> {
   const ct = res.headers.get('content-type') ?? '';
   if (res.status < 400) return { status: res.status, what };
   expect(ct, `${what} → ${res.status} ${text.slice(0, 200)}`).toContain('application/json');
-  const parsed = JSON.parse(text) as { error?: string | { code?: string; message?: string }; errors?: unknown; workerError?: unknown };
+  const parsed = JSON.parse(text) as {
+    error?: string | { code?: string; message?: string }; errors?: unknown; workerError?: unknown;
+    Status?: number; Message?: string; Details?: { code?: string };
+    type?: string; title?: string; status?: number; detail?: string; code?: string;
+  };
   const detail = `${what} → ${res.status} ${text.slice(0, 200)}`;
   // fetch normalizes `..` away, so the family is told by the shape of the body, checked in full.
+  if (typeof parsed.Status === 'number') {
+    // Bacalhau's APIError, with taho's code in Details.
+    expect(parsed.Status, detail).toBe(res.status);
+    expect(typeof parsed.Message, detail).toBe('string');
+    const code = parsed.Details?.code ?? (res.status === 404 ? 'TAHO_ROUTE_NOT_FOUND' : '');
+    expect(code, detail).toMatch(/^TAHO_/);
+    return { status: res.status, code, what };
+  }
+  if (typeof parsed.type === 'string' && parsed.type.startsWith('https://tinytown.dev/errors/')) {
+    // Tinytown's ProblemDetails, with taho's code as an extension member.
+    expect([parsed.status, typeof parsed.title, typeof parsed.detail], detail).toEqual([res.status, 'string', 'string']);
+    expect(String(parsed.code), detail).toMatch(/^TAHO_/);
+    return { status: res.status, code: parsed.code as string, what };
+  }
+  if (typeof parsed.error === 'string' && typeof parsed.status === 'number') {
+    // Tinytown's auth body.
+    expect([401, 403], detail).toContain(res.status);
+    return { status: res.status, code: res.status === 401 ? 'TAHO_UNAUTHORIZED' : 'TAHO_FORBIDDEN', what };
+  }
   if (typeof parsed.error !== 'object') {
     expect(path.startsWith('/v1/'), detail).toBe(true);
     // Golem's shapes: 400 {errors: [..]}, others {error: string}, invocation failures with workerError.

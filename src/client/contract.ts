@@ -27,7 +27,11 @@ import type { Orphan, OrphanAction, HeldTask } from '../core/town/recovery.js';
 
 export type { Agent as TownAgent, BacklogEntry, InboxItem, Task as TownTask, TownEvent } from '../core/town/model.js';
 export type { AgentStatus as TownAgentStatus, PendingTask } from '../core/town/town.js';
-export type { Explanation } from '../core/town/explain.js';
+export type { Explanation, AgentExplanation, TaskExplanation } from '../core/town/explain.js';
+export type { Round } from '../core/town/model.js';
+// Values the CLI shows jobs and towns with (names of states, short ids).
+export { shortId, COMPUTE_STATE_NAMES, DESIRED_STATE_NAMES, TERMINAL_JOB_STATES } from '../core/jobs/model.js';
+export { TASK_STATES, SUPERVISOR_ID } from '../core/town/model.js';
 
 export interface TownStatus {
   readonly name: string;

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import type { TownEvent } from '../client/contract.js';
-import { SUPERVISOR_ID } from '../core/town/model.js';
+import { SUPERVISOR_ID } from '../client/contract.js';
 import { oneLine, shortId } from './status.js';
 
 /** The interesting fields of an event's data, in one line; agents by name when known. */

@@ -1,9 +1,9 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import type { Explanation } from '../client/contract.js';
-import type { AgentExplanation, TaskExplanation } from '../core/town/explain.js';
-import type { Round } from '../core/town/model.js';
-import { isTahoError, TahoError } from '../core/errors.js';
+import type { AgentExplanation, TaskExplanation } from '../client/contract.js';
+import type { Round } from '../client/contract.js';
+import { isTahoError, TahoError } from '../cli/errors.js';
 import { oneLine, shortId } from './status.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import TOML from '@iarna/toml';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
-import { TahoError } from '../core/errors.js';
+import { TahoError } from '../cli/errors.js';
 
 /** A TOML basic string (JSON's escapes are a subset TOML accepts). */
 function tomlString(value: string): string {

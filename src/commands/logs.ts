@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import type { Client } from '../client/contract.js';
-import type { AgentExplanation } from '../core/town/explain.js';
-import { isTahoError, TahoError } from '../core/errors.js';
+import type { AgentExplanation } from '../client/contract.js';
+import { isTahoError, TahoError } from '../cli/errors.js';
 
 const POLL_MS = 300;
 

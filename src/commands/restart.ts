@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { parseTarget, readText } from '../cli/parse-input.js';
-import { isTahoError, TahoError } from '../core/errors.js';
+import { isTahoError, TahoError } from '../cli/errors.js';
 
 export default class Restart extends BaseCommand<typeof Restart> {
   static override summary = 'Restart a service (optionally with new config), or a town agent';

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { table } from '../cli/output.js';
 import type { Client, TownAgentStatus, TownStatus, TownTask } from '../client/contract.js';
-import { SUPERVISOR_ID, TASK_STATES } from '../core/town/model.js';
+import { SUPERVISOR_ID, TASK_STATES } from '../client/contract.js';
 
 /** The first block of a UUID: enough to tell agents and tasks apart on screen. */
 export function shortId(id: string | null | undefined): string {

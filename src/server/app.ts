@@ -10,6 +10,7 @@ import { golemErrorBody, isGolemUrl } from './errors/golem-body.js';
 import { bacalhauErrorBody, isBacalhauUrl } from './errors/bacalhau-body.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { townRoutes } from './routes/town.js';
+import { endAllSse } from './sse.js';
 import { isTinytownUrl, tinytownErrorBody } from './errors/tinytown-body.js';
 import websocket from '@fastify/websocket';
 import { randomUUID } from 'node:crypto';
@@ -120,6 +121,8 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
       servers: [{ url: new URL(config.http.base_url).origin }],
     },
   });
+  // Event streams never end on their own: a closing server ends them rather than wait on them.
+  app.addHook('preClose', async () => endAllSse());
   // Bacalhau's log stream is a WebSocket; registered before the routes, as the plugin requires.
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   // Bacalhau's `?pretty` indents any response of its routes; X-Request-ID comes back as sent.

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { table } from '../../cli/output.js';
 import type { Execution, JobDescription, JobHistory } from '../../client/contract.js';
-import { COMPUTE_STATE_NAMES, DESIRED_STATE_NAMES, shortId } from '../../core/jobs/model.js';
+import { COMPUTE_STATE_NAMES, DESIRED_STATE_NAMES, shortId } from '../../client/contract.js';
 
 export default class JobsDescribe extends BaseCommand<typeof JobsDescribe> {
   static override summary = 'Show a job: state, summary, history, executions and their output';

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { table } from '../../cli/output.js';
 import type { JobExplanation } from '../../client/contract.js';
-import { shortId } from '../../core/jobs/model.js';
+import { shortId } from '../../client/contract.js';
 
 export default class JobsExplain extends BaseCommand<typeof JobsExplain> {
   static override summary = 'Why a job is where it is: queue position, each node\'s verdict, time left';

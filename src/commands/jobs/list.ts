@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { table } from '../../cli/output.js';
-import { shortId } from '../../core/jobs/model.js';
+import { shortId } from '../../client/contract.js';
 import { dateTime } from './describe.js';
 
 export default class JobsList extends BaseCommand<typeof JobsList> {

@@ -6,8 +6,8 @@ import { parseDocument } from 'yaml';
 import { BaseCommand } from '../../cli/base-command.js';
 import { printJson } from '../../cli/output.js';
 import type { Client, Job, SubmitResult } from '../../client/contract.js';
-import { TahoError, isTahoError } from '../../core/errors.js';
-import { TERMINAL_JOB_STATES } from '../../core/jobs/model.js';
+import { TahoError, isTahoError } from '../../cli/errors.js';
+import { TERMINAL_JOB_STATES } from '../../client/contract.js';
 import { clockTime } from './describe.js';
 
 export default class JobsRun extends BaseCommand<typeof JobsRun> {

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { table } from '../../cli/output.js';
-import { TASK_STATES } from '../../core/town/model.js';
+import { TASK_STATES } from '../../client/contract.js';
 import { nameOf, oneLine } from '../status.js';
 
 export default class TaskList extends BaseCommand<typeof TaskList> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
-import { TahoError } from '../../core/errors.js';
+import { TahoError } from '../../cli/errors.js';
 import { followUp, submit } from '../jobs/run.js';
 
 const TARGET = '/wasm/main.wasm';

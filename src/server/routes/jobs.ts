@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Runtime } from '../../core/runtime.js';
+import { openSse } from '../sse.js';
 import { TahoError } from '../../core/errors.js';
 import type { NodeSnapshot } from '../../core/jobs/compute.js';
 import { buildVersion, nodeInfo, nodeState } from '../../core/jobs/views.js';
@@ -192,19 +193,16 @@ async function sseLogs(jobs: Orchestrator, req: Req, reply: FastifyReply): Promi
   const o = logOptions(req);
   jobs.logExecution(req.params.id, o.executionId, o.namespace); // unknown job or execution: a plain error, before the stream starts
   const last = req.headers['last-event-id'];
-  const abort = new AbortController();
-  req.raw.on('close', () => abort.abort());
-  reply.hijack();
-  reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const sse = openSse(req, reply);
   try {
-    for await (const line of jobs.logs(req.params.id, { ...o, cursor: typeof last === 'string' ? last : undefined, signal: abort.signal })) {
-      reply.raw.write(`id: ${line.cursor}\nevent: log\ndata: ${JSON.stringify({ Type: line.Type, Line: line.Line })}\n\n`);
+    for await (const line of jobs.logs(req.params.id, { ...o, cursor: typeof last === 'string' ? last : undefined, signal: sse.closed })) {
+      sse.send('log', { Type: line.Type, Line: line.Line }, line.cursor);
     }
-    reply.raw.write('event: end\ndata: {}\n\n');
+    sse.send('end', {});
   } catch (err) {
-    reply.raw.write(`event: error\ndata: ${JSON.stringify({ error: (err as Error).message })}\n\n`);
+    sse.send('error', { error: (err as Error).message });
   }
-  reply.raw.end();
+  sse.end();
 }
 
 /** Bacalhau's frames: `{"value":{"Type":1,"Line":"…"}}`; on failure one `{"error":"…"}`, then a normal close. */

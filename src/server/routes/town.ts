@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../core/runtime.js';
 import { TahoError } from '../../core/errors.js';
-import type { Agent } from '../../core/town/model.js';
+import type { Agent, TownEvent } from '../../core/town/model.js';
+import { openSse } from '../sse.js';
 import type { Town } from '../../core/town/town.js';
 import { prometheus } from '../../core/metrics.js';
 import { scaling } from '../../core/town/scaling.js';
@@ -161,38 +162,36 @@ async function townEvents(town: Town, req: FastifyRequest, reply: FastifyReply):
   const header = req.headers['last-event-id'];
   const query = req.query as { after?: string; follow?: string };
   const after = Number((typeof header === 'string' ? header : undefined) ?? query.after ?? 0) || 0;
-  reply.hijack();
-  reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const sse = openSse(req, reply);
   let last = after;
-  if (query.follow === 'false') {
-    // A finite read: everything stored after `after`, then `end`.
-    for (let batch = town.eventsSince(after); batch.length > 0; batch = town.eventsSince(last)) {
-      for (const e of batch) {
-        last = e.id;
-        reply.raw.write(`id: ${e.id}\nevent: town\ndata: ${JSON.stringify(e)}\n\n`);
-      }
-    }
-    reply.raw.end('event: end\ndata: {}\n\n');
-    return;
-  }
-  const send = (e: { id: number }): void => {
+  const send = (e: TownEvent): void => {
     if (e.id <= last) return;
     last = e.id;
-    reply.raw.write(`id: ${e.id}\nevent: town\ndata: ${JSON.stringify(e)}\n\n`);
+    sse.send('town', e, e.id);
   };
+  const replay = (): void => {
+    for (let batch = town.eventsSince(last); batch.length > 0; batch = town.eventsSince(last)) for (const e of batch) send(e);
+  };
+  if (query.follow === 'false') {
+    // A finite read: everything stored after `after`, then `end`.
+    replay();
+    sse.send('end', {});
+    sse.end();
+    return;
+  }
   // Subscribe first, then replay what was stored: events arriving meanwhile are deduplicated by id.
-  const buffered: { id: number }[] = [];
+  const buffered: TownEvent[] = [];
   let replaying = true;
-  const listener = (e: { id: number }): void => {
+  const listener = (e: TownEvent): void => {
     if (replaying) buffered.push(e);
     else send(e);
   };
   town.events.on('event', listener);
-  for (let batch = town.eventsSince(after); batch.length > 0; batch = town.eventsSince(last)) for (const e of batch) send(e);
+  replay();
   replaying = false;
   for (const e of buffered) send(e);
-  const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
-  req.raw.on('close', () => {
+  const keepAlive = setInterval(() => sse.comment('keep-alive'), 15_000);
+  sse.closed.addEventListener('abort', () => {
     clearInterval(keepAlive);
     town.events.off('event', listener);
   });

@@ -1,0 +1,2 @@
+/** The error type commands throw; the base command renders it (commands do not reach into core). */
+export { TahoError, isTahoError } from '../core/errors.js';
