@@ -85,9 +85,10 @@ function encodeLeb(value) {
   return Uint8Array.from(out);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/** The command line of a build script: write the files, or with --check name those that differ. */
+export async function buildCli(build, script) {
   const check = process.argv.includes('--check');
-  const built = await buildExamples({ write: !check });
+  const built = await build({ write: !check });
   const stale = [];
   for (const { path, bytes } of built) {
     let committed;
@@ -99,6 +100,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     if (check && Buffer.compare(committed, Buffer.from(bytes)) !== 0) stale.push(path);
     else process.stdout.write(`${path} ${bytes.length} B\n`);
   }
-  for (const path of stale) process.stderr.write(`STALE ${path}: differs from its sources; run: node examples/build.mjs\n`);
+  for (const path of stale) process.stderr.write(`STALE ${path}: differs from its sources; run: node ${script}\n`);
   if (stale.length > 0) process.exitCode = 1;
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await buildCli(buildExamples, 'examples/build.mjs');

@@ -10,7 +10,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from '@bytecodealliance/jco-transpile/wasm-tools';
-import { stripCustomSections } from '../build.mjs';
+import { buildCli, stripCustomSections } from '../build.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -29,20 +29,4 @@ export async function buildJobExamples({ write = false } = {}) {
   return built;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const check = process.argv.includes('--check');
-  const built = await buildJobExamples({ write: !check });
-  const stale = [];
-  for (const { path, bytes } of built) {
-    let committed;
-    try {
-      committed = readFileSync(path);
-    } catch {
-      committed = Buffer.alloc(0);
-    }
-    if (check && Buffer.compare(committed, Buffer.from(bytes)) !== 0) stale.push(path);
-    else process.stdout.write(`${path} ${bytes.length} B\n`);
-  }
-  for (const path of stale) process.stderr.write(`STALE ${path}: differs from its sources; run: node examples/jobs/build.mjs\n`);
-  if (stale.length > 0) process.exitCode = 1;
-}
+if (process.argv[1] === fileURLToPath(import.meta.url)) await buildCli(buildJobExamples, 'examples/jobs/build.mjs');

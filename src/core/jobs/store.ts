@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { openSqlite, transaction } from '../store/sqlite-file.js';
 import type { Execution, Job, JobHistory } from './model.js';
 
 /**
@@ -13,12 +12,8 @@ export class JobStore {
   readonly #st: Record<string, StatementSync>;
 
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
-    this.#db = new DatabaseSync(join(dataDir, 'jobs.db'));
+    this.#db = openSqlite(dataDir, 'jobs.db');
     this.#db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = NORMAL;
-      PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS jobs (
         id TEXT PRIMARY KEY, namespace TEXT NOT NULL, name TEXT NOT NULL, state TEXT NOT NULL,
         create_time INTEGER NOT NULL, modify_time INTEGER NOT NULL, body TEXT NOT NULL);
@@ -62,15 +57,7 @@ export class JobStore {
 
   /** Runs `fn` in one transaction. */
   tx<T>(fn: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      const r = fn();
-      this.#db.exec('COMMIT');
-      return r;
-    } catch (err) {
-      this.#db.exec('ROLLBACK');
-      throw err;
-    }
+    return transaction(this.#db, fn);
   }
 
   putJob(job: Job, newVersion = false): void {

@@ -1,18 +1,8 @@
 import { constraintRequirement, parseSelector } from './selector.js';
-import { JOB_TYPES, type Constraint, type InputSource, type JobType, type SpecConfig, type Task } from './model.js';
+import { JOB_TYPES, type Constraint, type InputSource, type Job, type JobType, type Task } from './model.js';
 
 /** A submitted job before it has an ID, state and times: what validation returns. */
-export interface JobDraft {
-  readonly Name: string;
-  readonly Namespace: string;
-  readonly Type: JobType;
-  readonly Priority: number;
-  readonly Count: number;
-  readonly Constraints: readonly Constraint[];
-  readonly Meta: Readonly<Record<string, string>>;
-  readonly Labels: Readonly<Record<string, string>>;
-  readonly Tasks: readonly Task[];
-}
+export type JobDraft = Pick<Job, 'Name' | 'Namespace' | 'Type' | 'Priority' | 'Count' | 'Constraints' | 'Meta' | 'Labels' | 'Tasks'>;
 
 export type Submission =
   | { readonly ok: true; readonly draft: JobDraft; readonly warnings: string[]; readonly translated: boolean }

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { openSqlite, transaction } from './sqlite-file.js';
 import type { AgentRecord, AgentStore, NewOplogEntry, OplogEntry } from './contract.js';
 
 export interface SqliteOptions {
@@ -30,13 +29,9 @@ export class SqliteStore implements AgentStore {
   readonly #st: Record<'insertAgent' | 'getAgent' | 'listAll' | 'listOf' | 'deleteAgent' | 'deleteLog' | 'deleteSnapshot' | 'append' | 'maxSeq' | 'log' | 'size' | 'byKey' | 'putSnapshot' | 'getSnapshot', StatementSync>;
 
   constructor(options: SqliteOptions) {
-    mkdirSync(options.dataDir, { recursive: true });
     this.#groupCommit = options.sync === 'full';
-    this.#db = new DatabaseSync(join(options.dataDir, 'taho.db'));
+    this.#db = openSqlite(options.dataDir, 'taho.db', options.sync);
     this.#db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'};
-      PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS agents (
         component_id TEXT NOT NULL, agent TEXT NOT NULL, created_at INTEGER NOT NULL,
         args TEXT NOT NULL, env TEXT NOT NULL, PRIMARY KEY (component_id, agent));
@@ -82,12 +77,12 @@ export class SqliteStore implements AgentStore {
   }
 
   deleteAgent(componentId: string, agent: string): boolean {
-    this.#db.exec('BEGIN');
-    const r = this.#st.deleteAgent.run(componentId, agent);
-    this.#st.deleteLog.run(componentId, agent);
-    this.#st.deleteSnapshot.run(componentId, agent);
-    this.#db.exec('COMMIT');
-    return Number(r.changes) > 0;
+    return transaction(this.#db, () => {
+      const r = this.#st.deleteAgent.run(componentId, agent);
+      this.#st.deleteLog.run(componentId, agent);
+      this.#st.deleteSnapshot.run(componentId, agent);
+      return Number(r.changes) > 0;
+    });
   }
 
   append(componentId: string, agent: string, entry: NewOplogEntry): Promise<number> {
@@ -112,15 +107,14 @@ export class SqliteStore implements AgentStore {
     const batch = this.#pending.splice(0);
     const seqs: number[] = [];
     try {
-      this.#db.exec('BEGIN IMMEDIATE');
-      for (const p of batch) {
-        const seq = Number((this.#st.maxSeq.get(p.componentId, p.agent) as { seq: number }).seq) + 1;
-        this.#st.append.run(p.componentId, p.agent, seq, JSON.stringify({ ...p.entry, seq }), p.entry.key);
-        seqs.push(seq);
-      }
-      this.#db.exec('COMMIT');
+      transaction(this.#db, () => {
+        for (const p of batch) {
+          const seq = Number((this.#st.maxSeq.get(p.componentId, p.agent) as { seq: number }).seq) + 1;
+          this.#st.append.run(p.componentId, p.agent, seq, JSON.stringify({ ...p.entry, seq }), p.entry.key);
+          seqs.push(seq);
+        }
+      });
     } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       for (const p of batch) p.reject(err);
       return;
     }

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DatabaseSync, type SQLOutputValue, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
+import { openSqlite, transaction } from '../store/sqlite-file.js';
 import type { Agent, EventKind, Message, Round, Task, TaskState, TownEvent } from './model.js';
 
 /** Events kept for replay (SSE resume); older ones are trimmed when the store opens. */
@@ -22,15 +21,10 @@ export interface InboxRow {
 export class TownStore {
   readonly #db: DatabaseSync;
   readonly #st: Record<string, StatementSync>;
-  #depth = 0;
 
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
-    this.#db = new DatabaseSync(join(dataDir, 'town.db'));
+    this.#db = openSqlite(dataDir, 'town.db');
     this.#db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = NORMAL;
-      PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, body TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, state TEXT NOT NULL, assigned_to TEXT, created_at TEXT NOT NULL, body TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS tasks_state ON tasks (state);
@@ -86,19 +80,7 @@ export class TownStore {
 
   /** One write transaction; nested calls join the outer one, and a throw rolls everything back. */
   tx<T>(fn: () => T): T {
-    if (this.#depth > 0) return fn();
-    this.#db.exec('BEGIN IMMEDIATE');
-    this.#depth++;
-    try {
-      const out = fn();
-      this.#db.exec('COMMIT');
-      return out;
-    } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw err;
-    } finally {
-      this.#depth--;
-    }
+    return transaction(this.#db, fn);
   }
 
   close(): void {
