@@ -10,6 +10,8 @@ import { createRuntime } from '../dist/core/runtime.js';
 import { ComponentLoader } from '../dist/core/components/loader.js';
 import { httpBench } from './http.js';
 import { agentsBench } from './agents.js';
+import { jobsBench } from './jobs.js';
+import { townBench } from './town.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-'));
@@ -83,6 +85,8 @@ for (const mode of ['inline', 'worker']) {
 rows.push(['HTTP invoke with api_key auth (inline, key sent each request)', `${http.auth.rps.toFixed(0)} req/s, p99 ${http.auth.p99} ms`, `${http.inline.rps.toFixed(0)} req/s (auth none)`, '', (http.auth.rps / http.inline.rps).toFixed(2)]);
 
 rows.push(...await agentsBench());
+rows.push(...await jobsBench());
+rows.push(...await townBench());
 
 const bin = join(root, 'bin', 'run.js');
 execFileSync(process.execPath, [bin, 'invoke', 'example/hello', 'greet', 'warm'], { cwd: root, env: { ...process.env, TAHO_DATA_DIR: dataDir } });
