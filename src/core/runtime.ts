@@ -138,6 +138,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
         allowedPaths: [...config.jobs.allowed_paths, ...(config.examples ? [examplesJobs] : [])],
         allowExec: config.jobs.allow_exec,
         memoryLimitMb: config.limits.memory_limit_mb,
+        loader,
       });
       jobs = new Orchestrator(jobStore, [node], {
         dataDir: config.data_dir,

@@ -1,10 +1,12 @@
-import { copyFileSync, cpSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, cpSync, mkdirSync, openSync, readSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
 import { TahoError } from '../errors.js';
 import { executionFiles, type ComputeNode, type ExecutionOutcome, type ExecutionRequest, type NodeSnapshot, type RunningExecution } from './compute.js';
-import { runWasm, type WasmInput } from './engine/wasm-runner.js';
+import { runWasm, type WasmInput, type WasmRun } from './engine/wasm-runner.js';
+import { isComponent, runComponent } from './engine/component-runner.js';
+import type { ComponentLoader } from '../components/loader.js';
 import type { InputSource, Task } from './model.js';
 import { parseBytes, parseCpu } from './submit.js';
 
@@ -16,6 +18,8 @@ export interface LocalNodeOptions {
   readonly allowedPaths: readonly string[];
   readonly allowExec: boolean;
   readonly memoryLimitMb: number;
+  /** Runs wasi:cli components (jco); without it only WASI preview1 modules run. */
+  readonly loader?: ComponentLoader | undefined;
 }
 
 /**
@@ -90,7 +94,7 @@ export class LocalNode implements ComputeNode {
     const params = (task.Engine.Params ?? {}) as { EntryModule?: string; Entrypoint?: string; Parameters?: string[] };
     const entry = inputs.find((i) => strip(i.guestPath) === strip(params.EntryModule ?? ''));
     if (!entry) throw new TahoError('TAHO_BAD_REQUEST', `the entry module ${params.EntryModule} is not among the staged inputs`);
-    const outcome = await runWasm({
+    const spec: WasmRun = {
       modulePath: entry.hostPath,
       entrypoint: params.Entrypoint ?? '_start',
       args: params.Parameters ?? [],
@@ -101,7 +105,11 @@ export class LocalNode implements ComputeNode {
       stderrPath: files.stderr,
       timeoutMs: request.timeoutMs,
       memoryLimitMb: this.#options.memoryLimitMb,
-    }, signal);
+    };
+    // The same engine takes both: a wasi:cli component (jco) or a WASI preview1 module (node:wasi).
+    const component = isComponent(readHead(entry.hostPath));
+    if (component && !this.#options.loader) throw new TahoError('TAHO_BAD_REQUEST', 'this node runs no components', { hint: 'Send a WASI preview1 module.' });
+    const outcome = component ? await runComponent(spec, this.#options.loader as ComponentLoader, signal) : await runWasm(spec, signal);
     return {
       exitCode: outcome.exitCode,
       error: outcome.error,
@@ -171,6 +179,18 @@ export class LocalNode implements ComputeNode {
 }
 
 const strip = (p: string): string => p.replace(/^\/+/, '');
+
+/** The first bytes of a file: enough to tell a component from a core module. */
+function readHead(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const head = new Uint8Array(8);
+    readSync(fd, head, 0, 8, 0);
+    return head;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** `data:[type][;base64],payload` → bytes. */
 export function decodeDataUrl(url: string): Buffer {

@@ -7,6 +7,7 @@ import { ComputeState } from './model.js';
 import { LocalNode } from './local-node.js';
 import { Orchestrator } from './orchestrator.js';
 import { JobStore } from './store.js';
+import { ComponentLoader } from '../components/loader.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/jobs', import.meta.url));
 const HELLO = join(EXAMPLES, 'wasm', 'hello-wasi.wasm');
@@ -23,7 +24,7 @@ afterAll(async () => {
 function boot(dir = mkdtempSync(join(tmpdir(), 'taho-jobs-')), slots = 2) {
   dirs.push(dir);
   const s = new JobStore(dir);
-  const node = new LocalNode({ id: 'n-00000000-0000-4000-8000-000000000001', labels: { zone: 'local' }, slots, allowedPaths: [EXAMPLES], allowExec: false, memoryLimitMb: 64 });
+  const node = new LocalNode({ id: 'n-00000000-0000-4000-8000-000000000001', labels: { zone: 'local' }, slots, allowedPaths: [EXAMPLES], allowExec: false, memoryLimitMb: 64, loader: new ComponentLoader({ cacheDir: join(dir, 'cache') }) });
   const o = new Orchestrator(s, [node], { dataDir: dir, defaultTimeoutS: 30, retainForMs: 0, maxAttempts: 2 });
   open.push({ o, s });
   return { o, s, dir };
@@ -112,6 +113,24 @@ describe('orchestrator', () => {
     expect(executions[0]?.ComputeState.Message).toBe('the server stopped while it ran');
     expect(second.o.history(JobID).Items.map((h) => h.Event.Message)).toContain('Job re-queued: the server stopped while it ran');
   });
+
+  it('runs a wasi:cli component job with the same engine, and fails one whose run returns err', async () => {
+    const { o } = boot();
+    o.start();
+    const cli = (args: string[]) => ({
+      Type: 'batch',
+      Tasks: [{
+        Name: 'main', Engine: { Type: 'wasm', Params: { EntryModule: '/wasm/cli.wasm', Parameters: args } },
+        InputSources: [{ Target: '/wasm/cli.wasm', Source: { Type: 'local', Params: { SourcePath: join(EXAMPLES, 'wasm', 'hello-cli.wasm') } } }],
+      }],
+    });
+    const ok = o.submit(cli(['x', 'y'])).JobID;
+    const bad = o.submit(cli(['fail'])).JobID;
+    expect(await until(o, ok, ['Completed', 'Failed'], 30_000)).toBe('Completed');
+    expect(o.executions(ok)[0]?.RunOutput).toMatchObject({ ExitCode: 0, Stdout: 'hello from a wasi:cli component x y\n' });
+    expect(await until(o, bad, ['Completed', 'Failed'], 30_000)).toBe('Failed');
+    expect(o.get(bad).State.Message).toContain('exited with code 1');
+  }, 40_000);
 
   it('refuses bad specs with every problem named, resolves short ids, and pages lists with tokens', async () => {
     const { o } = boot();

@@ -1,7 +1,8 @@
 import { closeSync, openSync } from 'node:fs';
 import { devNull } from 'node:os';
 import { basename } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { ThreadPool } from './thread-pool.js';
+import { workerScript } from '../../components/worker-instance.js';
 import { toTahoError } from '../../errors.js';
 import { buildPreopens, type WasmInput } from './preopens.js';
 import type { WasmWorkerInit, WasmWorkerReply } from './wasm-worker.js';
@@ -49,13 +50,6 @@ export interface RunOutcome {
 export const EXIT_CANNOT_START = 126;
 export const EXIT_TRAP = 134;
 export const EXIT_KILLED = 137;
-
-/** Compiled output runs from dist/; under the test runner this module is TypeScript in src/. */
-function workerUrl(): URL {
-  const here = new URL(import.meta.url);
-  if (here.pathname.endsWith('.ts')) return new URL(here.href.replace('/src/', '/dist/').replace(/wasm-runner\.ts$/, 'wasm-worker.js'));
-  return new URL('./wasm-worker.js', here);
-}
 
 type Result = Omit<RunOutcome, 'durationMs'>;
 
@@ -107,47 +101,8 @@ function killed(by: 'timeout' | 'abort', timeoutMs = 0): Result {
   return { exitCode: EXIT_KILLED, stoppedBy: by, error };
 }
 
-/** Idle threads kept warm per memory limit: starting a thread costs tens of ms, a run of a small module far less. */
-const IDLE_MAX = 4;
-const idle = new Map<string, Worker[]>();
-
-function spawnThread(memoryLimitMb: number | undefined): Worker {
-  return new Worker(workerUrl(), {
-    // node:wasi prints an ExperimentalWarning on first use; it is not the job's output.
-    execArgv: ['--no-warnings'],
-    ...(memoryLimitMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, memoryLimitMb) } }),
-  });
-}
-
-function takeThread(key: string, memoryLimitMb: number | undefined): Worker {
-  const w = idle.get(key)?.pop();
-  if (w) {
-    w.ref();
-    return w;
-  }
-  return spawnThread(memoryLimitMb);
-}
-
-/** A thread whose run ended on its own goes back to the pool (unref'd: idle threads never keep the process alive). */
-function releaseThread(key: string, w: Worker): void {
-  const list = idle.get(key) ?? [];
-  if (list.length >= IDLE_MAX) {
-    void w.terminate();
-    return;
-  }
-  w.removeAllListeners('message');
-  w.removeAllListeners('error');
-  w.removeAllListeners('exit');
-  // A pooled thread that dies on its own leaves the pool.
-  w.once('exit', () => {
-    const l = idle.get(key);
-    const i = l?.indexOf(w) ?? -1;
-    if (l && i >= 0) l.splice(i, 1);
-  });
-  w.unref();
-  list.push(w);
-  idle.set(key, list);
-}
+// node:wasi prints an ExperimentalWarning on first use; it is not the job's output.
+const pool = new ThreadPool(workerScript(import.meta.url, 'wasm-worker.js'), { execArgv: ['--no-warnings'] });
 
 function inWorker(init: WasmWorkerInit, spec: WasmRun, signal: AbortSignal | undefined): Promise<Result> {
   return new Promise((resolve, reject) => {
@@ -156,8 +111,7 @@ function inWorker(init: WasmWorkerInit, spec: WasmRun, signal: AbortSignal | und
       resolve(killed('abort'));
       return;
     }
-    const key = String(spec.memoryLimitMb ?? '');
-    const worker = takeThread(key, spec.memoryLimitMb);
+    const worker = pool.take(spec.memoryLimitMb);
     worker.removeAllListeners('exit');
     let result: Result | undefined;
     let settled = false;
@@ -181,7 +135,7 @@ function inWorker(init: WasmWorkerInit, spec: WasmRun, signal: AbortSignal | und
       // The run ended on its own; its writes are done (WASI writes synchronously), the thread is reusable.
       settled = true;
       finish();
-      releaseThread(key, worker);
+      pool.release(spec.memoryLimitMb, worker);
       resolve(result);
     });
     let broken: Error | undefined;

@@ -1,0 +1,144 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ComponentLoader } from '../../components/loader.js';
+import { isComponent, runComponent } from './component-runner.js';
+import { EXIT_CANNOT_START, EXIT_KILLED, EXIT_TRAP, type WasmRun } from './wasm-runner.js';
+
+const HELLO_CLI = fileURLToPath(new URL('../../../../examples/jobs/wasm/hello-cli.wasm', import.meta.url));
+const HELLO_WASI = fileURLToPath(new URL('../../../../examples/jobs/wasm/hello-wasi.wasm', import.meta.url));
+const COUNTER = fileURLToPath(new URL('../../../../examples/example/counter.wasm', import.meta.url));
+
+let root: string;
+let dir: string;
+let loader: ComponentLoader;
+let runs = 0;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'taho-component-runner-'));
+  loader = new ComponentLoader({ cacheDir: join(root, 'cache') });
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  dir = join(root, `run-${runs++}`);
+  await mkdir(join(dir, 'outputs'), { recursive: true });
+});
+
+function spec(args: string[], more: Partial<WasmRun> = {}): WasmRun {
+  return {
+    modulePath: HELLO_CLI,
+    entrypoint: '_start',
+    args,
+    env: { NAME: 'Ada' },
+    inputs: [],
+    outputsDir: join(dir, 'outputs'),
+    stdoutPath: join(dir, 'stdout'),
+    stderrPath: join(dir, 'stderr'),
+    timeoutMs: 30_000,
+    ...more,
+  };
+}
+
+const read = (name: string): Promise<string> => readFile(join(dir, name), 'utf8');
+
+describe('isComponent', () => {
+  it('tells components from core modules and other bytes', async () => {
+    expect(isComponent(await readFile(HELLO_CLI))).toBe(true);
+    expect(isComponent(await readFile(HELLO_WASI))).toBe(false);
+    expect(isComponent(new TextEncoder().encode('not wasm at all'))).toBe(false);
+    expect(isComponent(new Uint8Array([0, 0x61, 0x73, 0x6d]))).toBe(false);
+  });
+});
+
+describe('runComponent', () => {
+  // The first run transpiles the component (a few seconds); later ones hit the loader's cache.
+  it('runs a wasi:cli command: args, stdout and stderr', async () => {
+    const out = await runComponent(spec(['one', 'two']), loader);
+    expect(out).toMatchObject({ exitCode: 0 });
+    expect(out.error).toBeUndefined();
+    expect(out.stoppedBy).toBeUndefined();
+    expect(await read('stdout')).toBe('hello from a wasi:cli component one two\n');
+    expect(await read('stderr')).toBe('a line on stderr from the wasi:cli component\n');
+  }, 60_000);
+
+  it('runs again on a pooled thread with fresh output files', async () => {
+    const out = await runComponent(spec([]), loader);
+    expect(out.exitCode).toBe(0);
+    expect(await read('stdout')).toBe('hello from a wasi:cli component\n');
+  });
+
+  it('reports run returning err as exit code 1', async () => {
+    const out = await runComponent(spec(['fail']), loader);
+    expect(out.exitCode).toBe(1);
+    expect(out.stoppedBy).toBeUndefined();
+    expect(out.error).toBeUndefined();
+    expect(await read('stdout')).toBe('');
+  });
+
+  it('turns a trap into exit 134 with the trap message', async () => {
+    const out = await runComponent(spec(['trap']), loader);
+    expect(out.exitCode).toBe(EXIT_TRAP);
+    expect(out.error).toMatch(/trapped: .*unreachable/);
+  });
+
+  it('stops a component that loops forever at its timeout', async () => {
+    const out = await runComponent(spec(['loop'], { timeoutMs: 300 }), loader);
+    expect(out).toMatchObject({ exitCode: EXIT_KILLED, stoppedBy: 'timeout' });
+    expect(out.durationMs).toBeLessThan(2_000);
+  });
+
+  it('stops a looping component soon after an abort', async () => {
+    const controller = new AbortController();
+    const running = runComponent(spec(['loop'], { timeoutMs: 0 }), loader, controller.signal);
+    await new Promise((r) => setTimeout(r, 300)); // let the thread start and enter the loop
+    const abortedAt = performance.now();
+    controller.abort();
+    const out = await running;
+    expect(out).toMatchObject({ exitCode: EXIT_KILLED, stoppedBy: 'abort' });
+    expect(performance.now() - abortedAt).toBeLessThan(100);
+  });
+
+  it('does not start when already aborted', async () => {
+    const out = await runComponent(spec([]), loader, AbortSignal.abort());
+    expect(out.stoppedBy).toBe('abort');
+  });
+
+  it('answers an invalid component file with 126, not a crash', async () => {
+    const bad = join(dir, 'bad.wasm');
+    await writeFile(bad, 'not wasm at all');
+    const out = await runComponent(spec([], { modulePath: bad }), loader);
+    expect(out.exitCode).toBe(EXIT_CANNOT_START);
+    expect(out.error).toMatch(/cannot load .*bad\.wasm/);
+
+    // A component header over garbage: the binary reader refuses it before any transpiling.
+    const truncated = join(dir, 'truncated.wasm');
+    await writeFile(truncated, Buffer.concat([Buffer.from([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0]), Buffer.from('garbage')]));
+    const out2 = await runComponent(spec([], { modulePath: truncated }), loader);
+    expect(out2.exitCode).toBe(EXIT_CANNOT_START);
+    expect(out2.error).toMatch(/truncated\.wasm/);
+
+    // The runner still works afterwards.
+    expect((await runComponent(spec([]), loader)).exitCode).toBe(0);
+  });
+
+  it('answers a core module or a component without wasi:cli/run with 126', async () => {
+    const core = await runComponent(spec([], { modulePath: HELLO_WASI }), loader);
+    expect(core.exitCode).toBe(EXIT_CANNOT_START);
+    expect(core.error).toMatch(/core WebAssembly module, not a component/);
+    const counter = await runComponent(spec([], { modulePath: COUNTER }), loader);
+    expect(counter.exitCode).toBe(EXIT_CANNOT_START);
+    expect(counter.error).toMatch(/does not export wasi:cli\/run/);
+  });
+
+  it('names an entrypoint a component cannot have', async () => {
+    const out = await runComponent(spec([], { entrypoint: 'main' }), loader);
+    expect(out.exitCode).toBe(EXIT_CANNOT_START);
+    expect(out.error).toContain('"main"');
+  });
+});
