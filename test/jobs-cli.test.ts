@@ -169,6 +169,28 @@ describe.each<Mode>([
   });
 
   if (!withServer) {
+    it('a job whose CLI process was killed is settled by the next command: re-queued, never left Running', async () => {
+      const child = execa(process.execPath, [BIN, 'wasm', 'run', WASM, 'loop', '--json'], { env: { TAHO_DATA_DIR: dataDir, NO_COLOR: '1' }, reject: false });
+      let id = '';
+      for (let i = 0; i < 200 && !id; i++) {
+        await sleep(100);
+        const list = await cli(['jobs', 'list', '--json', '--limit', '100']);
+        const running = (JSON.parse(list.stdout) as { Items: { ID: string; State: { StateType: string }; Tasks: { Engine: { Params: { Parameters?: string[] } } }[] }[] }).Items
+          .find((j) => j.State.StateType === 'Running' && j.Tasks[0]?.Engine.Params.Parameters?.[0] === 'loop');
+        id = running?.ID ?? '';
+      }
+      expect(id).not.toBe('');
+      child.kill('SIGKILL');
+      await child;
+      const d = await cli(['jobs', 'describe', id, '--json']);
+      const job = JSON.parse(d.stdout) as { Job: { State: { StateType: string } }; History: { Items: { Event: { Message: string } }[] }; Executions: { Items: { ComputeState: { StateType: number; Message: string } }[] } };
+      expect(job.Job.State.StateType).toBe('Queued');
+      expect(job.Executions.Items[0]?.ComputeState).toEqual({ StateType: 10, Message: 'the server stopped while it ran' });
+      expect(job.History.Items.map((h) => h.Event.Message)).toContain('Job re-queued: the server stopped while it ran');
+      // The next process that runs jobs picks it up again; stop it rather than loop.
+      expect((await cli(['jobs', 'stop', id])).exitCode).toBe(0);
+    }, 60_000);
+
     it('--no-wait without a server says so and waits anyway', async () => {
       const r = await cli(['wasm', 'run', WASM, '--no-wait']);
       expect(r.exitCode, r.stderr).toBe(0);

@@ -119,10 +119,12 @@ export class LocalClient implements Client {
   }
 
   async jobs(query: ListQuery = {}): Promise<Page<Job>> {
+    this.runtime.settleJobs();
     return this.runtime.jobs().list(query);
   }
 
   async describeJob(id: string): Promise<JobDescription> {
+    this.runtime.settleJobs();
     const jobs = this.runtime.jobs();
     const job = jobs.get(id);
     return { Job: job, History: jobs.history(job.ID, { jobVersion: job.Version, limit: 0 }), Executions: { Items: jobs.executions(job.ID), NextToken: '' } };
@@ -133,10 +135,12 @@ export class LocalClient implements Client {
   }
 
   async jobExecutions(id: string): Promise<Execution[]> {
+    this.runtime.settleJobs();
     return this.runtime.jobs().executions(id);
   }
 
   async jobHistory(id: string, query: HistoryQuery = {}): Promise<Page<JobHistory>> {
+    this.runtime.settleJobs();
     return this.runtime.jobs().history(id, query);
   }
 
@@ -150,6 +154,7 @@ export class LocalClient implements Client {
   }
 
   async explainJob(id: string): Promise<JobExplanation> {
+    this.runtime.settleJobs();
     return this.runtime.jobs().explain(id);
   }
 

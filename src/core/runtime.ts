@@ -38,6 +38,8 @@ export interface Runtime {
   readonly jobs: () => Orchestrator;
   /** Takes the data directory's jobs lock, recovers what a killed process left, and starts running jobs. */
   startJobs(): ReturnType<Orchestrator['start']>;
+  /** When no live process runs this data directory's jobs: settle what a dead one left Running. */
+  settleJobs(): void;
   /** The town (Tinytown model); its rounds run only after `startTown`. */
   readonly town: () => Town;
   /** Takes the data directory's town lock and starts dispatching rounds. */
@@ -157,6 +159,20 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
       const t = theTown();
       unlockTown ??= lockWork(config.data_dir, 'town');
       t.start();
+    },
+    settleJobs() {
+      if (unlockJobs) return; // this process runs them: nothing was left by a dead one
+      let unlock: () => void;
+      try {
+        unlock = lockWork(config.data_dir, 'jobs');
+      } catch {
+        return; // a live process runs them
+      }
+      try {
+        orchestrator().settle();
+      } finally {
+        unlock();
+      }
     },
     startJobs() {
       const o = orchestrator();

@@ -118,6 +118,17 @@ export class Orchestrator {
     return report;
   }
 
+  /**
+   * Settles what a dead process left Running without starting to run jobs here (a read-only
+   * CLI command when no server owns the data directory): the executions fail with the reason and
+   * their jobs wait, re-queued, for the next process that runs jobs.
+   */
+  settle(): { requeued: string[]; failed: string[] } {
+    const report = this.#recover();
+    this.#queue.clear();
+    return report;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
