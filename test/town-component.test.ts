@@ -48,6 +48,22 @@ describe('component agents in the town', () => {
     expect(JSON.parse(town.stdout)).toEqual([expect.objectContaining({ kind: 'town', name: 'rev' })]);
   });
 
+  it('`tt status --once` shows town agents, durable agents, jobs and services from one snapshot', async () => {
+    const put = await fetch(`${server.url}/api/v1/orchestrator/jobs`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Job: { Name: 'nothing', Type: 'batch', Tasks: [{ Name: 'main', Engine: { Type: 'noop' } }] } }) });
+    expect(put.status).toBe(200);
+    const r = await runCli(['status', '--once', '--url', server.url]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^server: ${server.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    expect(r.stdout).toMatch(/^rev\s+Idle\s+component:example\/reviewer/m);
+    expect(r.stdout).toMatch(/^Durable agents \(1\)$/m);
+    expect(r.stdout).toMatch(/^example\/reviewer\s+rev\s+Idle/m);
+    expect(r.stdout).toMatch(/^Jobs \(1 (Completed|Running|Pending)\)$/m);
+    expect(r.stdout).toMatch(/^j-[0-9a-f]{8}\s+nothing\s+/m);
+    expect(r.stdout).toMatch(/^example\/hello\s+\w+\s+[0-9a-f]{12}$/m);
+    const json = JSON.parse((await runCli(['status', '--json', '--url', server.url])).stdout) as Record<string, unknown>;
+    expect(Object.keys(json).sort()).toEqual(['at', 'durableAgents', 'jobCounts', 'jobs', 'services', 'source', 'town']);
+  });
+
   it('refuses a component that is missing or has no run-task, in ProblemDetails', async () => {
     const missing = await post(`${server.url}/v1/agents`, { name: 'ghost', cli: 'component:example/nope' });
     expect(missing.status).toBe(404);

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
-import { queuedNote } from './status.js';
+import { queuedNote } from '../cli/town-view.js';
 
 export default class Assign extends BaseCommand<typeof Assign> {
   static override summary = 'Give an agent a task (it goes to the agent\'s inbox; a round runs it)';

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import type { TownEvent } from '../client/contract.js';
 import { SUPERVISOR_ID } from '../client/contract.js';
-import { oneLine, shortId } from './status.js';
+import { oneLine, shortId } from '../cli/town-view.js';
 
 /** The interesting fields of an event's data, in one line; agents by name when known. */
 export function eventSummary(e: TownEvent, names: ReadonlyMap<string, string> = new Map()): string {

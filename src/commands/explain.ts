@@ -4,7 +4,7 @@ import type { Explanation } from '../client/contract.js';
 import type { AgentExplanation, TaskExplanation } from '../client/contract.js';
 import type { Round } from '../client/contract.js';
 import { isTahoError, TahoError } from '../cli/errors.js';
-import { oneLine, shortId } from './status.js';
+import { oneLine, shortId } from '../cli/town-view.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { table } from '../cli/output.js';
-import { nameOf, oneLine, shortId } from './status.js';
+import { nameOf, oneLine, shortId } from '../cli/town-view.js';
 
 export default class Inbox extends BaseCommand<typeof Inbox> {
   static override summary = 'Show an agent\'s inbox (the first 100 messages, urgent lane first), without taking them';

@@ -1,5 +1,5 @@
 import { BaseCommand } from '../cli/base-command.js';
-import { agentTable } from './status.js';
+import { agentTable } from '../cli/town-view.js';
 
 export default class List extends BaseCommand<typeof List> {
   static override summary = 'List the town\'s agents with their state, counters and inbox depth';

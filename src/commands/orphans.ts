@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { table } from '../cli/output.js';
-import { shortId } from './status.js';
+import { shortId } from '../cli/town-view.js';
 
 const DONE: Record<string, string> = { to_backlog: 'moved to the backlog', cancel: 'cancelled', delete: 'deleted' };
 

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { table } from '../cli/output.js';
-import { oneLine, queuedNote } from './status.js';
+import { oneLine, queuedNote } from '../cli/town-view.js';
 
 export default class Reclaim extends BaseCommand<typeof Reclaim> {
   static override summary = 'Tasks held by dead (Stopped, Error) agents: list them, or move them to an agent or the backlog';

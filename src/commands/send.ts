@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
-import { queuedNote } from './status.js';
+import { queuedNote } from '../cli/town-view.js';
 
 const KINDS = ['query', 'info', 'ack'] as const;
 

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
-import { queuedNote } from '../status.js';
+import { queuedNote } from '../../cli/town-view.js';
 
 export default class BacklogAssignAll extends BaseCommand<typeof BacklogAssignAll> {
   static override summary = 'Give every backlog task to one agent';

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
-import { queuedNote } from '../status.js';
+import { queuedNote } from '../../cli/town-view.js';
 
 export default class BacklogClaim extends BaseCommand<typeof BacklogClaim> {
   static override summary = 'Give one backlog task to an agent';

@@ -1,6 +1,6 @@
 import { BaseCommand } from '../../cli/base-command.js';
 import { table } from '../../cli/output.js';
-import { oneLine } from '../status.js';
+import { oneLine } from '../../cli/town-view.js';
 
 export default class BacklogList extends BaseCommand<typeof BacklogList> {
   static override summary = 'List the backlog: tasks no agent has yet';

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { table } from '../../cli/output.js';
 import { TASK_STATES } from '../../client/contract.js';
-import { nameOf, oneLine } from '../status.js';
+import { nameOf, oneLine } from '../../cli/town-view.js';
 
 export default class TaskList extends BaseCommand<typeof TaskList> {
   static override summary = 'List tasks, by state and agent';

@@ -1,0 +1,33 @@
+import type { AgentInfo, Client, Job, ServiceInfo, TownStatus, TownTask } from './contract.js';
+
+/** Everything `tt status` shows, from one client: the same snapshot in-process or over HTTP. */
+export interface StatusSnapshot {
+  /** Where the data came from: a server's URL, or "in-process" (no server runs). */
+  readonly source: string;
+  readonly at: string;
+  readonly town: TownStatus;
+  readonly tasks?: readonly TownTask[] | undefined;
+  readonly durableAgents: readonly AgentInfo[];
+  /** The most recent jobs, newest first. */
+  readonly jobs: readonly Job[];
+  readonly jobCounts: Readonly<Record<string, number>>;
+  readonly services: readonly ServiceInfo[];
+}
+
+const RECENT_JOBS = 10;
+
+export async function statusSnapshot(client: Client, options: { source: string; tasks: boolean }): Promise<StatusSnapshot> {
+  const [town, tasks, durableAgents, jobs, services] = await Promise.all([
+    client.townStatus(),
+    options.tasks ? client.tasks() : Promise.resolve(undefined),
+    client.agents(),
+    client.jobs({ orderBy: 'created_at', reverse: true }),
+    client.services(),
+  ]);
+  const jobCounts: Record<string, number> = {};
+  for (const j of jobs.Items) jobCounts[j.State.StateType] = (jobCounts[j.State.StateType] ?? 0) + 1;
+  return {
+    source: options.source, at: new Date().toISOString(), town, ...(tasks ? { tasks } : {}),
+    durableAgents, jobs: jobs.Items.slice(0, RECENT_JOBS), jobCounts, services,
+  };
+}
