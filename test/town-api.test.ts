@@ -713,8 +713,9 @@ function sse(url: string, headers: Record<string, string> = {}) {
 
 describe('/v1/events (SSE)', () => {
   it('streams events with increasing ids; Last-Event-ID resumes with nothing lost or repeated', async () => {
+    // The one event stream: town events are kind "town", type "<what>.<change>".
     const marker = (d: string) => (e: { data: { kind: string; type: string; data: Record<string, unknown> } }) =>
-      e.data.kind === 'backlog' && e.data.type === 'added' && e.data.data.description === d;
+      e.data.kind === 'town' && e.data.type === 'backlog.added' && e.data.data.description === d;
     // From the start: everything stored so far replays, then live events follow.
     const first = sse(`${server.url}/v1/events`);
     await first.ready;
@@ -745,7 +746,7 @@ describe('/v1/events (SSE)', () => {
     // Strictly increasing by one: no gap, no repeat, across the reconnect.
     all.forEach((id, i) => expect(id).toBe(i + 1));
     const kinds = seen2.map((e) => `${e.data.kind}/${e.data.type}`);
-    expect(kinds).toContain('agent/state');
+    expect(kinds).toContain('town/agent.state');
     expect(seen2.filter(marker('sse three'))).toHaveLength(1);
 
     // ?after= is the same as Last-Event-ID.

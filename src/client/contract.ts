@@ -85,6 +85,31 @@ export interface TownClient {
   townEvents(options: { after?: number | undefined; follow: boolean; signal?: AbortSignal | undefined }): AsyncIterable<TownEvent>;
 }
 
+/**
+ * One state change anywhere on the server, on the one event stream (`GET /v1/events`,
+ * `Client.watch`). Ids increase strictly and survive restarts, so `after` resumes with no gap.
+ * `type` says what happened (`agent.spawned`, `task.completed`, a job state, `invoked`, …),
+ * `subject` to what (an agent or task id, a job id, `component/agent`, `domain/service`).
+ */
+export type { EventKind, TahoEvent } from '../core/events/bus.js';
+import type { EventKind, TahoEvent } from '../core/events/bus.js';
+
+/** A town event as `tt events` shows it, from the one stream (`town` events: `<kind>.<type>`). */
+export function toTownEvent(e: TahoEvent): TownEvent {
+  const dot = e.type.indexOf('.');
+  return { id: e.id, kind: e.type.slice(0, dot) as TownEvent['kind'], type: e.type.slice(dot + 1), at: e.at, data: e.data };
+}
+
+export interface WatchOptions {
+  /** Resume after this event id (0: from the oldest kept). */
+  readonly after?: number | undefined;
+  readonly kinds?: readonly EventKind[] | undefined;
+  readonly subject?: string | undefined;
+  /** Keep the stream open for new events (default true). */
+  readonly follow?: boolean | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
 /** `GET /jobs/{id}?include=executions,history`. */
 export interface JobDescription {
   readonly Job: Job;
@@ -144,6 +169,8 @@ export interface Client extends TownClient {
   jobLogs(id: string, options: JobLogOptions): AsyncIterable<LogLine>;
   nodes(): Promise<NodeState[]>;
   node(id: string): Promise<NodeState>;
+  /** The one event stream: every state change of town, jobs, durable agents and services. */
+  watch(options?: WatchOptions): AsyncIterable<TahoEvent>;
   close(): Promise<void>;
 }
 

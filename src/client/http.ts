@@ -3,7 +3,8 @@ import type {
   AgentInfo, AgentInvokeRequest, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
   OplogEntry, ReloadResult, ServiceInfo, StatusResponse, ComponentDetail,
 } from './contract.js';
-import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, TownEvent, TownStatus, TownTask } from './contract.js';
+import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
+import { toTownEvent } from './contract.js';
 import type { HeldTask, Orphan, OrphanAction } from '../core/town/recovery.js';
 import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
 
@@ -290,50 +291,65 @@ export class HttpClient implements Client {
   }
 
   async *townEvents(options: { after?: number | undefined; follow: boolean; signal?: AbortSignal | undefined }): AsyncGenerator<TownEvent> {
-    if (!options.follow) {
-      yield* this.#eventStream(options.after ?? 0, options.signal, true);
-      return;
-    }
+    for await (const e of this.watch({ after: options.after, kinds: ['town'], follow: options.follow, signal: options.signal })) yield toTownEvent(e);
+  }
+
+  /**
+   * The event stream over SSE. A follow that drops reconnects with Last-Event-ID and goes on
+   * after the last event it delivered (a few tries, then an error); a finite read (`follow:
+   * false`) ends with the server's `end`.
+   */
+  async *watch(options: WatchOptions = {}): AsyncGenerator<TahoEvent> {
+    const follow = options.follow !== false;
     let last = options.after ?? 0;
     let failures = 0;
     for (;;) {
+      let ended = false;
       try {
-        for await (const e of this.#eventStream(last, options.signal, false)) {
+        for await (const e of this.#eventStream(last, options, follow)) {
+          if (e === 'end') {
+            ended = true;
+            break;
+          }
           last = e.id;
           failures = 0;
           yield e;
         }
       } catch (err) {
         if (err instanceof TahoError && err.code !== 'TAHO_SERVER_UNREACHABLE') throw err;
+        if (!follow || ++failures > 5) throw err;
       }
-      if (options.signal?.aborted) return;
-      if (++failures > 5) throw new TahoError('TAHO_SERVER_UNREACHABLE', `the event stream from ${this.#base} keeps dropping`, { hint: 'Check the server; `tt events --follow` resumes where it stopped.' });
+      if (ended || options.signal?.aborted) return;
+      if (!follow) throw new TahoError('TAHO_SERVER_UNREACHABLE', `the event list from ${this.#base} ended early`, { hint: 'Run the command again.' });
+      if (++failures > 5) throw new TahoError('TAHO_SERVER_UNREACHABLE', `the event stream from ${this.#base} keeps dropping`, { hint: 'Check the server; following resumes where it stopped.' });
       await new Promise((r) => setTimeout(r, 200 * failures));
     }
   }
 
-  /** One SSE connection; `finite` asks for what is stored now (the server ends with `end`). */
-  async *#eventStream(after: number, signal: AbortSignal | undefined, finite: boolean): AsyncGenerator<TownEvent> {
+  /** One SSE connection: events, then 'end' when the server says the (finite) list is over. */
+  async *#eventStream(after: number, options: WatchOptions, follow: boolean): AsyncGenerator<TahoEvent | 'end'> {
     let res: Response;
     try {
-      res = await fetch(`${this.#base}/v1/events${finite ? '?follow=false' : ''}`, {
+      res = await fetch(`${this.#base}/v1/events${query({ kind: options.kinds?.join(','), subject: options.subject, follow: follow ? undefined : 'false' })}`, {
         headers: { ...this.#headers, accept: 'text/event-stream', 'last-event-id': String(after) },
-        ...(signal ? { signal } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (err) {
-      if (signal?.aborted) return;
+      if (options.signal?.aborted) return;
       throw unreachable(this.#base, err);
     }
     if (!res.ok) throw fromErrorBody(res.status, parse(await res.text()), `GET /v1/events answered ${res.status}`);
     try {
       for await (const ev of sseEvents(res)) {
-        if (ev.event === 'end') return;
-        if (ev.event === 'town') yield JSON.parse(ev.data) as TownEvent;
+        if (ev.event === 'end') {
+          yield 'end';
+          return;
+        }
+        if (ev.data.startsWith('{') && ev.id !== undefined) yield JSON.parse(ev.data) as TahoEvent;
       }
     } catch {
-      // dropped (or aborted): a follow resumes from the last id
+      // dropped (or aborted): the caller resumes from the last id
     }
-    if (finite && !signal?.aborted) throw new TahoError('TAHO_SERVER_UNREACHABLE', `the event list from ${this.#base} ended early`, { hint: 'Run the command again.' });
   }
 
   async #component(ref: string): Promise<{ id: string; name: string }> {

@@ -9,10 +9,10 @@ import type {
 import { golemOutcome } from '../core/values/typed.js';
 import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
 import { nodeState } from '../core/jobs/views.js';
-import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, TownEvent, TownStatus, TownTask } from './contract.js';
+import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
+import { toTownEvent } from './contract.js';
 import type { HeldTask, Orphan, OrphanAction } from '../core/town/recovery.js';
 import { readFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TahoError } from '../core/errors.js';
 import { packageVersion } from '../shared/paths.js';
 
@@ -266,19 +266,36 @@ export class LocalClient implements Client {
   }
 
   async *townEvents(options: { after?: number | undefined; follow: boolean; signal?: AbortSignal | undefined }): AsyncGenerator<TownEvent> {
+    for await (const e of this.watch({ after: options.after, kinds: ['town'], follow: options.follow, signal: options.signal })) yield toTownEvent(e);
+  }
+
+  async *watch(options: WatchOptions = {}): AsyncGenerator<TahoEvent> {
+    const bus = this.runtime.events();
+    const filter = { kinds: options.kinds, subject: options.subject };
     let last = options.after ?? 0;
     for (;;) {
-      for (let batch = this.runtime.town().eventsSince(last); batch.length > 0; batch = this.runtime.town().eventsSince(last)) {
+      for (let batch = bus.since(last, filter); batch.length > 0; batch = bus.since(last, filter)) {
         for (const e of batch) {
           last = e.id;
           yield e;
         }
       }
-      if (!options.follow || options.signal?.aborted) return;
-      // Another process (a local `tt assign`) may write the store too: poll it.
-      await sleep(200, undefined, { signal: options.signal }).catch(() => undefined);
+      if (options.follow === false || options.signal?.aborted) return;
+      // Woken by a publication here, or every 250 ms for what another process (a server) wrote.
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          off();
+          clearTimeout(timer);
+          options.signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const off = bus.on(() => setImmediate(done));
+        const timer = setTimeout(done, 250);
+        options.signal?.addEventListener('abort', done);
+      });
     }
   }
+
 
   async close(): Promise<void> {
     await this.runtime.close();

@@ -18,6 +18,7 @@ import { Orchestrator } from './jobs/orchestrator.js';
 import { nodeId } from './jobs/node-id.js';
 import { lockWork } from './store/lock.js';
 import { Town } from './town/town.js';
+import { EventBus, type EventKind } from './events/bus.js';
 import { packageRoot } from '../shared/paths.js';
 
 export interface RuntimeOptions {
@@ -40,6 +41,8 @@ export interface Runtime {
   startJobs(): ReturnType<Orchestrator['start']>;
   /** When no live process runs this data directory's jobs: settle what a dead one left Running. */
   settleJobs(): void;
+  /** The one event stream of every family (opened on first use). */
+  readonly events: () => EventBus;
   /** The town (Tinytown model); its rounds run only after `startTown`. */
   readonly town: () => Town;
   /** Takes the data directory's town lock and starts dispatching rounds. */
@@ -100,6 +103,9 @@ function componentAgents(runtime: () => Runtime): NonNullable<ConstructorParamet
 }
 
 export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}): Runtime {
+  let bus: EventBus | undefined;
+  const events = (): EventBus => (bus ??= new EventBus(config.data_dir));
+  const publish = (kind: EventKind, type: string, subject: string, data: Readonly<Record<string, unknown>> = {}): void => events().publish(kind, type, subject, data);
   const registry = new ComponentRegistry(() => repositoriesOf(config), [uploadsRepository(config.data_dir)]);
   const loader = new ComponentLoader({ cacheDir: join(config.data_dir, 'cache', 'components'), onTranspile: options.onTranspile });
   const services = new ServiceManager(registry, loader, {
@@ -108,6 +114,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
     invokeTimeoutMs: config.limits.invoke_timeout_ms,
     memoryLimitBytes: config.limits.memory_limit_mb * 1024 * 1024,
     drainMs: config.services.drain_ms,
+    onChange: (service, change, version) => publish('service', change, service, { version }),
   });
   const startup = registry.reload();
   let store: SqliteStore | undefined;
@@ -118,7 +125,8 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
   let town: Town | undefined;
   let unlockTown: (() => void) | undefined;
   const theTown = (): Town => {
-    town ??= new Town({
+    if (town) return town;
+    town = new Town({
       dataDir: config.data_dir,
       presets: config.town.presets,
       defaultCli: config.town.default_cli,
@@ -126,6 +134,11 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
       staleAfterMs: config.town.stale_after_ms,
       killGraceMs: config.town.kill_grace_ms,
       components: componentAgents(() => runtime),
+    });
+    // Town events join the one stream: `agent.spawned`, `task.completed`, … about an agent or task.
+    town.events.on('event', (e) => {
+      const d = e.data as { agent_id?: string; task_id?: string; message_id?: string };
+      publish('town', `${e.kind}.${e.type}`, d.task_id ?? d.agent_id ?? d.message_id ?? '', e.data);
     });
     return town;
   };
@@ -148,12 +161,14 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
         retainForMs: durationMs(config.jobs.retain_for),
         maxAttempts: config.jobs.max_attempts,
       });
+      jobs.events.on('job', (j) => publish('job', j.State.StateType, j.ID, { name: j.Name, state: j.State.StateType, message: j.State.Message ?? '', version: j.Version }));
     }
     return jobs;
   };
   const runtime: Runtime = {
     config, registry, services, startup,
     jobs: orchestrator,
+    events,
     town: theTown,
     startTown() {
       const t = theTown();
@@ -190,6 +205,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
           maxActive: config.agents.max_active,
           snapshotEvery: config.agents.snapshot_every,
           invokeTimeoutMs: config.limits.invoke_timeout_ms,
+          onChange: (subject, change, data) => publish('agent', change, subject, data),
         });
       }
       return agents;

@@ -10,6 +10,7 @@ import { golemErrorBody, isGolemUrl } from './errors/golem-body.js';
 import { bacalhauErrorBody, isBacalhauUrl } from './errors/bacalhau-body.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { townRoutes } from './routes/town.js';
+import { eventRoutes } from './routes/events.js';
 import { endAllSse } from './sse.js';
 import { isTinytownUrl, tinytownErrorBody } from './errors/tinytown-body.js';
 import websocket from '@fastify/websocket';
@@ -193,5 +194,6 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
   golemRoutes(app, runtime);
   jobsRoutes(app, runtime, version);
   townRoutes(app, runtime);
+  eventRoutes(app, runtime);
   return app;
 }

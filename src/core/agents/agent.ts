@@ -53,7 +53,14 @@ export class DurableAgent {
   /** The WASI arguments and environment the agent was created with: fixed, so replay sees the same. */
   readonly #wasi: { arguments: readonly string[]; environment: Readonly<Record<string, string>> };
 
-  constructor(entry: ComponentEntry, name: string, store: AgentStore, host: AgentHost, plans: ReadonlyMap<string, CallPlan>, options: { snapshotEvery: number; timeoutMs: number }) {
+  readonly #onChange: ((subject: string, change: string, data: Readonly<Record<string, unknown>>) => void) | undefined;
+
+  constructor(entry: ComponentEntry, name: string, store: AgentStore, host: AgentHost, plans: ReadonlyMap<string, CallPlan>, options: {
+    snapshotEvery: number;
+    timeoutMs: number;
+    onChange?: (subject: string, change: string, data: Readonly<Record<string, unknown>>) => void;
+  }) {
+    this.#onChange = options.onChange;
     const record = store.getAgent(entry.id, name);
     this.#wasi = { arguments: record?.args ?? [], environment: record?.env ?? {} };
     this.entry = entry;
@@ -117,6 +124,13 @@ export class DurableAgent {
         });
       }
       return this.#run(method, plan, input, key);
+    }).then((r) => {
+      this.#onChange?.(`${this.entry.domain}/${this.entry.service}/${this.name}`, 'invoked', { fn: method, seq: r.seq, key });
+      return r;
+    }, (err: unknown) => {
+      const code = err instanceof TahoError ? err.code : 'TAHO_INTERNAL';
+      this.#onChange?.(`${this.entry.domain}/${this.entry.service}/${this.name}`, 'failed', { fn: method, key, code });
+      throw err;
     }).finally(() => {
       this.#queued -= 1;
       this.#running.delete(key);

@@ -13,6 +13,8 @@ export interface AgentManagerOptions {
   readonly snapshotEvery?: number;
   /** A call running longer is stopped (worker host only; inline calls cannot be interrupted). */
   readonly invokeTimeoutMs?: number;
+  /** Told of every agent change (`created`, `invoked`, `failed`, `deleted`), for the event stream. */
+  readonly onChange?: ((subject: string, change: string, data: Readonly<Record<string, unknown>>) => void) | undefined;
 }
 
 /** Durable agents of every component: created by their first invocation, evicted when idle. */
@@ -56,6 +58,7 @@ export class AgentManager {
       });
     }
     this.#store.ensureAgent(entry.id, name, init);
+    this.#options.onChange?.(`${entry.domain}/${entry.service}/${name}`, 'created', { component: entry.id });
     return this.agent(entry.id, name);
   }
 
@@ -72,6 +75,7 @@ export class AgentManager {
       agent = new DurableAgent(entry, name, this.#store, this.#host, this.#plansOf(entry), {
         snapshotEvery: this.#options.snapshotEvery ?? 0,
         timeoutMs: this.#options.invokeTimeoutMs ?? 30_000,
+        ...(this.#options.onChange ? { onChange: this.#options.onChange } : {}),
       });
     }
     this.#active.set(key, agent);
@@ -116,7 +120,10 @@ export class AgentManager {
       agent.evict();
       this.#active.delete(key);
     }
-    return this.#store.deleteAgent(componentId, name);
+    const deleted = this.#store.deleteAgent(componentId, name);
+    const entry = this.#registry.byId(componentId);
+    if (deleted) this.#options.onChange?.(`${entry ? `${entry.domain}/${entry.service}` : componentId}/${name}`, 'deleted', { component: componentId });
+    return deleted;
   }
 
   /** Waits for every queued invocation to finish (shutdown). */

@@ -14,6 +14,8 @@ export interface ServiceDefaults {
   readonly memoryLimitBytes: number;
   /** How long quiesce and restart wait for calls in flight. */
   readonly drainMs: number;
+  /** Told of every lifecycle change (`restarted`, `quiesced`, `retired`), for the event stream. */
+  readonly onChange?: ((service: string, change: string, version: string) => void) | undefined;
 }
 
 /**
@@ -84,6 +86,7 @@ export class ServiceManager {
     const current = this.#current.get(entry.key);
     this.#current.set(entry.key, next);
     if (current && current !== next) this.#retire(current);
+    this.#defaults.onChange?.(`${entry.domain}/${entry.service}`, 'restarted', entry.version);
     return next;
   }
 
@@ -91,6 +94,7 @@ export class ServiceManager {
   async quiesce(domain: string, service: string): Promise<Service> {
     const svc = this.get(domain, service);
     await svc.quiesce(this.#defaults.drainMs);
+    this.#defaults.onChange?.(`${svc.entry.domain}/${svc.entry.service}`, 'quiesced', svc.entry.version);
     return svc;
   }
 
@@ -102,6 +106,7 @@ export class ServiceManager {
       this.#current.delete(key);
       this.#configOverrides.delete(key);
       this.#retire(svc);
+      this.#defaults.onChange?.(`${svc.entry.domain}/${svc.entry.service}`, entry ? 'updated' : 'removed', entry?.version ?? svc.entry.version);
     }
   }
 

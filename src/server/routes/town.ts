@@ -1,8 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../core/runtime.js';
 import { TahoError } from '../../core/errors.js';
-import type { Agent, TownEvent } from '../../core/town/model.js';
-import { openSse } from '../sse.js';
+import type { Agent } from '../../core/town/model.js';
 import type { Town } from '../../core/town/town.js';
 import { prometheus } from '../../core/metrics.js';
 import { scaling } from '../../core/town/scaling.js';
@@ -87,7 +86,6 @@ export function townRoutes(app: FastifyInstance, runtime: Runtime): void {
     void reply.header('content-type', 'text/plain; charset=utf-8');
     return text;
   });
-  app.get('/v1/events', { schema: { tags, summary: 'Town events as server-sent events; Last-Event-ID (or ?after=) resumes without gaps; ?follow=false ends after what is stored' } }, async (req: FastifyRequest, reply: FastifyReply) => townEvents(town(), req, reply));
 
   app.post<{ Body: { agent: string; task: string; urgent?: boolean } }>('/v1/tasks/assign', {
     schema: { tags, summary: 'Give an agent a task', body: { type: 'object', required: ['agent', 'task'], properties: { agent: name, task: str, urgent: { type: 'boolean' } } } },
@@ -154,45 +152,5 @@ export function townRoutes(app: FastifyInstance, runtime: Runtime): void {
     const action = (body as { action?: unknown } | null | undefined)?.action;
     if (action !== undefined && typeof action !== 'string') throw new TahoError('TAHO_BAD_REQUEST', 'action must be a string', { hint: 'Use list, to_backlog, cancel or delete.' });
     return town().orphans(action);
-  });
-}
-
-/** SSE of town events; `Last-Event-ID` (or `?after=`) resumes after that id, with no gap. */
-async function townEvents(town: Town, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const header = req.headers['last-event-id'];
-  const query = req.query as { after?: string; follow?: string };
-  const after = Number((typeof header === 'string' ? header : undefined) ?? query.after ?? 0) || 0;
-  const sse = openSse(req, reply);
-  let last = after;
-  const send = (e: TownEvent): void => {
-    if (e.id <= last) return;
-    last = e.id;
-    sse.send('town', e, e.id);
-  };
-  const replay = (): void => {
-    for (let batch = town.eventsSince(last); batch.length > 0; batch = town.eventsSince(last)) for (const e of batch) send(e);
-  };
-  if (query.follow === 'false') {
-    // A finite read: everything stored after `after`, then `end`.
-    replay();
-    sse.send('end', {});
-    sse.end();
-    return;
-  }
-  // Subscribe first, then replay what was stored: events arriving meanwhile are deduplicated by id.
-  const buffered: TownEvent[] = [];
-  let replaying = true;
-  const listener = (e: TownEvent): void => {
-    if (replaying) buffered.push(e);
-    else send(e);
-  };
-  town.events.on('event', listener);
-  replay();
-  replaying = false;
-  for (const e of buffered) send(e);
-  const keepAlive = setInterval(() => sse.comment('keep-alive'), 15_000);
-  sse.closed.addEventListener('abort', () => {
-    clearInterval(keepAlive);
-    town.events.off('event', listener);
   });
 }

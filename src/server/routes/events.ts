@@ -1,0 +1,71 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Runtime } from '../../core/runtime.js';
+import { TahoError } from '../../core/errors.js';
+import { EVENT_KINDS, matches, type EventFilter, type EventKind, type TahoEvent } from '../../core/events/bus.js';
+import { openSse } from '../sse.js';
+
+type Query = { after?: string; kind?: string; subject?: string; follow?: string };
+
+/**
+ * The one event stream (SSE): every state change of town, jobs, durable agents and services.
+ * Each event's SSE id is its stored id: `Last-Event-ID` (or `?after=`) resumes after it with no
+ * gap and no repeat, across server restarts too. `?kind=town,job` and `?subject=` filter;
+ * `?follow=false` ends after what is stored.
+ */
+export function eventRoutes(app: FastifyInstance, runtime: Runtime): void {
+  app.get<{ Querystring: Query }>('/v1/events', {
+    schema: {
+      tags: ['events'],
+      summary: 'Every state change, as server-sent events; Last-Event-ID (or ?after=) resumes; ?kind=town,job,agent,service and ?subject= filter; ?follow=false ends after what is stored',
+      querystring: {
+        type: 'object',
+        properties: {
+          after: { type: 'string', pattern: '^[0-9]{1,15}$' },
+          kind: { type: 'string', maxLength: 64 },
+          subject: { type: 'string', maxLength: 512 },
+          follow: { type: 'string', enum: ['true', 'false'] },
+        },
+      },
+    },
+  }, async (req, reply) => stream(runtime, req, reply));
+}
+
+async function stream(runtime: Runtime, req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply): Promise<void> {
+  const kinds = req.query.kind === undefined ? undefined : req.query.kind.split(',').map((k) => k.trim()).filter(Boolean);
+  const unknown = kinds?.filter((k) => !EVENT_KINDS.includes(k as EventKind)) ?? [];
+  if (unknown.length > 0) throw new TahoError('TAHO_BAD_REQUEST', `unknown event kind ${unknown.join(', ')}`, { hint: `Kinds are ${EVENT_KINDS.join(', ')}.` });
+  const filter: EventFilter = { kinds: kinds as EventKind[] | undefined, subject: req.query.subject };
+  const header = req.headers['last-event-id'];
+  let last = Number((typeof header === 'string' && /^\d+$/.test(header) ? header : undefined) ?? req.query.after ?? 0);
+  const bus = runtime.events();
+  const sse = openSse(req, reply);
+  const send = (e: TahoEvent): void => {
+    if (e.id <= last) return;
+    last = e.id;
+    if (matches(e, filter)) sse.send(e.kind, e, e.id);
+  };
+  const replay = (): void => {
+    for (let batch = bus.since(last, {}, 1000); batch.length > 0; batch = bus.since(last, {}, 1000)) for (const e of batch) send(e);
+  };
+  if (req.query.follow === 'false') {
+    replay();
+    sse.send('end', {});
+    sse.end();
+    return;
+  }
+  // Subscribe first, then replay what was stored: events arriving meanwhile are deduplicated by id.
+  const buffered: TahoEvent[] = [];
+  let replaying = true;
+  const off = bus.on((e) => {
+    if (replaying) buffered.push(e);
+    else send(e);
+  });
+  replay();
+  replaying = false;
+  for (const e of buffered) send(e);
+  const keepAlive = setInterval(() => sse.comment('keep-alive'), 15_000);
+  sse.closed.addEventListener('abort', () => {
+    clearInterval(keepAlive);
+    off();
+  });
+}
