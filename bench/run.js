@@ -12,6 +12,7 @@ import { httpBench } from './http.js';
 import { agentsBench } from './agents.js';
 import { jobsBench } from './jobs.js';
 import { townBench } from './town.js';
+import { eventsBench } from './events.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-'));
@@ -87,6 +88,7 @@ rows.push(['HTTP invoke with api_key auth (inline, key sent each request)', `${h
 rows.push(...await agentsBench());
 rows.push(...await jobsBench());
 rows.push(...await townBench());
+rows.push(...await eventsBench());
 
 const bin = join(root, 'bin', 'run.js');
 execFileSync(process.execPath, [bin, 'invoke', 'example/hello', 'greet', 'warm'], { cwd: root, env: { ...process.env, TAHO_DATA_DIR: dataDir } });
