@@ -5,17 +5,48 @@ import { statusSnapshot } from '../client/status.js';
 
 export default class Status extends BaseCommand<typeof Status> {
   static override summary = 'Show everything on the server: town agents (and tasks), durable agents, jobs and services';
+  static override description = 'In a terminal this is a live full-screen dashboard, updated from the event stream (q quits). '
+    + 'When stdout is not a terminal, or with --once, it prints one plain snapshot; with --json, the snapshot as JSON.';
   static override aliases = ['town:status'];
-  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --tasks', '<%= config.bin %> status --json'];
+  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --once --tasks', '<%= config.bin %> status --json', '<%= config.bin %> status --url http://127.0.0.1:8080'];
   static override flags = {
-    tasks: Flags.boolean({ description: 'also list the tasks, by state', default: false }),
-    once: Flags.boolean({ description: 'print one snapshot and exit (what it does today; the live dashboard is coming)', default: false }),
+    tasks: Flags.boolean({ description: 'also list the tasks, by state (plain snapshot; the dashboard always shows them)', default: false }),
+    once: Flags.boolean({ description: 'print one plain snapshot and exit, even in a terminal', default: false }),
   };
 
   async run(): Promise<void> {
     const client = this.client();
     const source = client.inProcess ? 'in-process (no server runs for this data directory)' : (this.flags.url ?? 'the server of this data directory');
-    const snapshot = await statusSnapshot(client, { source, tasks: this.flags.tasks });
-    this.output(snapshot, () => renderStatus(snapshot));
+    if (this.flags.json || this.flags.once || !process.stdout.isTTY) {
+      const snapshot = await statusSnapshot(client, { source, tasks: this.flags.tasks });
+      this.output(snapshot, () => renderStatus(snapshot));
+      return;
+    }
+    // Ink and React load only here, so every other command starts without them.
+    const { runDashboard } = await import('../ui/dashboard.js');
+    await runDashboard(client, { source, serverInfo: this.flags.url ? serverInfo(this.flags.url, this.flags['api-key']) : undefined });
   }
+}
+
+/** Uptime (`/health`) and the dispatcher's state (`/ready`) of a server given by --url. */
+function serverInfo(url: string, apiKey: string | undefined): () => Promise<{ uptimeSecs?: number | undefined; dispatcher?: string | undefined }> {
+  const base = url.replace(/\/+$/, '').replace(/\/api$/, '');
+  const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  const get = async (path: string): Promise<Record<string, unknown> | undefined> => {
+    try {
+      const res = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(2000) });
+      return res.ok ? (await res.json()) as Record<string, unknown> : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return async () => {
+    const [health, ready] = await Promise.all([get('/health'), get('/ready')]);
+    const uptime = health?.['uptime_secs'];
+    const dispatcher = ready?.['dispatcher'];
+    return {
+      uptimeSecs: typeof uptime === 'number' ? uptime : undefined,
+      dispatcher: typeof dispatcher === 'string' ? dispatcher : undefined,
+    };
+  };
 }
