@@ -13,7 +13,7 @@ afterAll(async () => {
 });
 
 /** Everything stored after `after`, as a finite read through the HTTP client. */
-async function read(url: string, options: { after?: number; kinds?: ('town' | 'job' | 'agent' | 'service')[]; subject?: string } = {}): Promise<TahoEvent[]> {
+async function read(url: string, options: { after?: number | 'latest'; kinds?: ('town' | 'job' | 'agent' | 'service')[]; subject?: string } = {}): Promise<TahoEvent[]> {
   const out: TahoEvent[] = [];
   for await (const e of new HttpClient(url).watch({ ...options, follow: false })) out.push(e);
   return out;
@@ -52,6 +52,8 @@ describe('the one event stream', () => {
     expect(jobsOnly.length).toBeGreaterThan(0);
     expect(jobsOnly.every((e) => e.kind === 'job' && e.subject === JobID)).toBe(true);
     expect((await read(s.url, { subject: 'example/hello' })).map((e) => e.type)).toEqual(['restarted']);
+    // `latest`: only what happens from now on.
+    expect(await read(s.url, { after: 'latest' })).toEqual([]);
     const bad = await fetch(`${s.url}/v1/events?kind=weather`);
     expect(bad.status).toBe(400);
   }, 60_000);

@@ -101,8 +101,8 @@ export function toTownEvent(e: TahoEvent): TownEvent {
 }
 
 export interface WatchOptions {
-  /** Resume after this event id (0: from the oldest kept). */
-  readonly after?: number | undefined;
+  /** Resume after this event id (0: from the oldest kept; `latest`: only what happens from now). */
+  readonly after?: number | 'latest' | undefined;
   readonly kinds?: readonly EventKind[] | undefined;
   readonly subject?: string | undefined;
   /** Keep the stream open for new events (default true). */

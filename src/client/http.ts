@@ -301,7 +301,8 @@ export class HttpClient implements Client {
    */
   async *watch(options: WatchOptions = {}): AsyncGenerator<TahoEvent> {
     const follow = options.follow !== false;
-    let last = options.after ?? 0;
+    // `latest` is resolved by the server on the first connection; resumes use the ids seen.
+    let last: number | 'latest' = options.after ?? 0;
     let failures = 0;
     for (;;) {
       let ended = false;
@@ -327,11 +328,11 @@ export class HttpClient implements Client {
   }
 
   /** One SSE connection: events, then 'end' when the server says the (finite) list is over. */
-  async *#eventStream(after: number, options: WatchOptions, follow: boolean): AsyncGenerator<TahoEvent | 'end'> {
+  async *#eventStream(after: number | 'latest', options: WatchOptions, follow: boolean): AsyncGenerator<TahoEvent | 'end'> {
     let res: Response;
     try {
-      res = await fetch(`${this.#base}/v1/events${query({ kind: options.kinds?.join(','), subject: options.subject, follow: follow ? undefined : 'false' })}`, {
-        headers: { ...this.#headers, accept: 'text/event-stream', 'last-event-id': String(after) },
+      res = await fetch(`${this.#base}/v1/events${query({ kind: options.kinds?.join(','), subject: options.subject, follow: follow ? undefined : 'false', after: after === 'latest' ? 'latest' : undefined })}`, {
+        headers: { ...this.#headers, accept: 'text/event-stream', ...(after === 'latest' ? {} : { 'last-event-id': String(after) }) },
         ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (err) {

@@ -272,7 +272,7 @@ export class LocalClient implements Client {
   async *watch(options: WatchOptions = {}): AsyncGenerator<TahoEvent> {
     const bus = this.runtime.events();
     const filter = { kinds: options.kinds, subject: options.subject };
-    let last = options.after ?? 0;
+    let last = options.after === 'latest' ? bus.lastId() : options.after ?? 0;
     for (;;) {
       for (let batch = bus.since(last, filter); batch.length > 0; batch = bus.since(last, filter)) {
         for (const e of batch) {

@@ -22,7 +22,8 @@ export async function followEvents(client: Client, options: FollowOptions): Prom
   let after = options.after;
   while (!signal.aborted) {
     try {
-      const stream = client.watch({ ...(after === undefined ? {} : { after }), follow: true, signal });
+      // First connection: only what happens from now (the snapshot has the rest); then resume by id.
+      const stream = client.watch({ after: after ?? 'latest', follow: true, signal });
       onConnection('live');
       for await (const e of stream) {
         if (signal.aborted) return;

@@ -33,6 +33,7 @@ export class EventBus {
   readonly #db: DatabaseSync;
   readonly #insert: StatementSync;
   readonly #since: StatementSync;
+  readonly #last: StatementSync;
   readonly #emitter = new EventEmitter();
   #pending: Omit<TahoEvent, 'id'>[] = [];
   #scheduled = false;
@@ -47,6 +48,7 @@ export class EventBus {
     this.#db.prepare('DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?').run(KEEP);
     this.#insert = this.#db.prepare('INSERT INTO events (kind, subject, body) VALUES (?, ?, ?)');
     this.#since = this.#db.prepare('SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?');
+    this.#last = this.#db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events');
     this.#emitter.setMaxListeners(0);
   }
 
@@ -88,6 +90,11 @@ export class EventBus {
       }
     }
     return out;
+  }
+
+  /** The newest stored id (pending events not counted: they come after it). */
+  lastId(): number {
+    return Number((this.#last.get() as { id: number }).id);
   }
 
   on(listener: (e: TahoEvent) => void): () => void {

@@ -16,11 +16,11 @@ export function eventRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.get<{ Querystring: Query }>('/v1/events', {
     schema: {
       tags: ['events'],
-      summary: 'Every state change, as server-sent events; Last-Event-ID (or ?after=) resumes; ?kind=town,job,agent,service and ?subject= filter; ?follow=false ends after what is stored',
+      summary: 'Every state change, as server-sent events; Last-Event-ID (or ?after=, or ?after=latest for only new ones) resumes; ?kind=town,job,agent,service and ?subject= filter; ?follow=false ends after what is stored',
       querystring: {
         type: 'object',
         properties: {
-          after: { type: 'string', pattern: '^[0-9]{1,15}$' },
+          after: { type: 'string', pattern: '^([0-9]{1,15}|latest)$' },
           kind: { type: 'string', maxLength: 64 },
           subject: { type: 'string', maxLength: 512 },
           follow: { type: 'string', enum: ['true', 'false'] },
@@ -36,8 +36,9 @@ async function stream(runtime: Runtime, req: FastifyRequest<{ Querystring: Query
   if (unknown.length > 0) throw new TahoError('TAHO_BAD_REQUEST', `unknown event kind ${unknown.join(', ')}`, { hint: `Kinds are ${EVENT_KINDS.join(', ')}.` });
   const filter: EventFilter = { kinds: kinds as EventKind[] | undefined, subject: req.query.subject };
   const header = req.headers['last-event-id'];
-  let last = Number((typeof header === 'string' && /^\d+$/.test(header) ? header : undefined) ?? req.query.after ?? 0);
   const bus = runtime.events();
+  const from = (typeof header === 'string' && /^\d+$/.test(header) ? header : undefined) ?? req.query.after ?? '0';
+  let last = from === 'latest' ? bus.lastId() : Number(from);
   const sse = openSse(req, reply);
   const send = (e: TahoEvent): void => {
     if (e.id <= last) return;
