@@ -4,6 +4,7 @@
 ;;                  a line on stderr, /outputs/result.txt = "result: ok for <NAME>"; exit 0
 ;;   fail           exit 3 before doing anything
 ;;   loop           spin forever (for timeout and abort tests)
+;;   spin           busy for about a second, then as without arguments (a job to watch running)
 ;;   trap           execute `unreachable`
 ;;   grow           grow memory by 100 pages (6.25 MiB): exit 7 if refused, 0 if granted
 ;;   close          close its stdout and stderr first, then carry on as with no mode arg
@@ -45,6 +46,7 @@
   (data (i32.const 160) "a line on stderr from the wasm job\0a")
   (data (i32.const 208) "result: ok for ")
   (data (i32.const 248) "close")
+  (data (i32.const 256) "spin")
 
   (global $envc (mut i32) (i32.const 0))
   (global $envv (mut i32) (i32.const 0))
@@ -115,7 +117,7 @@
 
   (func (export "_start")
     (local $argc i32) (local $argv i32) (local $heap i32) (local $i i32) (local $a i32) (local $alen i32)
-    (local $name i32) (local $nlen i32) (local $out i32) (local $fd i32)
+    (local $name i32) (local $nlen i32) (local $out i32) (local $fd i32) (local $spin i64)
     (drop (call $args_sizes_get (i32.const 536) (i32.const 540)))
     (local.set $argc (i32.load (i32.const 536)))
     (local.set $argv (i32.const 4096))
@@ -139,6 +141,13 @@
           (then (loop $forever (br $forever))))
         (if (call $eq (local.get $a) (local.get $alen) (i32.const 144) (i32.const 4))
           (then unreachable))
+        (if (call $eq (local.get $a) (local.get $alen) (i32.const 256) (i32.const 4))
+          (then
+            (local.set $spin (i64.const 1500000000))
+            (block $spun (loop $more
+              (br_if $spun (i64.eqz (local.get $spin)))
+              (local.set $spin (i64.sub (local.get $spin) (i64.const 1)))
+              (br $more)))))
         (if (call $eq (local.get $a) (local.get $alen) (i32.const 152) (i32.const 4))
           (then (call $proc_exit (select (i32.const 7) (i32.const 0)
                                          (i32.eq (memory.grow (i32.const 100)) (i32.const -1))))))

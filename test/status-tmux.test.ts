@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, runCli, tempDir } from './helpers.js';
+import { startServer, type Server } from './server-helpers.js';
+
+// `tt status` in a real terminal: tmux gives it a TTY of a known size, and capture-pane reads the
+// screen as a user sees it.
+const work = tempDir('taho-status-tmux-');
+const session = `taho-status-${process.pid}`;
+let server: Server;
+
+const tmux = (...args: string[]): string => execFileSync('tmux', args, { encoding: 'utf8' });
+const screen = (): string => tmux('capture-pane', '-p', '-t', session);
+
+beforeAll(async () => {
+  expect(existsSync('/usr/bin/tmux') || existsSync('/usr/local/bin/tmux'), 'this test needs tmux (apt-get install tmux)').toBe(true);
+  writeFileSync(join(work, 'config.toml'), `[town.presets.script]\ncommand = "${process.execPath} ${join(ROOT, 'examples', 'town', 'script-agent.mjs')}"\n[town]\nheartbeat_ms = 200\n`);
+  server = await startServer({ dataDir: join(work, 'data'), cwd: work });
+}, 60_000);
+
+afterAll(async () => {
+  try {
+    tmux('kill-session', '-t', session);
+  } catch {
+    // already gone
+  }
+  await server?.stop();
+});
+
+/** Polls the screen until `pred` holds; returns every distinct screen seen on the way. */
+async function watchScreen(pred: (s: string) => boolean, ms = 15_000): Promise<string[]> {
+  const seen: string[] = [];
+  const end = Date.now() + ms;
+  for (;;) {
+    const s = screen();
+    if (seen.at(-1) !== s) seen.push(s);
+    if (pred(s)) return seen;
+    if (Date.now() > end) throw new Error(`the screen never showed what was expected; last:\n${s}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('tt status in a real terminal', () => {
+  it('shows the agent going Working → Idle and the job Running → Completed, live; q exits 0', async () => {
+    expect((await runCli(['spawn', 'ada', '--cli', 'script', '--url', server.url])).exitCode).toBe(0);
+    const script = join(work, 'status.sh');
+    const exitFile = join(work, 'exit');
+    writeFileSync(script, `#!/bin/sh\ncd '${ROOT}'\n'${process.execPath}' '${BIN}' status --url '${server.url}'\necho $? > '${exitFile}'\nsleep 30\n`);
+    chmodSync(script, 0o755);
+    tmux('new-session', '-d', '-s', session, '-x', '140', '-y', '45', script);
+    await watchScreen((s) => /Town agents \(1\)/.test(s) && /^│ ada\s+Idle/m.test(s));
+
+    expect((await runCli(['assign', 'ada', 'sleep 1500', '--url', server.url])).exitCode).toBe(0);
+    const wasm = join(ROOT, 'examples', 'jobs', 'wasm', 'hello-wasi.wasm');
+    expect((await runCli(['wasm', 'run', wasm, 'spin', '--no-wait', '--url', server.url])).exitCode).toBe(0);
+    const seen = await watchScreen((s) => /^│ ada\s+Idle\s+-\s+1/m.test(s) && /j-[0-9a-f]{6}\s+-\s+Completed/.test(s));
+    const agentStates = seen.map((s) => /^│ ada\s+(\w+)/m.exec(s)?.[1]).filter(Boolean);
+    const jobStates = seen.map((s) => /j-[0-9a-f]{6}\s+-\s+(\w+)/.exec(s)?.[1]).filter(Boolean);
+    expect(agentStates).toContain('Working');
+    expect(agentStates.indexOf('Working')).toBeLessThan(agentStates.lastIndexOf('Idle'));
+    expect(jobStates).toContain('Running');
+    expect(jobStates.at(-1)).toBe('Completed');
+    expect(seen.at(-1)).toMatch(/● live/);
+
+    tmux('send-keys', '-t', session, 'q');
+    for (let i = 0; i < 100 && !existsSync(exitFile); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(exitFile, 'utf8').trim()).toBe('0');
+  }, 60_000);
+});
