@@ -17,6 +17,11 @@ process.stdout.on('error', (err) => {
   throw err;
 });
 
+// Node keeps the compiled code of taho's modules on disk (Node ≥ 22.1): every later start skips
+// most of the parsing and compiling that dominates a CLI's start-up.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
+
 const { Config, flush, handle, run } = await import('@oclif/core');
 const config = await Config.load({ root: import.meta.dirname });
 // oclif names itself after `oclif.bin` even when started as an alias; help must show the name typed.
