@@ -1,7 +1,6 @@
 import { closeSync, copyFileSync, cpSync, mkdirSync, openSync, readSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import { execa } from 'execa';
 import { TahoError } from '../errors.js';
 import { executionFiles, type ComputeNode, type ExecutionOutcome, type ExecutionRequest, type NodeSnapshot, type RunningExecution } from './compute.js';
 import { runWasm, type WasmInput, type WasmRun } from './engine/wasm-runner.js';
@@ -125,6 +124,8 @@ export class LocalNode implements ComputeNode {
     const files = executionFiles(request.dir);
     const params = (task.Engine.Params ?? {}) as { Command: string; Arguments?: string[] };
     const started = performance.now();
+    // Loaded here: most processes that build the runtime never run an exec job.
+    const { execa } = await import('execa');
     const r = await execa(params.Command, params.Arguments ?? [], {
       cwd: files.outputs, env: { ...task.Env, PATH: process.env.PATH ?? '' }, extendEnv: false,
       stdin: 'ignore', stdout: { file: files.stdout }, stderr: { file: files.stderr }, reject: false,

@@ -1,6 +1,5 @@
 import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { execa } from 'execa';
 import { TahoError } from '../errors.js';
 
 export interface Preset {
@@ -85,6 +84,19 @@ interface Live {
   readonly done: Promise<RoundEnd>;
 }
 
+/**
+ * execa, loaded when the first round runs (or when the town starts dispatching): every CLI
+ * command builds the runtime, and most never start a process.
+ */
+let execaFn: typeof import('execa').execa | undefined;
+let loading: Promise<void> | undefined;
+export function loadExeca(): Promise<void> {
+  loading ??= import('execa').then((m) => {
+    execaFn = m.execa;
+  });
+  return loading;
+}
+
 /** Runs one round per call as its own process group, so kill reaches everything the CLI started. */
 export class Runner {
   readonly #live = new Map<string, Live>();
@@ -97,6 +109,19 @@ export class Runner {
     if (this.#live.has(spec.agentId)) throw new TahoError('TAHO_INTERNAL', `agent ${spec.agentId} already has a round running`, { hint: 'This is a bug in taho.' });
     mkdirSync(dirname(spec.logPath), { recursive: true });
     writeFileSync(spec.promptPath, spec.prompt);
+    const flags = { killed: false };
+    if (execaFn) return this.#spawn(spec, flags, execaFn);
+    // The round counts as running from now: a kill before execa has loaded means it never starts.
+    const done = loadExeca().then((): Promise<RoundEnd> | RoundEnd => {
+      if (!flags.killed) return this.#spawn(spec, flags, execaFn as NonNullable<typeof execaFn>);
+      this.#live.delete(spec.agentId);
+      return { exitCode: null, signal: null, killed: true, tail: '' };
+    });
+    this.#live.set(spec.agentId, { pid: undefined, flags, done });
+    return done;
+  }
+
+  #spawn(spec: RoundSpec, flags: { killed: boolean }, execa: NonNullable<typeof execaFn>): Promise<RoundEnd> {
     const [file, ...args] = splitCommand(spec.command).map((w) => w.replaceAll('{prompt_file}', spec.promptPath));
     const child = execa(file as string, args, {
       shell: false,
@@ -109,7 +134,6 @@ export class Runner {
       detached: true,
       reject: false,
     });
-    const flags = { killed: false };
     const timer = setInterval(spec.onHeartbeat, spec.heartbeatMs);
     if (child.pid !== undefined) spec.onStart(child.pid);
     const done = child.then((r) => {

@@ -9,7 +9,7 @@ import { isDeadAgent, isTerminalTask, summarize, SUPERVISOR_ID } from './model.j
 import { orphanAction, orphans, reclaim, recover, type Orphan, type OrphanAction, type ReclaimRequest, type ReclaimResult, type RecoverResult } from './recovery.js';
 import { agentRef, checkAgentName, checkTaskId, findAgent, isUuid, senderId, taskNotFound, taskRef } from './refs.js';
 import { COMPONENT_CLI, Rounds, type ComponentRound } from './rounds.js';
-import { BUILTIN_PRESETS, type Preset } from './runner.js';
+import { BUILTIN_PRESETS, loadExeca, type Preset } from './runner.js';
 import { TownStore } from './store.js';
 import * as t from './transitions.js';
 
@@ -120,6 +120,7 @@ export class Town {
 
   /** Starts dispatching inbox work to idle agents. */
   start(): void {
+    void loadExeca();
     this.dispatcher.start();
   }
 
