@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { engineSpec } from '../../../../test/engine-spec.js';
 import { ComponentLoader } from '../../components/loader.js';
 import { isComponent, runComponent } from './component-runner.js';
 import { EXIT_CANNOT_START, EXIT_KILLED, EXIT_TRAP, type WasmRun } from './wasm-runner.js';
@@ -31,18 +32,7 @@ beforeEach(async () => {
 });
 
 function spec(args: string[], more: Partial<WasmRun> = {}): WasmRun {
-  return {
-    modulePath: HELLO_CLI,
-    entrypoint: '_start',
-    args,
-    env: { NAME: 'Ada' },
-    inputs: [],
-    outputsDir: join(dir, 'outputs'),
-    stdoutPath: join(dir, 'stdout'),
-    stderrPath: join(dir, 'stderr'),
-    timeoutMs: 30_000,
-    ...more,
-  };
+  return engineSpec(HELLO_CLI, dir, args, { timeoutMs: 30_000, ...more });
 }
 
 const read = (name: string): Promise<string> => readFile(join(dir, name), 'utf8');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { engineSpec } from '../../../../test/engine-spec.js';
 import { buildPreopens } from './preopens.js';
 import { EXIT_CANNOT_START, EXIT_KILLED, EXIT_TRAP, runWasm, type WasmRun } from './wasm-runner.js';
 
@@ -20,18 +21,7 @@ afterEach(async () => {
 });
 
 function spec(args: string[], more: Partial<WasmRun> = {}): WasmRun {
-  return {
-    modulePath: HELLO,
-    entrypoint: '_start',
-    args,
-    env: { NAME: 'Ada' },
-    inputs: [],
-    outputsDir: join(dir, 'outputs'),
-    stdoutPath: join(dir, 'stdout'),
-    stderrPath: join(dir, 'stderr'),
-    timeoutMs: 10_000,
-    ...more,
-  };
+  return engineSpec(HELLO, dir, args, more);
 }
 
 const read = (name: string): Promise<string> => readFile(join(dir, name), 'utf8');
