@@ -137,7 +137,7 @@ function watchFinished(base, ids) {
   let last = 0;
   let req;
   const done = new Promise((resolvePromise, reject) => {
-    req = request(`${base}/v1/events`, { agent: false }, (res) => {
+    req = request(`${base}/v1/events?kind=town&after=latest`, { agent: false }, (res) => {
       let buf = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => {
@@ -149,8 +149,9 @@ function watchFinished(base, ids) {
           const data = /^data: (.*)$/m.exec(block)?.[1];
           if (data === undefined) continue;
           const e = JSON.parse(data);
-          if (e.kind !== 'task' || (e.type !== 'completed' && e.type !== 'failed') || !want.delete(e.data.task_id)) continue;
-          if (e.type === 'failed') failed++;
+          // The one event stream: town events are kind "town", type "task.completed" and so on.
+          if (e.kind !== 'town' || (e.type !== 'task.completed' && e.type !== 'task.failed') || !want.delete(e.data.task_id)) continue;
+          if (e.type === 'task.failed') failed++;
           last = process.hrtime.bigint();
           if (want.size === 0) {
             req.destroy();
