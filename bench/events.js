@@ -8,24 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
+import { onSseData } from './sse.js';
 
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 function subscribe(port, latencies) {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path: '/v1/events?kind=job', headers: { accept: 'text/event-stream' } }, (res) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        buf += chunk;
-        let at;
-        while ((at = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, at);
-          buf = buf.slice(at + 2);
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (data) latencies.push(performance.timeOrigin + performance.now() - JSON.parse(data).data.t);
-        }
-      });
+      onSseData(res, (e) => latencies.push(performance.timeOrigin + performance.now() - e.data.t));
       resolve(req);
     });
     req.end();

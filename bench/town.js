@@ -7,6 +7,7 @@
 //      process, (agents × wall − Σ round time) / tasks, and a round's time against a bare process.
 // Servers run in their own process (this file with --serve), so the client does not share their
 // event loop. `node bench/town.js` prints the rows; bench/run.js may import townBench().
+import { onSseData } from './sse.js';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -138,25 +139,14 @@ function watchFinished(base, ids) {
   let req;
   const done = new Promise((resolvePromise, reject) => {
     req = request(`${base}/v1/events?kind=town&after=latest`, { agent: false }, (res) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        buf += chunk;
-        let at;
-        while ((at = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, at);
-          buf = buf.slice(at + 2);
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (data === undefined) continue;
-          const e = JSON.parse(data);
-          // The one event stream: town events are kind "town", type "task.completed" and so on.
-          if (e.kind !== 'town' || (e.type !== 'task.completed' && e.type !== 'task.failed') || !want.delete(e.data.task_id)) continue;
-          if (e.type === 'task.failed') failed++;
-          last = process.hrtime.bigint();
-          if (want.size === 0) {
-            req.destroy();
-            resolvePromise({ last, failed });
-          }
+      onSseData(res, (e) => {
+        // The one event stream: town events are kind "town", type "task.completed" and so on.
+        if (e.kind !== 'town' || (e.type !== 'task.completed' && e.type !== 'task.failed') || !want.delete(e.data.task_id)) return;
+        if (e.type === 'task.failed') failed++;
+        last = process.hrtime.bigint();
+        if (want.size === 0) {
+          req.destroy();
+          resolvePromise({ last, failed });
         }
       });
       res.on('error', () => {});

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 /** Polls the screen until `pred` holds; returns every distinct screen seen on the way. */
-async function watchScreen(pred: (s: string) => boolean, ms = 15_000): Promise<string[]> {
+async function watchScreen(pred: (s: string) => boolean, ms = 30_000): Promise<string[]> {
   const seen: string[] = [];
   const end = Date.now() + ms;
   for (;;) {

@@ -100,6 +100,11 @@ export function toTownEvent(e: TahoEvent): TownEvent {
   return { id: e.id, kind: e.type.slice(0, dot) as TownEvent['kind'], type: e.type.slice(dot + 1), at: e.at, data: e.data };
 }
 
+export interface ServerInfo {
+  readonly uptimeSecs?: number | undefined;
+  readonly dispatcher?: string | undefined;
+}
+
 export interface WatchOptions {
   /** Resume after this event id (0: from the oldest kept; `latest`: only what happens from now). */
   readonly after?: number | 'latest' | undefined;
@@ -169,6 +174,8 @@ export interface Client extends TownClient {
   jobLogs(id: string, options: JobLogOptions): AsyncIterable<LogLine>;
   nodes(): Promise<NodeState[]>;
   node(id: string): Promise<NodeState>;
+  /** The server's uptime (unknown in-process) and the town dispatcher's state, for a status header. */
+  serverInfo(): Promise<ServerInfo>;
   /** The one event stream: every state change of town, jobs, durable agents and services. */
   watch(options?: WatchOptions): AsyncIterable<TahoEvent>;
   close(): Promise<void>;

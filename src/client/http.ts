@@ -3,7 +3,7 @@ import type {
   AgentInfo, AgentInvokeRequest, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
   OplogEntry, ReloadResult, ServiceInfo, StatusResponse, ComponentDetail,
 } from './contract.js';
-import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
+import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, ServerInfo, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
 import { toTownEvent } from './contract.js';
 import type { HeldTask, Orphan, OrphanAction } from '../core/town/recovery.js';
 import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
@@ -140,45 +140,16 @@ export class HttpClient implements Client {
    * Server-sent events; when the connection drops mid-follow, it reconnects with Last-Event-ID
    * and goes on after the last line it delivered (a few tries, then it gives up with an error).
    */
+  /** Over SSE; a follow that drops resumes after the last line it delivered. */
   async *jobLogs(id: string, options: JobLogOptions): AsyncGenerator<LogLine> {
-    let last: string | undefined;
-    let failures = 0;
-    for (;;) {
-      let res: Response;
-      try {
-        res = await fetch(`${this.#base}${JOBS}/${seg(id)}/logs${query({ execution_id: options.executionId, follow: options.follow, tail: last === undefined ? options.tail : undefined })}`, {
-          headers: { ...this.#headers, accept: 'text/event-stream', ...(last ? { 'last-event-id': last } : {}) },
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
-      } catch (err) {
-        if (options.signal?.aborted) return;
-        if (++failures > 5) throw unreachable(this.#base, err);
-        await new Promise((r) => setTimeout(r, 200 * failures));
-        continue;
-      }
-      if (!res.ok) {
-        const text = await res.text();
-        throw fromErrorBody(res.status, parse(text), `GET logs answered ${res.status}`);
-      }
-      try {
-        for await (const ev of sseEvents(res)) {
-          if (ev.event === 'end') return;
-          if (ev.event === 'error') throw new TahoError('TAHO_INTERNAL', `the log stream failed: ${ev.data}`);
-          if (ev.event !== 'log') continue;
-          last = ev.id;
-          failures = 0;
-          const line = JSON.parse(ev.data) as { Type: 1 | 2; Line: string };
-          yield { Type: line.Type, Line: line.Line, cursor: ev.id ?? '' };
-        }
-      } catch (err) {
-        if (err instanceof TahoError) throw err;
-        if (options.signal?.aborted) return;
-      }
-      // The stream ended without `end`: the connection dropped. Resume.
-      if (++failures > 5) throw new TahoError('TAHO_SERVER_UNREACHABLE', `the log stream from ${this.#base} keeps dropping`, { hint: 'Check the server; `taho jobs logs` resumes where it stopped.' });
-      await new Promise((r) => setTimeout(r, 100 * failures));
+    const url = (last: string | undefined) => `${JOBS}/${seg(id)}/logs${query({ execution_id: options.executionId, follow: options.follow, tail: last === undefined ? options.tail : undefined })}`;
+    for await (const ev of this.#sse(url, undefined, { signal: options.signal, resume: true, what: 'the log stream' })) {
+      if (ev.event !== 'log') continue;
+      const line = JSON.parse(ev.data) as { Type: 1 | 2; Line: string };
+      yield { Type: line.Type, Line: line.Line, cursor: ev.id ?? '' };
     }
   }
+
 
   async nodes(): Promise<NodeState[]> {
     return (await this.#request<{ Nodes: NodeState[] }>('GET', '/api/v1/orchestrator/nodes')).Nodes;
@@ -290,66 +261,85 @@ export class HttpClient implements Client {
     throw fromErrorBody(res.status, parse(text), `GET ${path} answered ${res.status}`);
   }
 
+  /** From `/health` and `/ready`; what cannot be read is left out rather than failing. */
+  async serverInfo(): Promise<ServerInfo> {
+    const get = (path: string): Promise<Record<string, unknown> | undefined> => this.#request<Record<string, unknown>>('GET', path).catch(() => undefined);
+    const [health, ready] = await Promise.all([get('/health'), get('/ready')]);
+    const uptime = health?.['uptime_secs'];
+    const dispatcher = ready?.['dispatcher'];
+    return {
+      ...(typeof uptime === 'number' ? { uptimeSecs: uptime } : {}),
+      ...(typeof dispatcher === 'string' ? { dispatcher } : {}),
+    };
+  }
+
   async *townEvents(options: { after?: number | undefined; follow: boolean; signal?: AbortSignal | undefined }): AsyncGenerator<TownEvent> {
     for await (const e of this.watch({ after: options.after, kinds: ['town'], follow: options.follow, signal: options.signal })) yield toTownEvent(e);
   }
 
   /**
    * The event stream over SSE. A follow that drops reconnects with Last-Event-ID and goes on
-   * after the last event it delivered (a few tries, then an error); a finite read (`follow:
-   * false`) ends with the server's `end`.
+   * after the last event it delivered; a finite read (`follow: false`) ends with the server's
+   * `end`, and one that drops before it is an error.
    */
   async *watch(options: WatchOptions = {}): AsyncGenerator<TahoEvent> {
     const follow = options.follow !== false;
     // `latest` is resolved by the server on the first connection; resumes use the ids seen.
-    let last: number | 'latest' = options.after ?? 0;
-    let failures = 0;
-    for (;;) {
-      let ended = false;
-      try {
-        for await (const e of this.#eventStream(last, options, follow)) {
-          if (e === 'end') {
-            ended = true;
-            break;
-          }
-          last = e.id;
-          failures = 0;
-          yield e;
-        }
-      } catch (err) {
-        if (err instanceof TahoError && err.code !== 'TAHO_SERVER_UNREACHABLE') throw err;
-        if (!follow || ++failures > 5) throw err;
-      }
-      if (ended || options.signal?.aborted) return;
-      if (!follow) throw new TahoError('TAHO_SERVER_UNREACHABLE', `the event list from ${this.#base} ended early`, { hint: 'Run the command again.' });
-      if (++failures > 5) throw new TahoError('TAHO_SERVER_UNREACHABLE', `the event stream from ${this.#base} keeps dropping`, { hint: 'Check the server; following resumes where it stopped.' });
-      await new Promise((r) => setTimeout(r, 200 * failures));
+    const url = (last: string | undefined) => `/v1/events${query({
+      kind: options.kinds?.join(','), subject: options.subject, follow: follow ? undefined : 'false',
+      after: last === undefined && options.after === 'latest' ? 'latest' : undefined,
+    })}`;
+    const first = options.after === 'latest' ? undefined : String(options.after ?? 0);
+    for await (const ev of this.#sse(url, first, { signal: options.signal, resume: follow, what: 'the event stream' })) {
+      if (ev.id !== undefined && ev.data.startsWith('{')) yield JSON.parse(ev.data) as TahoEvent;
     }
   }
 
-  /** One SSE connection: events, then 'end' when the server says the (finite) list is over. */
-  async *#eventStream(after: number | 'latest', options: WatchOptions, follow: boolean): AsyncGenerator<TahoEvent | 'end'> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.#base}/v1/events${query({ kind: options.kinds?.join(','), subject: options.subject, follow: follow ? undefined : 'false', after: after === 'latest' ? 'latest' : undefined })}`, {
-        headers: { ...this.#headers, accept: 'text/event-stream', ...(after === 'latest' ? {} : { 'last-event-id': String(after) }) },
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-    } catch (err) {
-      if (options.signal?.aborted) return;
-      throw unreachable(this.#base, err);
-    }
-    if (!res.ok) throw fromErrorBody(res.status, parse(await res.text()), `GET /v1/events answered ${res.status}`);
-    try {
-      for await (const ev of sseEvents(res)) {
-        if (ev.event === 'end') {
-          yield 'end';
-          return;
-        }
-        if (ev.data.startsWith('{') && ev.id !== undefined) yield JSON.parse(ev.data) as TahoEvent;
+  /**
+   * One SSE stream that survives dropped connections: it reconnects with Last-Event-ID (`url`
+   * gets the last id, undefined before the first) until the server's `end`. Without `resume` a
+   * drop is an error; with it, five failures in a row are.
+   */
+  async *#sse(url: (last: string | undefined) => string, first: string | undefined, options: { signal?: AbortSignal | undefined; resume: boolean; what: string }): AsyncGenerator<{ event: string; data: string; id: string | undefined }> {
+    let last = first;
+    let failures = 0;
+    const retry = async (err?: unknown): Promise<void> => {
+      if (!options.resume || ++failures > 5) {
+        throw err ?? new TahoError('TAHO_SERVER_UNREACHABLE', `${options.what} from ${this.#base} ${options.resume ? 'keeps dropping' : 'ended early'}`, {
+          hint: options.resume ? 'Check the server; following resumes where it stopped.' : 'Run the command again.',
+        });
       }
-    } catch {
-      // dropped (or aborted): the caller resumes from the last id
+      await new Promise((r) => setTimeout(r, 200 * failures));
+    };
+    for (;;) {
+      let res: Response;
+      try {
+        res = await fetch(`${this.#base}${url(last)}`, {
+          headers: { ...this.#headers, accept: 'text/event-stream', ...(last === undefined ? {} : { 'last-event-id': last }) },
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      } catch (err) {
+        if (options.signal?.aborted) return;
+        await retry(unreachable(this.#base, err));
+        continue;
+      }
+      if (!res.ok) throw fromErrorBody(res.status, parse(await res.text()), `GET ${url(last)} answered ${res.status}`);
+      try {
+        for await (const ev of sseEvents(res)) {
+          if (ev.event === 'end') return;
+          if (ev.event === 'error') throw new TahoError('TAHO_INTERNAL', `${options.what} failed: ${ev.data}`);
+          if (ev.id !== undefined) {
+            last = ev.id;
+            failures = 0;
+          }
+          yield ev;
+        }
+      } catch (err) {
+        if (err instanceof TahoError) throw err;
+        // dropped (or aborted): resume from the last id
+      }
+      if (options.signal?.aborted) return;
+      await retry();
     }
   }
 

@@ -9,7 +9,7 @@ import type {
 import { golemOutcome } from '../core/values/typed.js';
 import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
 import { nodeState } from '../core/jobs/views.js';
-import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
+import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, ServerInfo, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
 import { toTownEvent } from './contract.js';
 import type { HeldTask, Orphan, OrphanAction } from '../core/town/recovery.js';
 import { readFile } from 'node:fs/promises';
@@ -263,6 +263,10 @@ export class LocalClient implements Client {
     const path = this.runtime.town().roundLog(agent, round);
     if (!path) throw new TahoError('TAHO_BAD_REQUEST', `agent ${agent} has run no round${round ? ` ${round}` : ''} yet`, { hint: 'Assign it a task; each task is one round.' });
     return readFile(path, 'utf8').catch(() => '');
+  }
+
+  async serverInfo(): Promise<ServerInfo> {
+    return { dispatcher: this.runtime.town().dispatcherState() };
   }
 
   async *townEvents(options: { after?: number | undefined; follow: boolean; signal?: AbortSignal | undefined }): AsyncGenerator<TownEvent> {

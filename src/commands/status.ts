@@ -27,29 +27,6 @@ export default class Status extends BaseCommand<typeof Status> {
     // module is the fallback when running from a tree that was compiled without bundling.
     const bundle = '../ui/dashboard.bundle.js'; // made by the build, not known to tsc
     const { runDashboard } = (await import(bundle).catch(() => import('../ui/dashboard.js'))) as typeof import('../ui/dashboard.js');
-    await runDashboard(client, { source, serverInfo: this.flags.url ? serverInfo(this.flags.url, this.flags['api-key']) : undefined });
+    await runDashboard(client, { source, serverInfo: () => client.serverInfo() });
   }
-}
-
-/** Uptime (`/health`) and the dispatcher's state (`/ready`) of a server given by --url. */
-function serverInfo(url: string, apiKey: string | undefined): () => Promise<{ uptimeSecs?: number | undefined; dispatcher?: string | undefined }> {
-  const base = url.replace(/\/+$/, '').replace(/\/api$/, '');
-  const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-  const get = async (path: string): Promise<Record<string, unknown> | undefined> => {
-    try {
-      const res = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(2000) });
-      return res.ok ? (await res.json()) as Record<string, unknown> : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  return async () => {
-    const [health, ready] = await Promise.all([get('/health'), get('/ready')]);
-    const uptime = health?.['uptime_secs'];
-    const dispatcher = ready?.['dispatcher'];
-    return {
-      uptimeSecs: typeof uptime === 'number' ? uptime : undefined,
-      dispatcher: typeof dispatcher === 'string' ? dispatcher : undefined,
-    };
-  };
 }

@@ -122,6 +122,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
   let jobStore: JobStore | undefined;
   let jobs: Orchestrator | undefined;
   let unlockJobs: (() => void) | undefined;
+  let jobsSettled = false;
   let town: Town | undefined;
   let unlockTown: (() => void) | undefined;
   const theTown = (): Town => {
@@ -176,7 +177,8 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
       t.start();
     },
     settleJobs() {
-      if (unlockJobs) return; // this process runs them: nothing was left by a dead one
+      // Once per process: a dashboard refreshing its snapshot must not take the lock each time.
+      if (unlockJobs || jobsSettled) return; // this process runs them, or settled them already
       let unlock: () => void;
       try {
         unlock = lockWork(config.data_dir, 'jobs');
@@ -185,6 +187,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
       }
       try {
         orchestrator().settle();
+        jobsSettled = true;
       } finally {
         unlock();
       }

@@ -10,10 +10,8 @@ export type Overlay =
   | { readonly kind: 'text'; readonly title: string; readonly status: 'loading' | 'ready' | 'error'; readonly lines: readonly string[] }
   | { readonly kind: 'confirm'; readonly action: 'kill' | 'stop'; readonly target: Target; readonly question: string };
 
-export interface ServerInfo {
-  readonly uptimeSecs?: number | undefined;
-  readonly dispatcher?: string | undefined;
-}
+export type { ServerInfo } from '../client/contract.js';
+import type { ServerInfo } from '../client/contract.js';
 
 export interface DashboardState {
   readonly snapshot: StatusSnapshot | undefined;

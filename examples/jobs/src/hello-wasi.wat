@@ -4,7 +4,7 @@
 ;;                  a line on stderr, /outputs/result.txt = "result: ok for <NAME>"; exit 0
 ;;   fail           exit 3 before doing anything
 ;;   loop           spin forever (for timeout and abort tests)
-;;   spin           busy for about a second, then as without arguments (a job to watch running)
+;;   spin           busy for a second or two, then as without arguments (a job to watch running)
 ;;   trap           execute `unreachable`
 ;;   grow           grow memory by 100 pages (6.25 MiB): exit 7 if refused, 0 if granted
 ;;   close          close its stdout and stderr first, then carry on as with no mode arg
@@ -143,7 +143,7 @@
           (then unreachable))
         (if (call $eq (local.get $a) (local.get $alen) (i32.const 256) (i32.const 4))
           (then
-            (local.set $spin (i64.const 1500000000))
+            (local.set $spin (i64.const 3000000000))
             (block $spun (loop $more
               (br_if $spun (i64.eqz (local.get $spin)))
               (local.set $spin (i64.sub (local.get $spin) (i64.const 1)))

@@ -71,15 +71,7 @@ export class ComponentRegistry {
     for (const file of files) {
       const key = serviceKey(file.domain, file.service);
       try {
-        const bytes = readFileSync(file.path);
-        const version = sha256Hex(bytes);
-        const previous = this.#entries.get(key);
-        const signature = previous?.version === version ? previous.signature : readComponentSignature(bytes);
-        next.set(key, {
-          key, domain: file.domain, service: file.service,
-          id: uuidV5(`${file.domain}/${file.service}`),
-          version, path: file.path, size: bytes.length, configPath: file.configPath, bytes, signature,
-        });
+        next.set(key, componentEntry(file, readFileSync(file.path), uuidV5(`${file.domain}/${file.service}`), this.#entries.get(key)));
       } catch (err) {
         errors.push({ component: key, error: `not a loadable component: ${(err as Error).message}` });
       }
@@ -95,4 +87,22 @@ export class ComponentRegistry {
     this.#entries = next;
     return report;
   }
+}
+
+/**
+ * A component's entry from its bytes: the version is their hash, the signature is read from
+ * them unless `previous` has the same version (a reload of an unchanged file reads nothing twice).
+ */
+export function componentEntry(
+  file: { readonly domain: string; readonly service: string; readonly path: string; readonly configPath?: string | undefined },
+  bytes: Uint8Array,
+  id: string,
+  previous?: ComponentEntry,
+): ComponentEntry {
+  const version = sha256Hex(bytes);
+  const signature = previous?.version === version ? previous.signature : readComponentSignature(bytes);
+  return {
+    key: serviceKey(file.domain, file.service), domain: file.domain, service: file.service, id,
+    version, path: file.path, size: bytes.length, configPath: file.configPath, bytes, signature,
+  };
 }

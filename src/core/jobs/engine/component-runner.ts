@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { sha256Hex, uuidV5 } from '../../../shared/ids.js';
 import type { ComponentLoader } from '../../components/loader.js';
-import type { ComponentEntry } from '../../components/registry.js';
-import { readComponentSignature } from '../../components/wit-reader.js';
+import { componentEntry, type ComponentEntry } from '../../components/registry.js';
 import { workerScript, type WorkerInit } from '../../components/worker-instance.js';
 import { ThreadPool } from './thread-pool.js';
 import { TahoError, toTahoError } from '../../errors.js';
@@ -183,20 +182,9 @@ async function prepare(spec: WasmRun, loader: ComponentLoader, memoryLimitBytes:
  * file: identity from the content, so the transpile cache is shared by every job running it.
  */
 function jobEntry(path: string, bytes: Uint8Array): ComponentEntry {
-  const version = sha256Hex(bytes);
   const service = basename(path).replace(/\.wasm$/i, '') || 'component';
-  return {
-    key: `job.${service}`,
-    domain: 'job',
-    service,
-    id: uuidV5(`job/${version}`),
-    version,
-    path,
-    size: bytes.length,
-    configPath: undefined,
-    bytes,
-    signature: readComponentSignature(bytes),
-  };
+  // Keyed by content: every job running the same component shares its transpiled code.
+  return componentEntry({ domain: 'job', service, path }, bytes, uuidV5(`job/${sha256Hex(bytes)}`));
 }
 
 const pool = new ThreadPool(workerScript(import.meta.url, 'component-worker.js'));
