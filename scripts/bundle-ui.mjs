@@ -13,7 +13,8 @@ await build({
   // taho's own client modules stay where they are (one copy of each, next to the bundle in dist/).
   external: ['../client/*'],
   // ink imports React's dev tools only when DEV=true; a stub keeps the bundle self-contained.
-  alias: { 'react-devtools-core': './scripts/devtools-stub.mjs' },
+  // Ink's CI check would freeze the live dashboard of anyone with CI set in their shell.
+  alias: { 'react-devtools-core': './scripts/devtools-stub.mjs', 'is-in-ci': './scripts/not-in-ci.mjs' },
   // Bundled CommonJS (React) calls require(); ESM output needs one.
   banner: { js: "import { createRequire as __taho_cr } from 'node:module'; const require = __taho_cr(import.meta.url);" },
   define: { 'process.env.NODE_ENV': '"production"' },

@@ -47,7 +47,9 @@ describe('tt status in a real terminal', () => {
     expect((await runCli(['spawn', 'ada', '--cli', 'script', '--url', server.url])).exitCode).toBe(0);
     const script = join(work, 'status.sh');
     const exitFile = join(work, 'exit');
-    writeFileSync(script, `#!/bin/sh\ncd '${ROOT}'\n'${process.execPath}' '${BIN}' status --url '${server.url}'\necho $? > '${exitFile}'\nsleep 30\n`);
+    // CI=true on purpose: Ink renders only the last frame in CI, and the dashboard must stay live
+    // for a user whose shell exports it (CI machines do).
+    writeFileSync(script, `#!/bin/sh\ncd '${ROOT}'\nCI=true '${process.execPath}' '${BIN}' status --url '${server.url}'\necho $? > '${exitFile}'\nsleep 30\n`);
     chmodSync(script, 0o755);
     tmux('new-session', '-d', '-s', session, '-x', '140', '-y', '45', script);
     await watchScreen((s) => /Town agents \(1\)/.test(s) && /^│ ada\s+Idle/m.test(s));

@@ -225,7 +225,7 @@ describe('town CLI in-process (no server)', { timeout: 120_000 }, () => {
     expect(s.exitCode).toBe(0);
     expect(s.stdout).toMatch(/^agent l1: spawned \(cli claude, id [0-9a-f-]{36}\)$/);
     const [list, added, assigned] = await Promise.all([tt(['list']), tt(['backlog', 'add', 'write', 'docs', '--tag', 'docs']), tt(['assign', 'l1', 'later'])]);
-    expect(list.stdout).toMatch(/^l1\s+Idle\s+claude\s+0\s+0\s+[01]\s+[0-9a-f]{8}$/m);
+    expect(list.stdout, list.stderr).toMatch(/^l1\s+Idle\s+claude\s+0\s+0\s+[01]\s+[0-9a-f]{8}$/m);
     expect(added.stdout).toMatch(/^task [0-9a-f-]{36} added to the backlog$/);
     expect(assigned.exitCode).toBe(0);
     expect(assigned.stderr).toContain('no taho server is running');

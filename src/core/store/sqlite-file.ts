@@ -9,11 +9,13 @@ import { DatabaseSync } from 'node:sqlite';
  */
 export function openSqlite(dataDir: string, file: string, sync: 'normal' | 'full' = 'normal'): DatabaseSync {
   mkdirSync(dataDir, { recursive: true });
-  const db = new DatabaseSync(join(dataDir, file));
+  // The busy timeout is set at open, before the first statement: switching a new file to WAL takes
+  // a lock too, and without the timeout a second process opening at the same moment fails at once
+  // with "database is locked".
+  const db = new DatabaseSync(join(dataDir, file), { timeout: 5000 });
   db.exec(`
     PRAGMA journal_mode = WAL;
     PRAGMA synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'};
-    PRAGMA busy_timeout = 5000;
   `);
   return db;
 }
