@@ -15,7 +15,7 @@ const tmux = (...args: string[]): string => execFileSync('tmux', args, { encodin
 const screen = (): string => tmux('capture-pane', '-p', '-t', session);
 
 beforeAll(async () => {
-  expect(existsSync('/usr/bin/tmux') || existsSync('/usr/local/bin/tmux'), 'this test needs tmux (apt-get install tmux)').toBe(true);
+  expect(existsSync('/usr/bin/tmux') || existsSync('/usr/local/bin/tmux'), 'this test needs tmux (npm test installs it: scripts/test-tools.mjs)').toBe(true);
   writeFileSync(join(work, 'config.toml'), `[town.presets.script]\ncommand = "${process.execPath} ${join(ROOT, 'examples', 'town', 'script-agent.mjs')}"\n[town]\nheartbeat_ms = 200\n`);
   server = await startServer({ dataDir: join(work, 'data'), cwd: work });
 }, 60_000);
