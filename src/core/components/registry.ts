@@ -42,6 +42,8 @@ export function functionNames(fn: WitFunction): string[] {
 
 export class ComponentRegistry {
   #entries = new Map<string, ComponentEntry>();
+  /** The same entries by UUID: the Golem routes look one up on every invocation. */
+  #byId = new Map<string, ComponentEntry>();
   readonly #repositories: () => readonly string[];
   readonly #optional: readonly string[];
 
@@ -60,7 +62,7 @@ export class ComponentRegistry {
   }
 
   byId(id: string): ComponentEntry | undefined {
-    return this.list().find((e) => e.id === id);
+    return this.#byId.get(id);
   }
 
   /** Rescans every repository; a broken component is reported and leaves the rest loaded. */
@@ -85,6 +87,7 @@ export class ComponentRegistry {
     }
     for (const key of this.#entries.keys()) if (!next.has(key)) report.removed.push(key);
     this.#entries = next;
+    this.#byId = new Map([...next.values()].map((e) => [e.id, e]));
     return report;
   }
 }
