@@ -1,5 +1,6 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { loadConfig, type LoadedConfig } from '../core/config/load.js';
+import type { LoadedConfig } from '../core/config/load.js';
+import { locateDataDir, type LoadConfigOptions } from '../core/config/sources.js';
 import { toTahoError } from '../core/errors.js';
 import type { Client } from '../client/contract.js';
 import { selectClient } from '../client/select.js';
@@ -25,7 +26,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected args!: Interfaces.InferredArgs<T['args']>;
   /** Every positional argument, including those past the declared ones (for variadic commands). */
   protected positional: string[] = [];
-  #client: Client | undefined;
+  #client: Promise<Client> | undefined;
 
   override async init(): Promise<void> {
     await super.init();
@@ -45,18 +46,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return {};
   }
 
-  protected loadConfig(): LoadedConfig {
-    return loadConfig({
+  /** The config loader is imported on first use: the schema behind it (zod) costs ~0.1 s to load. */
+  protected async loadConfig(): Promise<LoadedConfig> {
+    const { loadConfig } = await import('../core/config/load.js');
+    return loadConfig(this.#configOptions());
+  }
+
+  #configOptions(): LoadConfigOptions {
+    return {
       configFile: this.flags.config,
       envAliases: { data_dir: 'TAHO_DATA_DIR' },
       flags: { data_dir: this.flags['data-dir'], ...this.configFlags() },
-    });
+    };
   }
 
-  protected client(): Client {
+  protected client(): Promise<Client> {
     this.#client ??= selectClient({
       url: this.flags.url,
       apiKey: this.flags['api-key'],
+      locate: () => locateDataDir(this.#configOptions()),
       load: () => this.loadConfig(),
       runtime: { isolation: 'inline', onTranspile: (label, ms) => this.logToStderr(transpiled(label, ms)) },
     });
@@ -85,7 +93,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async finally(err: Error | undefined): Promise<void> {
-    await this.#client?.close();
+    await (await this.#client?.catch(() => undefined))?.close();
     return super.finally(err);
   }
 }

@@ -3,25 +3,30 @@ import { readServerState } from '../core/server-state.js';
 import type { RuntimeOptions } from '../core/runtime.js';
 import type { Client } from './contract.js';
 import { HttpClient } from './http.js';
-import { LocalClient } from './local.js';
 
 export interface SelectClientOptions {
   /** An explicit server (`--url` / `TAHO_URL`). */
   readonly url?: string | undefined;
   /** Sent with every request to a server (`--api-key` / `TAHO_API_KEY`). */
   readonly apiKey?: string | undefined;
-  /** Loads the configuration only when it is needed (not for an explicit --url). */
-  readonly load: () => LoadedConfig;
+  /** Finds the data directory without validating the whole configuration (not called for --url). */
+  readonly locate: () => string | undefined;
+  /** Loads and validates the configuration: only when the runtime runs in this process. */
+  readonly load: () => Promise<LoadedConfig>;
   readonly runtime?: RuntimeOptions;
 }
 
 /**
  * A server given by --url, else the server running on this data directory (so the CLI never
- * opens state a server owns), else the runtime in this process.
+ * opens state a server owns), else the runtime in this process. The runtime and the config schema
+ * are imported only in that last case: a command talking to a server starts without them.
  */
-export function selectClient({ url, apiKey, load, runtime }: SelectClientOptions): Client {
+export async function selectClient({ url, apiKey, locate, load, runtime }: SelectClientOptions): Promise<Client> {
   if (url) return new HttpClient(url, { apiKey });
-  const loaded = load();
-  const running = readServerState(loaded.config.data_dir);
-  return running ? new HttpClient(running.url, { apiKey }) : new LocalClient(loaded, runtime);
+  const dataDir = locate();
+  const running = dataDir === undefined ? undefined : readServerState(dataDir);
+  if (running) return new HttpClient(running.url, { apiKey });
+  const loaded = await load();
+  const { LocalClient } = await import('./local.js');
+  return new LocalClient(loaded, runtime);
 }

@@ -21,7 +21,7 @@ export default class Assign extends BaseCommand<typeof Assign> {
 
   async run(): Promise<void> {
     const task = this.positional.slice(1).join(' ');
-    const client = this.client();
+    const client = await this.client();
     const r = await client.assignTask(this.args.agent, task, this.flags.urgent || undefined);
     this.output(r, () => `task ${r.task_id} assigned to ${r.agent_name}${this.flags.urgent ? ' (urgent)' : ''}`);
     const note = queuedNote(client, `${r.agent_name}'s inbox`);

@@ -47,7 +47,7 @@ export default class Events extends BaseCommand<typeof Events> {
   };
 
   async run(): Promise<void> {
-    const client = this.client();
+    const client = await this.client();
     const names = new Map<string, string>();
     if (!this.flags.json) {
       for (const a of (await client.townStatus()).agents) names.set(a.id, a.name);

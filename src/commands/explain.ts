@@ -82,7 +82,7 @@ export default class Explain extends BaseCommand<typeof Explain> {
 
   async run(): Promise<void> {
     const id = this.args.id;
-    const x = await this.client().explain(id).catch((err: unknown) => {
+    const x = await (await this.client()).explain(id).catch((err: unknown) => {
       // The town tries an agent first, then a task id: a name that is neither is an unknown agent.
       if (isTahoError(err, 'TAHO_BAD_REQUEST') && !UUID.test(id)) {
         throw new TahoError('TAHO_AGENT_NOT_FOUND', `no agent named '${id}', and it is not a task id`, {

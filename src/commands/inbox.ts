@@ -10,7 +10,7 @@ export default class Inbox extends BaseCommand<typeof Inbox> {
   static override args = { agent: Args.string({ description: 'the agent, by name or id', required: true }) };
 
   async run(): Promise<void> {
-    const client = this.client();
+    const client = await this.client();
     const box = await client.inbox(this.args.agent);
     const agents = box.messages.length === 0 ? [] : (await client.townStatus()).agents;
     this.output(box, () => {

@@ -24,7 +24,7 @@ export default class Invoke extends BaseCommand<typeof Invoke> {
   async run(): Promise<void> {
     const { domain, service } = parseTarget(this.args.service);
     const input = this.flags.input !== undefined ? readInput(this.flags.input) : this.positional.slice(2).map(parseArgument);
-    const response = await this.client().invoke({ domain, service, method: this.args.method, input });
+    const response = await (await this.client()).invoke({ domain, service, method: this.args.method, input });
     this.output(response, () => formatValue(response.result));
   }
 }

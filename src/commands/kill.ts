@@ -9,7 +9,7 @@ export default class Kill extends BaseCommand<typeof Kill> {
   static override args = { agent: Args.string({ description: 'the agent, by name or id', required: true }) };
 
   async run(): Promise<void> {
-    await this.client().killAgent(this.args.agent);
+    await (await this.client()).killAgent(this.args.agent);
     this.output({ status: 'stopped', agent: this.args.agent }, () => `agent ${this.args.agent}: stopped`);
   }
 }

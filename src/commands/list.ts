@@ -7,7 +7,7 @@ export default class List extends BaseCommand<typeof List> {
   static override examples = ['<%= config.bin %> list', '<%= config.bin %> list --json'];
 
   async run(): Promise<void> {
-    const { agents } = await this.client().townStatus();
+    const { agents } = await (await this.client()).townStatus();
     this.output(agents, () => (agents.length === 0 ? 'No agents yet. `tt spawn <name>` starts one.' : agentTable(agents)));
   }
 }

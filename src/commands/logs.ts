@@ -19,7 +19,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
   };
 
   async run(): Promise<void> {
-    const client = this.client();
+    const client = await this.client();
     if (!this.flags.follow) {
       const text = await client.roundLog(this.args.agent, this.flags.round);
       if (this.flags.json) this.output({ agent: this.args.agent, round: this.flags.round ?? null, log: text }, () => '');

@@ -14,7 +14,7 @@ export default class Orphans extends BaseCommand<typeof Orphans> {
   };
 
   async run(): Promise<void> {
-    const r = await this.client().orphans(this.flags.action);
+    const r = await (await this.client()).orphans(this.flags.action);
     this.output(r, () => {
       if (r.count === 0) return 'No orphan tasks.';
       const rows = table(['TASK ID', 'STATE', 'AGENT', 'REASON'], r.orphans.map((o) => [o.task_id, o.state, shortId(o.assigned_to), o.reason]));

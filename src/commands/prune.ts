@@ -9,7 +9,7 @@ export default class Prune extends BaseCommand<typeof Prune> {
   static override flags = { all: Flags.boolean({ description: 'remove every agent, killing running rounds first', default: false }) };
 
   async run(): Promise<void> {
-    const r = await this.client().pruneAgents(this.flags.all || undefined);
+    const r = await (await this.client()).pruneAgents(this.flags.all || undefined);
     this.output(r, () => (r.removed === 0 ? 'No agents removed.' : `removed ${r.removed} agent(s): ${r.agents.join(', ')}`));
   }
 }

@@ -10,7 +10,7 @@ export default class Quiesce extends BaseCommand<typeof Quiesce> {
 
   async run(): Promise<void> {
     const { domain, service } = parseTarget(this.args.service);
-    const r = await this.client().quiesce(domain, service);
+    const r = await (await this.client()).quiesce(domain, service);
     this.output(r, () => `${domain}/${service}: ${r.status}`);
   }
 }

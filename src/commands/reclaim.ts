@@ -19,7 +19,7 @@ export default class Reclaim extends BaseCommand<typeof Reclaim> {
   };
 
   async run(): Promise<void> {
-    const client = this.client();
+    const client = await this.client();
     const r = await client.reclaim({ to: this.flags.to, toBacklog: this.flags['to-backlog'], from: this.flags.from });
     const listed = this.flags.to === undefined && this.flags['to-backlog'] !== true;
     this.output(r, () => {

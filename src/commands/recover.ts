@@ -7,7 +7,7 @@ export default class Recover extends BaseCommand<typeof Recover> {
   static override examples = ['<%= config.bin %> recover'];
 
   async run(): Promise<void> {
-    const r = await this.client().recover();
+    const r = await (await this.client()).recover();
     this.output(r, () => (r.recovered === 0
       ? `checked ${r.checked} agent(s); none needed recovering`
       : `checked ${r.checked} agent(s); recovered ${r.recovered}: ${r.agents.join(', ')}\nTheir tasks wait for \`tt reclaim --to <agent>\` or \`tt reclaim --to-backlog\`.`));

@@ -29,7 +29,7 @@ export default class Restart extends BaseCommand<typeof Restart> {
     const { domain, service } = parseTarget(target);
     const file = this.flags['config-file'];
     const config = file === undefined ? undefined : readText(file, '--config-file');
-    const r = await this.client().restart(domain, service, config);
+    const r = await (await this.client()).restart(domain, service, config);
     this.output(r, () => `${domain}/${service}: ${r.status}`);
   }
 
@@ -41,7 +41,7 @@ export default class Restart extends BaseCommand<typeof Restart> {
       throw new TahoError('TAHO_BAD_ARGUMENTS', '--config-file applies to services, not town agents', { hint: 'Name the service as <domain>/<service>, or leave --config-file out to restart the agent.' });
     }
     try {
-      await this.client().restartAgent(name);
+      await (await this.client()).restartAgent(name);
     } catch (err) {
       if (isTahoError(err, 'TAHO_AGENT_NOT_FOUND') && dotted) return false;
       throw err;

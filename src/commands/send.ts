@@ -28,7 +28,7 @@ export default class Send extends BaseCommand<typeof Send> {
 
   async run(): Promise<void> {
     const kind = KINDS.find((k) => this.flags[k] === true) ?? 'task';
-    const client = this.client();
+    const client = await this.client();
     const r = await client.sendMessage({
       to: this.args.agent,
       message: this.positional.slice(1).join(' '),

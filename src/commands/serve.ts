@@ -17,7 +17,7 @@ export default class Serve extends BaseCommand<typeof Serve> {
   }
 
   async run(): Promise<void> {
-    const loaded = this.loadConfig();
+    const loaded = await this.loadConfig();
     const server = await startServer({
       loaded, version: this.config.version, log: (l) => this.log(l),
       onTranspile: (label, ms) => this.logToStderr(transpiled(label, ms)),

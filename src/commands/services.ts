@@ -5,7 +5,7 @@ export default class Services extends BaseCommand<typeof Services> {
   static override examples = ['<%= config.bin %> services', '<%= config.bin %> services --json'];
 
   async run(): Promise<void> {
-    const services = await this.client().services();
+    const services = await (await this.client()).services();
     this.output(services, () => {
       if (services.length === 0) return 'No services. Add <repo>/<domain>/<service>.wasm to a repository and run `taho reload`.';
       return services

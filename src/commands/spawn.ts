@@ -18,7 +18,7 @@ export default class Spawn extends BaseCommand<typeof Spawn> {
   };
 
   async run(): Promise<void> {
-    const r = await this.client().spawnAgent({
+    const r = await (await this.client()).spawnAgent({
       name: this.args.name,
       cli: this.flags.cli,
       role_id: this.flags.role,

@@ -15,7 +15,7 @@ export default class Status extends BaseCommand<typeof Status> {
   };
 
   async run(): Promise<void> {
-    const client = this.client();
+    const client = await this.client();
     const source = client.inProcess ? 'in-process (no server runs for this data directory)' : (this.flags.url ?? 'the server of this data directory');
     if (this.flags.json || this.flags.once || !process.stdout.isTTY) {
       const snapshot = await statusSnapshot(client, { source, tasks: this.flags.tasks });

@@ -12,7 +12,7 @@ export default class AgentsCancel extends BaseCommand<typeof AgentsCancel> {
 
   async run(): Promise<void> {
     const { component, agent } = parseAgentTarget(this.args.agent);
-    const r = await this.client().cancelInvocation(component, agent, this.args.key);
+    const r = await (await this.client()).cancelInvocation(component, agent, this.args.key);
     this.output(r, () => (r.canceled ? `canceled ${this.args.key}` : `${this.args.key} was not waiting (it ran, is running, or is unknown)`));
   }
 }

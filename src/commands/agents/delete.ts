@@ -9,7 +9,7 @@ export default class AgentsDelete extends BaseCommand<typeof AgentsDelete> {
 
   async run(): Promise<void> {
     const { component, agent } = parseAgentTarget(this.args.agent);
-    await this.client().deleteAgent(component, agent);
+    await (await this.client()).deleteAgent(component, agent);
     this.output({ deleted: `${component}/${agent}` }, () => `deleted ${component}/${agent}`);
   }
 }

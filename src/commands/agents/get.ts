@@ -9,7 +9,7 @@ export default class AgentsGet extends BaseCommand<typeof AgentsGet> {
 
   async run(): Promise<void> {
     const { component, agent } = parseAgentTarget(this.args.agent);
-    const a = await this.client().agent(component, agent);
+    const a = await (await this.client()).agent(component, agent);
     this.output(a, () => [
       `agent:     ${a.component}/${a.agent}`, `component: ${a.componentId}`, `status:    ${a.status}`,
       `pending:   ${a.pending}`, `oplog:     ${a.oplogSize} entries`, `created:   ${a.createdAt}`,

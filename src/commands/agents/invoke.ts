@@ -24,7 +24,7 @@ export default class AgentsInvoke extends BaseCommand<typeof AgentsInvoke> {
 
   async run(): Promise<void> {
     const { component, agent } = parseAgentTarget(this.args.agent);
-    const r = await this.client().agentInvoke({
+    const r = await (await this.client()).agentInvoke({
       component, agent, fn: this.args.function, args: this.positional.slice(2).map(parseArgument),
       key: this.flags['idempotency-key'], wait: this.flags.wait,
     });

@@ -22,7 +22,7 @@ export default class AgentsList extends BaseCommand<typeof AgentsList> {
   };
 
   async run(): Promise<void> {
-    const client = this.client();
+    const client = await this.client();
     const rows: AgentRow[] = [];
     if (this.flags.kind !== 'town') {
       for (const a of await client.agents(this.args.component)) {

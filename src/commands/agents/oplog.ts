@@ -9,7 +9,7 @@ export default class AgentsOplog extends BaseCommand<typeof AgentsOplog> {
 
   async run(): Promise<void> {
     const { component, agent } = parseAgentTarget(this.args.agent);
-    const entries = await this.client().oplog(component, agent);
+    const entries = await (await this.client()).oplog(component, agent);
     this.output(entries, () => entries.map((e) => {
       const host = e.host.length === 0 ? '' : `  host: ${e.host.map((h) => h.k).join(', ')}`;
       const outcome = e.error ? `${e.kind === 'failed' ? 'failed' : 'error'}: ${e.error.message}` : `= ${JSON.stringify(e.result)}`;

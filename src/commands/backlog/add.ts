@@ -15,7 +15,7 @@ export default class BacklogAdd extends BaseCommand<typeof BacklogAdd> {
   };
 
   async run(): Promise<void> {
-    const r = await this.client().backlogAdd(this.positional.join(' '), this.flags.tag ?? []);
+    const r = await (await this.client()).backlogAdd(this.positional.join(' '), this.flags.tag ?? []);
     this.output(r, () => `task ${r.task_id} added to the backlog`);
   }
 }

@@ -9,7 +9,7 @@ export default class BacklogAssignAll extends BaseCommand<typeof BacklogAssignAl
   static override args = { agent: Args.string({ description: 'the agent, by name or id', required: true }) };
 
   async run(): Promise<void> {
-    const client = this.client();
+    const client = await this.client();
     const r = await client.backlogAssignAll(this.args.agent);
     this.output(r, () => (r.assigned === 0 ? 'The backlog is empty; nothing assigned.' : [`${r.assigned} task(s) assigned to ${this.args.agent}:`, ...r.tasks.map((t) => `  ${t}`)].join('\n')));
     const note = r.assigned > 0 ? queuedNote(client, `${this.args.agent}'s inbox`) : undefined;

@@ -12,7 +12,7 @@ export default class BacklogClaim extends BaseCommand<typeof BacklogClaim> {
   };
 
   async run(): Promise<void> {
-    const client = this.client();
+    const client = await this.client();
     const r = await client.backlogClaim(this.args['task-id'], this.args.agent);
     this.output(r, () => `task ${r.task_id} claimed by ${r.agent_name}`);
     const note = queuedNote(client, `${r.agent_name}'s inbox`);

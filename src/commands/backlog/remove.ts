@@ -8,7 +8,7 @@ export default class BacklogRemove extends BaseCommand<typeof BacklogRemove> {
   static override args = { 'task-id': Args.string({ description: 'the task\'s id (from `tt backlog list`)', required: true }) };
 
   async run(): Promise<void> {
-    const r = await this.client().backlogRemove(this.args['task-id']);
+    const r = await (await this.client()).backlogRemove(this.args['task-id']);
     this.output(r, () => `task ${r.task_id} removed from the backlog (cancelled)`);
   }
 }

@@ -7,7 +7,7 @@ export default class ComponentsGet extends BaseCommand<typeof ComponentsGet> {
   static override args = { component: Args.string({ description: 'an id, <domain>/<service> or <domain>.<service>', required: true }) };
 
   async run(): Promise<void> {
-    const c = await this.client().component(this.args.component);
+    const c = await (await this.client()).component(this.args.component);
     this.output(c, () => [
       `${c.name}  ${c.id}`, `version ${c.version.slice(0, 12)}, ${c.size} bytes${c.imports.length > 0 ? `, imports ${c.imports.join(', ')}` : ''}`,
       '', ...c.signatures.map((s) => `  ${s}`),

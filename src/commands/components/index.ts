@@ -6,7 +6,7 @@ export default class Components extends BaseCommand<typeof Components> {
   static override examples = ['<%= config.bin %> components', '<%= config.bin %> components --json'];
 
   async run(): Promise<void> {
-    const components = await this.client().components();
+    const components = await (await this.client()).components();
     this.output(components, () =>
       table(['NAME', 'ID', 'VERSION', 'SIZE', 'PATH'], components.map((c) => [c.name, c.id, c.version.slice(0, 12), formatSize(c.size), c.path])));
   }

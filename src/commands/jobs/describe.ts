@@ -10,7 +10,7 @@ export default class JobsDescribe extends BaseCommand<typeof JobsDescribe> {
   static override args = { id: Args.string({ description: 'the job: its id, a unique id prefix, or its name', required: true }) };
 
   async run(): Promise<void> {
-    const d = await this.client().describeJob(this.args.id);
+    const d = await (await this.client()).describeJob(this.args.id);
     this.output(d, () => describeText(d));
   }
 }

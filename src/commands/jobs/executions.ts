@@ -8,7 +8,7 @@ export default class JobsExecutions extends BaseCommand<typeof JobsExecutions> {
   static override args = { id: Args.string({ description: 'the job: its id, a unique id prefix, or its name', required: true }) };
 
   async run(): Promise<void> {
-    const executions = await this.client().jobExecutions(this.args.id);
+    const executions = await (await this.client()).jobExecutions(this.args.id);
     this.output(executions, () => (executions.length === 0 ? 'No executions yet.' : executionsTable(executions)));
   }
 }

@@ -10,7 +10,7 @@ export default class JobsExplain extends BaseCommand<typeof JobsExplain> {
   static override args = { id: Args.string({ description: 'the job: its id, a unique id prefix, or its name', required: true }) };
 
   async run(): Promise<void> {
-    const x = await this.client().explainJob(this.args.id);
+    const x = await (await this.client()).explainJob(this.args.id);
     this.output(x, () => explainText(x));
   }
 }

@@ -20,7 +20,7 @@ export default class JobsHistory extends BaseCommand<typeof JobsHistory> {
   };
 
   async run(): Promise<void> {
-    const client = this.client();
+    const client = await this.client();
     const f = this.flags;
     const jobVersion = f['job-version'] ?? (f['all-versions'] ? undefined : (await client.describeJob(this.args.id)).Job.Version);
     const query = { eventType: f['event-type'], executionId: f['execution-id'], jobVersion, allVersions: f['all-versions'] || undefined, limit: f.limit };

@@ -20,7 +20,7 @@ export default class JobsList extends BaseCommand<typeof JobsList> {
   };
 
   async run(): Promise<void> {
-    const page = await this.client().jobs({
+    const page = await (await this.client()).jobs({
       labels: this.flags.labels, limit: this.flags.limit, orderBy: this.flags['order-by'],
       reverse: this.flags.reverse || undefined, nextToken: this.flags['next-token'],
     });

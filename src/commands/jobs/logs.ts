@@ -22,7 +22,7 @@ export default class JobsLogs extends BaseCommand<typeof JobsLogs> {
     process.once('SIGINT', onSigint);
     if (this.flags.follow && !this.flags.json) this.logToStderr(`taho: following the logs of ${this.args.id} until the execution ends (Ctrl-C stops following)`);
     try {
-      const lines = this.client().jobLogs(this.args.id, {
+      const lines = (await this.client()).jobLogs(this.args.id, {
         follow: this.flags.follow, executionId: this.flags['execution-id'], tail: this.flags.tail, signal: abort.signal,
       });
       for await (const line of lines) {

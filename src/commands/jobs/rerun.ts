@@ -14,7 +14,7 @@ export default class JobsRerun extends BaseCommand<typeof JobsRerun> {
   };
 
   async run(): Promise<void> {
-    const client = this.client();
+    const client = await this.client();
     const r = await client.rerunJob(this.args.id, this.flags.reason);
     for (const w of r.Warnings ?? []) this.logToStderr(`Warning: ${w}`);
     let wait = this.flags.wait;

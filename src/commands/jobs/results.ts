@@ -8,7 +8,7 @@ export default class JobsResults extends BaseCommand<typeof JobsResults> {
   static override args = { id: Args.string({ description: 'the job: its id, a unique id prefix, or its name', required: true }) };
 
   async run(): Promise<void> {
-    const results = await this.client().jobResults(this.args.id);
+    const results = await (await this.client()).jobResults(this.args.id);
     this.output(results, () => {
       if (results.length === 0) return 'No results: the job has no local publisher, or no execution completed.';
       return results.map((r) => {

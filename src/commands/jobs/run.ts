@@ -32,7 +32,7 @@ export default class JobsRun extends BaseCommand<typeof JobsRun> {
 
   async run(): Promise<void> {
     const job = readJobSpec(this.args.spec);
-    const client = this.client();
+    const client = await this.client();
     const submitted = await submit(client, job, { force: this.flags.force, idempotencyKey: this.flags['idempotency-key'] }, this.args.spec);
     await followUp(this, client, submitted, {
       wait: this.flags.wait, idOnly: this.flags['id-only'], follow: this.flags.follow, json: this.flags.json,

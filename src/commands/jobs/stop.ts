@@ -8,7 +8,7 @@ export default class JobsStop extends BaseCommand<typeof JobsStop> {
   static override flags = { reason: Flags.string({ description: 'why (kept as the job\'s state message)' }) };
 
   async run(): Promise<void> {
-    const r = await this.client().stopJob(this.args.id, this.flags.reason);
+    const r = await (await this.client()).stopJob(this.args.id, this.flags.reason);
     this.output(r, () => (r.EvaluationID
       ? `Job stop successfully submitted with evaluation ID: ${r.EvaluationID}`
       : `The job had already ended (stopped or failed): nothing to stop.`));

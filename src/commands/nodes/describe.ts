@@ -8,7 +8,7 @@ export default class NodesDescribe extends BaseCommand<typeof NodesDescribe> {
   static override args = { id: Args.string({ description: 'the node: its id or a unique prefix', required: true }) };
 
   async run(): Promise<void> {
-    const node = await this.client().node(this.args.id);
+    const node = await (await this.client()).node(this.args.id);
     this.output(node, () => stringify(node).trimEnd());
   }
 }

@@ -7,7 +7,7 @@ export default class NodesList extends BaseCommand<typeof NodesList> {
   static override examples = ['<%= config.bin %> nodes list', '<%= config.bin %> nodes list --json'];
 
   async run(): Promise<void> {
-    const nodes = await this.client().nodes();
+    const nodes = await (await this.client()).nodes();
     this.output(nodes, () => (nodes.length === 0
       ? 'There are no compute nodes.'
       : table(['ID', 'TYPE', 'APPROVAL', 'STATUS', 'LABELS', 'CPU', 'MEMORY', 'ENGINES', 'RUNNING'], nodes.map(nodeRow))));

@@ -9,7 +9,7 @@ export default class TaskComplete extends BaseCommand<typeof TaskComplete> {
   static override flags = { result: Flags.string({ description: 'the result to record' }) };
 
   async run(): Promise<void> {
-    const t = await this.client().completeTask(this.args.id, this.flags.result);
+    const t = await (await this.client()).completeTask(this.args.id, this.flags.result);
     this.output(t, () => `task ${t.id}: ${t.state}`);
   }
 }

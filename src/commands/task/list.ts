@@ -14,7 +14,7 @@ export default class TaskList extends BaseCommand<typeof TaskList> {
   };
 
   async run(): Promise<void> {
-    const client = this.client();
+    const client = await this.client();
     const tasks = await client.tasks({ state: this.flags.state, agent: this.flags.agent });
     const agents = this.flags.json || tasks.length === 0 ? [] : (await client.townStatus()).agents;
     this.output(tasks, () => (tasks.length === 0

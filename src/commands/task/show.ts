@@ -27,7 +27,7 @@ export default class TaskShow extends BaseCommand<typeof TaskShow> {
   static override args = { id: Args.string({ description: 'the task\'s id', required: true }) };
 
   async run(): Promise<void> {
-    const client = this.client();
+    const client = await this.client();
     const task = await client.task(this.args.id);
     const name = this.flags.json || task.assigned_to === null ? undefined : (await client.townStatus()).agents.find((a) => a.id === task.assigned_to)?.name;
     this.output(task, () => renderTask(task, name));

@@ -42,7 +42,7 @@ export default class WasmRun extends BaseCommand<typeof WasmRun> {
         ...(this.flags.timeout ? { Timeouts: { ExecutionTimeout: this.flags.timeout } } : {}),
       }],
     };
-    const client = this.client();
+    const client = await this.client();
     const submitted = await submit(client, job, {});
     await followUp(this, client, submitted, { wait: this.flags.wait, idOnly: this.flags['id-only'], follow: false, json: this.flags.json, printStdout: true });
   }

@@ -1,24 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import TOML from '@iarna/toml';
+import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { TahoError } from '../errors.js';
 import { configSchema, type TahoConfig } from './schema.js';
-import {
-  deepMerge, envLayer, getPath, isPlainObject, leafPaths,
-  type ConfigLayer, type ConfigSource, type PlainObject,
-} from './layers.js';
+import { getPath, leafPaths, type ConfigLayer, type ConfigSource, type PlainObject } from './layers.js';
+import { readSources, type LoadConfigOptions } from './sources.js';
 
-export interface LoadConfigOptions {
-  readonly cwd?: string;
-  readonly env?: NodeJS.ProcessEnv;
-  /** An explicit file (`--config` / `TAHO_CONFIG`): it must exist. Otherwise `./config.toml` if present. */
-  readonly configFile?: string | undefined;
-  /** Environment variables that set a key directly, e.g. `{ data_dir: 'TAHO_DATA_DIR' }`. */
-  readonly envAliases?: Readonly<Record<string, string>>;
-  /** Values from command-line flags, by dotted key (`http.port`, `data_dir`). */
-  readonly flags?: Readonly<Record<string, unknown>>;
-}
+export type { LoadConfigOptions } from './sources.js';
 
 export interface ConfigEntry {
   readonly key: string;
@@ -44,25 +31,11 @@ export function configView(loaded: LoadedConfig): ConfigView {
   return { file: loaded.file ?? null, entries: loaded.entries };
 }
 
-const FILE_NAME = 'config.toml';
-
 /** Merges defaults < file < environment < flags, validates once and reports every problem together. */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
-  const cwd = options.cwd ?? process.cwd();
-  const env = options.env ?? process.env;
-  const file = findFile(cwd, options.configFile);
-  const layers: ConfigLayer[] = [];
-  if (file) layers.push({ source: 'file', values: readToml(file), origin: () => file });
-  layers.push(envLayer(env, options.envAliases));
-  if (options.flags) layers.push(flagLayer(options.flags));
-
-  const merged = layers.reduce<PlainObject>((acc, l) => deepMerge(acc, l.values), {});
+  const { file, layers, merged, lastLayer, baseDir } = readSources(options);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) throw invalid(parsed.error.issues, layers, file);
-
-  const lastLayer = (key: string): ConfigLayer | undefined =>
-    layers.findLast((l) => getPath(l.values, key) !== undefined);
-  const baseDir = (key: string): string => (lastLayer(key)?.source === 'file' && file ? dirname(file) : cwd);
 
   const p = parsed.data;
   const config: TahoConfig = {
@@ -92,55 +65,6 @@ function pathsOf<T extends Record<string, unknown>>(obj: T, keys: readonly (keyo
     if (typeof v === 'string') out[key] = resolve(base(key), v);
   }
   return out as Partial<T>;
-}
-
-function findFile(cwd: string, explicit: string | undefined): string | undefined {
-  if (explicit !== undefined) {
-    const path = resolve(cwd, explicit);
-    if (!existsSync(path)) {
-      throw new TahoError('TAHO_CONFIG_NOT_FOUND', `config file ${path} does not exist`, {
-        hint: 'Check the path given with --config or TAHO_CONFIG, or leave it out to use ./config.toml and the defaults.',
-      });
-    }
-    return path;
-  }
-  const local = resolve(cwd, FILE_NAME);
-  return existsSync(local) ? local : undefined;
-}
-
-function readToml(file: string): PlainObject {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new TahoError('TAHO_CONFIG_INVALID', `cannot read config file ${file}: ${(err as Error).message}`, {
-      hint: 'Make sure the file exists and is readable.',
-    });
-  }
-  try {
-    const parsed: unknown = TOML.parse(text);
-    return isPlainObject(parsed) ? parsed : {};
-  } catch (err) {
-    const e = err as { line?: number; col?: number; message: string };
-    const where = e.line === undefined ? file : `${file}:${e.line + 1}:${(e.col ?? 0) + 1}`;
-    throw new TahoError('TAHO_CONFIG_INVALID', `${where}: not valid TOML: ${e.message.split('\n')[0]}`, {
-      hint: 'Fix the TOML syntax at that position (see https://toml.io).',
-    });
-  }
-}
-
-function flagLayer(flags: Readonly<Record<string, unknown>>): ConfigLayer {
-  const values: PlainObject = {};
-  for (const [key, value] of Object.entries(flags)) {
-    if (value === undefined) continue;
-    values[key] = value;
-  }
-  const nested = Object.entries(values).reduce<PlainObject>((acc, [k, v]) => deepMerge(acc, nest(k.split('.'), v)), {});
-  return { source: 'flag', values: nested, origin: (key) => `--${key.split('.').at(-1)?.replaceAll('_', '-') ?? key}` };
-}
-
-function nest(path: readonly string[], value: unknown): PlainObject {
-  return path.reduceRight<unknown>((inner, part) => ({ [part]: inner }), value) as PlainObject;
 }
 
 function hostForUrl(bind: string): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_DATA_DIR } from './sources.js';
 
 /**
  * The single source of taho's configuration: the TOML file, `TAHO__SECTION__KEY` variables and
@@ -135,7 +136,7 @@ const jobsSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  data_dir: z.string().min(1).default('.taho'),
+  data_dir: z.string().min(1).default(DEFAULT_DATA_DIR),
   /** Serve the repository of examples shipped with taho (example/hello, example/calculator, …). */
   examples: z.boolean().default(true),
   http: httpSchema.prefault({}),
