@@ -103,13 +103,16 @@ export class DurableAgent {
    * Enqueues a call. A key seen before answers with the stored result (or joins the call still
    * running) and never executes twice.
    */
-  async invoke(method: string, input: unknown, key: string = randomUUID()): Promise<Invocation> {
+  async invoke(method: string, input: unknown, given?: string): Promise<Invocation> {
     // Everything up to the first await runs at once, so a second call with the same key always
-    // finds the first one (stored or running).
-    const stored = this.#store.byKey(this.entry.id, this.name, key);
-    if (stored) return answer(stored, true);
-    const running = this.#running.get(key);
-    if (running) return running;
+    // finds the first one (stored or running). A key made here is new: nothing to look up.
+    const key = given ?? randomUUID();
+    if (given !== undefined) {
+      const stored = this.#store.byKey(this.entry.id, this.name, key);
+      if (stored) return answer(stored, true);
+      const running = this.#running.get(key);
+      if (running) return running;
+    }
     const plan = this.#plan(method);
     plan.args(input); // bad arguments are refused before they take a place in the queue
     this.#interrupted = false;
