@@ -67,7 +67,9 @@ describe('runWasm', () => {
     controller.abort();
     const out = await running;
     expect(out).toMatchObject({ exitCode: EXIT_KILLED, stoppedBy: 'abort' });
-    expect(performance.now() - abortedAt).toBeLessThan(100);
+    // It has no timeout, so only the abort ends it; the bound is the "stopped within 1 s",
+    // not a speed check (a loaded CI machine may take tens of ms to end a thread).
+    expect(performance.now() - abortedAt).toBeLessThan(1_000);
   });
 
   it('does not start when already aborted', async () => {
