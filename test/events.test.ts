@@ -84,3 +84,34 @@ describe('the one event stream', () => {
     expect(new Set(ids).size).toBe(ids.length);
   }, 60_000);
 });
+
+describe('log follows ride the event stream', () => {
+  it('a running job\'s output comes with live-only "log grew" events (kind log, no id), and its follow delivers every line', async () => {
+    const s = await startServer({ dataDir: join(work, 'logs'), env: { TAHO__JOBS__ALLOW_EXEC: 'true' } });
+    servers.push(s);
+    const client = new HttpClient(s.url);
+    const ac = new AbortController();
+    const grew: TahoEvent[] = [];
+    const listening = (async () => {
+      try {
+        for await (const e of client.watch({ kinds: ['log'], after: 'latest', follow: true, signal: ac.signal })) grew.push(e);
+      } catch {
+        // aborted at the end
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300)); // the stream is open before the job starts
+    const spec = { Job: { Type: 'batch', Tasks: [{ Name: 'main', Engine: { Type: 'exec', Params: { Command: 'sh', Arguments: ['-c', 'echo one; sleep 0.4; echo two; sleep 0.4; echo three'] } } }] } };
+    const { JobID } = await client.submitJob(spec.Job);
+    const lines: string[] = [];
+    for await (const l of client.jobLogs(JobID, { follow: true })) lines.push(l.Line);
+    expect(lines).toEqual(['one\n', 'two\n', 'three\n']);
+    await new Promise((r) => setTimeout(r, 200));
+    ac.abort();
+    await listening;
+    const mine = grew.filter((e) => e.subject.startsWith(`job/${JobID}/`));
+    expect(mine.length).toBeGreaterThanOrEqual(2); // at least one per line written apart in time
+    expect(mine.every((e) => e.id === 0 && e.kind === 'log' && e.type === 'grew' && e.data['job'] === JobID)).toBe(true);
+    // Never stored, and not sent to subscribers that did not ask for them.
+    expect((await read(s.url)).some((e) => (e.kind as string) === 'log')).toBe(false);
+  }, 60_000);
+});

@@ -4,6 +4,8 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli, tempDir } from './helpers.js';
 import { startServer, type Server } from './server-helpers.js';
+import { HttpClient } from '../src/client/http.js';
+import type { TahoEvent } from '../src/client/contract.js';
 
 // The town CLI (`tt spawn`, `tt assign`, …) as a user runs it: real child processes, against a
 // real `taho serve` (rounds run there) and in-process (no server: state only, nothing runs).
@@ -95,12 +97,26 @@ describe('town CLI against a server', { timeout: 120_000 }, () => {
     expect([r1.stdout, r2.stdout]).toContain(last.stdout);
   });
 
-  it('follows a round with logs -f until the agent is done', async () => {
+  it('follows a round with logs -f until the agent is done, woken by the stream\'s "log grew" events', async () => {
+    const ac = new AbortController();
+    const grew: TahoEvent[] = [];
+    const listening = (async () => {
+      try {
+        for await (const e of new HttpClient(server.url).watch({ kinds: ['log'], subject: 'agent/w1', after: 'latest', signal: ac.signal })) grew.push(e);
+      } catch {
+        // aborted at the end
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 200));
     const a = await tt(['assign', 'w1', 'sleep 1200 then finish']);
     expect(a.stdout).toMatch(/^task [0-9a-f-]{36} assigned to w1$/);
     const f = await tt(['logs', 'w1', '-f']);
     expect(f.exitCode).toBe(0);
     expect(f.stdout).toContain('done: sleep 1200 then finish');
+    ac.abort();
+    await listening;
+    expect(grew.length).toBeGreaterThan(0);
+    expect(grew.every((e) => e.id === 0 && e.type === 'grew' && e.data['agent'] === 'w1' && typeof e.data['round'] === 'number')).toBe(true);
   });
 
   it('kills an agent with a hanging round, then reclaims its task: listed first, moved once', async () => {

@@ -291,7 +291,8 @@ export class HttpClient implements Client {
     })}`;
     const first = options.after === 'latest' ? undefined : String(options.after ?? 0);
     for await (const ev of this.#sse(url, first, { signal: options.signal, resume: follow, what: 'the event stream' })) {
-      if (ev.id !== undefined && ev.data.startsWith('{')) yield JSON.parse(ev.data) as TahoEvent;
+      // Stored events carry their id; live-only `log` events none.
+      if ((ev.id !== undefined || ev.event === 'log') && ev.data.startsWith('{')) yield JSON.parse(ev.data) as TahoEvent;
     }
   }
 

@@ -1,3 +1,4 @@
+import { matches } from '../core/events/bus.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../core/runtime.js';
 import { configView, type LoadedConfig } from '../core/config/load.js';
 import { componentDetail, componentInfo, reloadResult, serviceInfo } from '../core/services/info.js';
@@ -277,28 +278,41 @@ export class LocalClient implements Client {
     const bus = this.runtime.events();
     const filter = { kinds: options.kinds, subject: options.subject };
     let last = options.after === 'latest' ? bus.lastId() : options.after ?? 0;
-    for (;;) {
-      for (let batch = bus.since(last, filter); batch.length > 0; batch = bus.since(last, filter)) {
-        for (const e of batch) {
-          last = e.id;
-          yield e;
+    // Live-only events (id 0, `log`) are never stored: they are caught as they are told.
+    const live: TahoEvent[] = [];
+    let wake: (() => void) | undefined;
+    const off = bus.on((e) => {
+      if (e.id === 0 && matches(e, filter)) live.push(e);
+      if (wake) setImmediate(wake);
+    });
+    try {
+      for (;;) {
+        for (let batch = bus.since(last, filter); batch.length > 0; batch = bus.since(last, filter)) {
+          for (const e of batch) {
+            last = e.id;
+            yield e;
+          }
         }
+        yield* live.splice(0);
+        if (options.follow === false || options.signal?.aborted) return;
+        // Woken by a publication here, or every 250 ms for what another process (a server) wrote.
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            wake = undefined;
+            clearTimeout(timer);
+            options.signal?.removeEventListener('abort', done);
+            resolve();
+          };
+          wake = done;
+          const timer = setTimeout(done, 250);
+          options.signal?.addEventListener('abort', done);
+        });
       }
-      if (options.follow === false || options.signal?.aborted) return;
-      // Woken by a publication here, or every 250 ms for what another process (a server) wrote.
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          off();
-          clearTimeout(timer);
-          options.signal?.removeEventListener('abort', done);
-          resolve();
-        };
-        const off = bus.on(() => setImmediate(done));
-        const timer = setTimeout(done, 250);
-        options.signal?.addEventListener('abort', done);
-      });
+    } finally {
+      off();
     }
   }
+
 
 
   async close(): Promise<void> {

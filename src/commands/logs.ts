@@ -1,11 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import type { Client } from '../client/contract.js';
 import type { AgentExplanation } from '../client/contract.js';
 import { isTahoError, TahoError } from '../cli/errors.js';
+import { eventWaker } from '../client/waker.js';
 
-const POLL_MS = 300;
+/** Without news on the event stream, the follow still looks again this often. */
+const FALLBACK_MS = 2_000;
 
 export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = 'Print the output of an agent\'s round (default: its last); -f follows it';
@@ -33,6 +34,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
       await this.#follow(client, ctl.signal);
     } finally {
       process.off('SIGINT', stop);
+      ctl.abort(); // ends the event stream the follow listened to
     }
   }
 
@@ -41,9 +43,15 @@ export default class Logs extends BaseCommand<typeof Logs> {
     const pinned = this.flags.round;
     let round: number | undefined = pinned;
     let printed = 0;
+    // Woken by the event stream: this agent's "log grew" events and its town events (a round
+    // starting or ending); subscribed before the first read, so nothing in between is missed.
+    let me: { id: string; name: string } | undefined;
+    const waker = eventWaker(client.watch({ kinds: ['log', 'town'], after: 'latest', follow: true, signal }), (e) => me !== undefined
+      && (e.kind === 'log' ? e.subject === `agent/${me.name}` : (e.data as { agent_id?: unknown }).agent_id === me.id));
     while (!signal.aborted) {
       // State first, log second: output written before the round ended is in this read.
       const x = await this.#agent(client, agent);
+      me = { id: x.agent.id, name: x.agent.name };
       const last = x.last_round?.n;
       if (pinned === undefined && last !== undefined && last !== round) {
         if (round !== undefined && !this.flags.json) this.#write(last, `--- round ${last} ---\n`);
@@ -70,7 +78,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
         }
         return;
       }
-      await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
+      await waker.wait(FALLBACK_MS);
     }
   }
 

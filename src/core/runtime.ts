@@ -18,7 +18,7 @@ import { Orchestrator } from './jobs/orchestrator.js';
 import { nodeId } from './jobs/node-id.js';
 import { lockWork } from './store/lock.js';
 import { Town } from './town/town.js';
-import { EventBus, type EventKind } from './events/bus.js';
+import { EventBus, nextEvent, type EventKind } from './events/bus.js';
 import { packageRoot } from '../shared/paths.js';
 
 export interface RuntimeOptions {
@@ -135,6 +135,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
       staleAfterMs: config.town.stale_after_ms,
       killGraceMs: config.town.kill_grace_ms,
       components: componentAgents(() => runtime),
+      onOutput: (agent, round) => events().notify('log', 'grew', `agent/${agent}`, { agent, round }),
     });
     // Town events join the one stream: `agent.spawned`, `task.completed`, … about an agent or task.
     town.events.on('event', (e) => {
@@ -155,12 +156,15 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
         allowExec: config.jobs.allow_exec,
         memoryLimitMb: config.limits.memory_limit_mb,
         loader,
+        onOutput: (jobId, executionId) => events().notify('log', 'grew', `job/${jobId}/${executionId}`, { job: jobId, execution: executionId }),
       });
       jobs = new Orchestrator(jobStore, [node], {
         dataDir: config.data_dir,
         defaultTimeoutS: config.jobs.default_timeout_s,
         retainForMs: durationMs(config.jobs.retain_for),
         maxAttempts: config.jobs.max_attempts,
+        // Log follows ride the event stream: the job's own events and its "log grew" ones.
+        nextChange: (jobId, signal) => nextEvent(events(), (e) => (e.kind === 'job' && e.subject === jobId) || (e.kind === 'log' && e.subject.startsWith(`job/${jobId}/`)), signal),
       });
       jobs.events.on('job', (j) => publish('job', j.State.StateType, j.ID, { name: j.Name, state: j.State.StateType, message: j.State.Message ?? '', version: j.Version }));
     }

@@ -2,11 +2,17 @@ import { EventEmitter } from 'node:events';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { openSqlite, transaction } from '../store/sqlite-file.js';
 
-export type EventKind = 'town' | 'job' | 'agent' | 'service';
-export const EVENT_KINDS: readonly EventKind[] = ['town', 'job', 'agent', 'service'];
+export type EventKind = 'town' | 'job' | 'agent' | 'service' | 'log';
+export const EVENT_KINDS: readonly EventKind[] = ['town', 'job', 'agent', 'service', 'log'];
 
-/** One state change anywhere on the server (the stream behind /v1/events and Client.watch). */
+/**
+ * One state change anywhere on the server (the stream behind /v1/events and Client.watch).
+ * `log` events say a log grew (`job/<job>/<execution>`, `agent/<name>`): they are live only, with
+ * id 0, never stored and never replayed; a log follow resumes from the log's own cursor. They
+ * reach only subscribers that ask for the kind `log`.
+ */
 export interface TahoEvent {
+  /** Stored events: a growing id; live-only (`log`) events: 0. */
   readonly id: number;
   readonly kind: EventKind;
   readonly type: string;
@@ -61,6 +67,12 @@ export class EventBus {
     setImmediate(() => this.flush());
   }
 
+  /** Tells current subscribers at once, without storing it (id 0): for `log` events. */
+  notify(kind: EventKind, type: string, subject: string, data: Readonly<Record<string, unknown>> = {}): void {
+    if (this.#closed) return;
+    this.#emitter.emit('event', { id: 0, kind, type, subject, at: new Date().toISOString(), data });
+  }
+
   /** Writes what is pending now (also called on close). */
   flush(): void {
     this.#scheduled = false;
@@ -110,7 +122,28 @@ export class EventBus {
 }
 
 export function matches(e: TahoEvent, filter: EventFilter): boolean {
-  if (filter.kinds && filter.kinds.length > 0 && !filter.kinds.includes(e.kind)) return false;
+  if (e.id === 0 ? !filter.kinds?.includes(e.kind) : filter.kinds && filter.kinds.length > 0 && !filter.kinds.includes(e.kind)) return false;
   if (filter.subject && e.subject !== filter.subject) return false;
   return true;
+}
+
+/**
+ * Resolves at the next event `pick` accepts, when `signal` aborts, or after `fallbackMs` (a
+ * change made by another process tells this bus nothing, and a watch can miss a write).
+ */
+export function nextEvent(bus: EventBus, pick: (e: TahoEvent) => boolean, signal: AbortSignal, fallbackMs = 1000): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      off();
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const off = bus.on((e) => {
+      if (pick(e)) done();
+    });
+    const timer = setTimeout(done, fallbackMs);
+    signal.addEventListener('abort', done, { once: true });
+    if (signal.aborted) done();
+  });
 }

@@ -2,6 +2,7 @@ import { closeSync, copyFileSync, cpSync, mkdirSync, openSync, readSync, realpat
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { TahoError } from '../errors.js';
+import { watchDir } from '../events/file-watch.js';
 import { executionFiles, type ComputeNode, type ExecutionOutcome, type ExecutionRequest, type NodeSnapshot, type RunningExecution } from './compute.js';
 import { runWasm, type WasmInput, type WasmRun } from './engine/wasm-runner.js';
 import { isComponent, runComponent } from './engine/component-runner.js';
@@ -19,6 +20,8 @@ export interface LocalNodeOptions {
   readonly memoryLimitMb: number;
   /** Runs wasi:cli components (jco); without it only WASI preview1 modules run. */
   readonly loader?: ComponentLoader | undefined;
+  /** Told when a running execution's stdout or stderr grows (log follows wake on it). */
+  readonly onOutput?: ((jobId: string, executionId: string) => void) | undefined;
 }
 
 /**
@@ -65,6 +68,9 @@ export class LocalNode implements ComputeNode {
     this.#memoryInUse += memory;
     const controller = new AbortController();
     const started = performance.now();
+    mkdirSync(request.dir, { recursive: true });
+    const onOutput = this.#options.onOutput;
+    const unwatch = onOutput ? watchDir(request.dir, () => onOutput(request.job.ID, request.execution.ID)) : undefined;
     const done = this.#execute(request, task, controller.signal)
       .catch((err: unknown): ExecutionOutcome => ({
         exitCode: 126,
@@ -72,6 +78,7 @@ export class LocalNode implements ComputeNode {
         durationMs: performance.now() - started,
       }))
       .finally(() => {
+        unwatch?.();
         this.#running -= 1;
         this.#cpuInUse -= cpu;
         this.#memoryInUse -= memory;

@@ -23,13 +23,32 @@ export interface FollowOptions {
   /** Only the last N lines of what is already there (ignored when resuming). */
   readonly tail?: number | undefined;
   readonly signal?: AbortSignal | undefined;
-  readonly pollMs?: number;
+  /**
+   * Resolves at the next change after it is called (the log grew, the execution's state moved)
+   * or when `signal` aborts. Without it, a follow looks again every 50 ms.
+   */
+  readonly nextChange?: ((signal: AbortSignal) => Promise<void>) | undefined;
+}
+
+/** Waits for `nextChange`, or 50 ms without one; an abort of `signal` ends the wait early. */
+export function changeWaiter(options: Pick<FollowOptions, 'nextChange'>, signal: AbortSignal | undefined): { wait: () => Promise<void>; cancel: () => void } {
+  const ac = new AbortController();
+  const stop = (): void => ac.abort();
+  signal?.addEventListener('abort', stop, { once: true });
+  const armed = options.nextChange ? options.nextChange(ac.signal) : sleep(50, undefined, { signal: ac.signal }).catch(() => undefined);
+  return {
+    wait: () => armed.finally(() => signal?.removeEventListener('abort', stop)),
+    cancel: () => {
+      signal?.removeEventListener('abort', stop);
+      ac.abort();
+    },
+  };
 }
 
 /**
  * An execution's stdout and stderr as lines, from its files: complete lines only, in file order
  * per stream; with `follow`, new lines as they are written until the execution ends and every
- * byte was read. A cursor resumes exactly after the last line delivered, so a client that lost
+ * byte was read, woken by `nextChange` (the event stream) rather than by a timer. A cursor resumes exactly after the last line delivered, so a client that lost
  * its connection gets no gap and no repeat.
  */
 export async function* executionLogs(source: LogSource, execution: Execution, options: FollowOptions): AsyncGenerator<LogLine> {
@@ -42,6 +61,8 @@ export async function* executionLogs(source: LogSource, execution: Execution, op
   const cursor = (): string => `${streams[0]?.offset}.${streams[1]?.offset}`;
   let tail = options.cursor ? undefined : options.tail;
   for (;;) {
+    // Armed before reading, so a write between the read and the wait still wakes it.
+    const change = options.follow ? changeWaiter(options, options.signal) : undefined;
     const ended = TERMINAL_COMPUTE_STATES.has(source.execution(execution.ID)?.ComputeState.StateType ?? 9);
     const batch: LogLine[] = [];
     for (const s of streams) {
@@ -66,12 +87,11 @@ export async function* executionLogs(source: LogSource, execution: Execution, op
     const out = tail !== undefined ? batch.slice(-tail) : batch;
     tail = undefined;
     for (const line of out) yield line;
-    if (!options.follow || options.signal?.aborted || ended) return;
-    try {
-      await sleep(options.pollMs ?? 50, undefined, { signal: options.signal });
-    } catch {
+    if (!change || options.signal?.aborted || ended) {
+      change?.cancel();
       return;
     }
+    await change.wait();
   }
 }
 

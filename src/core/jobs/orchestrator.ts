@@ -9,8 +9,7 @@ import {
   type Execution, type Job, type JobHistory, type JobStateType, type SpecConfig,
 } from './model.js';
 import { decodeToken, encodeToken } from './paging.js';
-import { executionLogs, type FollowOptions, type LogLine } from './logs.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { changeWaiter, executionLogs, type FollowOptions, type LogLine } from './logs.js';
 import { place, queueOrder, rejectionOf } from './scheduler.js';
 import { matches, parseSelector } from './selector.js';
 import type { JobStore } from './store.js';
@@ -25,6 +24,8 @@ export interface OrchestratorOptions {
   readonly retainForMs: number;
   /** Executions a job may have after a server restart interrupted it (1: never re-queued). */
   readonly maxAttempts: number;
+  /** Resolves at the job's next change (state, or output written) or when `signal` aborts: what log follows wait on. */
+  readonly nextChange?: ((jobId: string, signal: AbortSignal) => Promise<void>) | undefined;
 }
 
 export interface SubmitOptions {
@@ -381,12 +382,15 @@ export class Orchestrator {
   async *logs(idOrName: string, options: FollowOptions & { executionId?: string | undefined; namespace?: string | undefined }): AsyncGenerator<LogLine> {
     let e = this.logExecution(idOrName, options.executionId, options.namespace);
     const job = this.resolve(idOrName, options.namespace);
+    const nextChange = options.nextChange ?? (this.#options.nextChange ? (signal: AbortSignal) => this.#options.nextChange?.(job.ID, signal) ?? Promise.resolve() : undefined);
     while (!e && options.follow && !options.signal?.aborted && !TERMINAL_JOB_STATES.has(this.#store.job(job.ID)?.State.StateType ?? 'Completed')) {
-      await sleep(50, undefined, { signal: options.signal }).catch(() => undefined);
+      const change = changeWaiter({ nextChange }, options.signal);
       e = this.logExecution(idOrName, options.executionId, options.namespace);
+      if (e) change.cancel();
+      else await change.wait();
     }
     if (!e) return;
-    yield* executionLogs({ execution: (id) => this.#store.execution(id), executionDir: (j, x) => this.executionDir(j, x) }, e, options);
+    yield* executionLogs({ execution: (id) => this.#store.execution(id), executionDir: (j, x) => this.executionDir(j, x) }, e, { ...options, nextChange });
   }
 
   /** The directory of an execution's files. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { watchDir } from '../events/file-watch.js';
 import { agentChanged, type Emit, type TownContext } from './context.js';
 import type { Agent, Round, Task } from './model.js';
 import type { InboxRow } from './store.js';
@@ -13,6 +14,8 @@ export const COMPONENT_CLI = 'component:';
 
 export interface RoundOptions {
   readonly componentRound?: ComponentRound | undefined;
+  /** Told when a running round's log grows (log follows wake on it). */
+  readonly onOutput?: ((agentName: string, round: number) => void) | undefined;
   readonly dataDir: string;
   readonly cwd: string;
   readonly presets: Readonly<Record<string, Preset>>;
@@ -114,10 +117,20 @@ export class Rounds {
   }
 
   async #run(b: Begun): Promise<void> {
-    const { store } = this.#ctx;
     const dir = join(this.#opts.dataDir, 'town', 'logs', b.agent.name);
     mkdirSync(dir, { recursive: true });
     writeFileSync(b.round.log, '');
+    const onOutput = this.#opts.onOutput;
+    const unwatch = onOutput ? watchDir(dir, () => onOutput(b.agent.name, b.round.n)) : undefined;
+    try {
+      await this.#runRound(b, dir);
+    } finally {
+      unwatch?.();
+    }
+  }
+
+  async #runRound(b: Begun, dir: string): Promise<void> {
+    const { store } = this.#ctx;
     let end: RoundEnd;
     if (b.command.startsWith(COMPONENT_CLI)) {
       this.#componentRounds.add(b.agent.id);

@@ -30,6 +30,8 @@ export interface TownOptions {
   readonly killGraceMs?: number | undefined;
   /** Bytes of a round's output kept as the task's result. */
   readonly resultBytes?: number | undefined;
+  /** Told when a running round's log grows (log follows wake on it). */
+  readonly onOutput?: ((agentName: string, round: number) => void) | undefined;
   /** Agents with `cli = "component:<component>[#<function>]"`: whether the component exists, and how a round runs it. */
   readonly components?: {
     readonly check: (cli: string) => void;
@@ -104,7 +106,7 @@ export class Town {
     this.#ctx = { store, now: () => new Date().toISOString(), write: (fn) => this.#write(fn) };
     this.#rounds = new Rounds(
       this.#ctx,
-      { dataDir: options.dataDir, cwd: options.cwd ?? process.cwd(), presets: this.#presets, heartbeatMs: options.heartbeatMs ?? 5_000, resultBytes: options.resultBytes ?? 4096, killGraceMs: this.#killGraceMs, componentRound: options.components?.round },
+      { dataDir: options.dataDir, cwd: options.cwd ?? process.cwd(), presets: this.#presets, heartbeatMs: options.heartbeatMs ?? 5_000, resultBytes: options.resultBytes ?? 4096, killGraceMs: this.#killGraceMs, componentRound: options.components?.round, onOutput: options.onOutput },
       () => this.dispatcher.wake(),
     );
     this.dispatcher = new Dispatcher(

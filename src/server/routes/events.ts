@@ -10,13 +10,14 @@ type Query = { after?: string; kind?: string; subject?: string; follow?: string 
  * The one event stream (SSE): every state change of town, jobs, durable agents and services.
  * Each event's SSE id is its stored id: `Last-Event-ID` (or `?after=`) resumes after it with no
  * gap and no repeat, across server restarts too. `?kind=town,job` and `?subject=` filter;
- * `?follow=false` ends after what is stored.
+ * `?follow=false` ends after what is stored. `?kind=log` adds the live-only "a log grew" events
+ * (no SSE id) that log follows wake on.
  */
 export function eventRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.get<{ Querystring: Query }>('/v1/events', {
     schema: {
       tags: ['events'],
-      summary: 'Every state change, as server-sent events; Last-Event-ID (or ?after=, or ?after=latest for only new ones) resumes; ?kind=town,job,agent,service and ?subject= filter; ?follow=false ends after what is stored',
+      summary: 'Every state change, as server-sent events; Last-Event-ID (or ?after=, or ?after=latest for only new ones) resumes; ?kind=town,job,agent,service,log and ?subject= filter (log: live-only "a log grew" events, no id); ?follow=false ends after what is stored',
       querystring: {
         type: 'object',
         properties: {
@@ -41,6 +42,11 @@ async function stream(runtime: Runtime, req: FastifyRequest<{ Querystring: Query
   let last = from === 'latest' ? bus.lastId() : Number(from);
   const sse = openSse(req, reply);
   const send = (e: TahoEvent): void => {
+    if (e.id === 0) {
+      // Live only (a log grew): no SSE id, so it never moves the resume point.
+      if (matches(e, filter)) sse.send(e.kind, e);
+      return;
+    }
     if (e.id <= last) return;
     last = e.id;
     if (matches(e, filter)) sse.send(e.kind, e, e.id);
