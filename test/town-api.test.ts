@@ -153,7 +153,7 @@ describe('public routes', () => {
     for (const path of ['/ready', '/readyz']) {
       const r = await api('GET', path);
       expect(r.status).toBe(200);
-      expect(r.body).toMatchObject({ status: 'ready', town: 'taho', redis_latency_ms: expect.any(Number) });
+      expect(r.body).toMatchObject({ status: 'ready', town: 'taho', redis_latency_ms: expect.any(Number), store: 'sqlite', store_latency_ms: expect.any(Number), auth: 'none' });
       expect(['idle', 'running', 'stalled']).toContain(r.body.dispatcher);
     }
   });

@@ -103,6 +103,11 @@ export function toTownEvent(e: TahoEvent): TownEvent {
 export interface ServerInfo {
   readonly uptimeSecs?: number | undefined;
   readonly dispatcher?: string | undefined;
+  /** The embedded store (`sqlite`) and how long a read of it took just now. */
+  readonly store?: string | undefined;
+  readonly storeLatencyMs?: number | undefined;
+  /** `none` or `api_key` (a server's; nothing in-process). */
+  readonly auth?: string | undefined;
 }
 
 export interface WatchOptions {

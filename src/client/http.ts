@@ -266,10 +266,13 @@ export class HttpClient implements Client {
     const get = (path: string): Promise<Record<string, unknown> | undefined> => this.#request<Record<string, unknown>>('GET', path).catch(() => undefined);
     const [health, ready] = await Promise.all([get('/health'), get('/ready')]);
     const uptime = health?.['uptime_secs'];
-    const dispatcher = ready?.['dispatcher'];
+    const { dispatcher, store, store_latency_ms: latency, auth } = ready ?? {};
     return {
       ...(typeof uptime === 'number' ? { uptimeSecs: uptime } : {}),
       ...(typeof dispatcher === 'string' ? { dispatcher } : {}),
+      ...(typeof store === 'string' ? { store } : {}),
+      ...(typeof latency === 'number' ? { storeLatencyMs: latency } : {}),
+      ...(typeof auth === 'string' ? { auth } : {}),
     };
   }
 

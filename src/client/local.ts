@@ -267,7 +267,10 @@ export class LocalClient implements Client {
   }
 
   async serverInfo(): Promise<ServerInfo> {
-    return { dispatcher: this.runtime.town().dispatcherState() };
+    const t0 = process.hrtime.bigint();
+    const town = this.runtime.town();
+    town.backlog();
+    return { dispatcher: town.dispatcherState(), store: 'sqlite', storeLatencyMs: Number(process.hrtime.bigint() - t0) / 1e6 };
   }
 
   async *townEvents(options: { after?: number | undefined; follow: boolean; signal?: AbortSignal | undefined }): AsyncGenerator<TownEvent> {

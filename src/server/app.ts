@@ -181,6 +181,7 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
   const startedAt = Date.now();
   systemRoutes(app, {
     startedAt,
+    authMode: config.http.auth.mode,
     serviceCount: () => runtime.registry.list().length,
     readiness: () => {
       const t0 = process.hrtime.bigint();

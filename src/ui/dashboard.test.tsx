@@ -159,6 +159,16 @@ describe('Dashboard', () => {
     expect(frame).toContain('q quit');
   });
 
+  it('puts the server uptime, dispatcher, store and its latency, and auth mode in the header', async () => {
+    const serverInfo = async () => ({ uptimeSecs: 3 * 3600 + 120, dispatcher: 'running', store: 'sqlite', storeLatencyMs: 0.084, auth: 'api_key' });
+    const r = render(<Dashboard client={fake().asClient} source="http://test:8080" serverInfo={serverInfo} debounceMs={5} retryMs={20} tickMs={50} />);
+    mounted.push(r);
+    const frame = await until(r.lastFrame, (s) => s.includes('auth api_key'));
+    const header = frame.split('\n')[0] ?? '';
+    // 100 columns: the source is clipped to what is left, the connection state stays.
+    expect(header).toMatch(/^taho town springfield · up 3h 02m · dispatcher running · sqlite 0\.08 ms · auth api_key · ht….*● live$/);
+  });
+
   it('shows empty states', async () => {
     const { lastFrame } = mount(fake().asClient);
     const frame = await until(lastFrame, (s) => s.includes('No jobs'));

@@ -1,3 +1,4 @@
+import type { TahoConfig } from '../../core/config/schema.js';
 import type { FastifyInstance } from 'fastify';
 
 const healthSchema = {
@@ -18,6 +19,7 @@ const readySchema = {
     redis_latency_ms: { type: 'number' },
     dispatcher: { type: 'string', enum: ['idle', 'running', 'stalled', 'unknown'] },
     town: { type: 'string' },
+    auth: { type: 'string', description: 'taho: the auth mode (none, api_key, …)' },
   },
 } as const;
 
@@ -26,6 +28,7 @@ export interface SystemRoutesOptions {
   readonly serviceCount: () => number;
   /** The town dispatcher's state and the store's latency, as Tinytown's /ready reports them. */
   readonly readiness: () => { dispatcher: string; town: string; storeLatencyMs: number };
+  readonly authMode: TahoConfig['http']['auth']['mode'];
 }
 
 /** Health, readiness and the OpenAPI document: public, cheap, never touch a component. */
@@ -36,6 +39,7 @@ export function systemRoutes(app: FastifyInstance, options: SystemRoutesOptions)
     return {
       status: 'ready' as const, services: options.serviceCount(), redis: 'not_used', store: 'sqlite',
       store_latency_ms: r.storeLatencyMs, redis_latency_ms: r.storeLatencyMs, dispatcher: r.dispatcher, town: r.town,
+      auth: options.authMode,
     };
   };
   for (const url of ['/health', '/healthz']) {
