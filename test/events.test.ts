@@ -115,3 +115,28 @@ describe('log follows ride the event stream', () => {
     expect((await read(s.url)).some((e) => (e.kind as string) === 'log')).toBe(false);
   }, 60_000);
 });
+
+describe('/v1/stats', () => {
+  it('counts the invocations of services and durable agents of the last minute, with errors and p50/p99', async () => {
+    const s = await startServer({ dataDir: join(work, 'stats') });
+    servers.push(s);
+    const stats = async () => ((await (await fetch(`${s.url}/v1/stats`)).json()) as { invocations: { window_s: number; per_second: number[]; count: number; errors: number; p50_ms: number | null; p99_ms: number | null } }).invocations;
+    expect(await stats()).toMatchObject({ window_s: 60, count: 0, errors: 0, p50_ms: null, p99_ms: null });
+    for (let i = 0; i < 5; i++) expect((await post(`${s.url}/api/services/example/calculator/invoke/add`, [i, 1])).status).toBe(200);
+    const components = (await (await fetch(`${s.url}/v1/components`)).json()) as { componentName: string; versionedComponentId: { componentId: string } }[];
+    const counter = components.find((c) => c.componentName === 'example/counter')?.versionedComponentId.componentId;
+    expect((await post(`${s.url}/v1/components/${counter}/workers/st/invoke-and-await?function=increment`, { params: [{ value: 1 }] })).status).toBe(200);
+    // Bad arguments never ran: not counted. A call of a missing method neither.
+    expect((await post(`${s.url}/api/services/example/calculator/invoke/add`, ['x', 1])).status).toBe(400);
+    const after = await stats();
+    expect(after.count).toBe(6);
+    expect(after.errors).toBe(0);
+    expect(after.per_second).toHaveLength(60);
+    expect(after.per_second.reduce((a, b) => a + b, 0)).toBe(6);
+    expect(after.p50_ms).toBeGreaterThan(0);
+    expect(after.p99_ms).toBeGreaterThanOrEqual(after.p50_ms as number);
+    const typed = await new HttpClient(s.url).serverInfo();
+    expect(typed.invocations).toMatchObject({ windowS: 60, count: 6, errors: 0 });
+    expect(typed).toMatchObject({ store: 'sqlite', auth: 'none', storeLatencyMs: expect.any(Number) });
+  }, 60_000);
+});

@@ -100,6 +100,9 @@ export function toTownEvent(e: TahoEvent): TownEvent {
   return { id: e.id, kind: e.type.slice(0, dot) as TownEvent['kind'], type: e.type.slice(dot + 1), at: e.at, data: e.data };
 }
 
+export type { InvocationSnapshot } from '../core/stats/invocations.js';
+import type { InvocationSnapshot } from '../core/stats/invocations.js';
+
 export interface ServerInfo {
   readonly uptimeSecs?: number | undefined;
   readonly dispatcher?: string | undefined;
@@ -108,6 +111,8 @@ export interface ServerInfo {
   readonly storeLatencyMs?: number | undefined;
   /** `none` or `api_key` (a server's; nothing in-process). */
   readonly auth?: string | undefined;
+  /** Invocations of services and durable agents over the last minute (`/v1/stats`). */
+  readonly invocations?: InvocationSnapshot | undefined;
 }
 
 export interface WatchOptions {

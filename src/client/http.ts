@@ -3,7 +3,7 @@ import type {
   AgentInfo, AgentInvokeRequest, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
   OplogEntry, ReloadResult, ServiceInfo, StatusResponse, ComponentDetail,
 } from './contract.js';
-import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, ServerInfo, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
+import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, InvocationSnapshot, ServerInfo, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
 import { toTownEvent } from './contract.js';
 import type { HeldTask, Orphan, OrphanAction } from '../core/town/recovery.js';
 import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
@@ -264,7 +264,7 @@ export class HttpClient implements Client {
   /** From `/health` and `/ready`; what cannot be read is left out rather than failing. */
   async serverInfo(): Promise<ServerInfo> {
     const get = (path: string): Promise<Record<string, unknown> | undefined> => this.#request<Record<string, unknown>>('GET', path).catch(() => undefined);
-    const [health, ready] = await Promise.all([get('/health'), get('/ready')]);
+    const [health, ready, stats] = await Promise.all([get('/health'), get('/ready'), get('/v1/stats')]);
     const uptime = health?.['uptime_secs'];
     const { dispatcher, store, store_latency_ms: latency, auth } = ready ?? {};
     return {
@@ -273,6 +273,7 @@ export class HttpClient implements Client {
       ...(typeof store === 'string' ? { store } : {}),
       ...(typeof latency === 'number' ? { storeLatencyMs: latency } : {}),
       ...(typeof auth === 'string' ? { auth } : {}),
+      ...(invocationsOf(stats?.['invocations'])),
     };
   }
 
@@ -468,4 +469,18 @@ function parse(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** `/v1/stats`' invocations in the client's shape; nothing when the server has no such route. */
+function invocationsOf(raw: unknown): { invocations?: InvocationSnapshot } {
+  if (typeof raw !== 'object' || raw === null) return {};
+  const r = raw as Record<string, unknown>;
+  const nums = (v: unknown): number[] => (Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : []);
+  const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+  return {
+    invocations: {
+      windowS: num(r['window_s']) ?? 60, perSecond: nums(r['per_second']), errorsPerSecond: nums(r['errors_per_second']),
+      count: num(r['count']) ?? 0, errors: num(r['errors']) ?? 0, p50Ms: num(r['p50_ms']), p99Ms: num(r['p99_ms']),
+    },
+  };
 }

@@ -270,7 +270,8 @@ export class LocalClient implements Client {
     const t0 = process.hrtime.bigint();
     const town = this.runtime.town();
     town.backlog();
-    return { dispatcher: town.dispatcherState(), store: 'sqlite', storeLatencyMs: Number(process.hrtime.bigint() - t0) / 1e6 };
+    const storeLatencyMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    return { dispatcher: town.dispatcherState(), store: 'sqlite', storeLatencyMs, invocations: this.runtime.stats.snapshot() };
   }
 
   async *townEvents(options: { after?: number | undefined; follow: boolean; signal?: AbortSignal | undefined }): AsyncGenerator<TownEvent> {

@@ -19,6 +19,7 @@ import { nodeId } from './jobs/node-id.js';
 import { lockWork } from './store/lock.js';
 import { Town } from './town/town.js';
 import { EventBus, nextEvent, type EventKind } from './events/bus.js';
+import { InvocationStats } from './stats/invocations.js';
 import { packageRoot } from '../shared/paths.js';
 
 export interface RuntimeOptions {
@@ -43,6 +44,8 @@ export interface Runtime {
   settleJobs(): void;
   /** The one event stream of every family (opened on first use). */
   readonly events: () => EventBus;
+  /** Invocations of services and durable agents over the last minute (counts, errors, latency). */
+  readonly stats: InvocationStats;
   /** The town (Tinytown model); its rounds run only after `startTown`. */
   readonly town: () => Town;
   /** Takes the data directory's town lock and starts dispatching rounds. */
@@ -108,6 +111,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
   const publish = (kind: EventKind, type: string, subject: string, data: Readonly<Record<string, unknown>> = {}): void => events().publish(kind, type, subject, data);
   const registry = new ComponentRegistry(() => repositoriesOf(config), [uploadsRepository(config.data_dir)]);
   const loader = new ComponentLoader({ cacheDir: join(config.data_dir, 'cache', 'components'), onTranspile: options.onTranspile });
+  const stats = new InvocationStats();
   const services = new ServiceManager(registry, loader, {
     isolation: options.isolation ?? config.services.isolation,
     workers: config.services.workers,
@@ -115,6 +119,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
     memoryLimitBytes: config.limits.memory_limit_mb * 1024 * 1024,
     drainMs: config.services.drain_ms,
     onChange: (service, change, version) => publish('service', change, service, { version }),
+    timer: stats,
   });
   const startup = registry.reload();
   let store: SqliteStore | undefined;
@@ -171,7 +176,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
     return jobs;
   };
   const runtime: Runtime = {
-    config, registry, services, startup,
+    config, registry, services, startup, stats,
     jobs: orchestrator,
     events,
     town: theTown,
@@ -213,6 +218,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
           snapshotEvery: config.agents.snapshot_every,
           invokeTimeoutMs: config.limits.invoke_timeout_ms,
           onChange: (subject, change, data) => publish('agent', change, subject, data),
+          onCall: (ms, ok) => stats.record(ms, ok),
         });
       }
       return agents;

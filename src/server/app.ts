@@ -11,6 +11,7 @@ import { bacalhauErrorBody, isBacalhauUrl } from './errors/bacalhau-body.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { townRoutes } from './routes/town.js';
 import { eventRoutes } from './routes/events.js';
+import { statsRoutes } from './routes/stats.js';
 import { endAllSse } from './sse.js';
 import { isTinytownUrl, tinytownErrorBody } from './errors/tinytown-body.js';
 import websocket from '@fastify/websocket';
@@ -196,5 +197,6 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
   jobsRoutes(app, runtime, version);
   townRoutes(app, runtime);
   eventRoutes(app, runtime);
+  statsRoutes(app, runtime);
   return app;
 }

@@ -155,15 +155,26 @@ describe('Dashboard', () => {
     expect(frame).toMatch(/shop\/cart\s+cart-7\s+Idle\s+2/);
     expect(frame).toMatch(/job00001\s+nightly\s+Running\s+node-abc\s+2m/);
     expect(frame).toMatch(/shop\/cart\s+ready\s+0123456789ab/);
-    expect(frame).toContain('events/s');
+    expect(frame).toContain('invocations/s');
     expect(frame).toContain('q quit');
   });
 
-  it('puts the server uptime, dispatcher, store and its latency, and auth mode in the header', async () => {
-    const serverInfo = async () => ({ uptimeSecs: 3 * 3600 + 120, dispatcher: 'running', store: 'sqlite', storeLatencyMs: 0.084, auth: 'api_key' });
-    const r = render(<Dashboard client={fake().asClient} source="http://test:8080" serverInfo={serverInfo} debounceMs={5} retryMs={20} tickMs={50} />);
+  it('puts the server uptime, dispatcher, store and its latency, and auth mode in the header, and its invocation counts in the strip', async () => {
+    const perSecond = Array.from({ length: 60 }, (_, i) => (i >= 54 ? 50 : 0));
+    let p99 = 2.4;
+    const serverInfo = async () => ({
+      uptimeSecs: 3 * 3600 + 120, dispatcher: 'running', store: 'sqlite', storeLatencyMs: 0.084, auth: 'api_key',
+      invocations: { windowS: 60, perSecond, errorsPerSecond: perSecond.map(() => 0), count: 300, errors: 0, p50Ms: 0.3125, p99Ms: p99 },
+    });
+    const r = render(<Dashboard client={fake().asClient} source="http://test:8080" serverInfo={serverInfo} debounceMs={5} retryMs={20} tickMs={50} statsMs={40} />);
     mounted.push(r);
     const frame = await until(r.lastFrame, (s) => s.includes('auth api_key'));
+    // The metrics strip: the server's own invocation counts and latency, sampled again and again.
+    const strip = frame.split('\n')[1] ?? '';
+    expect(strip).toMatch(/^invocations\/s\s+5\.0 ▁+█/);
+    expect(strip).toContain('p50/p99 0.31/2.4 ms');
+    p99 = 9.5;
+    await until(r.lastFrame, (s) => s.includes('p50/p99 0.31/9.5 ms'));
     const header = frame.split('\n')[0] ?? '';
     // 100 columns: the source is clipped to what is left, the connection state stays.
     expect(header).toMatch(/^taho town springfield · up 3h 02m · dispatcher running · sqlite 0\.08 ms · auth api_key · ht….*● live$/);
@@ -193,7 +204,9 @@ describe('Dashboard', () => {
     f.world.agents = [agent('alice', 'Idle')];
     f.events.push({ id: 7, kind: 'town', type: 'agent.state', subject: 'alice', at: new Date().toISOString(), data: { state: 'Idle' } });
     await until(lastFrame, (s) => /alice\s+Idle/.test(s));
-    await until(lastFrame, (s) => /events\/s\s+0\.0\s+▁*[▂-█]/.test(s));
+    // Without the server's own counts, a durable agent's invocation event shows on the strip.
+    f.events.push({ id: 8, kind: 'agent', type: 'invoked', subject: 'shop/cart/cart-7', at: new Date().toISOString(), data: { fn: 'add' } });
+    await until(lastFrame, (s) => /invocations\/s\s+0\.0\s+▁*[▂-█]/.test(s));
     expect(f.client.townStatus.mock.calls.length).toBeGreaterThanOrEqual(2);
   });
 

@@ -24,6 +24,8 @@ export interface DashboardProps {
   readonly debounceMs?: number | undefined;
   /** How often ages and sparklines move on (default 1 s). */
   readonly tickMs?: number | undefined;
+  /** How often the server's invocation counts are sampled (default 2 s). */
+  readonly statsMs?: number | undefined;
 }
 
 /** State kept in a ref (keys read the latest, even two in one tick) with a render on each change. */
@@ -55,7 +57,7 @@ function useTerminalSize() {
 }
 
 /** `tt status` live: the snapshot, refreshed when events arrive, with keys to look closer and act. */
-export function Dashboard({ client, source, serverInfo, retryMs = 1000, debounceMs = 100, tickMs = 1000 }: DashboardProps) {
+export function Dashboard({ client, source, serverInfo, retryMs = 1000, debounceMs = 100, tickMs = 1000, statsMs = 2000 }: DashboardProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const { columns, rows } = useTerminalSize();
@@ -136,12 +138,19 @@ export function Dashboard({ client, source, serverInfo, retryMs = 1000, debounce
       },
     });
     const tick = setInterval(() => dispatch({ type: 'tick', now: Date.now() }), tickMs);
+    // Invocation counts are sampled, not streamed: services' calls are too many to be events.
+    const sample = serverInfo ? setInterval(() => {
+      serverInfo().then((info) => {
+        if (!ac.signal.aborted) dispatch({ type: 'server', info, now: Date.now() });
+      }, () => undefined);
+    }, statsMs) : undefined;
     return () => {
       ac.abort();
       clearTimeout(timer);
       clearTimeout(retry);
       clearTimeout(flush);
       clearInterval(tick);
+      clearInterval(sample);
     };
   }, [client, source]);
 
@@ -213,7 +222,7 @@ export function Dashboard({ client, source, serverInfo, retryMs = 1000, debounce
   return (
     <Box flexDirection="column" width={columns} height={rows - 1}>
       <Header source={source} town={state.snapshot?.town.name} connection={state.loadError && state.connection === 'live' ? 'reconnecting' : state.connection} server={state.server} now={state.now} width={columns} />
-      <MetricsStrip marks={state.marks} now={state.now} width={columns} />
+      <MetricsStrip marks={state.marks} now={state.now} width={columns} server={state.server.invocations} />
       {overlay?.kind === 'text' ? (
         <TextBox title={overlay.title} status={overlay.status} lines={overlay.lines} width={columns} height={bodyHeight} />
       ) : state.snapshot === undefined ? (

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { Connection, ServerInfo } from './model.js';
 import { clip, duration } from './format.js';
+import { ms } from './metrics.js';
 
 export interface HeaderProps {
   readonly source: string;
@@ -17,11 +18,6 @@ const CONNECTION: Record<Connection, { readonly text: string; readonly color: st
   reconnecting: { text: '◌ reconnecting…', color: 'yellow' },
 };
 
-/** Store latency as a person reads it: 0.08 ms, 1.2 ms, 35 ms. */
-function latency(ms: number): string {
-  return `${ms < 1 ? ms.toFixed(2) : ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
-}
-
 /** Server, uptime, town, store, auth, readiness and whether the event stream is connected: one line. */
 export function Header({ source, town, connection, server, now, width }: HeaderProps) {
   const uptime = server.uptimeSecs === undefined ? undefined : server.uptimeSecs + (server.at === undefined ? 0 : Math.max(0, now - server.at) / 1000);
@@ -29,7 +25,7 @@ export function Header({ source, town, connection, server, now, width }: HeaderP
     `town ${town ?? '…'}`,
     ...(uptime === undefined ? [] : [`up ${duration(uptime)}`]),
     ...(server.dispatcher === undefined ? [] : [`dispatcher ${server.dispatcher}`]),
-    ...(server.store === undefined ? [] : [`${server.store}${server.storeLatencyMs === undefined ? '' : ` ${latency(server.storeLatencyMs)}`}`]),
+    ...(server.store === undefined ? [] : [`${server.store}${server.storeLatencyMs === undefined ? '' : ` ${ms(server.storeLatencyMs)}`}`]),
     ...(server.auth === undefined ? [] : [`auth ${server.auth}`]),
   ];
   const conn = CONNECTION[connection];

@@ -1,30 +1,33 @@
 import { Box, Text } from 'ink';
-import { type EventMark, metrics } from './metrics.js';
+import { type EventMark, type ServerCounts, metrics } from './metrics.js';
 import { sparkline } from './sparkline.js';
 
 export interface MetricsStripProps {
   readonly marks: readonly EventMark[];
   readonly now: number;
   readonly width: number;
+  /** The server's own invocation counts (`/v1/stats`), when it has them. */
+  readonly server?: ServerCounts | undefined;
 }
 
 const GAP = 2;
-/** Room each metric takes besides its sparkline: label, a space, the value (4) and a space. */
-const LABELS = ['events/s', 'tasks done/min', 'jobs/s', 'errors'];
-const FIXED = LABELS.reduce((n, l) => n + l.length + 6, 0) + GAP * (LABELS.length - 1);
+const SPARKLINES = 4;
 
-/** events/s, tasks done/min, jobs/s and errors over the last minute, each with a sparkline, on one line. */
-export function MetricsStrip({ marks, now, width }: MetricsStripProps) {
-  const sparkWidth = Math.max(0, Math.min(30, Math.floor((width - FIXED) / LABELS.length)));
-  const ms = metrics(marks, now, Math.max(1, sparkWidth));
+/** invocations/s, tasks done/min, jobs/s, p50/p99 and errors over the last minute, on one line. */
+export function MetricsStrip({ marks, now, width, server }: MetricsStripProps) {
+  // Labels and values first (values measured at a 30-column sparkline, they barely vary); the rest is shared by the sparklines.
+  const probe = metrics(marks, now, 30, undefined, server);
+  const fixed = probe.reduce((n, m) => n + m.label.length + 1 + Math.max(4, m.value.length) + 1, 0) + GAP * (probe.length - 1);
+  const sparkWidth = Math.max(0, Math.min(30, Math.floor((width - fixed) / SPARKLINES)));
+  const shown = metrics(marks, now, Math.max(1, sparkWidth), undefined, server);
   return (
     <Box width={width} height={1} overflow="hidden" columnGap={GAP}>
-      {ms.map((m) => (
+      {shown.map((m) => (
         <Box key={m.label} flexShrink={0}>
           <Text wrap="truncate">
             <Text dimColor>{m.label} </Text>
-            <Text bold {...(m.label === 'errors' && m.value !== '0' ? { color: 'red' } : {})}>{m.value.padStart(4)} </Text>
-            <Text color={m.label === 'errors' ? 'red' : 'cyan'}>{sparkWidth > 0 ? sparkline(m.series, sparkWidth) : ''}</Text>
+            <Text bold {...(m.label === 'errors' && m.value !== '0' ? { color: 'red' } : {})}>{m.value.padStart(4)}{m.series ? ' ' : ''}</Text>
+            {m.series && sparkWidth > 0 ? <Text color={m.label === 'errors' ? 'red' : 'cyan'}>{sparkline(m.series, sparkWidth)}</Text> : null}
           </Text>
         </Box>
       ))}

@@ -43,16 +43,45 @@ export interface Metric {
   readonly label: string;
   /** The value over the whole window, formatted. */
   readonly value: string;
-  /** Counts per bucket, oldest first, for the sparkline. */
-  readonly series: number[];
+  /** Counts per bucket, oldest first, for the sparkline; none for a value without one (latency). */
+  readonly series: number[] | undefined;
 }
 
-/** events/s, tasks completed/min, jobs/s and errors over the last minute, with their series. */
-export function metrics(marks: readonly EventMark[], now: number, buckets: number, windowMs = WINDOW_MS): Metric[] {
+/** What the server counts itself (`/v1/stats`): calls per second over the window, oldest first. */
+export interface ServerCounts {
+  readonly windowS: number;
+  readonly perSecond: readonly number[];
+  readonly errorsPerSecond: readonly number[];
+  readonly p50Ms: number | undefined;
+  readonly p99Ms: number | undefined;
+}
+
+/** Sums consecutive values into `buckets` groups (the last group ends at the newest value). */
+export function regroup(values: readonly number[], buckets: number): number[] {
+  const out = new Array<number>(Math.max(0, buckets)).fill(0);
+  if (buckets <= 0 || values.length === 0) return out;
+  values.forEach((v, i) => {
+    const b = Math.min(buckets - 1, Math.floor((i * buckets) / values.length));
+    out[b] = (out[b] ?? 0) + v;
+  });
+  return out;
+}
+
+/** Latency as a person reads it: 0.31 ms, 2.4 ms, 35 ms, 1.2 s. */
+export function ms(v: number): string {
+  if (v >= 1000) return `${(v / 1000).toFixed(1)} s`;
+  return `${v < 1 ? v.toFixed(2) : v < 10 ? v.toFixed(1) : Math.round(v)} ms`;
+}
+
+/**
+ * invocations/s, tasks completed/min, jobs/s, p50/p99 invoke latency and errors over the last
+ * minute. Invocations and their latency come from the server's own counts when it has them
+ * (services are not on the event stream); without them, from durable agents' events.
+ */
+export function metrics(marks: readonly EventMark[], now: number, buckets: number, windowMs = WINDOW_MS, server?: ServerCounts): Metric[] {
   const secs = windowMs / 1000;
   const inWindow = prune(marks, now, windowMs);
   const of = (pick: (m: EventMark) => boolean) => inWindow.filter(pick).map((m) => m.at);
-  const all = of(() => true);
   const tasks = of((m) => m.taskCompleted);
   const jobs = of((m) => m.kind === 'job');
   const errors = of((m) => m.error);
@@ -60,10 +89,27 @@ export function metrics(marks: readonly EventMark[], now: number, buckets: numbe
     const v = (n / secs) * per;
     return v === 0 ? '0' : v < 10 ? v.toFixed(1) : String(Math.round(v));
   };
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+  let invocations: Metric;
+  let errorSeries = bucketize(errors, now, windowMs, buckets);
+  let errorCount = errors.length;
+  if (server) {
+    invocations = { label: 'invocations/s', value: rate(sum(server.perSecond), 1), series: regroup(server.perSecond, buckets) };
+    // Failed invocations of durable agents are also `failed` events: count the server's for services only once.
+    const serverErrors = regroup(server.errorsPerSecond, buckets);
+    const agentFailures = bucketize(of((m) => m.error && m.kind === 'agent'), now, windowMs, buckets);
+    errorSeries = errorSeries.map((v, i) => v - (agentFailures[i] ?? 0) + (serverErrors[i] ?? 0));
+    errorCount = errors.length - sum(agentFailures) + sum(server.errorsPerSecond);
+  } else {
+    const calls = of((m) => m.kind === 'agent' && (m.type === 'invoked' || m.type === 'failed'));
+    invocations = { label: 'invocations/s', value: rate(calls.length, 1), series: bucketize(calls, now, windowMs, buckets) };
+  }
+  const latency = server?.p50Ms === undefined || server.p99Ms === undefined ? '-' : `${ms(server.p50Ms).replace(/ ms$/, '')}/${ms(server.p99Ms)}`;
   return [
-    { label: 'events/s', value: rate(all.length, 1), series: bucketize(all, now, windowMs, buckets) },
+    invocations,
     { label: 'tasks done/min', value: rate(tasks.length, 60), series: bucketize(tasks, now, windowMs, buckets) },
     { label: 'jobs/s', value: rate(jobs.length, 1), series: bucketize(jobs, now, windowMs, buckets) },
-    { label: 'errors', value: String(errors.length), series: bucketize(errors, now, windowMs, buckets) },
+    { label: 'p50/p99', value: latency, series: undefined },
+    { label: 'errors', value: String(Math.max(0, errorCount)), series: errorSeries.map((v) => Math.max(0, v)) },
   ];
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TahoEvent, TownAgentStatus } from '../client/contract.js';
 import type { StatusSnapshot } from '../client/status.js';
 import { age, clip, duration, fitTable } from './format.js';
-import { isErrorType, isTaskCompleted, markOf, metrics, prune } from './metrics.js';
+import { isErrorType, isTaskCompleted, markOf, metrics, ms, prune, regroup } from './metrics.js';
 import { handleKey, initialState, reduce, selectedTarget, visibleRows, type DashboardState } from './model.js';
 import { filterRows, paneView, scrollStart } from './panes/views.js';
 import { BARS, bucketize, sparkline } from './sparkline.js';
@@ -62,9 +62,27 @@ describe('metrics', () => {
       markOf(event(4, 'spawned', { at: new Date(NOW - 120_000).toISOString() }), NOW),
     ];
     const m = metrics(marks, NOW, 10);
-    expect(m.map((x) => [x.label, x.value])).toEqual([['events/s', '0.1'], ['tasks done/min', '1.0'], ['jobs/s', '0.0'], ['errors', '1']]);
-    expect(m[0]?.series.at(-1)).toBe(3);
+    expect(m.map((x) => [x.label, x.value])).toEqual([['invocations/s', '0'], ['tasks done/min', '1.0'], ['jobs/s', '0.0'], ['p50/p99', '-'], ['errors', '1']]);
+    expect(m[2]?.series?.at(-1)).toBe(2);
+    expect(m[3]?.series).toBeUndefined();
     expect(prune(marks, NOW)).toHaveLength(3);
+  });
+  it('counts invocations from durable agents\' events when the server gives no counts of its own', () => {
+    const marks = [1, 2, 3].map((i) => markOf(event(i, i === 3 ? 'failed' : 'invoked', { kind: 'agent' }), NOW));
+    const m = metrics(marks, NOW, 6);
+    expect(m.map((x) => [x.label, x.value])).toEqual([['invocations/s', '0.1'], ['tasks done/min', '0'], ['jobs/s', '0'], ['p50/p99', '-'], ['errors', '1']]);
+    expect(m[0]?.series).toEqual([0, 0, 0, 0, 0, 3]);
+  });
+  it('takes invocations, their latency and their errors from the server\'s counts, without counting an agent\'s failure twice', () => {
+    const perSecond = Array.from({ length: 60 }, (_, i) => (i >= 50 ? 120 : 0)); // 1 200 calls in the last 10 s
+    const errorsPerSecond = Array.from({ length: 60 }, (_, i) => (i === 59 ? 2 : 0)); // one of them an agent's, also an event
+    const marks = [markOf(event(1, 'failed', { kind: 'agent' }), NOW), markOf(event(2, 'Failed', { kind: 'job' }), NOW)];
+    const m = metrics(marks, NOW, 6, undefined, { windowS: 60, perSecond, errorsPerSecond, p50Ms: 0.3125, p99Ms: 2.4 });
+    expect(m.map((x) => [x.label, x.value])).toEqual([['invocations/s', '20'], ['tasks done/min', '0'], ['jobs/s', '0.0'], ['p50/p99', '0.31/2.4 ms'], ['errors', '3']]);
+    expect(m[0]?.series).toEqual([0, 0, 0, 0, 0, 1200]);
+    expect(m[4]?.series).toEqual([0, 0, 0, 0, 0, 3]);
+    expect(regroup([1, 2, 3, 4, 5, 6], 3)).toEqual([3, 7, 11]);
+    expect([ms(0.084), ms(3.21), ms(35.4), ms(1234)]).toEqual(['0.08 ms', '3.2 ms', '35 ms', '1.2 s']);
   });
   it('never puts an event in the future', () => {
     expect(markOf(event(1, 'x', { at: new Date(NOW + 60_000).toISOString() }), NOW).at).toBe(NOW);

@@ -54,13 +54,16 @@ export class DurableAgent {
   readonly #wasi: { arguments: readonly string[]; environment: Readonly<Record<string, string>> };
 
   readonly #onChange: ((subject: string, change: string, data: Readonly<Record<string, unknown>>) => void) | undefined;
+  readonly #onCall: ((ms: number, ok: boolean) => void) | undefined;
 
   constructor(entry: ComponentEntry, name: string, store: AgentStore, host: AgentHost, plans: ReadonlyMap<string, CallPlan>, options: {
     snapshotEvery: number;
     timeoutMs: number;
     onChange?: (subject: string, change: string, data: Readonly<Record<string, unknown>>) => void;
+    onCall?: (ms: number, ok: boolean) => void;
   }) {
     this.#onChange = options.onChange;
+    this.#onCall = options.onCall;
     const record = store.getAgent(entry.id, name);
     this.#wasi = { arguments: record?.args ?? [], environment: record?.env ?? {} };
     this.entry = entry;
@@ -119,6 +122,7 @@ export class DurableAgent {
     this.#queued += 1;
     const ticket = { canceled: false };
     this.#waiting.set(key, ticket);
+    const t0 = this.#onCall ? performance.now() : 0;
     const job = this.#tail.then(() => {
       this.#waiting.delete(key);
       if (ticket.canceled) {
@@ -128,9 +132,11 @@ export class DurableAgent {
       }
       return this.#run(method, plan, input, key);
     }).then((r) => {
+      this.#onCall?.(performance.now() - t0, true);
       this.#onChange?.(`${this.entry.domain}/${this.entry.service}/${this.name}`, 'invoked', { fn: method, seq: r.seq, key });
       return r;
     }, (err: unknown) => {
+      if (!ticket.canceled) this.#onCall?.(performance.now() - t0, false);
       const code = err instanceof TahoError ? err.code : 'TAHO_INTERNAL';
       this.#onChange?.(`${this.entry.domain}/${this.entry.service}/${this.name}`, 'failed', { fn: method, key, code });
       throw err;

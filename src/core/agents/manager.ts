@@ -15,6 +15,8 @@ export interface AgentManagerOptions {
   readonly invokeTimeoutMs?: number;
   /** Told of every agent change (`created`, `invoked`, `failed`, `deleted`), for the event stream. */
   readonly onChange?: ((subject: string, change: string, data: Readonly<Record<string, unknown>>) => void) | undefined;
+  /** Told of every invocation that ran, from its arrival to its answer (ms, ok), for the stats. */
+  readonly onCall?: ((ms: number, ok: boolean) => void) | undefined;
 }
 
 /** Durable agents of every component: created by their first invocation, evicted when idle. */
@@ -76,6 +78,7 @@ export class AgentManager {
         snapshotEvery: this.#options.snapshotEvery ?? 0,
         timeoutMs: this.#options.invokeTimeoutMs ?? 30_000,
         ...(this.#options.onChange ? { onChange: this.#options.onChange } : {}),
+        ...(this.#options.onCall ? { onCall: this.#options.onCall } : {}),
       });
     }
     this.#active.set(key, agent);

@@ -1,3 +1,4 @@
+import type { CallTimer } from '../stats/invocations.js';
 import { readFileSync } from 'node:fs';
 import TOML from '@iarna/toml';
 import { TahoError } from '../errors.js';
@@ -16,6 +17,8 @@ export interface ServiceDefaults {
   readonly drainMs: number;
   /** Told of every lifecycle change (`restarted`, `quiesced`, `retired`), for the event stream. */
   readonly onChange?: ((service: string, change: string, version: string) => void) | undefined;
+  /** Times and counts every call that ran, for the stats. */
+  readonly timer?: CallTimer | undefined;
 }
 
 /**
@@ -136,6 +139,7 @@ export class ServiceManager {
       invokeTimeoutMs: this.#defaults.invokeTimeoutMs,
       memoryLimitBytes: this.#defaults.memoryLimitBytes,
       config: text,
+      timer: this.#defaults.timer,
     };
   }
 

@@ -1,3 +1,4 @@
+import type { CallTimer } from '../stats/invocations.js';
 import { TahoError } from '../errors.js';
 import type { ComponentLoader } from '../components/loader.js';
 import { functionNames, type ComponentEntry } from '../components/registry.js';
@@ -17,6 +18,8 @@ export interface ServiceSettings {
   /** The service's own config, handed to the component as `TAHO_SERVICE_CONFIG`. */
   readonly config: string | undefined;
   readonly memoryLimitBytes: number;
+  /** Times and counts the calls that ran (for the stats). */
+  readonly timer?: CallTimer | undefined;
 }
 
 export interface CallOutcome {
@@ -96,9 +99,18 @@ export class Service {
     if (!callSync || !this.#executor.ready) return undefined;
     this.#refuseIfStopping();
     const plan = this.plan(method);
+    const timer = this.settings.timer;
+    let started = false;
+    let t0 = -1;
     try {
-      return { plan, value: callSync.call(this.#executor, plan.path, plan.args(input)) };
+      const args = plan.args(input);
+      if (timer) t0 = timer.begin();
+      started = true;
+      const value = callSync.call(this.#executor, plan.path, args);
+      timer?.end(t0, true);
+      return { plan, value };
     } catch (err) {
+      if (started) timer?.end(t0, false); // a call that ran, not bad arguments
       throw this.#failure(plan, err);
     }
   }
@@ -109,10 +121,14 @@ export class Service {
     const args = plan.args(input); // bad arguments fail before anything runs
     if (!this.#executor.ready) await this.warm();
     this.#inFlight += 1;
+    const timer = this.settings.timer;
+    const t0 = timer ? timer.begin() : -1;
     try {
       const value = await this.#executor.call(plan.path, args, this.settings.invokeTimeoutMs);
+      timer?.end(t0, true);
       return { plan, value };
     } catch (err) {
+      timer?.end(t0, false);
       throw this.#failure(plan, err);
     } finally {
       this.#inFlight -= 1;

@@ -27,6 +27,7 @@ export const ROUTE_SCOPES: Readonly<Record<string, Requirement>> = {
   'GET /v1/explain/:id': 'town.read',
   'GET /v1/agents/:agent/logs': 'town.read',
   'GET /v1/events': 'town.read',
+  'GET /v1/stats': 'town.read',
   'POST /v1/tasks/assign': 'town.write',
   'POST /v1/backlog': 'town.write',
   'POST /v1/backlog/assign-all': 'town.write',
