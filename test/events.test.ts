@@ -100,11 +100,11 @@ describe('log follows ride the event stream', () => {
       }
     })();
     await new Promise((r) => setTimeout(r, 300)); // the stream is open before the job starts
-    const spec = { Job: { Type: 'batch', Tasks: [{ Name: 'main', Engine: { Type: 'exec', Params: { Command: 'sh', Arguments: ['-c', 'echo one; sleep 0.4; echo two; sleep 0.4; echo three'] } } }] } };
+    const spec = { Job: { Type: 'batch', Tasks: [{ Name: 'main', Engine: { Type: 'exec', Params: { Command: 'sh', Arguments: ['-c', 'echo one; sleep 0.5; echo two; sleep 0.5; echo three; sleep 0.5; echo four'] } } }] } };
     const { JobID } = await client.submitJob(spec.Job);
     const lines: string[] = [];
     for await (const l of client.jobLogs(JobID, { follow: true })) lines.push(l.Line);
-    expect(lines).toEqual(['one\n', 'two\n', 'three\n']);
+    expect(lines).toEqual(['one\n', 'two\n', 'three\n', 'four\n']);
     await new Promise((r) => setTimeout(r, 200));
     ac.abort();
     await listening;
