@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processAlive } from '../src/shared/process.js';
 import { generateKey } from '../src/core/auth/api-keys.js';
 import { ROOT, tempDir } from './helpers.js';
 import { startServer, type Server } from './server-helpers.js';
@@ -81,14 +82,6 @@ function problem(status: number, title: string, detail: string | RegExp | unknow
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-}
 
 /** script-agent.mjs processes that are children of `parent` (the server), by pid. */
 function scriptChildren(parent: number): number[] {
@@ -548,7 +541,7 @@ describe('agents that really run', () => {
     const pid = await roundPid('again');
     const restart = await api('POST', '/v1/agents/again/restart');
     expect(restart.body).toEqual({ status: 'restarted', agent: 'again' });
-    await until('the first round process to be gone', async () => !alive(pid), 3000);
+    await until('the first round process to be gone', async () => !processAlive(pid), 3000);
     const task = await taskDone(r.body.task_id);
     expect(task).toMatchObject({ state: 'completed', result: expect.stringMatching(/(^|\n)done: sleep 800$/) });
     await until('again idle', async () => (await agentStatus('again'))?.state === 'Idle');
@@ -560,13 +553,13 @@ describe('agents that really run', () => {
     await spawn('hanger');
     const r = await api('POST', '/v1/tasks/assign', { agent: 'hanger', task: 'hang' });
     const pid = await roundPid('hanger');
-    expect(alive(pid)).toBe(true);
+    expect(processAlive(pid)).toBe(true);
     expect(scriptChildren(serverPid(server))).toContain(pid);
     const kill = await api('POST', '/v1/agents/hanger/kill');
     expect(kill.status).toBe(200);
     expect(kill.body).toEqual({ status: 'stopped', agent: 'hanger' });
     expect(await agentStatus('hanger')).toMatchObject({ state: 'Stopped' });
-    await until('the round process to be gone', async () => !alive(pid), 3000);
+    await until('the round process to be gone', async () => !processAlive(pid), 3000);
     expect(scriptChildren(serverPid(server))).not.toContain(pid);
     const task = (await api('GET', `/v1/tasks/${r.body.task_id}`)).body;
     // Its task waits for reclaim, still in the dead agent's hands.
@@ -597,7 +590,7 @@ describe('recovery after a round\'s process is killed behind taho\'s back', () =
     const pid = await roundPid('A', t);
     expect(scriptChildren(serverPid(town))).toContain(pid);
     process.kill(pid, 'SIGKILL');
-    await until('the process to be gone', async () => !alive(pid), 3000);
+    await until('the process to be gone', async () => !processAlive(pid), 3000);
 
     // The server notices the exit asynchronously; recover marks A once it has.
     const recovered = await until('recover to mark A', async () => {

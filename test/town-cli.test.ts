@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processAlive } from '../src/shared/process.js';
 import { BIN, ROOT, runCli, tempDir } from './helpers.js';
 import { startServer, type Server } from './server-helpers.js';
 import { HttpClient } from '../src/client/http.js';
@@ -18,14 +19,6 @@ writeFileSync(join(work, 'config.toml'), `[town]\nname = "testtown"\n[town.prese
 const noStack = (text: string) => expect(text).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 const json = <T>(text: string): T => JSON.parse(text) as T;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -125,12 +118,12 @@ describe('town CLI against a server', { timeout: 120_000 }, () => {
     const explained = (await (await fetch(`${server.url}/v1/explain/w2`)).json()) as { kind: string; agent: { state: string }; process: { pid: number; alive: boolean } | null };
     expect(explained).toMatchObject({ kind: 'agent', agent: { state: 'Working' }, process: { alive: true } });
     const pid = explained.process?.pid as number;
-    expect(alive(pid)).toBe(true);
+    expect(processAlive(pid)).toBe(true);
 
     const k = await tt(['kill', 'w2']);
     expect(k).toMatchObject({ exitCode: 0, stdout: 'agent w2: stopped' });
     expect(await state('w2')).toBe('Stopped');
-    await waitFor(`process ${pid} gone`, async () => (alive(pid) ? undefined : true), 5000);
+    await waitFor(`process ${pid} gone`, async () => (processAlive(pid) ? undefined : true), 5000);
 
     const [listed, why] = await Promise.all([tt(['reclaim']), tt(['explain', 'w2'])]);
     expect(listed.exitCode).toBe(0);

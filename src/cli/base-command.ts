@@ -1,6 +1,6 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { LoadedConfig } from '../core/config/load.js';
-import { locateDataDir, type LoadConfigOptions } from '../core/config/sources.js';
+import { dataDirOf, readSources, type LoadConfigOptions, type Sources } from '../core/config/sources.js';
 import { toTahoError } from '../core/errors.js';
 import type { Client } from '../client/contract.js';
 import { selectClient } from '../client/select.js';
@@ -27,6 +27,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Every positional argument, including those past the declared ones (for variadic commands). */
   protected positional: string[] = [];
   #client: Promise<Client> | undefined;
+  #read: Sources | undefined;
 
   override async init(): Promise<void> {
     await super.init();
@@ -49,7 +50,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** The config loader is imported on first use: the schema behind it (zod) costs ~0.1 s to load. */
   protected async loadConfig(): Promise<LoadedConfig> {
     const { loadConfig } = await import('../core/config/load.js');
-    return loadConfig(this.#configOptions());
+    return loadConfig(this.#configOptions(), this.#sources());
   }
 
   #configOptions(): LoadConfigOptions {
@@ -60,11 +61,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     };
   }
 
+  /** The config file, environment and flags, read once whether the data directory or the whole configuration is asked for. */
+  #sources(): Sources {
+    this.#read ??= readSources(this.#configOptions());
+    return this.#read;
+  }
+
   protected client(): Promise<Client> {
     this.#client ??= selectClient({
       url: this.flags.url,
       apiKey: this.flags['api-key'],
-      locate: () => locateDataDir(this.#configOptions()),
+      locate: () => dataDirOf(this.#sources()),
       load: () => this.loadConfig(),
       runtime: { isolation: 'inline', onTranspile: (label, ms) => this.logToStderr(transpiled(label, ms)) },
     });

@@ -2,11 +2,9 @@
 import { table } from './output.js';
 import type { Client, TownAgentStatus, TownTask } from '../client/contract.js';
 import { SUPERVISOR_ID, TASK_STATES } from '../client/contract.js';
+import { shortId } from '../shared/ids.js';
 
-/** The first block of a UUID: enough to tell agents and tasks apart on screen. */
-export function shortId(id: string | null | undefined): string {
-  return id === null || id === undefined ? '-' : id.slice(0, 8);
-}
+export { shortId };
 
 /** One line of free text for a table cell. */
 export function oneLine(text: string, max = 60): string {

@@ -267,11 +267,8 @@ export class LocalClient implements Client {
   }
 
   async serverInfo(): Promise<ServerInfo> {
-    const t0 = process.hrtime.bigint();
     const town = this.runtime.town();
-    town.backlog();
-    const storeLatencyMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    return { dispatcher: town.dispatcherState(), store: 'sqlite', storeLatencyMs, invocations: this.runtime.stats.snapshot() };
+    return { dispatcher: town.dispatcherState(), store: 'sqlite', storeLatencyMs: town.timedBacklog().ms, invocations: this.runtime.stats.snapshot() };
   }
 
   async *townEvents(options: { after?: number | undefined; follow: boolean; signal?: AbortSignal | undefined }): AsyncGenerator<TownEvent> {
@@ -282,15 +279,19 @@ export class LocalClient implements Client {
     const bus = this.runtime.events();
     const filter = { kinds: options.kinds, subject: options.subject };
     let last = options.after === 'latest' ? bus.lastId() : options.after ?? 0;
-    // Live-only events (id 0, `log`) are never stored: they are caught as they are told.
+    // Live-only events (id 0, `log`) are never stored: they are caught as they are told. An event
+    // told while the reader is busy means "read again" without waiting.
     const live: TahoEvent[] = [];
+    let told = false;
     let wake: (() => void) | undefined;
     const off = bus.on((e) => {
       if (e.id === 0 && matches(e, filter)) live.push(e);
-      if (wake) setImmediate(wake);
+      told = true;
+      wake?.();
     });
     try {
       for (;;) {
+        told = false;
         for (let batch = bus.since(last, filter); batch.length > 0; batch = bus.since(last, filter)) {
           for (const e of batch) {
             last = e.id;
@@ -299,6 +300,7 @@ export class LocalClient implements Client {
         }
         yield* live.splice(0);
         if (options.follow === false || options.signal?.aborted) return;
+        if (told) continue;
         // Woken by a publication here, or every 250 ms for what another process (a server) wrote.
         await new Promise<void>((resolve) => {
           const done = (): void => {

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../shared/process.js';
 
 /**
  * `<data_dir>/server.json` says a `taho serve` owns this data directory, and where it listens,
@@ -30,17 +31,9 @@ export function readServerState(dataDir: string): ServerState | undefined {
   try {
     const state = JSON.parse(readFileSync(path, 'utf8')) as ServerState;
     if (typeof state.url !== 'string' || typeof state.pid !== 'number') return undefined;
-    return isAlive(state.pid) ? state : undefined;
+    return processAlive(state.pid) ? state : undefined;
   } catch {
     return undefined;
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -15,3 +15,8 @@ export function uuidV5(name: string, namespace: string = TAHO_NAMESPACE): string
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
+
+/** The first block of a UUID: enough to tell agents, tasks and jobs apart on screen. */
+export function shortId(id: string | null | undefined): string {
+  return id === null || id === undefined || id === '' ? '-' : id.slice(0, 8);
+}

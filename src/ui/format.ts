@@ -1,9 +1,6 @@
 /** Small text helpers the dashboard's views share (pure, no ink). */
 
-/** The first block of a UUID: enough to tell agents, tasks and jobs apart on screen. */
-export function shortId(id: string | null | undefined): string {
-  return id === null || id === undefined || id === '' ? '-' : id.slice(0, 8);
-}
+export { shortId } from '../shared/ids.js';
 
 /** One line of at most `max` characters (an ellipsis marks what was cut). */
 export function clip(text: string, max: number): string {
@@ -34,6 +31,12 @@ export function ms(iso: string | null | undefined): number | undefined {
   if (!iso) return undefined;
   const t = Date.parse(iso);
   return Number.isNaN(t) ? undefined : t;
+}
+
+/** Latency as a person reads it: 0.31 ms, 2.4 ms, 35 ms, 1.2 s. */
+export function latency(v: number): string {
+  if (v >= 1000) return `${(v / 1000).toFixed(1)} s`;
+  return `${v < 1 ? v.toFixed(2) : v < 10 ? v.toFixed(1) : Math.round(v)} ms`;
 }
 
 /** `1h 02m`, `3m 07s`, `12s`: a server's uptime. */

@@ -1,7 +1,6 @@
 import { Box, Text } from 'ink';
 import type { Connection, ServerInfo } from './model.js';
-import { clip, duration } from './format.js';
-import { ms } from './metrics.js';
+import { clip, duration, latency } from './format.js';
 
 export interface HeaderProps {
   readonly source: string;
@@ -25,7 +24,7 @@ export function Header({ source, town, connection, server, now, width }: HeaderP
     `town ${town ?? '…'}`,
     ...(uptime === undefined ? [] : [`up ${duration(uptime)}`]),
     ...(server.dispatcher === undefined ? [] : [`dispatcher ${server.dispatcher}`]),
-    ...(server.store === undefined ? [] : [`${server.store}${server.storeLatencyMs === undefined ? '' : ` ${ms(server.storeLatencyMs)}`}`]),
+    ...(server.store === undefined ? [] : [`${server.store}${server.storeLatencyMs === undefined ? '' : ` ${latency(server.storeLatencyMs)}`}`]),
     ...(server.auth === undefined ? [] : [`auth ${server.auth}`]),
   ];
   const conn = CONNECTION[connection];

@@ -1,5 +1,6 @@
 import type { TahoEvent } from '../client/contract.js';
 import { bucketize } from './sparkline.js';
+import { latency } from './format.js';
 
 /** The part of an event the metrics strip needs, with the time it counts at (epoch ms). */
 export interface EventMark {
@@ -67,12 +68,6 @@ export function regroup(values: readonly number[], buckets: number): number[] {
   return out;
 }
 
-/** Latency as a person reads it: 0.31 ms, 2.4 ms, 35 ms, 1.2 s. */
-export function ms(v: number): string {
-  if (v >= 1000) return `${(v / 1000).toFixed(1)} s`;
-  return `${v < 1 ? v.toFixed(2) : v < 10 ? v.toFixed(1) : Math.round(v)} ms`;
-}
-
 /**
  * invocations/s, tasks completed/min, jobs/s, p50/p99 invoke latency and errors over the last
  * minute. Invocations and their latency come from the server's own counts when it has them
@@ -104,12 +99,12 @@ export function metrics(marks: readonly EventMark[], now: number, buckets: numbe
     const calls = of((m) => m.kind === 'agent' && (m.type === 'invoked' || m.type === 'failed'));
     invocations = { label: 'invocations/s', value: rate(calls.length, 1), series: bucketize(calls, now, windowMs, buckets) };
   }
-  const latency = server?.p50Ms === undefined || server.p99Ms === undefined ? '-' : `${ms(server.p50Ms).replace(/ ms$/, '')}/${ms(server.p99Ms)}`;
+  const p50p99 = server?.p50Ms === undefined || server.p99Ms === undefined ? '-' : `${latency(server.p50Ms).replace(/ ms$/, '')}/${latency(server.p99Ms)}`;
   return [
     invocations,
     { label: 'tasks done/min', value: rate(tasks.length, 60), series: bucketize(tasks, now, windowMs, buckets) },
     { label: 'jobs/s', value: rate(jobs.length, 1), series: bucketize(jobs, now, windowMs, buckets) },
-    { label: 'p50/p99', value: latency, series: undefined },
+    { label: 'p50/p99', value: p50p99, series: undefined },
     { label: 'errors', value: String(Math.max(0, errorCount)), series: errorSeries.map((v) => Math.max(0, v)) },
   ];
 }

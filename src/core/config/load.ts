@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { TahoError } from '../errors.js';
 import { configSchema, type TahoConfig } from './schema.js';
 import { getPath, leafPaths, type ConfigLayer, type ConfigSource, type PlainObject } from './layers.js';
-import { readSources, type LoadConfigOptions } from './sources.js';
+import { readSources, type LoadConfigOptions, type Sources } from './sources.js';
 
 export type { LoadConfigOptions } from './sources.js';
 
@@ -32,8 +32,8 @@ export function configView(loaded: LoadedConfig): ConfigView {
 }
 
 /** Merges defaults < file < environment < flags, validates once and reports every problem together. */
-export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
-  const { file, layers, merged, lastLayer, baseDir } = readSources(options);
+export function loadConfig(options: LoadConfigOptions = {}, sources: Sources = readSources(options)): LoadedConfig {
+  const { file, layers, merged, lastLayer, baseDir } = sources;
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) throw invalid(parsed.error.issues, layers, file);
 

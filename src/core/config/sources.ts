@@ -50,11 +50,10 @@ export function readSources(options: LoadConfigOptions = {}): Sources {
 }
 
 /**
- * The data directory the configuration names, as loadConfig resolves it; undefined when its value
- * is not a usable string (loadConfig then reports why).
+ * The data directory the sources name, as loadConfig resolves it; undefined when its value is
+ * not a usable string (loadConfig then reports why).
  */
-export function locateDataDir(options: LoadConfigOptions = {}): string | undefined {
-  const sources = readSources(options);
+export function dataDirOf(sources: Sources): string | undefined {
   const raw = getPath(sources.merged, 'data_dir') ?? DEFAULT_DATA_DIR;
   return typeof raw === 'string' && raw !== '' ? resolve(sources.baseDir('data_dir'), raw) : undefined;
 }

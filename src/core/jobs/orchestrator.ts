@@ -382,7 +382,8 @@ export class Orchestrator {
   async *logs(idOrName: string, options: FollowOptions & { executionId?: string | undefined; namespace?: string | undefined }): AsyncGenerator<LogLine> {
     let e = this.logExecution(idOrName, options.executionId, options.namespace);
     const job = this.resolve(idOrName, options.namespace);
-    const nextChange = options.nextChange ?? (this.#options.nextChange ? (signal: AbortSignal) => this.#options.nextChange?.(job.ID, signal) ?? Promise.resolve() : undefined);
+    const ofJob = this.#options.nextChange;
+    const nextChange = options.nextChange ?? (ofJob && ((signal: AbortSignal) => ofJob(job.ID, signal)));
     while (!e && options.follow && !options.signal?.aborted && !TERMINAL_JOB_STATES.has(this.#store.job(job.ID)?.State.StateType ?? 'Completed')) {
       const change = changeWaiter({ nextChange }, options.signal);
       e = this.logExecution(idOrName, options.executionId, options.namespace);

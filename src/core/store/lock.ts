@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../../shared/process.js';
 import { TahoError } from '../errors.js';
 
 /**
@@ -25,7 +26,7 @@ export function lockWork(dataDir: string, what: 'jobs' | 'town'): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(readFileSync(file, 'utf8').trim());
-      if (owner && owner !== process.pid && alive(owner)) {
+      if (owner && owner !== process.pid && processAlive(owner)) {
         throw new TahoError('TAHO_CONFLICT', `another taho process (pid ${owner}) runs the ${what} of ${dataDir}`, {
           hint: 'Send jobs to it (taho serve is running?), or wait until it ends.',
         });
@@ -36,11 +37,3 @@ export function lockWork(dataDir: string, what: 'jobs' | 'town'): () => void {
   throw new TahoError('TAHO_INTERNAL', `cannot take the ${what} lock in ${dataDir}`);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

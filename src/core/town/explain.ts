@@ -1,7 +1,7 @@
 import type { DispatcherState } from './dispatcher.js';
 import type { Agent, Round, Task } from './model.js';
 import { isDeadAgent, isTerminalTask } from './model.js';
-import { processAlive } from './runner.js';
+import { processAlive } from '../../shared/process.js';
 import type { TownStore } from './store.js';
 
 export interface Reason {

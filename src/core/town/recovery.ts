@@ -3,7 +3,7 @@ import { agentChanged, deliver, newMessage, type Emit, type TownContext } from '
 import type { Agent, AgentState, Task, TaskState } from './model.js';
 import { isDeadAgent, SUPERVISOR_ID } from './model.js';
 import { agentRef } from './refs.js';
-import { processAlive } from './runner.js';
+import { processAlive } from '../../shared/process.js';
 import { assignTask, cancelTask, markLost, requeueTask, unwrap } from './transitions.js';
 
 export interface RecoveredAgent {

@@ -181,16 +181,6 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Whether a process with this pid exists (EPERM means it exists but is not ours). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-}
-
 function tail(path: string, maxBytes: number): string {
   const fd = openSync(path, 'r');
   try {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Task, TownEvent } from './model.js';
-import { processAlive } from './runner.js';
+import { processAlive } from '../../shared/process.js';
 import { Town, type TownOptions } from './town.js';
 
 const SCRIPT = { script: { command: `${process.execPath} examples/town/script-agent.mjs` } };

@@ -284,6 +284,13 @@ export class Town {
     });
   }
 
+  /** The backlog and how long reading it took: the store latency readiness and metrics report. */
+  timedBacklog(): { backlog: BacklogEntry[]; ms: number } {
+    const t0 = process.hrtime.bigint();
+    const backlog = this.backlog();
+    return { backlog, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+  }
+
   backlog(): BacklogEntry[] {
     return this.#store.backlog().flatMap((id) => {
       const task = this.#store.task(id);
