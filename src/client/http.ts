@@ -1,3 +1,4 @@
+import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import { TahoError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import type {
   AgentInfo, AgentInvokeRequest, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
@@ -55,9 +56,9 @@ export class HttpClient implements Client {
     return this.#request('PUT', `/api/services/${seg(domain)}/${seg(service)}/quiesce`);
   }
 
-  async agentInvoke(r: AgentInvokeRequest): Promise<AgentInvokeResponse> {
-    const c = await this.#component(r.component);
-    return this.#request('POST', `${workerPath(c.id, r.agent)}/${r.wait ? 'invoke-and-await' : 'invoke'}?function=${seg(r.fn)}`,
+  agentInvoke(r: AgentInvokeRequest): Promise<AgentInvokeResponse> {
+    // The server takes the component's name where Golem takes its UUID: one request per call.
+    return this.#request('POST', `${workerPath(r.component, r.agent)}/${r.wait ? 'invoke-and-await' : 'invoke'}?function=${seg(r.fn)}`,
       { params: r.args.map((value) => ({ value })) }, 'application/json', r.key === undefined ? {} : { 'idempotency-key': r.key });
   }
 
@@ -76,19 +77,16 @@ export class HttpClient implements Client {
   }
 
   async deleteAgent(component: string, agent: string): Promise<void> {
-    const c = await this.#component(component);
-    await this.#request('DELETE', workerPath(c.id, agent));
+    await this.#request('DELETE', workerPath(component, agent));
   }
 
   cancelInvocation(component: string, agent: string, key: string): Promise<{ canceled: boolean }> {
-    return this.#component(component).then((c) => this.#request('DELETE', `${workerPath(c.id, agent)}/invocations/${seg(key)}`));
+    return this.#request('DELETE', `${workerPath(component, agent)}/invocations/${seg(key)}`);
   }
 
   async oplog(component: string, agent: string): Promise<OplogEntry[]> {
-    const c = await this.#component(component);
-    await this.agent(component, agent); // a missing agent is an error, not an empty oplog
-    const { entries } = await this.#request<{ entries: { entry: OplogEntry }[] }>('GET', `${workerPath(c.id, agent)}/oplog`);
-    return entries.map((e) => e.entry);
+    const { entries } = await this.#request<{ entries: OplogEntry[] }>('GET', `/api/agents/${seg(component)}/${seg(agent)}/oplog`);
+    return entries;
   }
 
   async #components(): Promise<{ id: string; name: string }[]> {
@@ -391,32 +389,21 @@ function query(params: Record<string, string | number | boolean | undefined>): s
   return s ? `?${s}` : '';
 }
 
-/** Parses a text/event-stream body into events. */
+/**
+ * A text/event-stream body as events, by eventsource-parser (the WHATWG parsing rules: `\r\n`,
+ * `data:` without a space, comment lines, multi-line data) rather than a hand-written split.
+ */
 async function* sseEvents(res: Response): AsyncGenerator<{ event: string; data: string; id: string | undefined }> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      let id: string | undefined;
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event: ')) event = line.slice(7);
-        else if (line.startsWith('id: ')) id = line.slice(4);
-        else if (line.startsWith('data: ')) data.push(line.slice(6));
-      }
-      yield { event, data: data.join('\n'), id };
-    }
+  if (!res.body) return;
+  const events = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  for await (const e of events as unknown as AsyncIterable<EventSourceMessage>) {
+    yield { event: e.event ?? 'message', data: e.data, id: e.id };
   }
 }
 
 /** TAHO's `{error: {code, message, hint}}`, or Golem's `{error}` / `{errors}` / `{error, workerError}`. */
 function fromErrorBody(status: number, data: unknown, fallback: string): TahoError {
-  const body = (data ?? {}) as { error?: unknown; errors?: unknown; workerError?: { cause?: string }; Message?: unknown; Hint?: string; Details?: { code?: string } };
+  const body = (data ?? {}) as { error?: unknown; errors?: unknown; workerError?: { cause?: string }; Message?: unknown; Hint?: string; Details?: { code?: string }; code?: string; hint?: string };
   const problem = data as { detail?: unknown; hint?: string; title?: unknown; code?: string } | undefined;
   if (problem && typeof problem.detail === 'string' && typeof problem.title === 'string') {
     // Tinytown's ProblemDetails, with taho's code as an extension member.
@@ -434,6 +421,8 @@ function fromErrorBody(status: number, data: unknown, fallback: string): TahoErr
     return new TahoError(code, e.message ?? fallback, { hint: e.hint, details: e.details });
   }
   const message = body.workerError?.cause ?? (Array.isArray(body.errors) ? body.errors.join('; ') : typeof body.error === 'string' ? body.error : fallback);
+  if (body.code && body.code in ERROR_CODES) return new TahoError(body.code as ErrorCode, message, { hint: body.hint });
+  // A server without taho's code (an older taho, or Golem itself): the status is all there is.
   const code: ErrorCode = status === 400 ? 'TAHO_BAD_ARGUMENTS' : status === 401 ? 'TAHO_UNAUTHORIZED' : status === 403 ? 'TAHO_FORBIDDEN'
     : status === 404 ? 'TAHO_AGENT_NOT_FOUND' : status === 409 ? 'TAHO_INVOCATION_CANCELED' : body.workerError ? 'TAHO_COMPONENT_ERROR' : 'TAHO_INTERNAL';
   return new TahoError(code, message);
