@@ -42,7 +42,7 @@ describe('Golem components API', () => {
     });
     const missing = await fetch(`${server.url}/v1/components/00000000-0000-4000-8000-000000000000/latest`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ error: expect.stringContaining('not found') });
+    expect(await missing.json()).toMatchObject({ error: expect.stringContaining('not found') });
   });
 });
 
@@ -53,13 +53,13 @@ describe('component uploads', () => {
     form.append('name', 'shop/tally');
     form.append('component', new Blob([bytes]), 'tally.wasm');
     const r = await fetch(`${server.url}/v1/components`, { method: 'POST', body: form });
-    expect(r.status).toBe(201);
+    expect(r.status).toBe(200);
     const c = (await r.json()) as { componentName: string; versionedComponentId: { componentId: string } };
     expect(c.componentName).toBe('shop/tally');
     const id = c.versionedComponentId.componentId;
     expect(await (await call(id, 't1', 'increment', [{ value: 2 }])).json()).toMatchObject({ result: { value: 2 } });
     const raw = await fetch(`${server.url}/v1/components?name=tally2`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/wasm' } });
-    expect(raw.status).toBe(201);
+    expect(raw.status).toBe(200);
     expect(((await raw.json()) as { componentName: string }).componentName).toBe('uploaded/tally2');
   });
 
@@ -67,14 +67,14 @@ describe('component uploads', () => {
     const up = (name: string, body: Uint8Array) => fetch(`${server.url}/v1/components?name=${encodeURIComponent(name)}`, { method: 'POST', body, headers: { 'content-type': 'application/wasm' } });
     const junk = await up('junk', new TextEncoder().encode('not wasm at all'));
     expect(junk.status).toBe(400);
-    expect(await junk.json()).toEqual({ errors: [expect.stringContaining('not a usable WebAssembly component')] });
+    expect(await junk.json()).toMatchObject({ errors: [expect.stringContaining('not a usable WebAssembly component')] });
     const bytes = readFileSync(join(ROOT, 'examples/example/hello.wasm'));
     expect((await up('../../etc/x', bytes)).status).toBe(400);
     expect((await fetch(`${server.url}/v1/components`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/wasm' } })).status).toBe(400);
-    expect((await up('dup', bytes)).status).toBe(201);
+    expect((await up('dup', bytes)).status).toBe(200);
     const again = await up('dup', bytes);
     expect(again.status).toBe(409);
-    expect(await again.json()).toEqual({ error: expect.stringContaining('exists already') });
+    expect(await again.json()).toMatchObject({ error: expect.stringContaining('exists already') });
   });
 });
 
@@ -95,7 +95,7 @@ describe('Golem workers API', () => {
     expect(await (await fetch(worker(counter, 'made'))).json()).toMatchObject({ args: ['a'], env: { K: 'v' }, status: 'Idle' });
     const twice = await post(`${server.url}/v1/components/${counter}/workers`, { name: 'made' });
     expect(twice.status).toBe(409);
-    expect(await twice.json()).toEqual({ error: expect.stringContaining('exists already') });
+    expect(await twice.json()).toMatchObject({ error: expect.stringContaining('exists already') });
   });
 
   it('never executes an idempotency key twice', async () => {
@@ -108,7 +108,7 @@ describe('Golem workers API', () => {
   it('answers in Golem error shapes', async () => {
     const bad = await call(counter, 'errs', 'increment', [{ typ: { type: 'S8' }, value: 'x' }]);
     expect(bad.status).toBe(400);
-    expect(await api.json(bad, 'POST', AWAIT)).toEqual({ errors: [expect.stringContaining('parameter `by`')] });
+    expect(await api.json(bad, 'POST', AWAIT)).toMatchObject({ errors: [expect.stringContaining('parameter `by`')] });
     const fn = await call(counter, 'errs', 'nope', []);
     expect(fn.status).toBe(400);
     // err(e) of a result is a returned value in Golem, not a failure.
@@ -117,10 +117,10 @@ describe('Golem workers API', () => {
     expect(await api.json(err, 'POST', AWAIT)).toMatchObject({ result: { typ: { type: 'Result' }, value: { err: 'division by zero' } } });
     const failed = await call(calculator, 'errs', 'crash', []);
     expect(failed.status).toBe(500);
-    expect(await api.json(failed, 'POST', AWAIT)).toEqual({ error: 'Invocation Failed', workerError: { cause: expect.stringContaining('trapped'), stderr: '' } });
+    expect(await api.json(failed, 'POST', AWAIT)).toMatchObject({ error: 'Invocation Failed', workerError: { cause: expect.stringContaining('trapped'), stderr: '' } });
     const gone = await fetch(worker(counter, 'never-created'));
     expect(gone.status).toBe(404);
-    expect(await gone.json()).toEqual({ error: 'worker never-created not found' });
+    expect(await gone.json()).toMatchObject({ error: 'worker never-created not found' });
   });
 
   it('enqueues with invoke, answers cancel, and lists, shows and deletes agents', async () => {
@@ -129,8 +129,8 @@ describe('Golem workers API', () => {
     expect(await cancel.json()).toEqual({ canceled: false });
     const done = await call(calculator, 'busy', 'add', [{ value: 2 }, { value: 2 }]);
     expect(await done.json()).toMatchObject({ result: { value: 4 } });
-    const oplog = (await (await fetch(`${worker(calculator, 'busy')}/oplog`)).json()) as { entries: { entry: { fn: string } }[] };
-    expect(oplog.entries.map((e) => e.entry.fn)).toEqual(['spin', 'add']);
+    const oplog = (await (await fetch(`${worker(calculator, 'busy')}/oplog?count=100`)).json()) as { entries: { entry: { type: string; functionName?: string } }[] };
+    expect(oplog.entries.filter((e) => e.entry.type === 'ExportedFunctionInvoked').map((e) => e.entry.functionName)).toEqual(['spin', 'add']);
     const list = (await (await fetch(`${server.url}/v1/components/${calculator}/workers`)).json()) as { workers: { workerId: { workerName: string } }[] };
     expect(list.workers.map((w) => w.workerId.workerName)).toEqual(expect.arrayContaining(['busy', 'calc', 'errs']));
     expect((await fetch(worker(calculator, 'busy'), { method: 'DELETE' })).status).toBe(200);
@@ -138,22 +138,92 @@ describe('Golem workers API', () => {
   });
 });
 
+describe('as a client generated from Golem\'s OpenAPI expects (#16)', () => {
+  type Component = { componentName: string; versionedComponentId: { componentId: string }; metadata: { binaryWit: string } };
+
+  it('filters components by component-name instead of returning every one', async () => {
+    const only = (await api.json(await fetch(`${server.url}/v1/components?component-name=example%2Fcounter`), 'GET', '/v1/components')) as Component[];
+    expect(only.map((c) => c.componentName)).toEqual(['example/counter']);
+    const none = (await (await fetch(`${server.url}/v1/components?component-name=nope%2Fnothing`)).json()) as Component[];
+    expect(none).toEqual([]);
+  });
+
+  it('gives every component metadata.binaryWit, Golem\'s required field: the WIT, base64', async () => {
+    for (const path of [`/v1/components/${counter}/latest`, `/v1/components/${counter}`]) {
+      const res = await fetch(`${server.url}${path}`);
+      const body = (await api.json(res, 'GET', path.endsWith('latest') ? '/v1/components/{component_id}/latest' : '/v1/components/{component_id}')) as Component | Component[];
+      const c = Array.isArray(body) ? body[0] : body;
+      expect(Buffer.from(c?.metadata.binaryWit ?? '', 'base64').toString()).toMatch(/export increment: func\(by: u64\) -> u64;/);
+    }
+  });
+
+  it('pages the oplog by from/count in Golem\'s public entries, and 404s an unknown worker', async () => {
+    await call(counter, 'paged', 'increment', [{ value: 3 }], 'p-1');
+    await call(counter, 'paged', 'increment', [{ value: 4 }], 'p-2');
+    const OPLOG = '/v1/components/{component_id}/workers/{worker_name}/oplog';
+    type Page = { entries: { oplogIndex: number; entry: { type: string; functionName?: string; idempotencyKey?: string; request?: unknown; response?: unknown; timestamp: string } }[]; next?: { nextOplogIndex: number }; firstIndexInChunk: number; lastIndex: number };
+    const all = (await api.json(await fetch(`${worker(counter, 'paged')}/oplog?count=100`), 'GET', OPLOG)) as Page;
+    expect(all.entries.map((e) => e.entry.type)).toEqual(['Create', 'ExportedFunctionInvoked', 'ExportedFunctionCompleted', 'ExportedFunctionInvoked', 'ExportedFunctionCompleted']);
+    expect(all.entries.map((e) => e.oplogIndex)).toEqual([1, 2, 3, 4, 5]);
+    expect(all.entries[1]?.entry).toMatchObject({ functionName: 'increment', idempotencyKey: 'p-1', request: [{ typ: { type: 'U64' }, value: 3 }] });
+    expect(all.entries[4]?.entry).toMatchObject({ response: { typ: { type: 'U64' }, value: 7 } });
+    expect(all.entries.every((e) => !Number.isNaN(Date.parse(e.entry.timestamp)))).toBe(true);
+    expect(all).toMatchObject({ firstIndexInChunk: 1, lastIndex: 5 });
+    expect(all.next).toBeUndefined();
+
+    const first = (await api.json(await fetch(`${worker(counter, 'paged')}/oplog?count=2`), 'GET', OPLOG)) as Page;
+    expect(first.entries.map((e) => e.oplogIndex)).toEqual([1, 2]);
+    expect(first.next).toEqual({ nextOplogIndex: 3, currentComponentVersion: 0 });
+    const byCursor = (await api.json(await fetch(`${worker(counter, 'paged')}/oplog?count=2&cursor=${encodeURIComponent(JSON.stringify(first.next))}`), 'GET', OPLOG)) as Page;
+    expect(byCursor.entries.map((e) => e.oplogIndex)).toEqual([3, 4]);
+    const byFrom = (await api.json(await fetch(`${worker(counter, 'paged')}/oplog?from=4&count=10`), 'GET', OPLOG)) as Page;
+    expect(byFrom).toMatchObject({ firstIndexInChunk: 4, lastIndex: 5 });
+    expect(byFrom.entries.map((e) => e.oplogIndex)).toEqual([4, 5]);
+
+    const unknown = await fetch(`${worker(counter, 'never-made')}/oplog?count=10`);
+    expect(unknown.status).toBe(404);
+    expect(await api.json(unknown, 'GET', OPLOG)).toMatchObject({ error: 'worker never-made not found', code: 'TAHO_AGENT_NOT_FOUND' });
+    expect((await fetch(`${worker(counter, 'paged')}/oplog`)).status).toBe(400); // count is required, as in Golem
+  });
+
+  it('records host answers (clock, random) as ImportedFunctionInvoked entries', async () => {
+    await call(counter, 'clocked', 'observe', []);
+    const page = (await (await fetch(`${worker(counter, 'clocked')}/oplog?count=100`)).json()) as { entries: { entry: { type: string; functionName?: string; durableFunctionType?: unknown } }[] };
+    const imported = page.entries.filter((e) => e.entry.type === 'ImportedFunctionInvoked').map((e) => e.entry);
+    expect(imported.length).toBeGreaterThan(0);
+    expect(imported.every((e) => ['wall_clock::now', 'monotonic_clock::now', 'golem random::get_random_u64', 'golem random::get_random_bytes'].includes(e.functionName ?? ''))).toBe(true);
+    expect(imported[0]?.durableFunctionType).toEqual({ type: 'ReadLocal' });
+  });
+
+  it('takes a component name where Golem takes its id, and says which error by code', async () => {
+    const byName = await call('example%2Fcounter', 'named', 'increment', [{ value: 5 }]);
+    expect(await byName.json()).toMatchObject({ result: { value: 5 } });
+    const again = await call(counter, 'named', 'get', []);
+    expect(await again.json()).toMatchObject({ result: { value: 5 } });
+    const missing = await call('nope%2Fnothing', 'x', 'get', []);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 'TAHO_COMPONENT_NOT_FOUND', hint: expect.any(String) });
+  });
+});
+
 describe('filters, paging, interrupt and resume', () => {
   it('lists workers with Golem filters and a cursor', async () => {
     for (const n of ['filt-a', 'filt-b', 'filt-c']) await call(counter, n, 'get', []);
-    const page = async (query: string) => (await api.json(await fetch(`${server.url}/v1/components/${counter}/workers?${query}`), 'GET', '/v1/components/{component_id}/workers')) as { workers: { workerId: { workerName: string } }[]; cursor?: string };
+    const page = async (query: string) => (await api.json(await fetch(`${server.url}/v1/components/${counter}/workers?${query}`), 'GET', '/v1/components/{component_id}/workers')) as { workers: { workerId: { workerName: string } }[]; cursor?: { layer: number; cursor: number } };
     const like = await page('filter=name%20like%20filt-');
     expect(like.workers.map((w) => w.workerId.workerName).sort()).toEqual(['filt-a', 'filt-b', 'filt-c']);
     const two = await page('filter=name%20like%20filt-&filter=name%20!%3D%20filt-b');
     expect(two.workers.map((w) => w.workerId.workerName).sort()).toEqual(['filt-a', 'filt-c']);
     const first = await page('filter=name%20like%20filt-&count=2');
     expect(first.workers).toHaveLength(2);
-    const rest = await page(`filter=name%20like%20filt-&count=2&cursor=${first.cursor}`);
+    // Golem's ScanCursor comes back as an object; its clients send it as `layer/cursor`.
+    expect(first.cursor).toEqual({ layer: 0, cursor: 2 });
+    const rest = await page(`filter=name%20like%20filt-&count=2&cursor=${first.cursor?.layer}/${first.cursor?.cursor}`);
     expect(rest.workers).toHaveLength(1);
     expect(rest.cursor).toBeUndefined();
     const bad = await fetch(`${server.url}/v1/components/${counter}/workers?filter=colour%20%3D%20red`);
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ errors: [expect.stringContaining('invalid filter')] });
+    expect(await bad.json()).toMatchObject({ errors: [expect.stringContaining('invalid filter')] });
   });
 
   it('finds workers with Golem JSON filter trees (And, Or, Not, Env) and a cursor object', async () => {
@@ -183,9 +253,9 @@ describe('filters, paging, interrupt and resume', () => {
     expect(((await env.json()) as { workers: { workerId: { workerName: string } }[] }).workers.map((w) => w.workerId.workerName)).toEqual(['find-b']);
     const bad = await find({ filter: { type: 'Colour', comparator: 'Equal', value: 'x' } });
     expect(bad.status).toBe(400);
-    expect(bad.body).toEqual({ errors: [expect.stringContaining('unknown filter type "Colour"')] });
+    expect(bad.body).toMatchObject({ errors: [expect.stringContaining('unknown filter type "Colour"')] });
     const badCmp = await find({ filter: { type: 'And', filters: [{ type: 'Name', comparator: 'Around', value: 'x' }] } });
-    expect(badCmp.body).toEqual({ errors: [expect.stringContaining('filter.filters[0]: comparator must be one of')] });
+    expect(badCmp.body).toMatchObject({ errors: [expect.stringContaining('filter.filters[0]: comparator must be one of')] });
   });
 
   it('interrupts an agent (it shows Interrupted), and resumes it with its state', async () => {
@@ -206,12 +276,12 @@ describe('invoke timeout', () => {
       expect((await post(at('add'), { params: [{ value: 2 }, { value: 3 }] })).status).toBe(200);
       const spun = await post(at('spin'), { params: [{ value: 0 }] }, { 'idempotency-key': 'forever' });
       expect(spun.status).toBe(504);
-      expect(await spun.json()).toEqual({ error: expect.stringContaining('did not answer within 400 ms') });
+      expect(await spun.json()).toMatchObject({ error: expect.stringContaining('did not answer within 400 ms') });
       // Same key, same answer, nothing run again; the agent still serves.
       expect((await post(at('spin'), { params: [{ value: 0 }] }, { 'idempotency-key': 'forever' })).status).toBe(504);
       const sum = await post(at('add'), { params: [{ value: 4 }, { value: 5 }] });
       expect(await sum.json()).toMatchObject({ result: { value: 9 } });
-      const oplog = await (await fetch(`${s.url}/v1/components/${calculator}/workers/spinner/oplog`)).json() as { entries: unknown[] };
+      const oplog = await (await fetch(`${s.url}/v1/components/${calculator}/workers/spinner/oplog?count=50`)).json() as { entries: unknown[] };
       expect(JSON.stringify(oplog)).toContain('TAHO_INVOKE_TIMEOUT');
     } finally {
       await s.stop();

@@ -2,8 +2,11 @@ import type { ComponentEntry } from './registry.js';
 import type { WitFunction } from './wit-types.js';
 import { toAnalysedType } from '../values/analysed.js';
 
-/** A component as Golem's `Component` (v1.3): identity, size and `metadata.exports` with analysed types. */
-export function componentView(e: ComponentEntry): Record<string, unknown> {
+/**
+ * A component as Golem's `Component` (v1.3): identity, size and `metadata.exports` with analysed
+ * types; `binaryWit` is base64 (see WitCache).
+ */
+export function componentView(e: ComponentEntry, binaryWit?: string): Record<string, unknown> {
   const world = e.signature.functions.filter((f) => f.iface === undefined);
   const ifaces = [...new Set(e.signature.functions.flatMap((f) => (f.iface ? [f.iface] : [])))];
   const fnView = (f: WitFunction) => ({
@@ -20,7 +23,7 @@ export function componentView(e: ComponentEntry): Record<string, unknown> {
         ...world.map((f) => ({ type: 'Function', ...fnView(f) })),
         ...ifaces.map((name) => ({ type: 'Instance', name, functions: e.signature.functions.filter((f) => f.iface === name).map(fnView) })),
       ],
-      producers: [], memories: [], dynamicLinking: {}, agentTypes: [],
+      producers: [], memories: [], ...(binaryWit === undefined ? {} : { binaryWit }), dynamicLinking: {}, agentTypes: [],
     },
     createdAt: new Date(0).toISOString(),
     componentType: 'Durable',

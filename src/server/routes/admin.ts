@@ -4,6 +4,7 @@ import type { ConfigView } from '../../core/config/load.js';
 import { componentDetail, componentInfo } from '../../core/services/info.js';
 import { formatWitFunction } from '../../core/components/wit-print.js';
 import { componentView } from '../../core/components/golem-view.js';
+import { TahoError } from '../../core/errors.js';
 
 const componentSchema = {
   type: 'object',
@@ -29,6 +30,16 @@ const configSchema = {
   },
 } as const;
 
+const oplogEntrySchema = {
+  type: 'object', required: ['seq', 'kind', 'fn', 'params', 'host', 'result', 'key', 'at'],
+  properties: {
+    seq: { type: 'integer' }, kind: { type: 'string', enum: ['completed', 'failed'] }, fn: { type: 'string' }, params: {},
+    host: { type: 'array', items: { type: 'object', required: ['k'], properties: { k: { type: 'string', enum: ['wall', 'mono', 'u64', 'bytes'] }, s: { type: 'string' }, ns: { type: 'integer' }, v: { type: 'string' } } } },
+    result: {}, error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    key: { type: 'string' }, at: { type: 'integer' },
+  },
+} as const;
+
 /** taho's own additions under /api: what `taho components` and `taho config` show, over HTTP. */
 export function adminRoutes(app: FastifyInstance, runtime: Runtime, config: () => ConfigView): void {
   const tags = ['taho'];
@@ -44,6 +55,20 @@ export function adminRoutes(app: FastifyInstance, runtime: Runtime, config: () =
   }, async (req) => {
     const entry = runtime.component(req.params.ref);
     return componentDetail(entry, formatWitFunction, componentView(entry));
+  });
+  app.get<{ Params: { ref: string; agent: string } }>('/api/agents/:ref/:agent/oplog', {
+    schema: {
+      tags, summary: 'A durable agent\'s oplog as taho records it (each call with what the host answered); Golem\'s public form is under /v1/components/…/oplog',
+      params: { type: 'object', required: ['ref', 'agent'], properties: { ref: { type: 'string', minLength: 1, maxLength: 257 }, agent: { type: 'string', minLength: 1, maxLength: 128 } } },
+      response: { 200: { type: 'object', required: ['entries'], properties: { entries: { type: 'array', items: oplogEntrySchema } } } },
+    },
+  }, async (req) => {
+    const agents = runtime.agents();
+    const entry = runtime.component(req.params.ref);
+    if (!agents.exists(entry.id, req.params.agent)) {
+      throw new TahoError('TAHO_AGENT_NOT_FOUND', `agent ${req.params.agent} of ${entry.domain}/${entry.service} not found`, { hint: 'It is created by its first invocation; `taho agents list` shows them.' });
+    }
+    return { entries: await agents.oplog(entry.id, req.params.agent) };
   });
   app.get('/api/config', {
     schema: { tags, summary: 'The merged configuration with each value\'s source', response: { 200: configSchema } },

@@ -4,20 +4,28 @@ import type { ComponentEntry } from '../../core/components/registry.js';
 import type { WitFunction } from '../../core/components/wit-types.js';
 import { TahoError } from '../../core/errors.js';
 import { componentView } from '../../core/components/golem-view.js';
-import { storeUpload } from '../../core/components/upload.js';
+import { publicOplogPage } from '../../core/agents/public-oplog.js';
+import { WitCache } from '../../core/components/binary-wit.js';
+import { componentSchema, oplogPage, scanCursor } from './golem-schemas.js';
 import { compileTypedCall, golemOutcome, type TypedCall, type ValueAndOptionalType } from '../../core/values/typed.js';
 import type { DurableAgent } from '../../core/agents/agent.js';
 import { parseAgentFilter, parseAgentFilterJson, type AgentInfo } from '../../core/agents/info.js';
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const workerName = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' } as const;
-const componentParams = { type: 'object', required: ['component_id'], properties: { component_id: uuid } } as const;
-const workerParams = { type: 'object', required: ['component_id', 'worker_name'], properties: { component_id: uuid, worker_name: workerName } } as const;
+/** Golem's component id is a UUID; taho also takes the component's name (`example%2Fcounter`), so a client saves the lookup. */
+const componentRef = {
+  anyOf: [uuid, { type: 'string', minLength: 3, maxLength: 257, pattern: '^[A-Za-z0-9_-]+[/.][A-Za-z0-9_-]+$' }],
+  description: 'The component\'s UUID, or (taho\'s addition) its name `domain/service`.',
+} as const;
+const componentParams = { type: 'object', required: ['component_id'], properties: { component_id: componentRef } } as const;
+const workerParams = { type: 'object', required: ['component_id', 'worker_name'], properties: { component_id: componentRef, worker_name: workerName } } as const;
 const errorSchema = {
   type: 'object',
   properties: {
     error: { type: 'string' }, errors: { type: 'array', items: { type: 'string' } },
     workerError: { type: 'object', properties: { cause: { type: 'string' }, stderr: { type: 'string' } } },
+    code: { type: 'string', description: 'taho\'s addition: the stable error code' }, hint: { type: 'string', description: 'taho\'s addition: what to do' },
   },
 } as const;
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 500: errorSchema };
@@ -61,14 +69,27 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     }
     return call;
   };
-  const component = (id: string): ComponentEntry => {
-    const entry = runtime.registry.byId(id);
-    if (!entry) throw new TahoError('TAHO_COMPONENT_NOT_FOUND', `component ${id} not found`, { hint: 'GET /v1/components lists them.' });
-    return entry;
+  const component = (ref: string): ComponentEntry => {
+    try {
+      return runtime.component(ref);
+    } catch {
+      throw new TahoError('TAHO_COMPONENT_NOT_FOUND', `component ${ref} not found`, { hint: 'GET /v1/components lists them.' });
+    }
   };
+  const wit = new WitCache();
+  const view = async (e: ComponentEntry) => componentView(e, await wit.binaryWit(e));
 
-  app.get('/v1/components', { schema: { tags, summary: 'Components (from the repositories and uploads)' } }, async () =>
-    runtime.registry.list().map(componentView));
+  app.get<{ Querystring: { 'component-name'?: string; 'project-id'?: string } }>('/v1/components', {
+    schema: {
+      tags, summary: 'Components (from the repositories and uploads), optionally only the one of a name',
+      querystring: { type: 'object', properties: { 'component-name': { type: 'string', maxLength: 257 }, 'project-id': { type: 'string', format: 'uuid', description: 'Accepted for Golem clients; taho has one project.' } } },
+      response: { 200: { type: 'array', items: componentSchema }, ...errors },
+    },
+  }, async (req) => {
+    const name = req.query['component-name'];
+    const entries = runtime.registry.list().filter((e) => name === undefined || `${e.domain}/${e.service}` === name || e.key === name);
+    return Promise.all(entries.map(view));
+  });
 
   app.addContentTypeParser('application/wasm', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.post<{ Querystring: { name?: string }; Body: unknown }>('/v1/components', {
@@ -77,9 +98,9 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
       summary: 'Upload a component: multipart (fields `name`, `component`) or the raw bytes with ?name=',
       querystring: { type: 'object', properties: { name: { type: 'string', minLength: 1, maxLength: 257 } } },
       consumes: ['multipart/form-data', 'application/wasm', 'application/octet-stream'],
-      response: { 400: errorSchema, 409: errorSchema },
+      response: { 200: componentSchema, ...errors },
     },
-  }, async (req, reply) => {
+  }, async (req) => {
     let name = req.query.name;
     let bytes: Uint8Array | undefined;
     if (req.isMultipart()) {
@@ -97,18 +118,15 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
         details: { errors: [`missing ${!name ? 'name' : 'component'}`] },
       });
     }
-    const { domain, service } = storeUpload(runtime.config.data_dir, name, bytes);
-    runtime.reload();
-    const entry = runtime.registry.get(domain, service);
-    if (!entry) throw new TahoError('TAHO_INTERNAL', `${domain}/${service} was stored but did not load`);
-    return reply.status(201).send(componentView(entry));
+    // Golem answers 200 (not 201) with the new component.
+    return view(runtime.addComponent(name, bytes));
   });
   app.get<{ Params: { component_id: string } }>('/v1/components/:component_id', {
-    schema: { tags, summary: 'All versions of a component', params: componentParams, response: { 404: errorSchema } },
-  }, async (req) => [componentView(component(req.params.component_id))]);
+    schema: { tags, summary: 'All versions of a component', params: componentParams, response: { 200: { type: 'array', items: componentSchema }, ...errors } },
+  }, async (req) => [await view(component(req.params.component_id))]);
   app.get<{ Params: { component_id: string } }>('/v1/components/:component_id/latest', {
-    schema: { tags, summary: 'The latest version of a component, with its exports', params: componentParams, response: { 404: errorSchema } },
-  }, async (req) => componentView(component(req.params.component_id)));
+    schema: { tags, summary: 'The latest version of a component, with its exports', params: componentParams, response: { 200: componentSchema, ...errors } },
+  }, async (req) => view(component(req.params.component_id)));
 
   app.post<{ Params: { component_id: string }; Body: { name: string; args?: string[]; env?: Record<string, string> } }>('/v1/components/:component_id/workers', {
     schema: {
@@ -159,19 +177,20 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
         type: 'object',
         properties: {
           filter: { anyOf: [{ type: 'string', maxLength: 512 }, { type: 'array', maxItems: 16, items: { type: 'string', maxLength: 512 } }] },
-          cursor: { type: 'string', pattern: '^[0-9]{1,9}$' },
+          cursor: { type: 'string', pattern: '^([0-9]{1,9}/)?[0-9]{1,9}$', description: 'Golem\'s ScanCursor as `layer/cursor` (the `cursor` object of the previous page); a bare number is taken as layer 0.' },
           // Query strings are strings: the app does not coerce types, so bodies stay strict.
           count: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
         },
       },
-      response: { 200: { type: 'object', required: ['workers'], properties: { workers: { type: 'array', items: workerMeta }, cursor: { type: 'string' } } }, ...errors },
+      response: { 200: { type: 'object', required: ['workers'], properties: { workers: { type: 'array', items: workerMeta }, cursor: scanCursor } }, ...errors },
     },
   }, async (req) => {
     const entry = component(req.params.component_id);
     const filters = [req.query.filter ?? []].flat().map(parseAgentFilter);
     const bad = filters.filter((f): f is string => typeof f === 'string');
     if (bad.length > 0) throw new TahoError('TAHO_BAD_ARGUMENTS', bad.join('; '), { hint: 'Filters look like `name = x`, `status = Idle`, `createdAt > 2024-04-01T12:10:00Z`.', details: { errors: bad } });
-    return page(entry, filters as ((a: AgentInfo) => boolean)[], Number(req.query.cursor ?? 0), Number(req.query.count ?? 100), (next) => String(next));
+    const start = Number(req.query.cursor?.split('/').at(-1) ?? 0);
+    return page(entry, filters as ((a: AgentInfo) => boolean)[], start, Number(req.query.count ?? 100), (next) => ({ cursor: next, layer: 0 }));
   });
   app.post<{ Params: { component_id: string }; Body: { filter?: unknown; cursor?: { cursor: number; layer: number }; count?: number; precise?: boolean } }>('/v1/components/:component_id/workers/find', {
     schema: {
@@ -187,7 +206,7 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
         },
       },
       response: {
-        200: { type: 'object', required: ['workers'], properties: { workers: { type: 'array', items: workerMeta }, cursor: { type: 'object', properties: { cursor: { type: 'integer' }, layer: { type: 'integer' } } } } },
+        200: { type: 'object', required: ['workers'], properties: { workers: { type: 'array', items: workerMeta }, cursor: scanCursor } },
         ...errors,
       },
     },
@@ -226,19 +245,49 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.delete<{ Params: WorkerParams & { idempotency_key: string } }>('/v1/components/:component_id/workers/:worker_name/invocations/:idempotency_key', {
     schema: {
       tags, summary: 'Cancel an invocation that has not started',
-      params: { type: 'object', required: ['component_id', 'worker_name', 'idempotency_key'], properties: { component_id: uuid, worker_name: workerName, idempotency_key: { type: 'string', minLength: 1, maxLength: 256 } } },
+      params: { type: 'object', required: ['component_id', 'worker_name', 'idempotency_key'], properties: { component_id: componentRef, worker_name: workerName, idempotency_key: { type: 'string', minLength: 1, maxLength: 256 } } },
       response: { 200: { type: 'object', required: ['canceled'], properties: { canceled: { type: 'boolean' } } }, ...errors },
     },
   }, async (req) => {
     const entry = component(req.params.component_id);
     return { canceled: agents().agent(entry.id, req.params.worker_name).cancel(req.params.idempotency_key) };
   });
-  app.get<{ Params: WorkerParams }>('/v1/components/:component_id/workers/:worker_name/oplog', {
-    schema: { tags, summary: 'The worker\'s oplog', params: workerParams, response: errors },
+  app.get<{ Params: WorkerParams; Querystring: { from?: string; count: string; cursor?: string } }>('/v1/components/:component_id/workers/:worker_name/oplog', {
+    schema: {
+      tags, summary: 'The worker\'s oplog in Golem\'s public entries (Create, ExportedFunctionInvoked, ImportedFunctionInvoked, ExportedFunctionCompleted, Error), a page of `count` from index `from` (1 is Create)',
+      params: workerParams,
+      querystring: {
+        type: 'object', required: ['count'],
+        properties: {
+          from: { type: 'string', pattern: '^[0-9]{1,15}$' },
+          count: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' },
+          cursor: { type: 'string', maxLength: 256, description: 'The `next` OplogCursor of the previous page, as JSON; it wins over `from`.' },
+        },
+      },
+      response: { 200: oplogPage, ...errors },
+    },
   }, async (req) => {
     const entry = component(req.params.component_id);
-    const entries = runtime.agents().oplog(entry.id, req.params.worker_name);
-    return { entries: entries.map((e) => ({ oplogIndex: e.seq, entry: e })), lastIndex: entries.at(-1)?.seq ?? 0 };
+    const record = agents().record(entry.id, req.params.worker_name);
+    if (!record) throw notFoundWorker(req.params.worker_name);
+    const from = req.query.cursor === undefined ? Number(req.query.from ?? 1) : cursorIndex(req.query.cursor);
+    return publicOplogPage(entry, record, await agents().oplog(entry.id, req.params.worker_name), from, Number(req.query.count));
+  });
+}
+
+/** `{"nextOplogIndex": n, …}` as a client sends back the `next` it was given. */
+function cursorIndex(raw: string): number {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  const n = (parsed as { nextOplogIndex?: unknown } | undefined)?.nextOplogIndex;
+  if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 1) return n;
+  throw new TahoError('TAHO_BAD_ARGUMENTS', `cursor ${raw} is not an oplog cursor`, {
+    hint: 'Send back the `next` object of the previous page as JSON, or use `from=<index>`.',
+    details: { errors: ['Invalid cursor: expected {"nextOplogIndex": n, "currentComponentVersion": v}'] },
   });
 }
 
