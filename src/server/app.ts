@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
+import { applyContract } from './contract/apply.js';
 import cors from '@fastify/cors';
 import type { Runtime } from '../core/runtime.js';
 import { TahoError } from '../core/errors.js';
@@ -123,6 +124,7 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
       servers: [{ url: new URL(config.http.base_url).origin }],
     },
   });
+  applyContract(app);
   // Event streams never end on their own: a closing server ends them rather than wait on them.
   app.addHook('preClose', async () => endAllSse());
   // Bacalhau's log stream is a WebSocket; registered before the routes, as the plugin requires.

@@ -132,7 +132,7 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     schema: {
       tags, summary: 'Create a worker (agent) explicitly', params: componentParams,
       body: { type: 'object', required: ['name'], properties: { name: workerName, args: { type: 'array', items: { type: 'string' } }, env: { type: 'object', additionalProperties: { type: 'string' } } } },
-      response: errors,
+      response: { 200: { type: 'object', required: ['workerId', 'componentVersion'], properties: { workerId: { type: 'object', required: ['componentId', 'workerName'], properties: { componentId: { type: 'string' }, workerName: { type: 'string' } } }, componentVersion: { type: 'integer' } } }, ...errors },
     },
   }, async (req) => {
     const entry = component(req.params.component_id);

@@ -43,7 +43,7 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
     });
   });
 
-  app.put(`${BASE}/jobs/diff`, { schema: { tags, summary: 'What submitting this spec would change' } }, async (req: FastifyRequest<{ Body: { Job?: unknown } }>) => {
+  app.put(`${BASE}/jobs/diff`, { schema: { tags, summary: 'What submitting this spec would change', body: { type: 'object', properties: { Job: { type: 'object' } } } } }, async (req: FastifyRequest<{ Body: { Job?: unknown } }>) => {
     if (req.body?.Job === undefined) throw new TahoError('TAHO_BAD_REQUEST', 'the request has no Job', { hint: 'Send {"Job": {...}}.' });
     return jobs().diff(req.body.Job);
   });
@@ -95,7 +95,7 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
   app.get(`${BASE}/jobs/:id/explain`, { schema: { tags, summary: 'Why a job is where it is: queue position, each node\'s verdict, time left' } }, async (req: Req) =>
     jobs().explain(req.params.id, one(req.query.namespace)));
 
-  app.put(`${BASE}/jobs/:id/rerun`, { schema: { tags, summary: 'Run a finished job again as a new version' } }, async (req: Req) => {
+  app.put(`${BASE}/jobs/:id/rerun`, { schema: { tags, summary: 'Run a finished job again as a new version', body: { type: ['object', 'null'], properties: { JobVersion: { type: 'integer' }, Reason: { type: 'string' } } } } }, async (req: Req) => {
     const body = (req.body ?? {}) as { JobVersion?: unknown; Reason?: unknown };
     return jobs().rerun(req.params.id, {
       jobVersion: typeof body.JobVersion === 'number' ? body.JobVersion : undefined,

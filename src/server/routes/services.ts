@@ -77,6 +77,7 @@ export function servicesRoutes(app: FastifyInstance, runtime: Runtime): void {
         + 'application/octet-stream fills a single list<u8> parameter; a list<u8> result comes back as bytes. '
         + 'With Accept: application/x-ndjson or text/event-stream a list result is streamed item by item.',
       params: invokeParams,
+      body: { description: 'The input: any JSON value (or bytes for a list<u8> parameter)' },
       consumes: ['application/json', 'application/octet-stream'],
       response: { 200: { type: 'object', required: ['result'], properties: { result: {} } }, ...errors },
     },
@@ -96,6 +97,7 @@ export function servicesRoutes(app: FastifyInstance, runtime: Runtime): void {
       summary: 'Restart a service, optionally with new config',
       description: 'The body (JSON, TOML, text or bytes) becomes the service config. Calls in flight finish on the old instance.',
       params: serviceParams,
+      body: { description: 'The new service config (optional)' },
       consumes: ['application/json', 'application/toml', 'text/plain', 'application/octet-stream'],
       response: { 200: status, ...errors },
     },
