@@ -120,9 +120,11 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'taho', version, description: 'TAHO services, system routes (and later Golem, Tinytown, Bacalhau) on one port.' },
+      info: { title: 'taho', version, description: 'TAHO services, Golem durable agents, a Tinytown town and Bacalhau jobs on one port; where taho differs from the system it copies, the operation says so.' },
       servers: [{ url: new URL(config.http.base_url).origin }],
     },
+    // Shared schemas (each family's error body) keep their names as components.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   applyContract(app);
   // Event streams never end on their own: a closing server ends them rather than wait on them.

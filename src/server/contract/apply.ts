@@ -14,12 +14,17 @@ const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 429, 500, 503] as const;
 const TABLES: readonly Readonly<Record<string, RouteResponses>>[] = [TOWN_RESPONSES, JOBS_RESPONSES];
 
 /** The error body schema of the family a URL belongs to: each API keeps its own error shape. */
-export function errorSchemaFor(url: string): Schema {
-  if (isGolemUrl(url)) return golemErrorSchema;
-  if (isBacalhauUrl(url)) return bacalhauErrorSchema;
-  if (isTinytownUrl(url)) return tinytownErrorSchema;
-  return tahoErrorSchema;
+function errorSchemaFor(url: string): Schema {
+  if (isGolemUrl(url)) return { $ref: 'GolemError#' };
+  if (isBacalhauUrl(url)) return { $ref: 'BacalhauError#' };
+  if (isTinytownUrl(url)) return { $ref: 'TinytownError#' };
+  return { $ref: 'TahoError#' };
 }
+
+/** Shared once as components of the document (a generated client gets four error types, not one per route). */
+const ERROR_SCHEMAS: Readonly<Record<string, Schema>> = {
+  GolemError: golemErrorSchema, BacalhauError: bacalhauErrorSchema, TinytownError: tinytownErrorSchema, TahoError: tahoErrorSchema,
+};
 
 /**
  * Completes every route's schema as it is registered: its success responses from its family's
@@ -28,6 +33,7 @@ export function errorSchemaFor(url: string): Schema {
  * document cannot say one thing while the route sends another. Registered before the routes.
  */
 export function applyContract(app: FastifyInstance): void {
+  for (const [id, schema] of Object.entries(ERROR_SCHEMAS)) app.addSchema({ $id: id, ...schema });
   app.addHook('onRoute', (route) => {
     if (route.schema?.hide === true) return;
     const methods = [route.method].flat().filter((m) => m !== 'HEAD');

@@ -12,6 +12,9 @@ import type { JobHistory } from '../../core/jobs/model.js';
 const BASE = '/api/v1/orchestrator';
 const tags = ['jobs'];
 type Query = Record<string, string | string[] | undefined>;
+/** Bacalhau's Job spec (wire/bacalhau.md §3); validated by the orchestrator, which names every problem. */
+const jobSpec = { type: 'object', additionalProperties: true, description: 'Bacalhau\'s Job: Name, Type, Count, Tasks [{Name, Engine, Publisher, InputSources, ResultPaths, Resources, Timeouts, Env}], Constraints, Labels, Meta' } as const;
+
 type Req = FastifyRequest<{ Params: { id: string }; Querystring: Query; Body: unknown }>;
 
 /** Bacalhau's orchestrator and agent API (wire/bacalhau.md) over the jobs core. */
@@ -21,7 +24,7 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
   for (const method of ['PUT', 'POST'] as const) {
     app.route<{ Body: { Job?: unknown; Force?: boolean } }>({
       method, url: `${BASE}/jobs`,
-      schema: { tags, summary: 'Submit a job ({Job, Force}); Idempotency-Key returns the first JobID', body: { type: 'object', properties: { Job: { type: 'object' }, Force: { type: 'boolean' } } } },
+      schema: { tags, summary: 'Submit a job ({Job, Force}); Idempotency-Key returns the first JobID', body: { type: 'object', properties: { Job: jobSpec, Force: { type: 'boolean' } } } },
       handler: async (req) => {
         if (req.body?.Job === undefined) throw new TahoError('TAHO_BAD_REQUEST', 'the request has no Job', { hint: 'Send {"Job": {...}, "Force": false}.' });
         const meta: Record<string, string> = {};
@@ -43,7 +46,7 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
     });
   });
 
-  app.put(`${BASE}/jobs/diff`, { schema: { tags, summary: 'What submitting this spec would change', body: { type: 'object', properties: { Job: { type: 'object' } } } } }, async (req: FastifyRequest<{ Body: { Job?: unknown } }>) => {
+  app.put(`${BASE}/jobs/diff`, { schema: { tags, summary: 'What submitting this spec would change', body: { type: 'object', properties: { Job: jobSpec } } } }, async (req: FastifyRequest<{ Body: { Job?: unknown } }>) => {
     if (req.body?.Job === undefined) throw new TahoError('TAHO_BAD_REQUEST', 'the request has no Job', { hint: 'Send {"Job": {...}}.' });
     return jobs().diff(req.body.Job);
   });
