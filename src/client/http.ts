@@ -161,8 +161,10 @@ export class HttpClient implements Client {
     return this.#request('GET', '/v1/status');
   }
 
-  spawnAgent(request: SpawnRequest): Promise<{ agent_id: string; name: string; cli: string }> {
-    return this.#request('POST', '/v1/agents', request);
+  async spawnAgent(request: SpawnRequest): Promise<{ agent_id: string; name: string; cli: string }> {
+    // Tinytown's answer has more (role, nickname, parent); the contract is what LocalClient gives.
+    const a = await this.#request<{ agent_id: string; name: string; cli: string }>('POST', '/v1/agents', request);
+    return { agent_id: a.agent_id, name: a.name, cli: a.cli };
   }
 
   async killAgent(agent: string): Promise<void> {
