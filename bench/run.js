@@ -13,6 +13,7 @@ import { agentsBench } from './agents.js';
 import { jobsBench } from './jobs.js';
 import { townBench } from './town.js';
 import { eventsBench } from './events.js';
+import { cliRequestsBench } from './cli-requests.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-'));
@@ -89,6 +90,7 @@ rows.push(...await agentsBench());
 rows.push(...await jobsBench());
 rows.push(...await townBench());
 rows.push(...await eventsBench());
+rows.push(...await cliRequestsBench());
 
 const bin = join(root, 'bin', 'run.js');
 execFileSync(process.execPath, [bin, 'invoke', 'example/hello', 'greet', 'warm'], { cwd: root, env: { ...process.env, TAHO_DATA_DIR: dataDir } });
