@@ -14,6 +14,7 @@ import { jobsBench } from './jobs.js';
 import { townBench } from './town.js';
 import { eventsBench } from './events.js';
 import { cliRequestsBench } from './cli-requests.js';
+import { firstCallBench } from './first-call.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-'));
@@ -91,6 +92,7 @@ rows.push(...await jobsBench());
 rows.push(...await townBench());
 rows.push(...await eventsBench());
 rows.push(...await cliRequestsBench());
+rows.push(...await firstCallBench());
 
 const bin = join(root, 'bin', 'run.js');
 execFileSync(process.execPath, [bin, 'invoke', 'example/hello', 'greet', 'warm'], { cwd: root, env: { ...process.env, TAHO_DATA_DIR: dataDir } });

@@ -27,6 +27,11 @@ export interface RuntimeOptions {
   readonly onTranspile?: ((label: string, ms: number) => void) | undefined;
   /** Overrides `[services] isolation` and `[agents] isolation`: a one-shot CLI call runs inline, where Ctrl-C stops it. */
   readonly isolation?: Isolation | undefined;
+  /**
+   * A server: components that a reload or an upload brings are started at once (transpiled,
+   * compiled, their threads up) so their first call costs a call, not a start.
+   */
+  readonly prepareLoaded?: boolean | undefined;
 }
 
 /** The runtime core: everything the CLI, the server and the dashboard drive. */
@@ -53,6 +58,12 @@ export interface Runtime {
   /** What the first scan of the repositories found wrong (missing repository, broken component). */
   readonly startup: ReloadReport;
   reload(): ReloadReport;
+  /**
+   * A server's start-up work, in the background: the transpiler loaded and run once (its first
+   * run costs 0.3–0.5 s) and a service thread booted ahead, so a never-seen component's first
+   * call does not pay for either.
+   */
+  warmUp(): Promise<void>;
   /** A component by UUID, `domain/service` or `domain.service`, or a TAHO_COMPONENT_NOT_FOUND naming what exists. */
   component(ref: string): ComponentEntry;
   /** Validates and stores an uploaded component, then loads it. */
@@ -122,6 +133,12 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
     timer: stats,
   });
   const startup = registry.reload();
+  /** Components a reload (by key, `domain.service`) or an upload brought: started now when this is a server. */
+  const prepare = (changed: readonly (string | ComponentEntry)[]): void => {
+    if (!options.prepareLoaded) return;
+    const byKey = new Map(registry.list().map((e) => [e.key, e]));
+    services.prepare(changed.flatMap((c) => (typeof c === 'string' ? byKey.get(c) ?? [] : [c])));
+  };
   let store: SqliteStore | undefined;
   let agents: AgentManager | undefined;
   let jobStore: JobStore | undefined;
@@ -226,7 +243,13 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
     reload() {
       const report = registry.reload();
       services.prune();
+      prepare([...report.added, ...report.updated]);
       return report;
+    },
+    async warmUp() {
+      services.primeThreads();
+      const smallest = registry.list().reduce<ComponentEntry | undefined>((a, e) => (!a || e.size < a.size ? e : a), undefined);
+      if (smallest) await loader.warmUp(smallest);
     },
     component(ref) {
       const entry = registry.byId(ref) ?? registry.list().find((e) => `${e.domain}/${e.service}` === ref || e.key === ref);
@@ -242,6 +265,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
       services.prune();
       const entry = registry.get(domain, service);
       if (!entry) throw new TahoError('TAHO_INTERNAL', `${domain}/${service} was stored but did not load`);
+      prepare([entry]);
       return entry;
     },
     close: async () => {

@@ -29,7 +29,7 @@ export async function startServer({ loaded, onTranspile, version, log }: StartOp
   const { config } = loaded;
   checkServeSafety(config);
   const https = config.http.tls_enable ? tlsOptions(config.http) : undefined;
-  const runtime = createRuntime(config, { onTranspile });
+  const runtime = createRuntime(config, { onTranspile, prepareLoaded: true });
   const view = () => configView(loaded);
   // Plain HTTP on `port` and HTTPS on `tls_port`, as TAHO serves them: one app each, one runtime.
   const apps: { app: FastifyInstance; port: number; scheme: string }[] = [];
@@ -50,6 +50,8 @@ export async function startServer({ loaded, onTranspile, version, log }: StartOp
   const url = urls[0] as string;
   // The first agent call should not pay for starting threads; a failure here shows on that call.
   void runtime.agents().warm().catch(() => undefined);
+  // Nor a never-seen component's first call for loading the transpiler or starting a thread.
+  void runtime.warmUp().catch(() => undefined);
   writeServerState(config.data_dir, { url, pid: process.pid, startedAt: new Date().toISOString() });
   for (const u of urls) log(`taho listening on ${u} (TAHO API at ${u}/api)`);
   if (recovered.requeued.length + recovered.failed.length > 0) {

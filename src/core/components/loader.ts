@@ -49,6 +49,23 @@ export class ComponentLoader {
     }
   }
 
+  /** See TranspileCache.warmUp: the transpiler loaded and run once, nothing cached. */
+  warmUp(entry: ComponentEntry): Promise<void> {
+    return this.#cache.warmUp(entry.bytes);
+  }
+
+  /**
+   * Everything a first call would do before instantiating, done now: the transpiled output (from
+   * the cache, or transpiled once) imported and the core modules compiled. A running server does
+   * it for components that a reload or an upload brings, so their first call costs a call.
+   */
+  async prepare(entry: ComponentEntry, memoryLimitBytes?: number): Promise<void> {
+    await this.#instantiator(entry);
+    for (const file of readdirSync(this.#cache.dirFor(entry.version))) {
+      if (file.endsWith('.wasm')) this.#coreModule(entry, file, memoryLimitBytes);
+    }
+  }
+
   /** What a worker thread needs to build its own instance: compiled modules travel to it without recompiling. */
   async workerInit(entry: ComponentEntry, environment: Readonly<Record<string, string>>, memoryLimitBytes?: number): Promise<WorkerInit> {
     await this.#instantiator(entry);

@@ -112,6 +112,16 @@ export class TranspileCache {
     this.#options.onTranspile?.(label, ms);
   }
 
+  /**
+   * Loads the transpiler and runs it once on `bytes`, keeping nothing: jco's first transpile in a
+   * process costs 0.3–0.5 s (importing it and compiling its own wasm), later ones 6–21 ms. A
+   * server does this in the background at start so a new component's first call does not pay it.
+   */
+  async warmUp(bytes: Uint8Array): Promise<void> {
+    const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
+    await transpileBytes(bytes, { name: 'component', instantiation: 'sync', emitTypescriptDeclarations: false });
+  }
+
   /** Reads a core module file of a cached component. */
   static readCore(dir: string, path: string): Uint8Array {
     return readFileSync(join(dir, path));

@@ -7,6 +7,7 @@ import type { ComponentEntry, ComponentRegistry } from '../components/registry.j
 import type { Json } from './call-plan.js';
 import type { Isolation } from './executor.js';
 import { Service, type CallOutcome, type ServiceSettings } from './service.js';
+import { SpareWorkers } from './spare-workers.js';
 
 export interface ServiceDefaults {
   readonly isolation: Isolation;
@@ -33,6 +34,7 @@ export class ServiceManager {
   readonly #retiring = new Set<Service>();
   /** Config given by restart; it replaces the `<service>.toml` until the component changes. */
   readonly #configOverrides = new Map<string, string>();
+  readonly #threads = new SpareWorkers();
 
   constructor(registry: ComponentRegistry, loader: ComponentLoader, defaults: ServiceDefaults) {
     this.#registry = registry;
@@ -113,14 +115,27 @@ export class ServiceManager {
     }
   }
 
+  /**
+   * A server's start: a service thread booted ahead, so a service's first call (or a new
+   * component's) does not wait for a thread to start.
+   */
+  primeThreads(): void {
+    this.#threads.prime();
+  }
+
+  /** Starts the services of these components now (transpiled, compiled, their threads up), in the background. */
+  prepare(entries: readonly ComponentEntry[]): void {
+    for (const e of entries) void this.get(e.domain, e.service).warm().catch(() => undefined); // a broken one fails its calls as before
+  }
+
   async close(): Promise<void> {
     const all = [...this.#current.values(), ...this.#retiring];
     this.#current.clear();
-    await Promise.all(all.map((s) => s.quiesce(this.#defaults.drainMs)));
+    await Promise.all([...all.map((s) => s.quiesce(this.#defaults.drainMs)), this.#threads.close()]);
   }
 
   #create(entry: ComponentEntry): Service {
-    return new Service(entry, this.#loader, this.#settings(entry));
+    return new Service(entry, this.#loader, this.#settings(entry), this.#threads);
   }
 
   /** Lets a replaced service finish its calls in the background; close() waits for it too. */

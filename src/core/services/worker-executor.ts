@@ -1,8 +1,9 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { TahoError } from '../errors.js';
 import { CallFailure, type Executor } from './executor.js';
-import type { CallMessage, WorkerReply } from './worker-main.js';
-import { workerScript, type WorkerInit } from '../components/worker-instance.js';
+import type { CallMessage, InitMessage, WorkerReply } from './worker-main.js';
+import type { WorkerInit } from '../components/worker-instance.js';
+import type { SpareWorkers } from './spare-workers.js';
 
 interface Pending {
   readonly path: readonly string[];
@@ -48,9 +49,12 @@ export class WorkerExecutor implements Executor {
   #disposed = false;
   #initData: WorkerInit | undefined;
 
-  constructor(label: string, init: () => Promise<WorkerInit>, size = 1) {
+  readonly #threads: SpareWorkers;
+
+  constructor(label: string, init: () => Promise<WorkerInit>, threads: SpareWorkers, size = 1) {
     this.#label = label;
     this.#init = init;
+    this.#threads = threads;
     this.#size = Math.max(1, size);
   }
 
@@ -88,7 +92,8 @@ export class WorkerExecutor implements Executor {
   #spawn(): Promise<void> {
     const init = this.#initData;
     if (!init || this.#disposed) return Promise.resolve();
-    const worker = new Worker(workerScript(import.meta.url, 'worker-main.js'), { workerData: init });
+    const worker = this.#threads.take();
+    worker.postMessage({ init } satisfies InitMessage);
     const slot: Slot = { worker, ready: false, sent: [], timer: undefined };
     this.#slots.push(slot);
     return new Promise<void>((resolve, reject) => {

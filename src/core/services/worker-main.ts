@@ -15,9 +15,16 @@ export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly thrown: unknown; readonly trap: boolean; readonly message: string };
 
+/** The first message to a thread booted ahead of need (SpareWorkers): the component it is for. */
+export interface InitMessage { readonly init: WorkerInit }
+
 const port = parentPort;
 if (port) {
-  const init = workerData as WorkerInit;
+  if (workerData) start(port, workerData as WorkerInit);
+  else port.once('message', (msg: InitMessage) => start(port, msg.init));
+}
+
+function start(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
   instantiateInWorker(init, {}).then(
     (exports) => {
       port.on('message', (msg: CallMessage) => {
