@@ -1,40 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Client, TahoEvent } from '../src/client/contract.js';
-import { HttpClient } from '../src/client/http.js';
-import { LocalClient } from '../src/client/local.js';
-import { loadConfig } from '../src/core/config/load.js';
-import { ROOT, tempDir } from './helpers.js';
-import { startServer, type Server } from './server-helpers.js';
+import { clientPair, errorOf } from './client-pair.js';
+import { ROOT } from './helpers.js';
 
 // The Client contract for the members client-contract.test.ts leaves out: the town, jobs, the
 // event stream, logs, server info and component uploads. Each case runs against LocalClient and
 // HttpClient (separate data directories) and compares what both answer, ids aside.
-const work = tempDir('taho-contract-families-');
-let server: Server;
-const clients: Record<string, Client> = {};
+const { clients } = clientPair('taho-contract-families-');
 const seen: Record<string, Record<string, unknown>> = { local: {}, http: {} };
-
-beforeAll(async () => {
-  server = await startServer({ dataDir: join(work, 'server') });
-  clients.local = new LocalClient(loadConfig({ cwd: ROOT, env: {}, flags: { data_dir: join(work, 'local') } }), { isolation: 'inline' });
-  clients.http = new HttpClient(server.url);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(Object.values(clients).map((c) => c.close()));
-  await server?.stop();
-});
-
-const errorOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: string; message: string };
-  }
-  throw new Error('expected a rejection');
-};
 
 /** Drops what differs by nature between two data directories: ids and times. */
 function shape(v: unknown): unknown {
@@ -43,8 +18,8 @@ function shape(v: unknown): unknown {
   return Object.fromEntries(Object.entries(v).filter(([k]) => !/(_at|At|Time|Timestamp|_heartbeat|^pid$|^uptime)/.test(k)).map(([k, x]) => [k, shape(x)]));
 }
 
-describe.each(['local', 'http'])('%s client: town, jobs, events', (kind) => {
-  const c = () => clients[kind] as Client;
+describe.each(['local', 'http'] as const)('%s client: town, jobs, events', (kind) => {
+  const c = (): Client => clients[kind];
   const keep = (key: string, value: unknown) => {
     (seen[kind] as Record<string, unknown>)[key] = shape(value);
   };

@@ -1,39 +1,12 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Client } from '../src/client/contract.js';
-import { HttpClient } from '../src/client/http.js';
-import { LocalClient } from '../src/client/local.js';
-import { loadConfig } from '../src/core/config/load.js';
-import { ROOT, tempDir } from './helpers.js';
-import { startServer, type Server } from './server-helpers.js';
+import { clientPair, errorOf } from './client-pair.js';
 
 // The same contract, in-process and over HTTP: the CLI must not be able to tell them apart.
-const work = tempDir('taho-contract-');
-let server: Server;
-const clients: Record<string, Client> = {};
+const { clients } = clientPair('taho-contract-');
 
-beforeAll(async () => {
-  server = await startServer({ dataDir: join(work, 'server') });
-  clients.local = new LocalClient(loadConfig({ cwd: ROOT, env: {}, flags: { data_dir: join(work, 'local') } }), { isolation: 'inline' });
-  clients.http = new HttpClient(server.url);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(Object.values(clients).map((c) => c.close()));
-  await server?.stop();
-});
-
-const errorOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: string; message: string; hint?: string; details?: unknown };
-  }
-  throw new Error('expected a rejection');
-};
-
-describe.each(['local', 'http'])('%s client', (kind) => {
-  const client = () => clients[kind] as Client;
+describe.each(['local', 'http'] as const)('%s client', (kind) => {
+  const client = (): Client => clients[kind];
 
   it('invokes and returns plain JSON', async () => {
     expect(await client().invoke({ domain: 'example', service: 'hello', method: 'greet', input: ['Ann'] })).toEqual({ result: 'Hello, Ann!' });
@@ -92,6 +65,6 @@ describe.each(['local', 'http'])('%s client', (kind) => {
 
 it('gives the same service and component views from both clients', async () => {
   const strip = (list: { state?: string; isolation?: string }[]) => list.map(({ state: _s, isolation: _i, ...rest }) => rest);
-  expect(strip(await clients.http!.services())).toEqual(strip(await clients.local!.services()));
-  expect(await clients.http!.components()).toEqual(await clients.local!.components());
+  expect(strip(await clients.http.services())).toEqual(strip(await clients.local.services()));
+  expect(await clients.http.components()).toEqual(await clients.local.components());
 });
