@@ -7,7 +7,7 @@ type Operation = {
   responses?: Record<string, { content?: Record<string, { schema?: object }> }>;
   requestBody?: { content?: Record<string, { schema?: object }> };
 };
-type Doc = { paths: Record<string, Record<string, Operation>> };
+type Doc = { paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, object> } };
 
 /** Operations that take no body, and why: everything else that is a POST or PUT must document one. */
 const BODYLESS: Readonly<Record<string, string>> = {
@@ -50,7 +50,12 @@ describe('the API contract in /openapi.json (#16)', () => {
   it('documents every error status in the family\'s own error shape', () => {
     const missing = operations().flatMap(({ id, op }) => ERRORS.filter((s) => op.responses?.[s]?.content?.['application/json']?.schema === undefined).map((s) => `${id} ${s}`));
     expect(missing).toEqual([]);
-    const errorOf = (id: string) => JSON.stringify(operations().find((o) => o.id === id)?.op.responses?.['404']);
+    // Error bodies are shared components: follow the $ref to the family's schema.
+    const errorOf = (id: string) => {
+      const schema = operations().find((o) => o.id === id)?.op.responses?.['404']?.content?.['application/json']?.schema as { $ref?: string } | undefined;
+      const name = schema?.$ref?.split('/').at(-1);
+      return JSON.stringify(name === undefined ? schema : doc.components?.schemas?.[name]);
+    };
     expect(errorOf('GET /v1/tasks/{id}')).toContain('"detail"'); // Tinytown ProblemDetails
     expect(errorOf('GET /api/v1/orchestrator/jobs/{id}')).toContain('"Message"'); // Bacalhau APIError
     expect(errorOf('GET /v1/components/{component_id}/latest')).toContain('"workerError"'); // Golem
