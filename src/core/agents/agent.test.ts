@@ -183,6 +183,17 @@ describe('durable agents in worker threads', () => {
     expect((await agents.invoke(counter, 'neighbour', 'get', [])).result).toBe(8);
   });
 
+  it('re-runs a fresh agent\'s first call whose instance was still opening on a thread stopped for another agent', async () => {
+    const { agents, calculator } = boot(dataDir(), 100, 0, { threads: 1, timeoutMs: 300 });
+    await agents.agent(calculator, 'runaway').load();
+    // The runaway call is on the thread before the fresh agent asks it to open an instance.
+    const spinning = errorOf(agents.invoke(calculator, 'runaway', 'spin', [0]));
+    const fresh = agents.invoke(calculator, 'fresh', 'add', [2, 3]);
+    expect(await spinning).toMatchObject({ code: 'TAHO_INVOKE_TIMEOUT' });
+    expect((await fresh).result).toBe(5);
+    expect(agents.agent(calculator, 'fresh').status).toBe('Idle');
+  });
+
   it('spreads agents over the threads and answers each from its own instance', async () => {
     const { agents, calculator } = boot(dataDir(), 100, 0, { threads: 2 });
     await Promise.all([agents.agent(calculator, 'a').load(), agents.agent(calculator, 'b').load()]);
