@@ -3,6 +3,7 @@ import type { Runtime } from '../../core/runtime.js';
 import type { ComponentEntry } from '../../core/components/registry.js';
 import type { WitFunction } from '../../core/components/wit-types.js';
 import { TahoError } from '../../core/errors.js';
+import { malformedForm } from '../errors/http-errors.js';
 import { componentView } from '../../core/components/golem-view.js';
 import { publicOplogPage } from '../../core/agents/public-oplog.js';
 import { WitCache } from '../../core/components/binary-wit.js';
@@ -104,10 +105,14 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     let name = req.query.name;
     let bytes: Uint8Array | undefined;
     if (req.isMultipart()) {
-      for await (const part of req.parts()) {
-        if (part.type === 'file' && part.fieldname === 'component') bytes = await part.toBuffer();
-        else if (part.type === 'field' && part.fieldname === 'name') name = String(part.value);
-        else if (part.type === 'file') await part.toBuffer();
+      try {
+        for await (const part of req.parts()) {
+          if (part.type === 'file' && part.fieldname === 'component') bytes = await part.toBuffer();
+          else if (part.type === 'field' && part.fieldname === 'name') name = String(part.value);
+          else if (part.type === 'file') await part.toBuffer();
+        }
+      } catch (err) {
+        throw malformedForm(err);
       }
     } else if (Buffer.isBuffer(req.body)) {
       bytes = req.body;
