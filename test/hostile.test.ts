@@ -26,7 +26,7 @@ beforeAll(async () => {
   key = k.key;
   writeFileSync(join(dir, 'config.toml'), [
     '[limits]', 'body_limit_bytes = 65536', 'invoke_timeout_ms = 1000', 'request_timeout_ms = 1500', 'max_header_bytes = 8192',
-    '[http.auth]', 'mode = "api_key"', '[[http.auth.keys]]', 'name = "fuzz"', `hash = "${k.hash}"`, 'scopes = ["admin"]', '',
+    '[http.auth]', 'mode = "api_key"', 'max_failures = 1000000', '[[http.auth.keys]]', 'name = "fuzz"', `hash = "${k.hash}"`, 'scopes = ["admin"]', '',
   ].join('\n'));
   server = await startServer({ dataDir: join(dir, 'data'), cwd: dir });
   const u = new URL(server.url);

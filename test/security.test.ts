@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../src/core/auth/api-keys.js';
@@ -26,7 +27,8 @@ beforeAll(async () => {
     keys[scope] = k.key;
     entries.push(`[[http.auth.keys]]\nname = "${scope}"\nhash = "${k.hash}"\nscopes = ["${scope.replace('.', ':')}"]\n`);
   }
-  const dir = configWith(tempDir(), `[http.auth]\nmode = "api_key"\n\n${entries.join('\n')}`);
+  // The matrix sends hundreds of wrong keys from one address on purpose.
+  const dir = configWith(tempDir(), `[http.auth]\nmode = "api_key"\nmax_failures = 100000\n\n${entries.join('\n')}`);
   server = await startServer({ dataDir: join(dir, 'data'), cwd: dir });
 }, 60_000);
 
@@ -207,6 +209,56 @@ describe('rate limiting', () => {
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(await r.json()).toMatchObject({ error: { code: 'TAHO_RATE_LIMITED' } });
       for (let i = 0; i < 10; i++) expect((await fetch(`${s.url}/health`)).status).toBe(200);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+/** A GET from a chosen loopback address (127.0.0.0/8 is all loopback on Linux), so tests can be several clients. */
+function getFrom(localAddress: string, url: string, headers: Record<string, string>): Promise<{ status: number; retryAfter: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { localAddress, headers }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: Number(res.headers['retry-after'] ?? 0), body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('failed authentication', () => {
+  it('answers 429 with Retry-After past max_failures per address, without checking the keys; other addresses and valid keys go on', async () => {
+    const k = await generateKey(['admin']);
+    const dir = configWith(tempDir(), `[http.auth]\nmode = "api_key"\nmax_failures = 5\n[[http.auth.keys]]\nname = "ops"\nhash = "${k.hash}"\nscopes = ["admin"]\n`);
+    const s = await startServer({ dataDir: join(dir, 'data'), cwd: dir });
+    try {
+      const url = `${s.url}/api/services`;
+      const flood = (from: string, keyOf: (i: number) => string | undefined) => Promise.all(Array.from({ length: 30 }, (_, i) => {
+        const key = keyOf(i);
+        return getFrom(from, url, key === undefined ? {} : { authorization: `Bearer ${key}` });
+      }));
+      // Distinct wrong keys, one wrong key again and again, and no key at all: each from its own address.
+      const [distinct, same, none, valid] = await Promise.all([
+        flood('127.0.0.2', (i) => `taho_wrong_${i}`),
+        flood('127.0.0.3', () => 'taho_wrong'),
+        flood('127.0.0.4', () => undefined),
+        // A valid key's first use, from another address, in the middle of the flood.
+        getFrom('127.0.0.1', url, { authorization: `Bearer ${k.key}` }),
+      ]);
+      for (const answers of [distinct, same, none]) {
+        expect(answers.filter((a) => a.status === 401)).toHaveLength(5);
+        const limited = answers.filter((a) => a.status === 429);
+        expect(limited).toHaveLength(25);
+        expect(limited.every((a) => a.retryAfter > 0)).toBe(true);
+        expect(JSON.parse(limited[0]?.body ?? '{}')).toMatchObject({ error: { code: 'TAHO_RATE_LIMITED', message: expect.stringContaining('failed authentications') } });
+      }
+      expect(valid.status).toBe(200);
+      // A key known valid is never refused, even from an address past its failures.
+      expect((await getFrom('127.0.0.1', url, { authorization: `Bearer ${k.key}` })).status).toBe(200);
+      expect((await getFrom('127.0.0.2', url, { authorization: `Bearer ${k.key}` })).status).toBe(200);
+      expect((await getFrom('127.0.0.2', `${s.url}/health`, {})).status).toBe(200);
     } finally {
       await s.stop();
     }

@@ -106,6 +106,23 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
     }
     done();
   });
+  // Registered even when requests are not limited: failed logins and new agents always are.
+  const rate = config.http.rate_limit;
+  await app.register(rateLimit, {
+    global: rate.enabled === true || (rate.enabled === 'auto' && !isLoopback(config.http.bind)),
+    max: rate.max,
+    timeWindow: rate.window_ms,
+    // Per key when one is sent (a digest: the key itself is never kept), else per address.
+    keyGenerator: (req) => {
+      const key = presentedKey(req);
+      return key === undefined ? `ip:${req.ip}` : `key:${hash('sha256', key, 'base64')}`;
+    },
+    allowList: (req) => requirementOf(req.method, req.routeOptions.url ?? '') === 'public',
+    errorResponseBuilder: (_req, ctx) => new TahoError('TAHO_RATE_LIMITED', `too many requests: more than ${ctx.max} in ${Math.round(rate.window_ms / 1000)} s`, {
+      hint: `Wait ${Math.ceil(ctx.ttl / 1000)} s, or raise [http.rate_limit] max.`,
+      retryAfterMs: ctx.ttl,
+    }),
+  });
   // Before any route: every route must be in the scope table.
   registerAuth(app, config);
   // Any JSON value is a valid body (a lone string fills a single parameter). Plain JSON.parse is
@@ -162,24 +179,6 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
       origin: config.http.cors.origins.includes('*') ? '*' : config.http.cors.origins,
       methods: config.http.cors.methods,
       credentials: config.http.cors.credentials,
-    });
-  }
-
-  const rate = config.http.rate_limit;
-  if (rate.enabled === true || (rate.enabled === 'auto' && !isLoopback(config.http.bind))) {
-    await app.register(rateLimit, {
-      max: rate.max,
-      timeWindow: rate.window_ms,
-      // Per key when one is sent (a digest: the key itself is never kept), else per address.
-      keyGenerator: (req) => {
-        const key = presentedKey(req);
-        return key === undefined ? `ip:${req.ip}` : `key:${hash('sha256', key, 'base64')}`;
-      },
-      allowList: (req) => requirementOf(req.method, req.routeOptions.url ?? '') === 'public',
-      errorResponseBuilder: (_req, ctx) => new TahoError('TAHO_RATE_LIMITED', `too many requests: more than ${ctx.max} in ${Math.round(rate.window_ms / 1000)} s`, {
-        hint: `Wait ${Math.ceil(ctx.ttl / 1000)} s, or raise [http.rate_limit] max.`,
-        retryAfterMs: ctx.ttl,
-      }),
     });
   }
 

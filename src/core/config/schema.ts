@@ -36,6 +36,9 @@ const authSchema = z.strictObject({
   keys: z.array(keySchema).default([]),
   /** Whether /metrics answers without a key (health and ready always do). */
   metrics_public: z.boolean().default(true),
+  /** Failed authentications (and first uses of a key) a client address may make per window before it gets 429. */
+  max_failures: positiveInt.default(20),
+  failure_window_ms: positiveInt.default(60_000),
 });
 
 const rateLimitSchema = z.strictObject({
