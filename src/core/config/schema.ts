@@ -76,6 +76,8 @@ const limitsSchema = z.strictObject({
   memory_limit_mb: positiveInt.default(256),
   max_header_bytes: positiveInt.default(16 * 1024),
   max_connections: positiveInt.default(1024),
+  /** Connections one client address may hold (default: a quarter of max_connections). */
+  max_connections_per_client: positiveInt.optional(),
 });
 
 const servicesSchema = z.strictObject({

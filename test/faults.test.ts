@@ -1,0 +1,110 @@
+import { writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+import { startServer, type Server } from './server-helpers.js';
+
+// One client must not be able to take what every client needs: connections, memory.
+
+/** A GET from a chosen loopback address (all of 127.0.0.0/8 is loopback on Linux): several clients on one machine. */
+function getFrom(localAddress: string, url: string): Promise<{ status: number; body: string; retryAfter?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { localAddress, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ...(res.headers['retry-after'] ? { retryAfter: res.headers['retry-after'] } : {}) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+interface Held { readonly sockets: Socket[]; readonly closed: () => number; readonly received: () => string[] }
+
+/** Opens `n` connections from one address and sends `payload` on each (nothing: an idle socket). */
+async function hold(port: number, localAddress: string, n: number, payload = ''): Promise<Held> {
+  const sockets: Socket[] = [];
+  const data: string[] = [];
+  let closed = 0;
+  for (let i = 0; i < n; i++) {
+    const s = connect({ port, host: '127.0.0.1', localAddress });
+    data.push('');
+    s.on('data', (d) => { data[i] += d.toString(); });
+    s.on('error', () => undefined);
+    s.on('close', () => { closed += 1; });
+    await new Promise<void>((resolve) => {
+      s.once('connect', () => resolve());
+      s.once('close', () => resolve());
+    });
+    if (payload) s.write(payload);
+    sockets.push(s);
+  }
+  return { sockets, closed: () => closed, received: () => data };
+}
+
+/** Waits for a condition that follows from events the test cannot await directly (generous ceiling). */
+async function until(what: string, ok: () => boolean, ceilingMs = 20_000): Promise<void> {
+  const end = Date.now() + ceilingMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('connections', () => {
+  let server: Server;
+  let port = 0;
+  beforeAll(async () => {
+    const dir = tempDir('taho-faults-');
+    writeFileSync(join(dir, 'config.toml'), '[limits]\nmax_connections = 100\nmax_connections_per_client = 25\n');
+    server = await startServer({ dataDir: join(dir, 'data'), cwd: dir });
+    port = Number(new URL(server.url).port);
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('keeps /health and /ready answering while one client holds 110 idle sockets', async () => {
+    const flood = await hold(port, '127.0.0.1', 110);
+    try {
+      // The client keeps its 25 newest sockets; the server closed the others as new ones came.
+      await until('the server closed the 85 oldest idle sockets', () => flood.closed() >= 85);
+      for (const from of ['127.0.0.2', '127.0.0.1']) {
+        for (const path of ['/health', '/ready']) expect((await getFrom(from, `${server.url}${path}`)).status, `${path} from ${from}`).toBe(200);
+      }
+    } finally {
+      flood.sockets.forEach((s) => s.destroy());
+    }
+  });
+
+  it('refuses a client whose sockets are all busy with a 503 and Retry-After, and serves others', async () => {
+    // Event streams: each connection is busy as long as it is open, which its response headers show.
+    const streams = await hold(port, '127.0.0.3', 25, 'GET /v1/events?after=latest HTTP/1.1\r\nHost: x\r\n\r\n');
+    try {
+      await until('every stream answered', () => streams.received().every((d) => d.startsWith('HTTP/1.1 200')));
+      const refused = await hold(port, '127.0.0.3', 1);
+      await until('the extra connection was answered and closed', () => refused.closed() === 1);
+      const answer = refused.received()[0] ?? '';
+      expect(answer).toMatch(/^HTTP\/1\.1 503/);
+      expect(answer).toMatch(/Retry-After: \d+/);
+      expect(answer).toContain('"TAHO_SERVICE_UNAVAILABLE"');
+      expect((await getFrom('127.0.0.4', `${server.url}/health`)).status).toBe(200);
+    } finally {
+      streams.sockets.forEach((s) => s.destroy());
+    }
+  });
+
+  it('closes the longest-waiting sockets near max_connections, so a new client still gets in', async () => {
+    const held: Held[] = [];
+    try {
+      // Four clients at their per-client cap: 100 sockets, the server's whole cap.
+      for (const from of ['127.0.0.5', '127.0.0.6', '127.0.0.7', '127.0.0.8']) held.push(await hold(port, from, 25));
+      expect((await getFrom('127.0.0.9', `${server.url}/health`)).status).toBe(200);
+      await until('the server closed idle sockets to make room', () => held.reduce((n, h) => n + h.closed(), 0) > 0);
+    } finally {
+      held.forEach((h) => h.sockets.forEach((s) => s.destroy()));
+    }
+  });
+});
