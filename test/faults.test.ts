@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey } from '../src/core/auth/api-keys.js';
 import { tempDir } from './helpers.js';
 import { startServer, type Server } from './server-helpers.js';
 
@@ -45,9 +46,9 @@ async function hold(port: number, localAddress: string, n: number, payload = '')
 }
 
 /** Waits for a condition that follows from events the test cannot await directly (generous ceiling). */
-async function until(what: string, ok: () => boolean, ceilingMs = 20_000): Promise<void> {
+async function until(what: string, ok: () => boolean | Promise<boolean>, ceilingMs = 20_000): Promise<void> {
   const end = Date.now() + ceilingMs;
-  while (!ok()) {
+  while (!(await ok())) {
     if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -106,5 +107,71 @@ describe('connections', () => {
     } finally {
       held.forEach((h) => h.sockets.forEach((s) => s.destroy()));
     }
+  });
+});
+
+describe('durable agents under a memory budget', () => {
+  let server: Server;
+  let calculator = '';
+  const keys: Record<string, string> = {};
+  beforeAll(async () => {
+    const dir = tempDir('taho-faults-');
+    const entries: string[] = [];
+    for (const name of ['alice', 'bob']) {
+      const k = await generateKey(['admin']);
+      keys[name] = k.key;
+      entries.push(`[[http.auth.keys]]\nname = "${name}"\nhash = "${k.hash}"\nscopes = ["admin"]\n`);
+    }
+    writeFileSync(join(dir, 'config.toml'), [
+      '[limits]', 'invoke_timeout_ms = 2000',
+      '[agents]', 'max_memory = "512KiB"', 'max_new_per_minute = 4',
+      '[http.auth]', 'mode = "api_key"', ...entries,
+    ].join('\n'));
+    server = await startServer({ dataDir: join(dir, 'data'), cwd: dir });
+    const list = (await (await fetch(`${server.url}/v1/components`, { headers: { authorization: `Bearer ${keys.alice}` } })).json()) as { componentName: string; versionedComponentId: { componentId: string } }[];
+    calculator = list.find((c) => c.componentName === 'example/calculator')?.versionedComponentId.componentId ?? '';
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const call = (who: string, agent: string, fn: string, params: unknown[], mode = 'invoke-and-await') => fetch(`${server.url}/v1/components/${calculator}/workers/${agent}/${mode}?function=${fn}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${keys[who]}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ params: params.map((value) => ({ value })) }),
+  });
+  const meta = async (agent: string) => (await (await fetch(`${server.url}/v1/components/${calculator}/workers/${agent}`, { headers: { authorization: `Bearer ${keys.alice}` } })).json()) as { status: string; totalLinearMemorySize: number };
+
+  it('evicts idle agents first, and answers a new activation 503 + Retry-After in Golem\'s shape while busy ones fill the budget', async () => {
+    // reverse-bytes copies its argument and its result into the instance's memory, which keeps that size.
+    const big = Array.from({ length: 400_000 }, (_, i) => i % 256);
+    expect((await call('alice', 'big', 'reverse-bytes', [big])).status).toBe(200);
+    expect((await meta('big')).totalLinearMemorySize).toBeGreaterThan(512 * 1024);
+    // Idle and over the budget: a new agent's activation evicts it.
+    expect((await call('alice', 'small', 'add', [1, 2])).status).toBe(200);
+    expect((await meta('big')).totalLinearMemorySize).toBe(0);
+    // Busy (rebuilt, then spinning until the invoke timeout) and over the budget: nothing can be evicted.
+    expect((await call('alice', 'big', 'spin', [0], 'invoke')).status).toBe(200);
+    await until('big is rebuilt and spinning', async () => (await meta('big')).totalLinearMemorySize > 512 * 1024);
+    const refused = await call('alice', 'small', 'add', [1, 2]);
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.json()).toEqual({ error: expect.stringContaining('none is idle') });
+    // The runaway call is stopped at the invoke timeout; its memory goes with its thread.
+    await until('big is stopped', async () => (await meta('big')).status !== 'Running');
+    expect((await call('alice', 'small', 'add', [1, 2])).status).toBe(200);
+  });
+
+  it('lets an API key create only max_new_per_minute new agents a minute, with 429 + Retry-After past it', async () => {
+    const statuses: number[] = [];
+    // alice made `big` and `small` already: two more new ones are allowed, then she is refused.
+    for (const name of ['n1', 'n2', 'n3']) statuses.push((await call('alice', name, 'add', [1, 1])).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    const limited = await call('alice', 'n4', 'add', [1, 1]);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await limited.json()).toEqual({ error: expect.stringContaining('too many new agents') });
+    // Existing agents still answer her, and another key has its own allowance.
+    expect((await call('alice', 'n1', 'add', [1, 1])).status).toBe(200);
+    expect((await call('bob', 'b1', 'add', [1, 1])).status).toBe(200);
   });
 });

@@ -102,6 +102,11 @@ export class DurableAgent {
     return this.#instance !== undefined;
   }
 
+  /** Linear memory its instance holds (0 when not in memory). */
+  get memoryBytes(): number {
+    return this.#instance?.memoryBytes() ?? 0;
+  }
+
   /**
    * Enqueues a call. A key seen before answers with the stored result (or joins the call still
    * running) and never executes twice.

@@ -7,6 +7,8 @@ import { DEFAULT_DATA_DIR } from './sources.js';
  */
 
 const port = z.number().int().min(1).max(65535);
+/** `512MiB`, `2GiB`, `64MB`, or a number of bytes. */
+const size = z.union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)$/, 'a size such as "512MiB", "2GiB" or a number of bytes')]);
 const positiveInt = z.number().int().positive();
 
 const corsSchema = z.strictObject({
@@ -99,6 +101,10 @@ const agentsSchema = z.strictObject({
   sync: z.enum(['normal', 'full']).default('normal'),
   /** Save a snapshot every N oplog entries when the component exports golem:api/save-snapshot (0: never). */
   snapshot_every: z.number().int().min(0).default(100),
+  /** Linear memory all agents in memory may hold together: idle ones are evicted past it, new ones refused (503). */
+  max_memory: size.default('1GiB'),
+  /** New agents one API key (or client address without a key) may create per minute over HTTP. */
+  max_new_per_minute: positiveInt.default(600),
 });
 
 const repositorySchema = z.strictObject({ path: z.string().min(1) });
@@ -152,6 +158,14 @@ export const configSchema = z.strictObject({
   town: townSchema.prefault({}),
   repositories: z.array(repositorySchema).default([]),
 });
+
+/** A config size in bytes. */
+export function sizeBytes(v: number | string): number {
+  if (typeof v === 'number') return v;
+  const m = /^(\d+(?:\.\d+)?)\s*([KMG]i?B|B)$/.exec(v);
+  const units: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };
+  return Math.floor(Number(m?.[1] ?? 0) * (units[m?.[2] ?? 'B'] ?? 1));
+}
 
 /** A config duration in milliseconds. */
 export function durationMs(v: number | string): number {
