@@ -1,26 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../src/core/auth/api-keys.js';
 import { tempDir } from './helpers.js';
-import { startServer, type Server } from './server-helpers.js';
+import { getFrom, startServer, type Server } from './server-helpers.js';
 
 // One client must not be able to take what every client needs: connections, memory.
-
-/** A GET from a chosen loopback address (all of 127.0.0.0/8 is loopback on Linux): several clients on one machine. */
-function getFrom(localAddress: string, url: string): Promise<{ status: number; body: string; retryAfter?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { localAddress, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ...(res.headers['retry-after'] ? { retryAfter: res.headers['retry-after'] } : {}) }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 interface Held { readonly sockets: Socket[]; readonly closed: () => number; readonly received: () => string[] }
 

@@ -1,14 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../src/core/auth/api-keys.js';
 import { grants, type Scope } from '../src/core/auth/scopes.js';
 import { ROUTE_SCOPES } from '../src/server/auth/route-scopes.js';
 import { runCli, tempDir } from './helpers.js';
-import { startServer, type Server } from './server-helpers.js';
+import { getFrom, startServer, type Server } from './server-helpers.js';
 
 const work = tempDir('taho-security-');
 const SCOPES: Scope[] = ['town.read', 'town.write', 'agent.manage', 'admin'];
@@ -214,19 +213,6 @@ describe('rate limiting', () => {
     }
   });
 });
-
-/** A GET from a chosen loopback address (127.0.0.0/8 is all loopback on Linux), so tests can be several clients. */
-function getFrom(localAddress: string, url: string, headers: Record<string, string>): Promise<{ status: number; retryAfter: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { localAddress, headers }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: Number(res.headers['retry-after'] ?? 0), body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('failed authentication', () => {
   it('answers 429 with Retry-After past max_failures per address, without checking the keys; other addresses and valid keys go on', async () => {
