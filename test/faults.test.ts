@@ -142,7 +142,7 @@ describe('durable agents under a memory budget', () => {
     const refused = await call('alice', 'small', 'add', [1, 2]);
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await refused.json()).toEqual({ error: expect.stringContaining('none is idle') });
+    expect(await refused.json()).toMatchObject({ error: expect.stringContaining('none is idle'), code: 'TAHO_SERVICE_UNAVAILABLE' });
     // The runaway call is stopped at the invoke timeout; its memory goes with its thread.
     await until('big is stopped', async () => (await meta('big')).status !== 'Running');
     expect((await call('alice', 'small', 'add', [1, 2])).status).toBe(200);
@@ -155,7 +155,7 @@ describe('durable agents under a memory budget', () => {
     expect(statuses).toEqual([200, 200, 429]);
     const limited = await call('alice', 'n4', 'add', [1, 1]);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await limited.json()).toEqual({ error: expect.stringContaining('too many new agents') });
+    expect(await limited.json()).toMatchObject({ error: expect.stringContaining('too many new agents'), code: 'TAHO_RATE_LIMITED' });
     // Existing agents still answer her, and another key has its own allowance.
     expect((await call('alice', 'n1', 'add', [1, 1])).status).toBe(200);
     expect((await call('bob', 'b1', 'add', [1, 1])).status).toBe(200);
