@@ -7,7 +7,7 @@ import { TahoError } from '../core/errors.js';
 import { clientError, fromHttpError, type HttpLimits } from './errors/http-errors.js';
 import type { Socket } from 'node:net';
 import { answeredSockets, answerRaw, drainBody } from './raw.js';
-import { guardConnections } from './connections.js';
+import { guardEdges } from './edges.js';
 import { tahoErrorBody } from './errors/taho-body.js';
 import { golemErrorBody, isGolemUrl } from './errors/golem-body.js';
 import { bacalhauErrorBody, isBacalhauUrl } from './errors/bacalhau-body.js';
@@ -89,34 +89,13 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
     // Set at creation: Node arms its request-timeout checks from the constructor's options.
     requestTimeout: config.limits.request_timeout_ms,
     connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.limits.request_timeout_ms / 4))),
-    // Node answers a request without Host with an empty 400; the hook below answers it in our shape.
+    // Node answers a request without Host with an empty 400; guardEdges answers it in our shape.
     requireHostHeader: false,
   };
   const app = (https
     ? Fastify({ ...common, https: { ...https, ...node } })
     : Fastify({ ...common, http: node })) as unknown as FastifyInstance;
-  const max = config.limits.max_connections;
-  app.server.maxConnections = max;
-  guardConnections(app.server, {
-    max,
-    perClient: Math.max(1, Math.min(config.limits.max_connections_per_client ?? Math.floor(max / 4), max - 1)),
-    // Plain HTTP gets a readable 503; on the TLS port there is no HTTP to answer in before the handshake.
-    refuse: (socket) => (https ? socket.destroy() : answerRaw(socket, new TahoError('TAHO_SERVICE_UNAVAILABLE', `too many connections from ${socket.remoteAddress ?? 'this address'}`, {
-      hint: 'Reuse connections (keep-alive) instead of opening more, or raise [limits] max_connections_per_client.',
-      retryAfterMs: 1000,
-    }), answered)),
-  });
-  // Node drops CONNECT without a word when nothing listens for it: taho is no proxy, and says so.
-  app.server.on('connect', (_req, socket: Socket) => answerRaw(socket, new TahoError('TAHO_METHOD_NOT_ALLOWED', 'CONNECT is not supported: taho is not a proxy', {
-    hint: 'Send GET, POST, PUT or DELETE to one of the routes in /openapi.json.',
-  }), answered));
-  app.addHook('onRequest', (req, _reply, done) => {
-    if (req.headers.host === undefined && req.raw.httpVersion !== '1.0') {
-      done(new TahoError('TAHO_BAD_REQUEST', 'the request has no Host header, which HTTP/1.1 requires', { hint: 'Send `Host: <server address>` (HTTP clients add it themselves).' }));
-      return;
-    }
-    done();
-  });
+  guardEdges(app, config.limits, { tls: https !== undefined, answered });
   // Registered even when requests are not limited: failed logins and new agents always are.
   const rate = config.http.rate_limit;
   await app.register(rateLimit, {

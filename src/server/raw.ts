@@ -6,7 +6,7 @@ import type { TahoError } from '../core/errors.js';
 const LINGER_MS = 2000;
 
 /** Sockets already answered: Node reports each later parse error of theirs again. */
-type Answered = WeakSet<Duplex>;
+export type Answered = WeakSet<Duplex>;
 
 /** A tracker of the sockets answered by `answerRaw`, one per server. */
 export function answeredSockets(): Answered {
