@@ -5,6 +5,8 @@ import { TahoError } from '../core/errors.js';
 import { guardConnections } from './connections.js';
 import { answerRaw, type Answered } from './raw.js';
 
+const REFUSED_LINGER_MS = 250;
+
 /**
  * What arrives before a route can answer: connections (capped in all and per client address),
  * CONNECT, and requests without Host. Each is answered with a JSON error where HTTP allows one.
@@ -15,11 +17,12 @@ export function guardEdges(app: FastifyInstance, limits: TahoConfig['limits'], o
   guardConnections(app.server, {
     max,
     perClient: Math.max(1, Math.min(limits.max_connections_per_client ?? Math.floor(max / 4), max - 1)),
-    // Plain HTTP gets a readable 503; on the TLS port there is no HTTP to answer in before the handshake.
+    // Plain HTTP gets a readable 503; on the TLS port there is no HTTP to answer in before the
+    // handshake. A refused socket lingers briefly: it still counts against max_connections.
     refuse: (socket) => (options.tls ? socket.destroy() : answerRaw(socket, new TahoError('TAHO_SERVICE_UNAVAILABLE', `too many connections from ${socket.remoteAddress ?? 'this address'}`, {
       hint: 'Reuse connections (keep-alive) instead of opening more, or raise [limits] max_connections_per_client.',
       retryAfterMs: 1000,
-    }), options.answered)),
+    }), options.answered, REFUSED_LINGER_MS)),
   });
   // Node drops CONNECT without a word when nothing listens for it: taho is no proxy, and says so.
   app.server.on('connect', (_req, socket: Socket) => answerRaw(socket, new TahoError('TAHO_METHOD_NOT_ALLOWED', 'CONNECT is not supported: taho is not a proxy', {

@@ -19,7 +19,7 @@ export function answeredSockets(): Answered {
  * still sends would reset the connection and lose the answer (EPIPE or ECONNRESET in the client),
  * so what it sends is read and dropped for a moment before the socket goes.
  */
-export function answerRaw(socket: Duplex, e: TahoError, answered: Answered, headers: Record<string, string | number> = {}): void {
+export function answerRaw(socket: Duplex, e: TahoError, answered: Answered, lingerMs = LINGER_MS): void {
   if (answered.has(socket)) return;
   answered.add(socket);
   if (!socket.writable) {
@@ -31,15 +31,14 @@ export function answerRaw(socket: Duplex, e: TahoError, answered: Answered, head
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     ...(e.retryAfterMs === undefined ? {} : { 'Retry-After': Math.ceil(e.retryAfterMs / 1000) }),
-    ...headers,
     Connection: 'close',
   };
   socket.end(`HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? 'Error'}\r\n${Object.entries(head).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`);
-  linger(socket);
+  linger(socket, lingerMs);
 }
 
-function linger(socket: Duplex): void {
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+function linger(socket: Duplex, ms: number): void {
+  const timer = setTimeout(() => socket.destroy(), ms);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
   socket.on('error', () => socket.destroy());
