@@ -82,3 +82,20 @@ export function getFrom(localAddress: string, url: string, headers: Record<strin
     req.end();
   });
 }
+
+/** Whether this machine routes all of 127.0.0.0/8 to loopback (Linux does; macOS has only 127.0.0.1). */
+export async function loopbackAliases(): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.2', resolve);
+    });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    srv.close();
+  }
+}
