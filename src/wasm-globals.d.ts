@@ -10,6 +10,10 @@ declare namespace WebAssembly {
     constructor(module: Module, imports?: Record<string, Record<string, unknown>>);
     readonly exports: Record<string, unknown>;
   }
+  class Memory {
+    readonly buffer: ArrayBuffer;
+  }
+  type Imports = Record<string, Record<string, unknown>>;
   class RuntimeError extends Error {}
   class CompileError extends Error {}
   class LinkError extends Error {}

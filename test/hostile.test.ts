@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ beforeAll(async () => {
   key = k.key;
   writeFileSync(join(dir, 'config.toml'), [
     '[limits]', 'body_limit_bytes = 65536', 'invoke_timeout_ms = 1000', 'request_timeout_ms = 1500', 'max_header_bytes = 8192',
-    '[http.auth]', 'mode = "api_key"', '[[http.auth.keys]]', 'name = "fuzz"', `hash = "${k.hash}"`, 'scopes = ["admin"]', '',
+    '[http.auth]', 'mode = "api_key"', 'max_failures = 1000000', '[[http.auth.keys]]', 'name = "fuzz"', `hash = "${k.hash}"`, 'scopes = ["admin"]', '',
   ].join('\n'));
   server = await startServer({ dataDir: join(dir, 'data'), cwd: dir });
   const u = new URL(server.url);
@@ -152,12 +153,18 @@ async function one(r: () => number): Promise<Outcome & { what: string }> {
   return { status: res.status, code: error?.code as string, what };
 }
 
-/** Raw socket abuse: oversized headers, a body that never finishes, and bytes that are not HTTP. */
-function raw(payload: string, waitMs: number): Promise<string> {
+/**
+ * Raw socket abuse: oversized headers, a body that never finishes, and bytes that are not HTTP.
+ * Resolves when the server closes, when `until` is satisfied, or at the ceiling.
+ */
+function raw(payload: string, waitMs: number, until: (out: string) => boolean = () => false): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect(port, host, () => socket.write(payload));
     let out = '';
-    socket.on('data', (d) => { out += d.toString(); });
+    socket.on('data', (d) => {
+      out += d.toString();
+      if (until(out)) socket.destroy();
+    });
     const done = () => resolve(out);
     socket.on('close', done);
     socket.on('error', done);
@@ -203,4 +210,67 @@ describe('hostile input', () => {
     expect(junk).toContain('"TAHO_BAD_REQUEST"');
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
   }, 30_000);
+});
+
+/** Node's own HTTP client, which reports a reset or EPIPE while it still sends as an error, not the answer. */
+function nodeRequest(options: { method: string; path: string; headers?: Record<string, string | number>; body?: Buffer }): Promise<{ status: number; body: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const req = httpRequest({ host, port, method: options.method, path: options.path, headers: options.headers ?? {} }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+    req.end(options.body);
+  });
+}
+
+/** Two answers on one connection: the second's body is complete. */
+const twoAnswers = (out: string) => (out.match(/HTTP\/1\.1 \d{3}/g) ?? []).length >= 2 && out.trimEnd().endsWith('}');
+
+describe('malformed uploads (POST /v1/components)', () => {
+  const upload = (contentType: string, body: string) => `POST /v1/components HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const health = 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n';
+
+  it('answers a form without a boundary, or of junk, 400 in Golem\'s shape; the connection keeps answering', async () => {
+    // Larger than the body limit, so the form parser gives up long before the body ends.
+    const junk = 'x'.repeat(200_000);
+    for (const type of ['multipart/form-data', 'multipart/form-data; boundary=abc']) {
+      const out = await raw(upload(type, junk) + health, 20_000, twoAnswers);
+      const [first, second] = out.split(/(?=HTTP\/1\.1 )/);
+      expect(first, type).toMatch(/^HTTP\/1\.1 400/);
+      expect(JSON.parse(first?.slice(first.indexOf('\r\n\r\n') + 4) ?? '')).toMatchObject({ errors: [expect.stringContaining('the multipart body is malformed')] });
+      expect(second, type).toMatch(/^HTTP\/1\.1 200/);
+    }
+  });
+
+  it('names the limit a form breaks: 200 small fields are too many fields, not too large a body', async () => {
+    const form = new FormData();
+    for (let i = 0; i < 200; i++) form.append(`f${i}`, 'v');
+    const res = await fetch(`${server.url}/v1/components`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ errors: ['the form has more than 4 fields'] });
+  });
+});
+
+describe('raw HTTP edges', () => {
+  it('answers CONNECT 405 and a request without Host 400, each with a JSON error', async () => {
+    const connectOut = await raw('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 10_000);
+    expect(connectOut).toMatch(/^HTTP\/1\.1 405/);
+    expect(connectOut).toContain('"TAHO_METHOD_NOT_ALLOWED"');
+    const noHost = await raw('GET /health HTTP/1.1\r\n\r\n', 10_000, (out) => out.trimEnd().endsWith('}'));
+    expect(noHost).toMatch(/^HTTP\/1\.1 400/);
+    expect(noHost).toContain('no Host header');
+  });
+
+  it('lets Node\'s HTTP client read the 431 for a huge header and the 413 for a body over the limit', async () => {
+    // Larger than the socket buffers take at once: the client is still sending when the answer comes.
+    const big = await nodeRequest({ method: 'GET', path: '/health', headers: { 'x-big': 'a'.repeat(8_000_000) } });
+    expect(big).toMatchObject({ status: 431, body: expect.stringContaining('"TAHO_HEADERS_TOO_LARGE"') });
+    const body = Buffer.alloc(16_000_000, 'x');
+    const tooLarge = await nodeRequest({ method: 'POST', path: '/api/services/example/hello/invoke/greet', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+    expect(tooLarge).toMatchObject({ status: 413, body: expect.stringContaining('"TAHO_BODY_TOO_LARGE"') });
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
 });

@@ -7,7 +7,7 @@ import { generateKey } from '../src/core/auth/api-keys.js';
 import { grants, type Scope } from '../src/core/auth/scopes.js';
 import { ROUTE_SCOPES } from '../src/server/auth/route-scopes.js';
 import { runCli, tempDir } from './helpers.js';
-import { startServer, type Server } from './server-helpers.js';
+import { getFrom, loopbackAliases, startServer, type Server } from './server-helpers.js';
 
 const work = tempDir('taho-security-');
 const SCOPES: Scope[] = ['town.read', 'town.write', 'agent.manage', 'admin'];
@@ -26,7 +26,8 @@ beforeAll(async () => {
     keys[scope] = k.key;
     entries.push(`[[http.auth.keys]]\nname = "${scope}"\nhash = "${k.hash}"\nscopes = ["${scope.replace('.', ':')}"]\n`);
   }
-  const dir = configWith(tempDir(), `[http.auth]\nmode = "api_key"\n\n${entries.join('\n')}`);
+  // The matrix sends hundreds of wrong keys from one address on purpose.
+  const dir = configWith(tempDir(), `[http.auth]\nmode = "api_key"\nmax_failures = 100000\n\n${entries.join('\n')}`);
   server = await startServer({ dataDir: join(dir, 'data'), cwd: dir });
 }, 60_000);
 
@@ -207,6 +208,46 @@ describe('rate limiting', () => {
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(await r.json()).toMatchObject({ error: { code: 'TAHO_RATE_LIMITED' } });
       for (let i = 0; i < 10; i++) expect((await fetch(`${s.url}/health`)).status).toBe(200);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+const aliases = await loopbackAliases();
+if (!aliases) console.warn('skipping the failed-authentication test: it needs 127.0.0.2-4 as loopback addresses (Linux has them)');
+
+describe.skipIf(!aliases)('failed authentication', () => {
+  it('answers 429 with Retry-After past max_failures per address, without checking the keys; other addresses and valid keys go on', async () => {
+    const k = await generateKey(['admin']);
+    const dir = configWith(tempDir(), `[http.auth]\nmode = "api_key"\nmax_failures = 5\n[[http.auth.keys]]\nname = "ops"\nhash = "${k.hash}"\nscopes = ["admin"]\n`);
+    const s = await startServer({ dataDir: join(dir, 'data'), cwd: dir });
+    try {
+      const url = `${s.url}/api/services`;
+      const flood = (from: string, keyOf: (i: number) => string | undefined) => Promise.all(Array.from({ length: 30 }, (_, i) => {
+        const key = keyOf(i);
+        return getFrom(from, url, key === undefined ? {} : { authorization: `Bearer ${key}` });
+      }));
+      // Distinct wrong keys, one wrong key again and again, and no key at all: each from its own address.
+      const [distinct, same, none, valid] = await Promise.all([
+        flood('127.0.0.2', (i) => `taho_wrong_${i}`),
+        flood('127.0.0.3', () => 'taho_wrong'),
+        flood('127.0.0.4', () => undefined),
+        // A valid key's first use, from another address, in the middle of the flood.
+        getFrom('127.0.0.1', url, { authorization: `Bearer ${k.key}` }),
+      ]);
+      for (const answers of [distinct, same, none]) {
+        expect(answers.filter((a) => a.status === 401)).toHaveLength(5);
+        const limited = answers.filter((a) => a.status === 429);
+        expect(limited).toHaveLength(25);
+        expect(limited.every((a) => a.retryAfter > 0)).toBe(true);
+        expect(JSON.parse(limited[0]?.body ?? '{}')).toMatchObject({ error: { code: 'TAHO_RATE_LIMITED', message: expect.stringContaining('failed authentications') } });
+      }
+      expect(valid.status).toBe(200);
+      // A key known valid is never refused, even from an address past its failures.
+      expect((await getFrom('127.0.0.1', url, { authorization: `Bearer ${k.key}` })).status).toBe(200);
+      expect((await getFrom('127.0.0.2', url, { authorization: `Bearer ${k.key}` })).status).toBe(200);
+      expect((await getFrom('127.0.0.2', `${s.url}/health`, {})).status).toBe(200);
     } finally {
       await s.stop();
     }

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { request as httpRequest } from 'node:http';
 import { BIN, ROOT } from './helpers.js';
 
 export interface Server {
@@ -67,4 +68,34 @@ export async function closedPort(): Promise<number> {
   const port = (srv.address() as { port: number }).port;
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   return port;
+}
+
+/** A GET from a chosen loopback address (all of 127.0.0.0/8 is loopback on Linux): several clients on one machine. */
+export function getFrom(localAddress: string, url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; retryAfter: number }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { localAddress, headers, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, retryAfter: Number(res.headers['retry-after'] ?? 0) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Whether this machine routes all of 127.0.0.0/8 to loopback (Linux does; macOS has only 127.0.0.1). */
+export async function loopbackAliases(): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.2', resolve);
+    });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    srv.close();
+  }
 }

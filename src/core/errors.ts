@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   TAHO_BAD_JSON: { status: 400, kind: 'user' },
   TAHO_BAD_ARGUMENTS: { status: 400, kind: 'user' },
   TAHO_ROUTE_NOT_FOUND: { status: 404, kind: 'user' },
+  TAHO_METHOD_NOT_ALLOWED: { status: 405, kind: 'user' },
   TAHO_SERVICE_NOT_FOUND: { status: 404, kind: 'user' },
   TAHO_METHOD_NOT_FOUND: { status: 404, kind: 'user' },
   TAHO_COMPONENT_NOT_FOUND: { status: 404, kind: 'user' },

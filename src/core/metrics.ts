@@ -33,6 +33,7 @@ export function prometheus(runtime: Runtime): string {
     { name: 'tinytown_urgent_messages', help: 'Urgent inbox messages', type: 'gauge', samples: [['', status.reduce((n, a) => n + a.urgent_len, 0)]] },
     { name: 'taho_services_loaded', help: 'Services loaded from the repositories', type: 'gauge', samples: [['', runtime.registry.list().length]] },
     { name: 'taho_durable_agents_active', help: 'Durable agents in memory', type: 'gauge', samples: [['', runtime.agents().activeCount]] },
+    { name: 'taho_durable_agents_memory_bytes', help: 'Linear memory the agent instances in memory hold ([agents] max_memory bounds it)', type: 'gauge', samples: [['', runtime.agents().memoryBytes]] },
     { name: 'taho_jobs', help: 'Jobs by state', type: 'gauge', samples: ['Pending', 'Queued', 'Running', 'Completed', 'Failed', 'Stopped'].map((s) => [`state="${s}"`, jobs.filter((j) => j.State.StateType === s).length]) },
   ];
   return `${metrics.map((m) => [

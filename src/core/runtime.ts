@@ -11,7 +11,7 @@ import { AgentManager } from './agents/manager.js';
 import { InlineAgentHost } from './agents/inline-host.js';
 import { AgentWorkerHost } from './agents/worker-host.js';
 import { SqliteStore } from './store/sqlite.js';
-import { durationMs } from './config/schema.js';
+import { durationMs, sizeBytes } from './config/schema.js';
 import { JobStore } from './jobs/store.js';
 import { LocalNode } from './jobs/local-node.js';
 import { Orchestrator } from './jobs/orchestrator.js';
@@ -232,6 +232,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
           : new InlineAgentHost(loader);
         agents = new AgentManager(registry, host, store, {
           maxActive: config.agents.max_active,
+          maxMemoryBytes: sizeBytes(config.agents.max_memory),
           snapshotEvery: config.agents.snapshot_every,
           invokeTimeoutMs: config.limits.invoke_timeout_ms,
           onChange: (subject, change, data) => publish('agent', change, subject, data),

@@ -4,8 +4,10 @@ import { applyContract } from './contract/apply.js';
 import cors from '@fastify/cors';
 import type { Runtime } from '../core/runtime.js';
 import { TahoError } from '../core/errors.js';
-import { clientErrorResponse, fromHttpError } from './errors/http-errors.js';
+import { clientError, fromHttpError, type HttpLimits } from './errors/http-errors.js';
 import type { Socket } from 'node:net';
+import { answeredSockets, answerRaw, drainBody } from './raw.js';
+import { guardEdges } from './edges.js';
 import { tahoErrorBody } from './errors/taho-body.js';
 import { golemErrorBody, isGolemUrl } from './errors/golem-body.js';
 import { bacalhauErrorBody, isBacalhauUrl } from './errors/bacalhau-body.js';
@@ -62,6 +64,7 @@ export interface AppOptions {
  */
 export async function buildApp({ runtime, version, configView, https }: AppOptions): Promise<FastifyInstance> {
   const { config } = runtime;
+  const answered = answeredSockets();
   const common = {
     logger: false,
     bodyLimit: config.limits.body_limit_bytes,
@@ -77,10 +80,7 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
       });
       void reply.status(e.status).send(errorBody(req, e));
     },
-    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
-      if (socket.writable) socket.end(clientErrorResponse(err));
-      else socket.destroy();
-    },
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => answerRaw(socket, clientError(err), answered),
   } as const;
   // Node checks request timeouts on an interval (30 s by default): check often enough that a
   // body trickling in is cut off near request_timeout_ms, not half a minute later.
@@ -89,11 +89,30 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
     // Set at creation: Node arms its request-timeout checks from the constructor's options.
     requestTimeout: config.limits.request_timeout_ms,
     connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.limits.request_timeout_ms / 4))),
+    // Node answers a request without Host with an empty 400; guardEdges answers it in our shape.
+    requireHostHeader: false,
   };
   const app = (https
     ? Fastify({ ...common, https: { ...https, ...node } })
     : Fastify({ ...common, http: node })) as unknown as FastifyInstance;
-  app.server.maxConnections = config.limits.max_connections;
+  guardEdges(app, config.limits, { tls: https !== undefined, answered });
+  // Registered even when requests are not limited: failed logins and new agents always are.
+  const rate = config.http.rate_limit;
+  await app.register(rateLimit, {
+    global: rate.enabled === true || (rate.enabled === 'auto' && !isLoopback(config.http.bind)),
+    max: rate.max,
+    timeWindow: rate.window_ms,
+    // Per key when one is sent (a digest: the key itself is never kept), else per address.
+    keyGenerator: (req) => {
+      const key = presentedKey(req);
+      return key === undefined ? `ip:${req.ip}` : `key:${hash('sha256', key, 'base64')}`;
+    },
+    allowList: (req) => requirementOf(req.method, req.routeOptions.url ?? '') === 'public',
+    errorResponseBuilder: (_req, ctx) => new TahoError('TAHO_RATE_LIMITED', `too many requests: more than ${ctx.max} in ${Math.round(rate.window_ms / 1000)} s`, {
+      hint: `Wait ${Math.ceil(ctx.ttl / 1000)} s, or raise [http.rate_limit] max.`,
+      retryAfterMs: ctx.ttl,
+    }),
+  });
   // Before any route: every route must be in the scope table.
   registerAuth(app, config);
   // Any JSON value is a valid body (a lone string fills a single parameter). Plain JSON.parse is
@@ -142,8 +161,9 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
       return payload;
     }
   });
-  // Multipart only for component uploads; its limits follow the body limit.
-  await app.register(multipart, { limits: { fileSize: config.limits.body_limit_bytes, files: 2, fields: 4 } });
+  // Multipart only for component uploads (fields `name` and `component`); the file follows the body limit.
+  const limits: HttpLimits = { bodyLimit: config.limits.body_limit_bytes, form: { files: 2, fields: 4, parts: 8 } };
+  await app.register(multipart, { limits: { fileSize: limits.bodyLimit, ...limits.form } });
   if (config.http.cors.enabled) {
     await app.register(cors, {
       origin: config.http.cors.origins.includes('*') ? '*' : config.http.cors.origins,
@@ -152,27 +172,12 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
     });
   }
 
-  const rate = config.http.rate_limit;
-  if (rate.enabled === true || (rate.enabled === 'auto' && !isLoopback(config.http.bind))) {
-    await app.register(rateLimit, {
-      max: rate.max,
-      timeWindow: rate.window_ms,
-      // Per key when one is sent (a digest: the key itself is never kept), else per address.
-      keyGenerator: (req) => {
-        const key = presentedKey(req);
-        return key === undefined ? `ip:${req.ip}` : `key:${hash('sha256', key, 'base64')}`;
-      },
-      allowList: (req) => requirementOf(req.method, req.routeOptions.url ?? '') === 'public',
-      errorResponseBuilder: (_req, ctx) => new TahoError('TAHO_RATE_LIMITED', `too many requests: more than ${ctx.max} in ${Math.round(rate.window_ms / 1000)} s`, {
-        hint: `Wait ${Math.ceil(ctx.ttl / 1000)} s, or raise [http.rate_limit] max.`,
-        retryAfterMs: ctx.ttl,
-      }),
-    });
-  }
-
-  const bodyLimit = config.limits.body_limit_bytes;
+  // The unread rest of a refused body is read and dropped up to this much, so the client reads the answer.
+  const drainCap = Math.max(4 * limits.bodyLimit, 64 * 1024 * 1024);
   app.setErrorHandler((err: FastifyError | TahoError, req, reply) => {
-    const e = err instanceof TahoError ? err : fromHttpError(err, { bodyLimit });
+    const e = err instanceof TahoError ? err : fromHttpError(err, limits);
+    if (drainBody(req.raw, drainCap)) void reply.removeHeader('connection');
+    else void reply.header('connection', 'close');
     if (e.retryAfterMs !== undefined) void reply.header('retry-after', Math.ceil(e.retryAfterMs / 1000));
     void reply.status(e.status).send(errorBody(req, e));
   });

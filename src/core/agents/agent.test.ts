@@ -29,7 +29,7 @@ function dataDir(): string {
 }
 
 /** A runtime's agent layer over a data directory; a second call on the same directory is a restart. */
-function boot(dir: string, maxActive = 100, snapshotEvery = 0, options: { threads?: number; timeoutMs?: number } = {}) {
+function boot(dir: string, maxActive = 100, snapshotEvery = 0, options: { threads?: number; timeoutMs?: number; maxMemoryBytes?: number } = {}) {
   const registry = new ComponentRegistry(() => [examplesRepository()]);
   registry.reload();
   const store = new SqliteStore({ dataDir: dir, sync: 'normal' });
@@ -37,12 +37,15 @@ function boot(dir: string, maxActive = 100, snapshotEvery = 0, options: { thread
   const loader = new ComponentLoader({ cacheDir: join(dir, 'cache') });
   const host = isolation === 'worker' ? new AgentWorkerHost(loader, { threads: options.threads ?? 2 }) : new InlineAgentHost(loader);
   hosts.push(host);
-  const agents = new AgentManager(registry, host, store, { maxActive, snapshotEvery, invokeTimeoutMs: options.timeoutMs ?? 30_000 });
+  const agents = new AgentManager(registry, host, store, { maxActive, snapshotEvery, invokeTimeoutMs: options.timeoutMs ?? 30_000, maxMemoryBytes: options.maxMemoryBytes });
   const counter = (registry.get('example', 'counter') ?? { id: '' }).id;
   const calculator = (registry.get('example', 'calculator') ?? { id: '' }).id;
   return { registry, store, agents, counter, calculator };
 }
 
+/** A memory budget, and an argument whose copies take an instance past it. */
+const BUDGET = 512 * 1024;
+const BIG = Array.from({ length: 400_000 }, (_, i) => i % 256);
 const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: { code: string; message: string }) => e);
 
 describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) => {
@@ -91,6 +94,19 @@ describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) 
     expect(agents.activeCount).toBe(1);
     expect((await agents.invoke(counter, 'a', 'increment', [1])).result).toBe(4);
     expect((await agents.invoke(counter, 'b', 'get', [])).result).toBe(4);
+  });
+
+  it('keeps agents within a memory budget, measured from their linear memory: idle ones are evicted first', async () => {
+    const { agents, calculator } = boot(dataDir(), 100, 0, { maxMemoryBytes: BUDGET });
+    // reverse-bytes copies its argument and its result into the component's memory, which keeps the size it grew to.
+    await agents.invoke(calculator, 'big', 'reverse-bytes', [BIG]);
+    expect(agents.agent(calculator, 'big').memoryBytes).toBeGreaterThan(BUDGET);
+    expect(agents.memoryBytes).toBeGreaterThan(BUDGET);
+    // Over the budget: a new agent gets in by evicting the idle big one, which rebuilds on demand.
+    expect((await agents.invoke(calculator, 'small', 'add', [1, 2])).result).toBe(3);
+    expect(agents.agent(calculator, 'big').loaded).toBe(false);
+    expect(agents.memoryBytes).toBeLessThan(BUDGET);
+    expect((await agents.invoke(calculator, 'big', 'add', [2, 2])).result).toBe(4);
   });
 
   it('snapshots every N entries and rebuilds from the latest snapshot plus the tail', async () => {
@@ -181,6 +197,28 @@ describe('durable agents in worker threads', () => {
     expect(await errorOf(agents.invoke(calculator, 'spinner', 'spin', [0], 'forever'))).toMatchObject({ code: 'TAHO_INVOKE_TIMEOUT' });
     expect(store.oplog(calculator, 'spinner').map((e) => `${e.kind}:${e.fn}`)).toEqual(['completed:add', 'failed:spin', 'completed:add']);
     expect((await agents.invoke(counter, 'neighbour', 'get', [])).result).toBe(8);
+  });
+
+  it('re-runs a fresh agent\'s first call whose instance was still opening on a thread stopped for another agent', async () => {
+    const { agents, calculator } = boot(dataDir(), 100, 0, { threads: 1, timeoutMs: 300 });
+    await agents.agent(calculator, 'runaway').load();
+    // The runaway call is on the thread before the fresh agent asks it to open an instance.
+    const spinning = errorOf(agents.invoke(calculator, 'runaway', 'spin', [0]));
+    const fresh = agents.invoke(calculator, 'fresh', 'add', [2, 3]);
+    expect(await spinning).toMatchObject({ code: 'TAHO_INVOKE_TIMEOUT' });
+    expect((await fresh).result).toBe(5);
+    expect(agents.agent(calculator, 'fresh').status).toBe('Idle');
+  });
+
+  it('refuses a new agent with a retryable 503 while busy agents fill the memory budget, and takes it once they are done', async () => {
+    const { agents, calculator } = boot(dataDir(), 100, 0, { threads: 2, timeoutMs: 1000, maxMemoryBytes: BUDGET });
+    await agents.invoke(calculator, 'big', 'reverse-bytes', [BIG]);
+    const spinning = errorOf(agents.invoke(calculator, 'big', 'spin', [0]));
+    expect(await errorOf(agents.invoke(calculator, 'fresh', 'add', [1, 2]))).toMatchObject({
+      code: 'TAHO_SERVICE_UNAVAILABLE', status: 503, retryable: true, retryAfterMs: expect.any(Number), message: expect.stringContaining('none is idle'),
+    });
+    expect(await spinning).toMatchObject({ code: 'TAHO_INVOKE_TIMEOUT' });
+    expect((await agents.invoke(calculator, 'fresh', 'add', [1, 2])).result).toBe(3);
   });
 
   it('spreads agents over the threads and answers each from its own instance', async () => {

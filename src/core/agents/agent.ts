@@ -102,6 +102,11 @@ export class DurableAgent {
     return this.#instance !== undefined;
   }
 
+  /** Linear memory its instance holds (0 when not in memory). */
+  get memoryBytes(): number {
+    return this.#instance?.memoryBytes() ?? 0;
+  }
+
   /**
    * Enqueues a call. A key seen before answers with the stored result (or joins the call still
    * running) and never executes twice.
@@ -253,8 +258,15 @@ export class DurableAgent {
     let r: StepResult | undefined;
     let instance: AgentInstance;
     // A lost instance means the call never started: rebuild and run it again (twice at most).
+    const lost = (err: InstanceLost): TahoError => trapError(`${this.name} ${method}`, err.message, 'Retry the call; its agent could not be kept in memory.');
     for (let attempt = 0; ; attempt += 1) {
-      await this.load();
+      try {
+        await this.load();
+      } catch (err) {
+        // Opening or rebuilding queued on a thread that was then stopped for another agent's call.
+        if (err instanceof InstanceLost && attempt < 2) continue;
+        throw err instanceof InstanceLost ? lost(err) : err;
+      }
       instance = this.#instance as AgentInstance;
       try {
         [r] = await instance.run([{ path: plan.path, args: plan.args(input), label: `${this.name} ${method}` }], this.#timeoutMs);
@@ -262,7 +274,7 @@ export class DurableAgent {
       } catch (err) {
         if (this.#instance === instance) this.#drop();
         if (err instanceof InstanceLost && attempt < 2) continue;
-        if (err instanceof InstanceLost) throw trapError(`${this.name} ${method}`, err.message, 'Retry the call; its agent could not be kept in memory.');
+        if (err instanceof InstanceLost) throw lost(err);
         const error = err instanceof CallFailure ? trapError(`${this.name} ${method}`, err.message, 'The invocation had no effect on the agent\'s state; the agent is rebuilt for the next call.') : err;
         if (error instanceof TahoError) await this.#appendFailed(method, input, key, [], error);
         throw error;

@@ -28,6 +28,8 @@ export interface AgentInstance {
    * thread was stopped for another agent), with TAHO_INVOKE_TIMEOUT when this call ran too long.
    */
   run(steps: readonly Step[], timeoutMs: number): Promise<StepResult[]>;
+  /** Bytes of linear memory the instance held after its last call (0 once it is gone). */
+  memoryBytes(): number;
   dispose(): void;
 }
 

@@ -5,6 +5,7 @@ import type { AgentRecord, AgentStore } from '../store/contract.js';
 import { DurableAgent, type Invocation } from './agent.js';
 import { agentInfo, type AgentInfo } from './info.js';
 import type { AgentHost } from './instance.js';
+import { MemoryBudget } from './memory-budget.js';
 
 export interface AgentManagerOptions {
   /** Agents kept in memory; past it the least recently used idle one is evicted. */
@@ -17,6 +18,8 @@ export interface AgentManagerOptions {
   readonly onChange?: ((subject: string, change: string, data: Readonly<Record<string, unknown>>) => void) | undefined;
   /** Told of every invocation that ran, from its arrival to its answer (ms, ok), for the stats. */
   readonly onCall?: ((ms: number, ok: boolean) => void) | undefined;
+  /** Linear memory all agent instances together may hold; past it idle ones are evicted, new ones refused. */
+  readonly maxMemoryBytes?: number | undefined;
 }
 
 /** Durable agents of every component: created by their first invocation, evicted when idle. */
@@ -29,9 +32,12 @@ export class AgentManager {
   readonly #active = new Map<string, DurableAgent>();
   readonly #plans = new Map<string, ReadonlyMap<string, CallPlan>>();
 
+  readonly #budget: MemoryBudget | undefined;
+
   constructor(registry: ComponentRegistry, host: AgentHost, store: AgentStore, options: AgentManagerOptions) {
     this.#registry = registry;
-    this.#host = host;
+    this.#budget = options.maxMemoryBytes === undefined ? undefined : new MemoryBudget(host, options.maxMemoryBytes, () => this.#evictIdle());
+    this.#host = this.#budget ?? host;
     this.#store = store;
     this.#options = options;
   }
@@ -147,6 +153,19 @@ export class AgentManager {
 
   get activeCount(): number {
     return this.#active.size;
+  }
+
+  /** Linear memory the agents in memory hold (0 without a budget, which is what measures it). */
+  get memoryBytes(): number {
+    return this.#budget?.usedBytes ?? 0;
+  }
+
+  /** Evicts the least recently used idle agent that holds an instance; false when there is none. */
+  #evictIdle(): boolean {
+    for (const agent of this.#active.values()) {
+      if (agent.loaded && agent.evict()) return true;
+    }
+    return false;
   }
 
   #evictOverflow(): void {

@@ -63,13 +63,16 @@ export class AgentWorkerHost implements AgentHost {
     }
     thread.instances += 1;
     let disposed = false;
+    let bytes = opened.memory ?? 0;
     return {
       run: async (steps: readonly Step[], timeoutMs: number): Promise<StepResult[]> => {
         if (thread.dead) throw new InstanceLost('its thread was stopped');
         const r = await this.#send(thread, { op: 'run', id: this.#nextId++, iid, steps }, timeoutMs, steps[0]?.label ?? entry.key);
         if (!r.ok) throw new InstanceLost(r.message);
+        bytes = r.memory ?? bytes;
         return r.results ?? [];
       },
+      memoryBytes: () => (thread.dead || disposed ? 0 : bytes),
       dispose: () => {
         if (disposed) return;
         disposed = true;

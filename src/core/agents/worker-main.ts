@@ -3,6 +3,7 @@ import { HostImports } from '../components/host.js';
 import { instantiateInWorker, type WorkerInit } from '../components/worker-instance.js';
 import { lookup } from '../services/inline-executor.js';
 import { HostJournal } from './host-journal.js';
+import { LinearMemory } from '../components/linear-memory.js';
 import { runSteps, type Step, type StepResult } from './instance.js';
 
 /**
@@ -17,11 +18,12 @@ export type AgentThreadMessage =
   | { readonly op: 'warm'; readonly id: number };
 
 export type AgentThreadReply =
-  | { readonly id: number; readonly ok: true; readonly results?: StepResult[] }
+  | { readonly id: number; readonly ok: true; readonly results?: StepResult[]; readonly memory?: number }
   | { readonly id: number; readonly ok: false; readonly message: string };
 
 interface Hosted {
   readonly exports: Record<string, unknown>;
+  readonly memory: LinearMemory;
   readonly journal: HostJournal;
   trapped: boolean;
 }
@@ -47,9 +49,10 @@ if (port) {
     if (msg.op === 'open') {
       try {
         const journal = new HostJournal();
-        const exports = await instantiateInWorker(msg.init, { ...journal.hooks, arguments: msg.arguments });
-        hosted.set(msg.iid, { exports, journal, trapped: false });
-        reply({ id: msg.id, ok: true });
+        const memory = new LinearMemory();
+        const exports = await instantiateInWorker(msg.init, { ...journal.hooks, arguments: msg.arguments }, memory);
+        hosted.set(msg.iid, { exports, memory, journal, trapped: false });
+        reply({ id: msg.id, ok: true, memory: memory.bytes });
       } catch (err) {
         reply({ id: msg.id, ok: false, message: err instanceof Error ? err.message : String(err) });
       }
@@ -63,7 +66,7 @@ if (port) {
     const results = runSteps((path, args) => lookup(h.exports, path)(...args), h.journal, msg.steps);
     const last = results.at(-1);
     if (last && ('diverged' in last || (!last.ok && last.trap))) h.trapped = true;
-    reply({ id: msg.id, ok: true, results });
+    reply({ id: msg.id, ok: true, results, memory: h.memory.bytes });
   };
 
   port.on('message', (msg: AgentThreadMessage) => {

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { TahoError } from '../errors.js';
 import { HostImports, interfaceKey, type HostHooks } from './host.js';
 import { limitMemory } from './memory-limit.js';
+import type { LinearMemory } from './linear-memory.js';
 import type { ComponentEntry } from './registry.js';
 import { TranspileCache } from './transpile-cache.js';
 import type { WorkerInit } from './worker-instance.js';
@@ -14,6 +15,7 @@ export type ComponentExports = Record<string, unknown>;
 type Instantiate = (
   getCoreModule: (path: string) => WebAssembly.Module,
   imports: Record<string, unknown>,
+  instantiateCore?: (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance,
 ) => ComponentExports;
 
 export interface LoaderOptions {
@@ -36,11 +38,12 @@ export class ComponentLoader {
     this.#cache = new TranspileCache(options);
   }
 
-  async instantiate(entry: ComponentEntry, hooks: HostHooks = {}, memoryLimitBytes?: number): Promise<ComponentExports> {
+  /** A new instance; `memory` (when given) measures its linear memories. */
+  async instantiate(entry: ComponentEntry, hooks: HostHooks = {}, memoryLimitBytes?: number, memory?: LinearMemory): Promise<ComponentExports> {
     const instantiate = await this.#instantiator(entry);
     const imports = await this.#host.create(entry.signature.imports, hooks);
     try {
-      return instantiate((path) => this.#coreModule(entry, path, memoryLimitBytes), withUnversionedKeys(imports));
+      return instantiate((path) => this.#coreModule(entry, path, memoryLimitBytes), withUnversionedKeys(imports), memory?.instantiateCore);
     } catch (err) {
       throw new TahoError('TAHO_COMPONENT_INVALID', `cannot instantiate ${entry.key}: ${(err as Error).message}`, {
         hint: `It imports ${entry.signature.imports.join(', ') || 'nothing'}; taho provides WASI 0.2 interfaces only.`,

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { HostImports, type HostHooks } from './host.js';
 import { withUnversionedKeys } from './loader.js';
+import type { LinearMemory } from './linear-memory.js';
 
 /**
  * What a worker thread needs to build its own component instance: the transpiled bindings'
@@ -13,17 +14,21 @@ export interface WorkerInit {
   readonly environment: Readonly<Record<string, string>>;
 }
 
-type Instantiate = (get: (p: string) => WebAssembly.Module, imports: Record<string, unknown>) => Record<string, unknown>;
+type Instantiate = (
+  get: (p: string) => WebAssembly.Module,
+  imports: Record<string, unknown>,
+  instantiateCore?: LinearMemory['instantiateCore'],
+) => Record<string, unknown>;
 
-/** Instantiates a component inside a worker thread from what the main thread sent. */
-export async function instantiateInWorker(init: WorkerInit, hooks: HostHooks): Promise<Record<string, unknown>> {
+/** Instantiates a component inside a worker thread from what the main thread sent; `memory` measures it. */
+export async function instantiateInWorker(init: WorkerInit, hooks: HostHooks, memory?: LinearMemory): Promise<Record<string, unknown>> {
   const mod = (await import(pathToFileURL(init.modulePath).href)) as { instantiate: Instantiate };
   const imports = await new HostImports().create(init.imports, { environment: init.environment, ...hooks });
   return mod.instantiate((p) => {
     const m = init.coreModules[p];
     if (!m) throw new Error(`core module ${p} was not sent to the worker`);
     return m;
-  }, withUnversionedKeys(imports));
+  }, withUnversionedKeys(imports), memory?.instantiateCore);
 }
 
 /**

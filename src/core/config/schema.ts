@@ -7,6 +7,8 @@ import { DEFAULT_DATA_DIR } from './sources.js';
  */
 
 const port = z.number().int().min(1).max(65535);
+/** `512MiB`, `2GiB`, `64MB`, or a number of bytes. */
+const size = z.union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)$/, 'a size such as "512MiB", "2GiB" or a number of bytes')]);
 const positiveInt = z.number().int().positive();
 
 const corsSchema = z.strictObject({
@@ -36,6 +38,9 @@ const authSchema = z.strictObject({
   keys: z.array(keySchema).default([]),
   /** Whether /metrics answers without a key (health and ready always do). */
   metrics_public: z.boolean().default(true),
+  /** Failed authentications (and first uses of a key) a client address may make per window before it gets 429. */
+  max_failures: positiveInt.default(20),
+  failure_window_ms: positiveInt.default(60_000),
 });
 
 const rateLimitSchema = z.strictObject({
@@ -73,6 +78,8 @@ const limitsSchema = z.strictObject({
   memory_limit_mb: positiveInt.default(256),
   max_header_bytes: positiveInt.default(16 * 1024),
   max_connections: positiveInt.default(1024),
+  /** Connections one client address may hold (default: a quarter of max_connections). */
+  max_connections_per_client: positiveInt.optional(),
 });
 
 const servicesSchema = z.strictObject({
@@ -94,6 +101,10 @@ const agentsSchema = z.strictObject({
   sync: z.enum(['normal', 'full']).default('normal'),
   /** Save a snapshot every N oplog entries when the component exports golem:api/save-snapshot (0: never). */
   snapshot_every: z.number().int().min(0).default(100),
+  /** Linear memory all agents in memory may hold together: idle ones are evicted past it, new ones refused (503). */
+  max_memory: size.default('1GiB'),
+  /** New agents one API key (or client address without a key) may create per minute over HTTP. */
+  max_new_per_minute: positiveInt.default(600),
 });
 
 const repositorySchema = z.strictObject({ path: z.string().min(1) });
@@ -147,6 +158,14 @@ export const configSchema = z.strictObject({
   town: townSchema.prefault({}),
   repositories: z.array(repositorySchema).default([]),
 });
+
+/** A config size in bytes. */
+export function sizeBytes(v: number | string): number {
+  if (typeof v === 'number') return v;
+  const m = /^(\d+(?:\.\d+)?)\s*([KMG]i?B|B)$/.exec(v);
+  const units: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };
+  return Math.floor(Number(m?.[1] ?? 0) * (units[m?.[2] ?? 'B'] ?? 1));
+}
 
 /** A config duration in milliseconds. */
 export function durationMs(v: number | string): number {

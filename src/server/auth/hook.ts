@@ -43,6 +43,10 @@ export function registerAuth(app: FastifyInstance, config: TahoConfig): void {
   });
   if (config.http.auth.mode !== 'api_key') return;
   const keys = new ApiKeys(configuredKeys(config));
+  const { max_failures: maxFailures, failure_window_ms: windowMs } = config.http.auth;
+  // Per client address: a failure costs an argon2 check per configured key, so a flood of wrong
+  // keys is refused before it costs any. A key's first use counts too (it is checked the same way).
+  const failures = app.createRateLimit({ max: maxFailures, timeWindow: windowMs, keyGenerator: (req) => `auth:${req.ip}`, allowList: [] });
   // A callback hook with a synchronous path: a known key costs a digest and a map lookup, no promise.
   app.addHook('onRequest', (req, _reply, done) => {
     const required = req.routeOptions.config.requirement;
@@ -51,17 +55,15 @@ export function registerAuth(app: FastifyInstance, config: TahoConfig): void {
       return;
     }
     const key = presentedKey(req);
-    if (key === undefined) {
-      done(new TahoError('TAHO_UNAUTHORIZED', 'this route needs an API key', {
-        hint: 'Send it as `Authorization: Bearer <key>` or `X-API-Key: <key>` (CLI: --api-key or TAHO_API_KEY).',
-      }));
-      return;
-    }
     const decide = (principal: Principal | undefined): TahoError | undefined => {
       if (!principal) {
-        return new TahoError('TAHO_UNAUTHORIZED', 'the API key is not valid', {
-          hint: 'Check the key; `taho auth gen-key` makes a new one and prints the hash to put in config.toml.',
-        });
+        return key === undefined
+          ? new TahoError('TAHO_UNAUTHORIZED', 'this route needs an API key', {
+            hint: 'Send it as `Authorization: Bearer <key>` or `X-API-Key: <key>` (CLI: --api-key or TAHO_API_KEY).',
+          })
+          : new TahoError('TAHO_UNAUTHORIZED', 'the API key is not valid', {
+            hint: 'Check the key; `taho auth gen-key` makes a new one and prints the hash to put in config.toml.',
+          });
       }
       if (!grants(principal.scopes, required)) {
         return new TahoError('TAHO_FORBIDDEN', `key "${principal.name}" lacks the scope ${required} that ${req.method} ${req.routeOptions.url} needs (it has ${principal.scopes.join(', ')})`, {
@@ -71,8 +73,19 @@ export function registerAuth(app: FastifyInstance, config: TahoConfig): void {
       req.principal = principal;
       return undefined;
     };
-    const verified = keys.verify(key);
-    if (verified instanceof Promise) verified.then((p) => done(decide(p)), (err: Error) => done(err));
-    else done(decide(verified));
+    const known = key === undefined ? undefined : keys.known(key);
+    if (known) {
+      done(decide(known));
+      return;
+    }
+    failures(req).then(async (limit) => {
+      if (!limit.isAllowed && limit.isExceeded) {
+        return new TahoError('TAHO_RATE_LIMITED', `too many failed authentications from ${req.ip}: more than ${maxFailures} in ${Math.round(windowMs / 1000)} s`, {
+          hint: `Wait ${limit.ttlInSeconds} s and send a valid key; [http.auth] max_failures sets the limit.`,
+          retryAfterMs: limit.ttl,
+        });
+      }
+      return decide(key === undefined ? undefined : await keys.verify(key));
+    }).then((err) => done(err), (err: Error) => done(err));
   });
 }

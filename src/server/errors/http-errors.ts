@@ -12,7 +12,13 @@ interface FastifyLikeError {
  * Fastify's own failures (schema validation, body parsing, size limits) as TahoErrors, so every
  * family's mapper renders one error type.
  */
-export function fromHttpError(err: unknown, limits: { readonly bodyLimit: number }): TahoError {
+export interface HttpLimits {
+  readonly bodyLimit: number;
+  /** @fastify/multipart's limits on component uploads. */
+  readonly form: { readonly files: number; readonly fields: number; readonly parts: number };
+}
+
+export function fromHttpError(err: unknown, limits: HttpLimits): TahoError {
   const e = err as FastifyLikeError;
   if (e.validation) {
     const where = e.validationContext ?? 'request';
@@ -21,6 +27,8 @@ export function fromHttpError(err: unknown, limits: { readonly bodyLimit: number
       hint: 'See /openapi.json for what this route accepts.',
     });
   }
+  const form = multipartError(e, limits);
+  if (form) return form;
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new TahoError('TAHO_BODY_TOO_LARGE', `request body is larger than ${limits.bodyLimit} bytes`, {
@@ -55,17 +63,43 @@ export function fromHttpError(err: unknown, limits: { readonly bodyLimit: number
   }
 }
 
+const FORM_HINT = 'Send a multipart form with the fields `name` and `component` (the .wasm file) only, or the bytes as application/wasm with ?name=<name>.';
+
+/** @fastify/multipart's limit errors, each naming the limit that was hit (they all say 413 otherwise). */
+function multipartError(e: FastifyLikeError, limits: HttpLimits): TahoError | undefined {
+  switch (e.code) {
+    case 'FST_FIELDS_LIMIT':
+      return new TahoError('TAHO_BAD_REQUEST', `the form has more than ${limits.form.fields} fields`, { hint: FORM_HINT });
+    case 'FST_FILES_LIMIT':
+      return new TahoError('TAHO_BAD_REQUEST', `the form has more than ${limits.form.files} files`, { hint: FORM_HINT });
+    case 'FST_PARTS_LIMIT':
+      return new TahoError('TAHO_BAD_REQUEST', `the form has more than ${limits.form.parts} parts`, { hint: FORM_HINT });
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new TahoError('TAHO_BODY_TOO_LARGE', `the uploaded file is larger than ${limits.bodyLimit} bytes`, {
+        hint: 'Upload a smaller component, or raise [limits] body_limit_bytes in config.toml.',
+      });
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+    case 'FST_PROTO_VIOLATION':
+    case 'FST_MP_PREMATURE_CLOSE':
+      return new TahoError('TAHO_BAD_REQUEST', `the form is not valid: ${e.message}`, { hint: FORM_HINT });
+    default:
+      return undefined;
+  }
+}
+
+/** What the form parser (busboy) throws on a malformed body: plain errors, with no code or status. */
+export function malformedForm(err: unknown): unknown {
+  const e = err as FastifyLikeError;
+  if (typeof err !== 'object' || err === null || e.code !== undefined || e.statusCode !== undefined || err instanceof TahoError) return err;
+  return new TahoError('TAHO_BAD_REQUEST', `the multipart body is malformed: ${e.message}`, { hint: FORM_HINT });
+}
+
 /**
  * Errors Node's HTTP parser raises before a request reaches fastify (oversized headers, a body
- * too slow to arrive, garbage instead of HTTP): answered in the same error shape, then closed.
+ * too slow to arrive, garbage instead of HTTP), as the error answered on the socket.
  */
-export function clientErrorResponse(err: NodeJS.ErrnoException): string {
-  const e = err.code === 'HPE_HEADER_OVERFLOW'
-    ? new TahoError('TAHO_HEADERS_TOO_LARGE', 'request headers are too large', { hint: 'Send smaller headers, or raise [limits] max_header_bytes.' })
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? new TahoError('TAHO_REQUEST_TIMEOUT', 'the request did not arrive in time', { hint: 'Send the whole request within [limits] request_timeout_ms.' })
-      : new TahoError('TAHO_BAD_REQUEST', `malformed HTTP request (${err.code ?? 'parse error'})`, { hint: 'Send a valid HTTP/1.1 request.' });
-  const body = JSON.stringify({ error: e.toJSON() });
-  const reason = e.status === 431 ? 'Request Header Fields Too Large' : e.status === 408 ? 'Request Timeout' : 'Bad Request';
-  return `HTTP/1.1 ${e.status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+export function clientError(err: NodeJS.ErrnoException): TahoError {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return new TahoError('TAHO_HEADERS_TOO_LARGE', 'request headers are too large', { hint: 'Send smaller headers, or raise [limits] max_header_bytes.' });
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new TahoError('TAHO_REQUEST_TIMEOUT', 'the request did not arrive in time', { hint: 'Send the whole request within [limits] request_timeout_ms.' });
+  return new TahoError('TAHO_BAD_REQUEST', `malformed HTTP request (${err.code ?? 'parse error'})`, { hint: 'Send a valid HTTP/1.1 request.' });
 }

@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../core/runtime.js';
 import type { ComponentEntry } from '../../core/components/registry.js';
 import type { WitFunction } from '../../core/components/wit-types.js';
 import { TahoError } from '../../core/errors.js';
+import { malformedForm } from '../errors/http-errors.js';
 import { componentView } from '../../core/components/golem-view.js';
 import { publicOplogPage } from '../../core/agents/public-oplog.js';
 import { WitCache } from '../../core/components/binary-wit.js';
@@ -69,6 +70,21 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     }
     return call;
   };
+  // Naming a new agent creates it: per API key (or client address without one) only so many a minute.
+  const maxNew = runtime.config.agents.max_new_per_minute;
+  const newAgents = app.createRateLimit({
+    max: maxNew, timeWindow: 60_000, allowList: [],
+    keyGenerator: (req) => (req.principal ? `agents:key:${req.principal.name}` : `agents:ip:${req.ip}`),
+  });
+  const limitNew = async (req: FastifyRequest, componentId: string, name: string): Promise<void> => {
+    if (agents().exists(componentId, name)) return;
+    const limit = await newAgents(req);
+    if (limit.isAllowed || !limit.isExceeded) return;
+    throw new TahoError('TAHO_RATE_LIMITED', `too many new agents: more than ${maxNew} a minute for ${req.principal ? `key "${req.principal.name}"` : req.ip}`, {
+      hint: `Wait ${limit.ttlInSeconds} s, reuse existing agents, or raise [agents] max_new_per_minute.`,
+      retryAfterMs: limit.ttl,
+    });
+  };
   const component = (ref: string): ComponentEntry => {
     try {
       return runtime.component(ref);
@@ -104,10 +120,14 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     let name = req.query.name;
     let bytes: Uint8Array | undefined;
     if (req.isMultipart()) {
-      for await (const part of req.parts()) {
-        if (part.type === 'file' && part.fieldname === 'component') bytes = await part.toBuffer();
-        else if (part.type === 'field' && part.fieldname === 'name') name = String(part.value);
-        else if (part.type === 'file') await part.toBuffer();
+      try {
+        for await (const part of req.parts()) {
+          if (part.type === 'file' && part.fieldname === 'component') bytes = await part.toBuffer();
+          else if (part.type === 'field' && part.fieldname === 'name') name = String(part.value);
+          else if (part.type === 'file') await part.toBuffer();
+        }
+      } catch (err) {
+        throw malformedForm(err);
       }
     } else if (Buffer.isBuffer(req.body)) {
       bytes = req.body;
@@ -136,14 +156,16 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     },
   }, async (req) => {
     const entry = component(req.params.component_id);
+    await limitNew(req, entry.id, req.body.name);
     agents().create(entry.id, req.body.name, { args: req.body.args ?? [], env: req.body.env ?? {} });
     return { workerId: { componentId: entry.id, workerName: req.body.name }, componentVersion: 0 };
   });
 
-  const invoke = async (req: { params: WorkerParams; query: { function: string }; body: { params: ValueAndOptionalType[] }; headers: { 'idempotency-key'?: string } }) => {
+  const invoke = async (req: FastifyRequest<InvokeRequest>) => {
     const entry = component(req.params.component_id);
     const fn = resolveFunction(entry, req.query.function);
     typedCall(fn).args(req.body.params); // every type error at once, as Golem's 400 {errors}
+    await limitNew(req, entry.id, req.params.worker_name);
     const agent = agents().agent(entry.id, req.params.worker_name);
     const method = fn.iface === undefined ? fn.name : `${fn.iface}.{${fn.name}}`;
     return { agent, fn, done: agent.invoke(method, req.body.params.map((p) => p.value), req.headers['idempotency-key']) };
@@ -322,7 +344,7 @@ function workerView(agent: DurableAgent, runtime: Runtime): Record<string, unkno
     updates: [],
     createdAt: new Date(runtime.agents().createdAt(agent.entry.id, agent.name)).toISOString(),
     componentSize: agent.entry.size,
-    totalLinearMemorySize: 0,
+    totalLinearMemorySize: agent.memoryBytes,
     exportedResourceInstances: [], activePlugins: [], skippedRegions: [], deletedRegions: [],
   };
 }
