@@ -6,7 +6,7 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
   process.stderr.write(
     `Error: taho needs Node.js 22 or newer; this is ${process.version}.\n` +
-      'Hint: run it through npm so the pinned Node is used (`npx taho …` in the repository), or install Node 22+.\n',
+      'Hint: run bin/taho (or put it on PATH): it starts on the Node the repository pins; or install Node 22+.\n',
   );
   process.exit(1);
 }
@@ -25,7 +25,9 @@ enableCompileCache?.();
 const { Config, flush, handle, run } = await import('@oclif/core');
 const config = await Config.load({ root: import.meta.dirname });
 // oclif names itself after `oclif.bin` even when started as an alias; help must show the name typed.
-const called = basename(process.argv[1] ?? '');
+// The launcher on PATH (bin/taho, bin/tt) says which name was typed; it is not passed on to children.
+const called = process.env.TAHO_BIN_NAME || basename(process.argv[1] ?? '');
+delete process.env.TAHO_BIN_NAME;
 if ((config.pjson.oclif.binAliases ?? []).includes(called)) {
   config.bin = called;
   config.pjson.oclif.bin = called;

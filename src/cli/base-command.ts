@@ -53,6 +53,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return loadConfig(this.#configOptions(), this.#sources());
   }
 
+  /** The configuration as the sources say now (a server following its file reads them again). */
+  protected async rereadConfig(): Promise<LoadedConfig> {
+    const { loadConfig } = await import('../core/config/load.js');
+    return loadConfig(this.#configOptions());
+  }
+
   #configOptions(): LoadConfigOptions {
     return {
       configFile: this.flags.config,
@@ -73,6 +79,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       apiKey: this.flags['api-key'],
       locate: () => dataDirOf(this.#sources()),
       load: () => this.loadConfig(),
+      configFile: () => this.#sources().file,
       runtime: { isolation: 'inline', onTranspile: (label, ms) => this.logToStderr(transpiled(label, ms)) },
     });
     return this.#client;

@@ -10,6 +10,7 @@ import { orphanAction, orphans, reclaim, recover, type Orphan, type OrphanAction
 import { agentRef, checkAgentName, checkTaskId, findAgent, isUuid, senderId, taskNotFound, taskRef } from './refs.js';
 import { COMPONENT_CLI, Rounds, type ComponentRound } from './rounds.js';
 import { BUILTIN_PRESETS, loadExeca, type Preset } from './runner.js';
+import { checkInstalled } from './installed.js';
 import { TownStore } from './store.js';
 import * as t from './transitions.js';
 
@@ -87,9 +88,11 @@ export class Town {
   readonly #store: TownStore;
   readonly #ctx: TownContext;
   readonly #rounds: Rounds;
-  readonly #presets: Readonly<Record<string, Preset>>;
+  /** One object for the town's life: Rounds reads the same one, so a reload's presets reach both. */
+  readonly #presets: Record<string, Preset>;
   readonly #components: TownOptions['components'];
-  readonly #defaultCli: string;
+  #defaultCli: string;
+  readonly #cwd: string;
   readonly #staleAfterMs: number;
   readonly #killGraceMs: number;
   readonly #intervalMs: number;
@@ -99,6 +102,7 @@ export class Town {
     this.#presets = { ...BUILTIN_PRESETS, ...options.presets };
     this.#components = options.components;
     this.#defaultCli = options.defaultCli ?? 'claude';
+    this.#cwd = options.cwd ?? process.cwd();
     this.#staleAfterMs = options.staleAfterMs ?? 120_000;
     this.#killGraceMs = options.killGraceMs ?? 2_000;
     this.#intervalMs = options.dispatchIntervalMs ?? 250;
@@ -106,7 +110,7 @@ export class Town {
     this.#ctx = { store, now: () => new Date().toISOString(), write: (fn) => this.#write(fn) };
     this.#rounds = new Rounds(
       this.#ctx,
-      { dataDir: options.dataDir, cwd: options.cwd ?? process.cwd(), presets: this.#presets, heartbeatMs: options.heartbeatMs ?? 5_000, resultBytes: options.resultBytes ?? 4096, killGraceMs: this.#killGraceMs, componentRound: options.components?.round, onOutput: options.onOutput },
+      { dataDir: options.dataDir, cwd: this.#cwd, presets: this.#presets, heartbeatMs: options.heartbeatMs ?? 5_000, resultBytes: options.resultBytes ?? 4096, killGraceMs: this.#killGraceMs, componentRound: options.components?.round, onOutput: options.onOutput },
       () => this.dispatcher.wake(),
     );
     this.dispatcher = new Dispatcher(
@@ -118,6 +122,13 @@ export class Town {
       },
       this.#intervalMs,
     );
+  }
+
+  /** A reloaded configuration's presets and default CLI; agents already spawned keep their CLI name. */
+  setPresets(presets: Readonly<Record<string, Preset>>, defaultCli: string): void {
+    for (const name of Object.keys(this.#presets)) delete this.#presets[name];
+    Object.assign(this.#presets, BUILTIN_PRESETS, presets);
+    this.#defaultCli = defaultCli;
   }
 
   /** Starts dispatching inbox work to idle agents. */
@@ -150,6 +161,8 @@ export class Town {
       this.#components.check(cli);
     } else if (this.#presets[cli] === undefined) {
       throw new TahoError('TAHO_BAD_ARGUMENTS', `unknown agent CLI '${cli}'`, { hint: `Use one of: ${Object.keys(this.#presets).join(', ')}, or add a preset with a command.` });
+    } else {
+      checkInstalled(cli, this.#presets[cli] as Preset, this.#cwd);
     }
     const parent = req.parent_agent_id ?? null;
     if (parent !== null && !isUuid(parent)) throw new TahoError('TAHO_BAD_REQUEST', `Invalid parent_agent_id: ${parent}`, { hint: 'Give the parent agent\'s UUID.' });
