@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../src/client/http.js';
 import type { TahoEvent } from '../src/client/contract.js';
-import { tempDir } from './helpers.js';
+import { pathWith, tempDir } from './helpers.js';
 import { post, startServer, type Server } from './server-helpers.js';
 
 const work = tempDir('taho-events-');
@@ -32,7 +32,7 @@ const job = { Job: { Type: 'batch', Tasks: [{ Name: 'main', Engine: { Type: 'noo
 
 describe('the one event stream', () => {
   it('carries town, job, durable agent and service changes with strictly increasing ids; filters by kind and subject', async () => {
-    const s = await startServer({ dataDir });
+    const s = await startServer({ dataDir, env: { PATH: pathWith('claude') } });
     servers.push(s);
     expect((await post(`${s.url}/v1/agents`, { name: 'ev-agent', cli: 'claude' })).status).toBe(201);
     const { JobID } = (await (await fetch(`${s.url}/api/v1/orchestrator/jobs`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(job) })).json()) as { JobID: string };

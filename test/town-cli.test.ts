@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processAlive } from '../src/shared/process.js';
-import { BIN, ROOT, runCli, tempDir } from './helpers.js';
+import { BIN, pathWith, ROOT, runCli, tempDir } from './helpers.js';
 import { startServer, type Server } from './server-helpers.js';
 import { HttpClient } from '../src/client/http.js';
 import type { TahoEvent } from '../src/client/contract.js';
@@ -205,7 +205,8 @@ describe('town CLI against a server', { timeout: 120_000 }, () => {
 describe('town CLI in-process (no server)', { timeout: 120_000 }, () => {
   const dir = tempDir('taho-town-local-');
   const dataDir = join(dir, 'data');
-  const tt = (args: string[]) => runCli(args, { cwd: dir, env: { TAHO_DATA_DIR: dataDir } });
+  const PATH = pathWith('claude');
+  const tt = (args: string[]) => runCli(args, { cwd: dir, env: { TAHO_DATA_DIR: dataDir, PATH } });
 
   it('init writes config.toml once; later runs change nothing', async () => {
     const first = await tt(['init', '--name', 'localtown']);

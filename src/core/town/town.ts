@@ -434,6 +434,12 @@ export class Town {
   roundLog(ref: string, n?: number): string | undefined {
     const agent = this.agent(ref);
     const last = this.#store.lastRound(agent.id);
+    if (n !== undefined && n > (last?.n ?? 0)) {
+      throw new TahoError('TAHO_BAD_REQUEST', `agent ${agent.name} has no round ${n}: ${last ? `its rounds are 1 to ${last.n}` : 'it has run no round yet'}`, {
+        hint: `\`tt logs ${agent.name}\` prints its last round; \`tt explain ${agent.name}\` says what it is doing.`,
+        details: { agent: agent.name, round: n, last: last?.n ?? null },
+      });
+    }
     const round = n ?? last?.n;
     return round === undefined ? undefined : this.#rounds.logPath(agent.name, round);
   }
