@@ -1,5 +1,6 @@
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
-import { TahoError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import { ambiguousId, TahoError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import { looksLikeIdPrefix, matchIdPrefix } from '../shared/ids.js';
 import type {
   AgentInfo, AgentInvokeRequest, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
   OplogEntry, ReloadResult, ServiceInfo, StatusResponse, ComponentDetail,
@@ -349,8 +350,12 @@ export class HttpClient implements Client {
   }
 
   async #component(ref: string): Promise<{ id: string; name: string }> {
-    const found = (await this.#components()).find((c) => c.id === ref || c.name === ref);
-    if (found) return found;
+    const all = await this.#components();
+    const named = all.find((c) => c.id === ref || c.name === ref);
+    if (named) return named;
+    const found = looksLikeIdPrefix(ref) ? matchIdPrefix(ref, all, (c) => c.id).found : [];
+    if (found.length > 1) throw ambiguousId('component', ref, found.map((c) => c.id));
+    if (found[0]) return found[0];
     throw new TahoError('TAHO_COMPONENT_NOT_FOUND', `no component ${ref}`, { hint: '`taho components` lists component ids and names.' });
   }
 

@@ -5,6 +5,7 @@ import { ComponentRegistry, type ReloadReport } from './components/registry.js';
 import { ServiceManager, type ServiceDefaults } from './services/manager.js';
 import { storeUpload, uploadsRepository } from './components/upload.js';
 import { TahoError } from './errors.js';
+import { componentByPrefix } from './components/refs.js';
 import type { ComponentEntry } from './components/registry.js';
 import type { Isolation } from './services/executor.js';
 import { AgentManager } from './agents/manager.js';
@@ -249,7 +250,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       return report;
     },
     component(ref) {
-      const entry = registry.byId(ref) ?? registry.list().find((e) => `${e.domain}/${e.service}` === ref || e.key === ref);
+      const entry = registry.byId(ref) ?? registry.list().find((e) => `${e.domain}/${e.service}` === ref || e.key === ref) ?? componentByPrefix(registry, ref);
       if (entry) return entry;
       throw new TahoError('TAHO_COMPONENT_NOT_FOUND', `no component ${ref}`, {
         hint: '`taho components` lists component ids and names.',

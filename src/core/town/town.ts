@@ -7,7 +7,7 @@ import { type Explanation, explainAgent, explainTask } from './explain.js';
 import type { Agent, BacklogEntry, InboxItem, MessageType, SendKind, Task, TaskState, TownEvent } from './model.js';
 import { isDeadAgent, isTerminalTask, summarize, SUPERVISOR_ID } from './model.js';
 import { orphanAction, orphans, reclaim, recover, type Orphan, type OrphanAction, type ReclaimRequest, type ReclaimResult, type RecoverResult } from './recovery.js';
-import { agentRef, checkAgentName, checkTaskId, findAgent, isUuid, senderId, taskNotFound, taskRef } from './refs.js';
+import { agentOrTask, agentRef, backlogTaskId, checkAgentName, checkTaskId, findAgent, isUuid, senderId, taskNotFound, taskRef } from './refs.js';
 import { COMPONENT_CLI, Rounds, type ComponentRound } from './rounds.js';
 import { BUILTIN_PRESETS, loadExeca, type Preset } from './runner.js';
 import { checkInstalled } from './installed.js';
@@ -313,11 +313,11 @@ export class Town {
 
   /** Takes the task out of the backlog into the agent's inbox, in one transaction. */
   claim(taskId: string, ref: string): { task_id: string; agent_id: string; agent_name: string } {
-    checkTaskId(taskId);
     const out = this.#write((emit) => {
+      const id = backlogTaskId(this.#store, taskId);
       const agent = agentRef(this.#store, ref);
-      this.#claim(emit, taskId.toLowerCase(), agent);
-      return { task_id: taskId.toLowerCase(), agent_id: agent.id, agent_name: agent.name };
+      this.#claim(emit, id, agent);
+      return { task_id: id, agent_id: agent.id, agent_name: agent.name };
     });
     this.dispatcher.wake();
     return out;
@@ -336,9 +336,8 @@ export class Town {
 
   /** Removes the task from the backlog and cancels it, so it is not left pending nowhere. */
   backlogRemove(taskId: string): { removed: true; task_id: string } {
-    checkTaskId(taskId);
-    const id = taskId.toLowerCase();
     return this.#write((emit) => {
+      const id = backlogTaskId(this.#store, taskId);
       if (!this.#store.backlogRemove(id)) throw taskNotFound(taskId, 'backlog');
       const task = this.#store.task(id);
       if (task !== undefined && !isTerminalTask(task.state)) this.#store.putTask(t.unwrap(t.cancelTask(task, this.#ctx.now())));
@@ -409,11 +408,8 @@ export class Town {
   /** Where a task is and what it waits for, or an agent's state, inbox, heartbeat and last round. */
   explain(id: string): Explanation {
     const env = { store: this.#store, now: Date.now(), dispatcher: this.dispatcherState() };
-    const agent = findAgent(this.#store, id);
-    if (agent !== undefined) return explainAgent(env, agent);
-    // Not a UUID: it can only have meant an agent's name.
-    if (!isUuid(id)) return explainAgent(env, agentRef(this.#store, id));
-    return explainTask(env, taskRef(this.#store, id));
+    const found = agentOrTask(this.#store, id);
+    return 'agent' in found ? explainAgent(env, found.agent) : explainTask(env, found.task);
   }
 
   /** This process's dispatcher, or, when it is not running here, whether another process's is alive. */
