@@ -1,4 +1,5 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
+import { distance } from 'fastest-levenshtein';
 import type { LoadedConfig } from '../core/config/load.js';
 import { dataDirOf, readSources, type LoadConfigOptions, type Sources } from '../core/config/sources.js';
 import { toTahoError } from '../core/errors.js';
@@ -91,6 +92,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Interfaces.CommandError): Promise<void> {
+    // A mistyped flag: the closest one instead of the whole help text.
+    const unknown = (err as { flags?: unknown }).flags;
+    if (err.message.startsWith('Nonexistent flag') && Array.isArray(unknown)) {
+      const known = Object.keys({ ...this.ctor.flags, ...(this.ctor as unknown as typeof BaseCommand).baseFlags });
+      this.logToStderr(`Error: unknown flag${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}`);
+      const near = unknown.map((f) => closestFlag(String(f), known)).filter((f) => f !== undefined);
+      this.logToStderr(`Hint: ${near.length > 0 ? `Did you mean ${near.join(', ')}? ` : ''}\`${this.config.bin} help ${this.id?.replaceAll(':', ' ') ?? ''}\` lists the flags.`);
+      this.exit(2);
+    }
     // oclif's own parse and exit errors carry their own wording and exit codes.
     if ('oclif' in err && !('code' in err && typeof err.code === 'string' && err.code.startsWith('TAHO_'))) {
       throw err;
@@ -110,6 +120,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     await (await this.#client?.catch(() => undefined))?.close();
     return super.finally(err);
   }
+}
+
+function closestFlag(typed: string, known: readonly string[]): string | undefined {
+  const name = typed.replace(/^-+/, '').split('=')[0] ?? '';
+  const best = known.map((k) => ({ k, d: distance(name, k) })).sort((a, b) => a.d - b.d)[0];
+  return best && best.d <= Math.max(2, Math.floor(best.k.length / 3)) ? `--${best.k}` : undefined;
 }
 
 export function transpiled(label: string, ms: number): string {
