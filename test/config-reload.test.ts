@@ -36,6 +36,11 @@ afterAll(async () => {
 });
 
 describe('a running server follows config.toml', () => {
+  it('its banner says how to stop it, what to run next and where the API is described', () => {
+    expect(server.output()).toContain(`  API description: ${server.url}/openapi.json`);
+    expect(server.output()).toMatch(/^ {2}Ctrl-C drains and stops; from another terminal: `tt status`/m);
+  });
+
   it('taho reload applies new repositories and presets, and names what needs a restart', async () => {
     expect((await cli('invoke', 'mine/greeter', 'greet', 'x')).exitCode).not.toBe(0);
     writeFileSync(cfg, [
@@ -52,7 +57,7 @@ describe('a running server follows config.toml', () => {
     const call = await cli('invoke', 'mine/greeter', 'greet', 'World');
     expect(call.stdout.trim()).toBe('Hello, World!');
     const spawn = await cli('spawn', 'sh1', '--cli', 'shell');
-    expect(spawn.stderr).toBe('');
+    expect(spawn.stderr).toBe('Next: `taho assign sh1 "<task>"` gives it a task; `taho status` shows the town.');
     expect(spawn.exitCode).toBe(0);
   });
 

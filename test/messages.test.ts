@@ -32,8 +32,16 @@ describe('messages a user meets first', { timeout: 120_000 }, () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ result: { value: { err: 'cart is empty' } } });
   });
 
+  it('spawn and assign say what to do next', async () => {
+    const spawned = await cli(['spawn', 'ada', '--cli', 'component:example/reviewer']);
+    expect(spawned.exitCode).toBe(0);
+    expect(spawned.stderr).toBe('Next: `taho assign ada "<task>"` gives it a task; `taho status` shows the town (rounds run while `taho serve` runs).');
+    const assigned = await cli(['assign', 'ada', 'review', 'it']);
+    expect(assigned.stderr).toMatch(/^Next: `taho logs ada -f` follows its round; `taho explain [0-9a-f]{8}` says where the task is\.$/m);
+    expect((await cli(['assign', 'ada', 'x', '--json'])).stderr).not.toContain('Next:');
+  });
+
   it('tt logs for a round that does not exist says so', async () => {
-    expect((await cli(['spawn', 'ada', '--cli', 'component:example/reviewer'])).exitCode).toBe(0);
     const r = await cli(['logs', 'ada', '--round', '3']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/^Error: agent ada has no round 3: it has run no round yet$/m);

@@ -6,6 +6,7 @@ import { toTahoError } from '../core/errors.js';
 import type { Client } from '../client/contract.js';
 import { selectClient } from '../client/select.js';
 import { printJson } from './output.js';
+import { withProgress } from './progress.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 
@@ -89,6 +90,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected output(data: unknown, human: () => string): void {
     if (this.flags.json) printJson(data);
     else this.log(human());
+  }
+
+  /** The next step a user would otherwise guess, on stderr so stdout stays the result (none with --json). */
+  protected nextStep(line: string): void {
+    if (!this.flags.json) this.logToStderr(`Next: ${line}`);
+  }
+
+  /** Runs `work`; still pending after ~300 ms, a spinner on a terminal says what it waits for (nothing when piped). */
+  protected progress<T>(label: string, work: Promise<T>): Promise<T> {
+    return withProgress(label, work);
   }
 
   protected override async catch(err: Interfaces.CommandError): Promise<void> {

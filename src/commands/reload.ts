@@ -6,7 +6,7 @@ export default class Reload extends BaseCommand<typeof Reload> {
   static override examples = ['<%= config.bin %> reload', '<%= config.bin %> reload --json'];
 
   async run(): Promise<void> {
-    const r = await (await this.client()).reload();
+    const r = await this.progress("reloading", (await this.client()).reload());
     this.output(r, () => {
       const lines = [`${r.status}: ${r.components_loaded} component${r.components_loaded === 1 ? '' : 's'} loaded`];
       for (const [label, list] of [['added', r.added], ['updated', r.updated], ['removed', r.removed]] as const) {

@@ -73,6 +73,8 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
   log(`  auth: ${config.http.auth.mode}${config.http.tls_enable ? `, TLS client certificates: ${config.http.client_auth}` : ''}`);
   for (const s of runtime.registry.list()) log(`  service ${s.domain}/${s.service} (${s.version.slice(0, 12)})`);
   for (const e of runtime.startup.errors) log(`  warning: ${e.component}: ${e.error}`);
+  log(`  API description: ${url}/openapi.json`);
+  log('  Ctrl-C drains and stops; from another terminal: `tt status` (the dashboard), `taho invoke example/hello greet World`');
 
   let closing: Promise<void> | undefined;
   const close = () => {

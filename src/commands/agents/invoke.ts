@@ -27,10 +27,10 @@ export default class AgentsInvoke extends BaseCommand<typeof AgentsInvoke> {
   async run(): Promise<void> {
     const { component, agent } = parseAgentTarget(this.args.agent);
     const client = await this.client();
-    const r = await client.agentInvoke({
+    const r = await this.progress(`${this.args.agent} ${this.args.function}`, client.agentInvoke({
       component, agent, fn: this.args.function, args: this.positional.slice(2).map(parseArgument),
       key: this.flags['idempotency-key'], wait: this.flags.wait,
-    }).catch(async (err: unknown) => {
+    })).catch(async (err: unknown) => {
       throw await agentTargetError(err, this.args.agent, () => client.components());
     });
     // `err(e)` of a result is a value (Golem answers it with 200), but for a shell it is a failure:
