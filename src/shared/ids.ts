@@ -21,6 +21,12 @@ export function shortId(id: string | null | undefined): string {
   return id === null || id === undefined || id === '' ? '-' : id.slice(0, 8);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 /** Prefixes shorter than this match too much to be meant (jobs have always asked for 3). */
 export const MIN_ID_PREFIX = 3;
 

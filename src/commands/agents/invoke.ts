@@ -2,8 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { formatValue } from '../../cli/output.js';
 import { agentTargetError, parseAgentTarget } from '../../cli/agent-target.js';
-import { componentError } from '../../core/services/failures.js';
-import type { Json } from '../../core/values/plain.js';
+import { componentError } from '../../cli/errors.js';
 import { parseArgument } from '../../cli/parse-input.js';
 
 export default class AgentsInvoke extends BaseCommand<typeof AgentsInvoke> {
@@ -37,7 +36,7 @@ export default class AgentsInvoke extends BaseCommand<typeof AgentsInvoke> {
     // an `Error:` line like `taho invoke` prints (the value itself stays in --json).
     const value = r.result?.value;
     const failed = r.result?.typ.type === 'Result' && typeof value === 'object' && value !== null && 'err' in value;
-    if (failed && !this.flags.json) throw componentError(`${this.args.agent} ${this.args.function}`, (value as { err: Json }).err);
+    if (failed && !this.flags.json) throw componentError(`${this.args.agent} ${this.args.function}`, (value as { err: Parameters<typeof componentError>[1] }).err);
     this.output(r, () => (r.result === undefined ? (this.flags.wait ? '' : 'enqueued') : formatValue(r.result.value)));
     if (failed) process.exitCode = 1;
   }
