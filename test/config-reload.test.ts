@@ -36,7 +36,8 @@ afterAll(async () => {
 });
 
 describe('a running server follows config.toml', () => {
-  it('its banner says how to stop it, what to run next and where the API is described', () => {
+  it('its banner says how to stop it, what to run next and where the API is described', async () => {
+    await logged(/Ctrl-C drains and stops/, 0); // the banner's last lines follow the announcement
     expect(server.output()).toContain(`  API description: ${server.url}/openapi.json`);
     expect(server.output()).toMatch(/^ {2}Ctrl-C drains and stops; from another terminal: `tt status`/m);
   });

@@ -1,14 +1,10 @@
 import { ambiguousId, TahoError } from '../errors.js';
-import { looksLikeIdPrefix, matchIdPrefix } from '../../shared/ids.js';
+import { isUuid, looksLikeIdPrefix, matchIdPrefix } from '../../shared/ids.js';
 import type { Agent, Task } from './model.js';
 import { SUPERVISOR_ID } from './model.js';
 import type { TownStore } from './store.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
+export { isUuid } from '../../shared/ids.js';
 
 /** Agent names become log directory names, so they are kept to safe path characters. */
 export function checkAgentName(name: string): void {
