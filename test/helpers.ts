@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { execa, type Options } from 'execa';
 import { afterAll } from 'vitest';
 
@@ -36,4 +36,11 @@ export async function runCli(args: readonly string[], options: Options & { bin?:
     env: { NO_COLOR: '1', ...rest.env },
   });
   return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
+}
+
+/** A PATH with a stand-in for an agent CLI that is not installed here (spawning checks it is). */
+export function pathWith(program: string): string {
+  const dir = tempDir('taho-bin-');
+  writeFileSync(join(dir, program), '#!/bin/sh\necho "stand-in $0"\n', { mode: 0o755 });
+  return `${dir}${delimiter}${process.env.PATH ?? ''}`;
 }

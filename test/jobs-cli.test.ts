@@ -172,7 +172,7 @@ describe.each<Mode>([
     it('a job whose CLI process was killed is settled by the next command: re-queued, never left Running', async () => {
       const child = execa(process.execPath, [BIN, 'wasm', 'run', WASM, 'loop', '--json'], { env: { TAHO_DATA_DIR: dataDir, NO_COLOR: '1' }, reject: false });
       let id = '';
-      for (let i = 0; i < 200 && !id; i++) {
+      while (!id) {
         await sleep(100);
         const list = await cli(['jobs', 'list', '--json', '--limit', '100']);
         const running = (JSON.parse(list.stdout) as { Items: { ID: string; State: { StateType: string }; Tasks: { Engine: { Params: { Parameters?: string[] } } }[] }[] }).Items
@@ -216,7 +216,7 @@ describe.each<Mode>([
       follow.stderr?.on('data', (d: Buffer) => {
         said += d.toString();
       });
-      for (let i = 0; i < 200 && !said.includes('following the logs'); i++) await sleep(50);
+      while (!said.includes('following the logs') && follow.exitCode === null) await sleep(50);
       expect(said).toContain(`following the logs of ${id}`);
       await sleep(300);
       expect(follow.exitCode).toBeNull();

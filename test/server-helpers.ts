@@ -27,7 +27,8 @@ export async function startServer(options: { dataDir: string; cwd?: string; env?
     out += d.toString();
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    // A ceiling against a hang, not a measure: a loaded machine can take many seconds to start one.
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 90_000);
     const check = () => {
       const found = [...out.matchAll(/listening on (https?:\/\/[^\s]+)/g)];
       if (found.length >= (options.expect ?? 1) && found[0]?.[1]) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processAlive } from '../src/shared/process.js';
-import { BIN, ROOT, runCli, tempDir } from './helpers.js';
+import { BIN, pathWith, ROOT, runCli, tempDir } from './helpers.js';
 import { startServer, type Server } from './server-helpers.js';
 import { HttpClient } from '../src/client/http.js';
 import type { TahoEvent } from '../src/client/contract.js';
@@ -20,7 +20,7 @@ const noStack = (text: string) => expect(text).not.toMatch(/^\s+at .+:\d+:\d+\)?
 const json = <T>(text: string): T => JSON.parse(text) as T;
 
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -92,24 +92,30 @@ describe('town CLI against a server', { timeout: 120_000 }, () => {
 
   it('follows a round with logs -f until the agent is done, woken by the stream\'s "log grew" events', async () => {
     const ac = new AbortController();
-    const grew: TahoEvent[] = [];
+    const seen: TahoEvent[] = [];
     const listening = (async () => {
       try {
-        for await (const e of new HttpClient(server.url).watch({ kinds: ['log'], subject: 'agent/w1', after: 'latest', signal: ac.signal })) grew.push(e);
+        for await (const e of new HttpClient(server.url).watch({ kinds: ['log', 'town'], after: 'latest', signal: ac.signal })) seen.push(e);
       } catch {
         // aborted at the end
       }
     })();
-    await new Promise((r) => setTimeout(r, 200));
-    const a = await tt(['assign', 'w1', 'sleep 1200 then finish']);
+    // "Log grew" events are live only: the round is held (until a file exists) until the stream
+    // has delivered the assignment, so the output it then writes is announced on an open stream.
+    const release = join(tempDir('taho-release-'), 'go');
+    const a = await tt(['assign', 'w1', `until ${release} then finish`]);
     expect(a.stdout).toMatch(/^task [0-9a-f-]{36} assigned to w1$/);
-    const f = await tt(['logs', 'w1', '-f']);
+    while (!seen.some((e) => e.kind === 'town')) await new Promise((r) => setTimeout(r, 20));
+    const follow = tt(['logs', 'w1', '-f']);
+    writeFileSync(release, '');
+    const f = await follow;
     expect(f.exitCode).toBe(0);
-    expect(f.stdout).toContain('done: sleep 1200 then finish');
+    expect(f.stdout).toContain(`done: until ${release} then finish`);
+    const grew = (): TahoEvent[] => seen.filter((e) => e.kind === 'log' && e.subject === 'agent/w1');
+    while (grew().length === 0) await new Promise((r) => setTimeout(r, 20));
     ac.abort();
     await listening;
-    expect(grew.length).toBeGreaterThan(0);
-    expect(grew.every((e) => e.id === 0 && e.type === 'grew' && e.data['agent'] === 'w1' && typeof e.data['round'] === 'number')).toBe(true);
+    expect(grew().every((e) => e.id === 0 && e.type === 'grew' && e.data['agent'] === 'w1' && typeof e.data['round'] === 'number')).toBe(true);
   });
 
   it('kills an agent with a hanging round, then reclaims its task: listed first, moved once', async () => {
@@ -205,7 +211,8 @@ describe('town CLI against a server', { timeout: 120_000 }, () => {
 describe('town CLI in-process (no server)', { timeout: 120_000 }, () => {
   const dir = tempDir('taho-town-local-');
   const dataDir = join(dir, 'data');
-  const tt = (args: string[]) => runCli(args, { cwd: dir, env: { TAHO_DATA_DIR: dataDir } });
+  const PATH = pathWith('claude');
+  const tt = (args: string[]) => runCli(args, { cwd: dir, env: { TAHO_DATA_DIR: dataDir, PATH } });
 
   it('init writes config.toml once; later runs change nothing', async () => {
     const first = await tt(['init', '--name', 'localtown']);

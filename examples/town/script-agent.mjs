@@ -4,6 +4,7 @@
 //   fail        prints a line, exits 2
 //   sleep <ms>  sleeps, then succeeds
 //   hang        never exits (until killed)
+//   until <file> waits until the file exists, then succeeds (a test holds the round with it)
 //   otherwise   prints "done: <task>", exits 0
 let text = '';
 process.stdin.setEncoding('utf8');
@@ -21,5 +22,10 @@ if (/\bhang\b/.test(task)) {
 } else {
   const sleep = /\bsleep (\d+)\b/.exec(task);
   if (sleep) await new Promise((resolve) => setTimeout(resolve, Number(sleep[1])));
+  const until = /\buntil (\S+)/.exec(task);
+  if (until) {
+    const { existsSync } = await import('node:fs');
+    while (!existsSync(until[1])) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   console.log(`done: ${task}`);
 }

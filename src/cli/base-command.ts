@@ -1,10 +1,12 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
+import { distance } from 'fastest-levenshtein';
 import type { LoadedConfig } from '../core/config/load.js';
 import { dataDirOf, readSources, type LoadConfigOptions, type Sources } from '../core/config/sources.js';
 import { toTahoError } from '../core/errors.js';
 import type { Client } from '../client/contract.js';
 import { selectClient } from '../client/select.js';
 import { printJson } from './output.js';
+import { withProgress } from './progress.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 
@@ -53,6 +55,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return loadConfig(this.#configOptions(), this.#sources());
   }
 
+  /** The configuration as the sources say now (a server following its file reads them again). */
+  protected async rereadConfig(): Promise<LoadedConfig> {
+    const { loadConfig } = await import('../core/config/load.js');
+    return loadConfig(this.#configOptions());
+  }
+
   #configOptions(): LoadConfigOptions {
     return {
       configFile: this.flags.config,
@@ -73,6 +81,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       apiKey: this.flags['api-key'],
       locate: () => dataDirOf(this.#sources()),
       load: () => this.loadConfig(),
+      configFile: () => this.#sources().file,
       runtime: { isolation: 'inline', onTranspile: (label, ms) => this.logToStderr(transpiled(label, ms)) },
     });
     return this.#client;
@@ -83,7 +92,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     else this.log(human());
   }
 
+  /** The next step a user would otherwise guess, on stderr so stdout stays the result (none with --json). */
+  protected nextStep(line: string): void {
+    if (!this.flags.json) this.logToStderr(`Next: ${line}`);
+  }
+
+  /** Runs `work`; still pending after ~300 ms, a spinner on a terminal says what it waits for (nothing when piped). */
+  protected progress<T>(label: string, work: Promise<T>): Promise<T> {
+    return withProgress(label, work);
+  }
+
   protected override async catch(err: Interfaces.CommandError): Promise<void> {
+    // A mistyped flag: the closest one instead of the whole help text.
+    const unknown = (err as { flags?: unknown }).flags;
+    if (err.message.startsWith('Nonexistent flag') && Array.isArray(unknown)) {
+      const known = Object.keys({ ...this.ctor.flags, ...(this.ctor as unknown as typeof BaseCommand).baseFlags });
+      this.logToStderr(`Error: unknown flag${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}`);
+      const near = unknown.map((f) => closestFlag(String(f), known)).filter((f) => f !== undefined);
+      this.logToStderr(`Hint: ${near.length > 0 ? `Did you mean ${near.join(', ')}? ` : ''}\`${this.config.bin} help ${this.id?.replaceAll(':', ' ') ?? ''}\` lists the flags.`);
+      this.exit(2);
+    }
     // oclif's own parse and exit errors carry their own wording and exit codes.
     if ('oclif' in err && !('code' in err && typeof err.code === 'string' && err.code.startsWith('TAHO_'))) {
       throw err;
@@ -103,6 +131,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     await (await this.#client?.catch(() => undefined))?.close();
     return super.finally(err);
   }
+}
+
+function closestFlag(typed: string, known: readonly string[]): string | undefined {
+  const name = typed.replace(/^-+/, '').split('=')[0] ?? '';
+  const best = known.map((k) => ({ k, d: distance(name, k) })).sort((a, b) => a.d - b.d)[0];
+  return best && best.d <= Math.max(2, Math.floor(best.k.length / 3)) ? `--${best.k}` : undefined;
 }
 
 export function transpiled(label: string, ms: number): string {

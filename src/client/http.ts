@@ -1,5 +1,6 @@
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
-import { TahoError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import { ambiguousId, TahoError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import { isUuid, looksLikeIdPrefix, matchIdPrefix } from '../shared/ids.js';
 import type {
   AgentInfo, AgentInvokeRequest, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
   OplogEntry, ReloadResult, ServiceInfo, StatusResponse, ComponentDetail,
@@ -56,9 +57,9 @@ export class HttpClient implements Client {
     return this.#request('PUT', `/api/services/${seg(domain)}/${seg(service)}/quiesce`);
   }
 
-  agentInvoke(r: AgentInvokeRequest): Promise<AgentInvokeResponse> {
+  async agentInvoke(r: AgentInvokeRequest): Promise<AgentInvokeResponse> {
     // The server takes the component's name where Golem takes its UUID: one request per call.
-    return this.#request('POST', `${workerPath(r.component, r.agent)}/${r.wait ? 'invoke-and-await' : 'invoke'}?function=${seg(r.fn)}`,
+    return this.#request('POST', `${workerPath(await this.#componentRef(r.component), r.agent)}/${r.wait ? 'invoke-and-await' : 'invoke'}?function=${seg(r.fn)}`,
       { params: r.args.map((value) => ({ value })) }, 'application/json', r.key === undefined ? {} : { 'idempotency-key': r.key });
   }
 
@@ -77,15 +78,15 @@ export class HttpClient implements Client {
   }
 
   async deleteAgent(component: string, agent: string): Promise<void> {
-    await this.#request('DELETE', workerPath(component, agent));
+    await this.#request('DELETE', workerPath(await this.#componentRef(component), agent));
   }
 
-  cancelInvocation(component: string, agent: string, key: string): Promise<{ canceled: boolean }> {
-    return this.#request('DELETE', `${workerPath(component, agent)}/invocations/${seg(key)}`);
+  async cancelInvocation(component: string, agent: string, key: string): Promise<{ canceled: boolean }> {
+    return this.#request('DELETE', `${workerPath(await this.#componentRef(component), agent)}/invocations/${seg(key)}`);
   }
 
   async oplog(component: string, agent: string): Promise<OplogEntry[]> {
-    const { entries } = await this.#request<{ entries: OplogEntry[] }>('GET', `/api/agents/${seg(component)}/${seg(agent)}/oplog`);
+    const { entries } = await this.#request<{ entries: OplogEntry[] }>('GET', `/api/agents/${seg(await this.#componentRef(component))}/${seg(agent)}/oplog`);
     return entries;
   }
 
@@ -348,9 +349,18 @@ export class HttpClient implements Client {
     }
   }
 
+  /** A name or full id goes to the server as given; a short id is resolved first (one more request). */
+  async #componentRef(ref: string): Promise<string> {
+    return isUuid(ref) || ref.includes('/') || ref.includes('.') || !looksLikeIdPrefix(ref) ? ref : (await this.#component(ref)).id;
+  }
+
   async #component(ref: string): Promise<{ id: string; name: string }> {
-    const found = (await this.#components()).find((c) => c.id === ref || c.name === ref);
-    if (found) return found;
+    const all = await this.#components();
+    const named = all.find((c) => c.id === ref || c.name === ref);
+    if (named) return named;
+    const found = looksLikeIdPrefix(ref) ? matchIdPrefix(ref, all, (c) => c.id).found : [];
+    if (found.length > 1) throw ambiguousId('component', ref, found.map((c) => c.id));
+    if (found[0]) return found[0];
     throw new TahoError('TAHO_COMPONENT_NOT_FOUND', `no component ${ref}`, { hint: '`taho components` lists component ids and names.' });
   }
 

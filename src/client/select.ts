@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../core/config/load.js';
-import { readServerState } from '../core/server-state.js';
+import { statSync } from 'node:fs';
+import { readServerState, type ServerState } from '../core/server-state.js';
 import type { RuntimeOptions } from '../core/runtime.js';
 import type { Client } from './contract.js';
 import { HttpClient } from './http.js';
@@ -13,6 +14,8 @@ export interface SelectClientOptions {
   readonly locate: () => string | undefined;
   /** Loads and validates the configuration: only when the runtime runs in this process. */
   readonly load: () => Promise<LoadedConfig>;
+  /** The config file the sources name (not called for --url). */
+  readonly configFile?: () => string | undefined;
   readonly runtime?: RuntimeOptions;
 }
 
@@ -21,12 +24,23 @@ export interface SelectClientOptions {
  * opens state a server owns), else the runtime in this process. The runtime and the config schema
  * are imported only in that last case: a command talking to a server starts without them.
  */
-export async function selectClient({ url, apiKey, locate, load, runtime }: SelectClientOptions): Promise<Client> {
+export async function selectClient({ url, apiKey, locate, load, configFile, runtime }: SelectClientOptions): Promise<Client> {
   if (url) return new HttpClient(url, { apiKey });
   const dataDir = locate();
   const running = dataDir === undefined ? undefined : readServerState(dataDir);
-  if (running) return new HttpClient(running.url, { apiKey });
+  if (running) {
+    // A file the server does not run with (another one, or edited since) is checked here, so a
+    // bad value is reported at once instead of the command quietly using the server's old one.
+    const file = configFile?.();
+    if (file !== undefined && !runsWith(running, file)) await load();
+    return new HttpClient(running.url, { apiKey });
+  }
   const loaded = await load();
   const { LocalClient } = await import('./local.js');
   return new LocalClient(loaded, runtime);
+}
+
+function runsWith(state: ServerState, file: string): boolean {
+  if (state.config?.file !== file) return false;
+  return (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) <= state.config.mtimeMs;
 }

@@ -26,5 +26,6 @@ export default class Assign extends BaseCommand<typeof Assign> {
     this.output(r, () => `task ${r.task_id} assigned to ${r.agent_name}${this.flags.urgent ? ' (urgent)' : ''}`);
     const note = queuedNote(client, `${r.agent_name}'s inbox`);
     if (note !== undefined) this.logToStderr(note);
+    this.nextStep(`\`${this.config.bin} logs ${r.agent_name} -f\` follows its round; \`${this.config.bin} explain ${r.task_id.slice(0, 8)}\` says where the task is.`);
   }
 }

@@ -3,10 +3,7 @@ import { BaseCommand } from '../cli/base-command.js';
 import type { Explanation } from '../client/contract.js';
 import type { AgentExplanation, TaskExplanation } from '../client/contract.js';
 import type { Round } from '../client/contract.js';
-import { isTahoError, TahoError } from '../cli/errors.js';
 import { oneLine, shortId } from '../cli/town-view.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** 850 ms, 12.3 s, 4 min, 2.5 h, 3 d. */
 export function duration(ms: number): string {
@@ -78,20 +75,11 @@ export default class Explain extends BaseCommand<typeof Explain> {
   static override description = 'For a task: backlog, inbox (and its place there), running on an agent, or finished, and what it is waiting for. For an agent: its state, inbox depth, heartbeat age, round process and last round\'s exit.';
   static override aliases = ['town:explain'];
   static override examples = ['<%= config.bin %> explain worker1', '<%= config.bin %> explain 3f0c…-…', '<%= config.bin %> explain worker1 --json'];
-  static override args = { id: Args.string({ description: 'an agent (name or id) or a task id', required: true }) };
+  static override args = { id: Args.string({ description: 'an agent (name, id or short id) or a task (id or short id)', required: true }) };
 
   async run(): Promise<void> {
     const id = this.args.id;
-    const x = await (await this.client()).explain(id).catch((err: unknown) => {
-      // The town tries an agent first, then a task id: a name that is neither is an unknown agent.
-      if (isTahoError(err, 'TAHO_BAD_REQUEST') && !UUID.test(id)) {
-        throw new TahoError('TAHO_AGENT_NOT_FOUND', `no agent named '${id}', and it is not a task id`, {
-          hint: '`tt list` shows the agents; `tt task list` the tasks and their ids.',
-          details: { agent: id },
-        });
-      }
-      throw err;
-    });
+    const x = await (await this.client()).explain(id);
     this.output(x, () => renderExplanation(x));
   }
 }

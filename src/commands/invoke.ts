@@ -24,7 +24,8 @@ export default class Invoke extends BaseCommand<typeof Invoke> {
   async run(): Promise<void> {
     const { domain, service } = parseTarget(this.args.service);
     const input = this.flags.input !== undefined ? readInput(this.flags.input) : this.positional.slice(2).map(parseArgument);
-    const response = await (await this.client()).invoke({ domain, service, method: this.args.method, input });
+    const client = await this.client();
+    const response = await this.progress(`${domain}/${service} ${this.args.method}`, client.invoke({ domain, service, method: this.args.method, input }));
     this.output(response, () => formatValue(response.result));
   }
 }

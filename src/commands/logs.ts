@@ -59,7 +59,9 @@ export default class Logs extends BaseCommand<typeof Logs> {
         printed = 0;
       }
       let fresh = false;
-      if (round !== undefined) {
+      // A pinned round that has not started yet is waited for while the agent has work.
+      const started = round !== undefined && (last ?? 0) >= round;
+      if (started && round !== undefined) {
         const text = await client.roundLog(agent, round);
         // Hold back a character cut in half by a write still in progress.
         const end = text.endsWith('\uFFFD') ? text.length - 1 : text.length;
@@ -73,6 +75,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
       // Idle with work queued: the next round starts shortly, unless no dispatcher runs.
       const startingSoon = pinned === undefined && x.agent.state === 'Idle' && x.inbox.work > 0 && !x.waiting_for.some((r) => r.code === 'dispatcher_stalled');
       if (!fresh && !working && !startingSoon) {
+        if (!started && round !== undefined) await client.roundLog(agent, round); // says which rounds exist
         if (round === undefined) {
           throw new TahoError('TAHO_BAD_REQUEST', `agent ${agent} has run no round yet`, { hint: 'Assign it a task; each task is one round (run only while `taho serve` runs).' });
         }

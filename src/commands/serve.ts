@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand, transpiled } from '../cli/base-command.js';
 // `serve` is the server's composition root, the one command that imports src/server.
@@ -20,6 +21,8 @@ export default class Serve extends BaseCommand<typeof Serve> {
     const loaded = await this.loadConfig();
     const server = await startServer({
       loaded, version: this.config.version, log: (l) => this.log(l),
+      reread: () => this.rereadConfig(),
+      watch: loaded.file ?? resolve('config.toml'),
       onTranspile: (label, ms) => this.logToStderr(transpiled(label, ms)),
     });
     await new Promise<void>((resolve) => {

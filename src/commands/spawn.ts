@@ -18,7 +18,8 @@ export default class Spawn extends BaseCommand<typeof Spawn> {
   };
 
   async run(): Promise<void> {
-    const r = await (await this.client()).spawnAgent({
+    const client = await this.client();
+    const r = await client.spawnAgent({
       name: this.args.name,
       cli: this.flags.cli,
       role_id: this.flags.role,
@@ -26,5 +27,6 @@ export default class Spawn extends BaseCommand<typeof Spawn> {
       max_rounds: this.flags['max-rounds'],
     });
     this.output(r, () => `agent ${r.name}: spawned (cli ${r.cli}, id ${r.agent_id})`);
+    this.nextStep(`\`${this.config.bin} assign ${r.name} "<task>"\` gives it a task; \`${this.config.bin} status\` shows the town${client.inProcess ? ' (rounds run while `taho serve` runs)' : ''}.`);
   }
 }

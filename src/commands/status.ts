@@ -12,6 +12,7 @@ export default class Status extends BaseCommand<typeof Status> {
   static override flags = {
     tasks: Flags.boolean({ description: 'also list the tasks, by state (plain snapshot; the dashboard always shows them)', default: false }),
     once: Flags.boolean({ description: 'print one plain snapshot and exit, even in a terminal', default: false }),
+    color: Flags.boolean({ description: 'colors in the dashboard (--no-color, or NO_COLOR set, turns them off)', default: true, allowNo: true }),
   };
 
   async run(): Promise<void> {
@@ -25,8 +26,11 @@ export default class Status extends BaseCommand<typeof Status> {
     // Ink and React load only here, so every other command starts without them.
     // The bundled dashboard (npm run build) starts far faster than ink's many modules; the plain
     // module is the fallback when running from a tree that was compiled without bundling.
+    const color = this.flags.color && (process.env.NO_COLOR ?? '') === '';
+    // Ink colors through chalk, which reads FORCE_COLOR when it loads (it does not read NO_COLOR).
+    if (!color) process.env.FORCE_COLOR = '0';
     const bundle = '../ui/dashboard.bundle.js'; // made by the build, not known to tsc
     const { runDashboard } = (await import(bundle).catch(() => import('../ui/dashboard.js'))) as typeof import('../ui/dashboard.js');
-    await runDashboard(client, { source, serverInfo: () => client.serverInfo() });
+    await runDashboard(client, { source, color, serverInfo: () => client.serverInfo() });
   }
 }

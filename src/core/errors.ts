@@ -119,3 +119,10 @@ export function toTahoError(err: unknown): TahoError {
     cause: err,
   });
 }
+
+/** A short id that starts several ids: the same words for jobs, executions, agents, tasks and keys. */
+export function ambiguousId(kind: string, id: string, candidates: readonly string[]): TahoError {
+  return new TahoError('TAHO_AMBIGUOUS_ID', `${kind} id ${id} is ambiguous: it matches ${candidates.join(', ')}`, {
+    hint: `Use full ${kind} ID, or a longer prefix.`, details: { candidates },
+  });
+}

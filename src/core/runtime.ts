@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import type { TahoConfig } from './config/schema.js';
 import { ComponentLoader } from './components/loader.js';
 import { ComponentRegistry, type ReloadReport } from './components/registry.js';
-import { ServiceManager } from './services/manager.js';
+import { ServiceManager, type ServiceDefaults } from './services/manager.js';
 import { storeUpload, uploadsRepository } from './components/upload.js';
 import { TahoError } from './errors.js';
+import { componentByPrefix } from './components/refs.js';
 import type { ComponentEntry } from './components/registry.js';
 import type { Isolation } from './services/executor.js';
 import { AgentManager } from './agents/manager.js';
@@ -36,6 +37,7 @@ export interface RuntimeOptions {
 
 /** The runtime core: everything the CLI, the server and the dashboard drive. */
 export interface Runtime {
+  /** The configuration it runs with: a reload may change its live keys (see config/changes.ts). */
   readonly config: TahoConfig;
   readonly registry: ComponentRegistry;
   readonly services: ServiceManager;
@@ -64,6 +66,8 @@ export interface Runtime {
    * call does not pay for either.
    */
   warmUp(): Promise<void>;
+  /** Takes the live keys of a re-read configuration (`applyLive` chose them); the next reload scans its repositories. */
+  reconfigure(next: TahoConfig): void;
   /** A component by UUID, `domain/service` or `domain.service`, or a TAHO_COMPONENT_NOT_FOUND naming what exists. */
   component(ref: string): ComponentEntry;
   /** Validates and stores an uploaded component, then loads it. */
@@ -116,14 +120,18 @@ function componentAgents(runtime: () => Runtime): NonNullable<ConstructorParamet
   };
 }
 
-export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}): Runtime {
+export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {}): Runtime {
+  // Live keys change through `reconfigure`; everything else reads the config it started with.
+  let current = initial;
+  const config = initial;
   let bus: EventBus | undefined;
   const events = (): EventBus => (bus ??= new EventBus(config.data_dir));
   const publish = (kind: EventKind, type: string, subject: string, data: Readonly<Record<string, unknown>> = {}): void => events().publish(kind, type, subject, data);
-  const registry = new ComponentRegistry(() => repositoriesOf(config), [uploadsRepository(config.data_dir)]);
+  const registry = new ComponentRegistry(() => repositoriesOf(current), [uploadsRepository(config.data_dir)]);
   const loader = new ComponentLoader({ cacheDir: join(config.data_dir, 'cache', 'components'), onTranspile: options.onTranspile });
   const stats = new InvocationStats();
-  const services = new ServiceManager(registry, loader, {
+  // Objects the managers keep by reference, so a live limit reaches the next instance they start.
+  const serviceDefaults: { -readonly [K in keyof ServiceDefaults]: ServiceDefaults[K] } = {
     isolation: options.isolation ?? config.services.isolation,
     workers: config.services.workers,
     invokeTimeoutMs: config.limits.invoke_timeout_ms,
@@ -131,7 +139,8 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
     drainMs: config.services.drain_ms,
     onChange: (service, change, version) => publish('service', change, service, { version }),
     timer: stats,
-  });
+  };
+  const services = new ServiceManager(registry, loader, serviceDefaults);
   const startup = registry.reload();
   /** Components a reload (by key, `domain.service`) or an upload brought: started now when this is a server. */
   const prepare = (changed: readonly (string | ComponentEntry)[]): void => {
@@ -146,13 +155,15 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
   let unlockJobs: (() => void) | undefined;
   let jobsSettled = false;
   let town: Town | undefined;
+  let orchestratorOptions: ConstructorParameters<typeof Orchestrator>[2] & { defaultTimeoutS: number } | undefined;
+  let agentOptions: ConstructorParameters<typeof AgentManager>[3] & { invokeTimeoutMs: number } | undefined;
   let unlockTown: (() => void) | undefined;
   const theTown = (): Town => {
     if (town) return town;
     town = new Town({
       dataDir: config.data_dir,
-      presets: config.town.presets,
-      defaultCli: config.town.default_cli,
+      presets: current.town.presets,
+      defaultCli: current.town.default_cli,
       heartbeatMs: config.town.heartbeat_ms,
       staleAfterMs: config.town.stale_after_ms,
       killGraceMs: config.town.kill_grace_ms,
@@ -180,7 +191,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
         loader,
         onOutput: (jobId, executionId) => events().notify('log', 'grew', `job/${jobId}/${executionId}`, { job: jobId, execution: executionId }),
       });
-      jobs = new Orchestrator(jobStore, [node], {
+      jobs = new Orchestrator(jobStore, [node], orchestratorOptions ??= {
         dataDir: config.data_dir,
         defaultTimeoutS: config.jobs.default_timeout_s,
         retainForMs: durationMs(config.jobs.retain_for),
@@ -193,7 +204,10 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
     return jobs;
   };
   const runtime: Runtime = {
-    config, registry, services, startup, stats,
+    get config() {
+      return current;
+    },
+    registry, services, startup, stats,
     jobs: orchestrator,
     events,
     town: theTown,
@@ -230,7 +244,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
         const host = isolation === 'worker'
           ? new AgentWorkerHost(loader, { threads: config.agents.workers, memoryLimitBytes: config.limits.memory_limit_mb * 1024 * 1024 })
           : new InlineAgentHost(loader);
-        agents = new AgentManager(registry, host, store, {
+        agents = new AgentManager(registry, host, store, agentOptions = {
           maxActive: config.agents.max_active,
           maxMemoryBytes: sizeBytes(config.agents.max_memory),
           snapshotEvery: config.agents.snapshot_every,
@@ -240,6 +254,13 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
         });
       }
       return agents;
+    },
+    reconfigure(next) {
+      current = next;
+      serviceDefaults.invokeTimeoutMs = next.limits.invoke_timeout_ms;
+      if (agentOptions) agentOptions.invokeTimeoutMs = next.limits.invoke_timeout_ms;
+      if (orchestratorOptions) orchestratorOptions.defaultTimeoutS = next.jobs.default_timeout_s;
+      town?.setPresets(next.town.presets, next.town.default_cli);
     },
     reload() {
       const report = registry.reload();
@@ -253,7 +274,7 @@ export function createRuntime(config: TahoConfig, options: RuntimeOptions = {}):
       if (smallest) await loader.warmUp(smallest);
     },
     component(ref) {
-      const entry = registry.byId(ref) ?? registry.list().find((e) => `${e.domain}/${e.service}` === ref || e.key === ref);
+      const entry = registry.byId(ref) ?? registry.list().find((e) => `${e.domain}/${e.service}` === ref || e.key === ref) ?? componentByPrefix(registry, ref);
       if (entry) return entry;
       throw new TahoError('TAHO_COMPONENT_NOT_FOUND', `no component ${ref}`, {
         hint: '`taho components` lists component ids and names.',

@@ -10,6 +10,8 @@ export interface ServerState {
   readonly url: string;
   readonly pid: number;
   readonly startedAt: string;
+  /** The config file it runs with (as of its last reload), so a client can tell a newer or other file. */
+  readonly config?: { readonly file: string | null; readonly mtimeMs: number } | undefined;
 }
 
 const FILE = 'server.json';

@@ -32,6 +32,7 @@ import { requirementOf } from './auth/route-scopes.js';
 import { isLoopback } from '../shared/net.js';
 import { jsonNestsDeeperThan } from '../shared/json-depth.js';
 import type { ConfigView } from '../core/config/load.js';
+import type { ConfigChanges } from '../core/config/changes.js';
 
 /** The one place that picks each family's error shape. */
 function errorBody(req: { url: string; headers: Record<string, unknown> }, e: TahoError): unknown {
@@ -53,7 +54,9 @@ const MAX_JSON_DEPTH = 64;
 export interface AppOptions {
   readonly runtime: Runtime;
   readonly version: string;
-  readonly configView: () => ConfigView;
+  readonly configView: () => ConfigView | Promise<ConfigView>;
+  /** Re-reads the configuration and applies what can change live (`taho reload`); absent, reload only rescans. */
+  readonly reloadConfig?: (() => Promise<ConfigChanges>) | undefined;
   /** Serve HTTPS with these (certificate, key, client-certificate policy). */
   readonly https?: ServerOptions | undefined;
 }
@@ -62,7 +65,7 @@ export interface AppOptions {
  * The HTTP face of the runtime: one fastify app serving every API family on one port. Limits
  * and CORS come from config; route schemas validate requests and generate /openapi.json.
  */
-export async function buildApp({ runtime, version, configView, https }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ runtime, version, configView, reloadConfig, https }: AppOptions): Promise<FastifyInstance> {
   const { config } = runtime;
   const answered = answeredSockets();
   const common = {
@@ -198,7 +201,7 @@ export async function buildApp({ runtime, version, configView, https }: AppOptio
       return { dispatcher: town.dispatcherState(), town: config.town.name, storeLatencyMs: town.timedBacklog().ms };
     },
   });
-  servicesRoutes(app, runtime);
+  servicesRoutes(app, runtime, reloadConfig);
   adminRoutes(app, runtime, configView);
   golemRoutes(app, runtime);
   jobsRoutes(app, runtime, version);

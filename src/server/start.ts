@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { TahoError } from '../core/errors.js';
 import { createRuntime, type Runtime } from '../core/runtime.js';
-import { removeServerState, writeServerState } from '../core/server-state.js';
+import { removeServerState, writeServerState, type ServerState } from '../core/server-state.js';
+import { statSync } from 'node:fs';
+import { followConfig } from './config-follow.js';
 import { buildApp } from './app.js';
 import { tlsOptions } from './tls.js';
 import { checkServeSafety } from '../core/auth/startup.js';
@@ -9,6 +11,10 @@ import { configView, type LoadedConfig } from '../core/config/load.js';
 
 export interface StartOptions {
   readonly loaded: LoadedConfig;
+  /** Reads the configuration again (file, environment, flags) for `taho reload` and a saved file. */
+  readonly reread?: () => Promise<LoadedConfig>;
+  /** The config file to follow: the one in use, or the ./config.toml that would be. */
+  readonly watch?: string | undefined;
   readonly onTranspile?: (label: string, ms: number) => void;
   readonly version: string;
   readonly log: (line: string) => void;
@@ -25,16 +31,25 @@ export interface RunningServer {
 }
 
 /** Binds, announces itself in the data directory, and returns a handle to stop it gracefully. */
-export async function startServer({ loaded, onTranspile, version, log }: StartOptions): Promise<RunningServer> {
+export async function startServer({ loaded, reread, watch, onTranspile, version, log }: StartOptions): Promise<RunningServer> {
   const { config } = loaded;
   checkServeSafety(config);
   const https = config.http.tls_enable ? tlsOptions(config.http) : undefined;
   const runtime = createRuntime(config, { onTranspile, prepareLoaded: true });
-  const view = () => configView(loaded);
+  const stateOf = (l: LoadedConfig): ServerState['config'] => ({ file: l.file ?? null, mtimeMs: l.file === undefined ? 0 : statSync(l.file, { throwIfNoEntry: false })?.mtimeMs ?? 0 });
+  let state: ServerState | undefined;
+  const follower = reread === undefined ? undefined : followConfig({
+    runtime, loaded, reread, watch, log,
+    onApplied: (l) => {
+      if (state) writeServerState(config.data_dir, state = { ...state, config: stateOf(l) });
+    },
+  });
+  const view = () => follower?.view() ?? configView(loaded);
+  const reloadConfig = follower && (() => follower.reload());
   // Plain HTTP on `port` and HTTPS on `tls_port`, as TAHO serves them: one app each, one runtime.
   const apps: { app: FastifyInstance; port: number; scheme: string }[] = [];
-  if (config.http.http_enable) apps.push({ app: await buildApp({ runtime, version, configView: view }), port: config.http.port, scheme: 'http' });
-  if (https) apps.push({ app: await buildApp({ runtime, version, configView: view, https }), port: config.http.tls_port, scheme: 'https' });
+  if (config.http.http_enable) apps.push({ app: await buildApp({ runtime, version, configView: view, reloadConfig }), port: config.http.port, scheme: 'http' });
+  if (https) apps.push({ app: await buildApp({ runtime, version, configView: view, reloadConfig, https }), port: config.http.tls_port, scheme: 'https' });
   const urls: string[] = [];
   let recovered: ReturnType<typeof runtime.startJobs> = { requeued: [], failed: [] };
   try {
@@ -52,7 +67,7 @@ export async function startServer({ loaded, onTranspile, version, log }: StartOp
   void runtime.agents().warm().catch(() => undefined);
   // Nor a never-seen component's first call for loading the transpiler or starting a thread.
   void runtime.warmUp().catch(() => undefined);
-  writeServerState(config.data_dir, { url, pid: process.pid, startedAt: new Date().toISOString() });
+  writeServerState(config.data_dir, state = { url, pid: process.pid, startedAt: new Date().toISOString(), config: stateOf(loaded) });
   for (const u of urls) log(`taho listening on ${u} (TAHO API at ${u}/api)`);
   if (recovered.requeued.length + recovered.failed.length > 0) {
     log(`  jobs interrupted by the last stop: ${recovered.requeued.length} re-queued, ${recovered.failed.length} failed (see their history)`);
@@ -60,10 +75,13 @@ export async function startServer({ loaded, onTranspile, version, log }: StartOp
   log(`  auth: ${config.http.auth.mode}${config.http.tls_enable ? `, TLS client certificates: ${config.http.client_auth}` : ''}`);
   for (const s of runtime.registry.list()) log(`  service ${s.domain}/${s.service} (${s.version.slice(0, 12)})`);
   for (const e of runtime.startup.errors) log(`  warning: ${e.component}: ${e.error}`);
+  log(`  API description: ${url}/openapi.json`);
+  log('  Ctrl-C drains and stops; from another terminal: `tt status` (the dashboard), `taho invoke example/hello greet World`');
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      follower?.close();
       removeServerState(config.data_dir, process.pid);
       const drain = new Promise<void>((resolve) => setTimeout(resolve, config.services.drain_ms).unref());
       // A keep-alive connection busy at close time turns idle only when its response is sent;

@@ -20,3 +20,29 @@ export function sha256Hex(bytes: Uint8Array): string {
 export function shortId(id: string | null | undefined): string {
   return id === null || id === undefined || id === '' ? '-' : id.slice(0, 8);
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** Prefixes shorter than this match too much to be meant (jobs have always asked for 3). */
+export const MIN_ID_PREFIX = 3;
+
+/** Something that may be an id or the start of one: hex digits and dashes, as UUIDs and `j-…` ids print. */
+export function looksLikeIdPrefix(ref: string): boolean {
+  return /^(j-|e-)?[0-9a-f][0-9a-f-]*$/i.test(ref) && ref.length >= MIN_ID_PREFIX;
+}
+
+/**
+ * The one rule of short ids for every kind: a full id, or a prefix (case-insensitive, at least
+ * MIN_ID_PREFIX characters) that starts exactly one id. Several matches are ambiguous, never a guess.
+ */
+export function matchIdPrefix<T>(ref: string, items: Iterable<T>, idOf: (item: T) => string): { readonly found: readonly T[] } {
+  const want = ref.toLowerCase();
+  const all = [...items];
+  const exact = all.filter((item) => idOf(item).toLowerCase() === want);
+  if (exact.length > 0 || want.length < MIN_ID_PREFIX) return { found: exact };
+  return { found: all.filter((item) => idOf(item).toLowerCase().startsWith(want)) };
+}

@@ -295,4 +295,58 @@ describe('Dashboard', () => {
     await until(() => String(exited), (s) => s === 'true');
     r.unmount();
   });
+
+  describe('at 80×24, without colors, read by a person (#17 finding 6)', () => {
+    const small = (client: Client, color = true) => {
+      const r = render(<Dashboard client={client} source="http://test:8080" debounceMs={5} retryMs={20} tickMs={50} size={{ columns: 80, rows: 24 }} color={color} />);
+      mounted.push(r);
+      return r;
+    };
+    const world = () => fake({
+      agents: [agent('alice', 'Working', { current_task: 'task0001-xx', last_heartbeat: iso(5 * 60_000) }), agent('bob', 'Idle', { last_heartbeat: iso(22 * 60_000) })],
+      tasks: [{ ...task('task0001-xx', 'running', 'write the report'), assigned_to: 'alice-id-0000' }],
+      durable: [{ component: 'shop/cart', componentId: 'c1', agent: 'cart-7', status: 'Idle', pending: 2, oplogSize: 9, createdAt: iso(1000), env: { TEAM: 'blue' } }],
+      jobs: [job('job00001-aaaa', 'nightly', 'Running')],
+    });
+
+    it('fits: fewer panes, each with its rows, nothing past 80 columns or 23 lines', async () => {
+      const { lastFrame, stdin } = small(world().asClient);
+      const frame = await until(lastFrame, (s) => s.includes('alice') && s.includes('write the re'));
+      const lines = frame.split('\n');
+      expect(lines.length).toBeLessThanOrEqual(23);
+      for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+      expect(frame).toMatch(/bob\s+Idle/);
+      expect(frame).toContain('tab: durable, jobs, services');
+      await press(stdin, KEYS.tab, KEYS.tab, KEYS.tab);
+      const jobs = await until(lastFrame, (s) => s.includes('nightly'));
+      expect(jobs).toMatch(/job00001\s+nightly\s+Running/);
+      expect(jobs.split('\n').length).toBeLessThanOrEqual(23);
+    });
+
+    it('a heartbeat is read against the state: an idle agent was last seen, a silent working one is stale', async () => {
+      const frame = await until(small(world().asClient).lastFrame, (s) => s.includes('bob'));
+      expect(frame).toMatch(/bob\s+Idle\s+-\s+4\s+1\s+idle, seen 22m/);
+      expect(frame).toMatch(/alice\s+Working\s+task0001\s+4\s+1\s+stale 5m/);
+    });
+
+    it('without colors, a › marks the selected row', async () => {
+      const frame = await until(small(world().asClient, false).lastFrame, (s) => s.includes('alice'));
+      expect(frame).toMatch(/› alice\s+Working/);
+      expect(frame).toMatch(/ {2}bob\s+Idle/);
+    });
+
+    it('details name the agent of a task, and show a durable agent as fields', async () => {
+      const { lastFrame, stdin } = small(world().asClient);
+      await until(lastFrame, (s) => s.includes('write the re'));
+      await press(stdin, KEYS.tab, KEYS.enter);
+      const t = await until(lastFrame, (s) => s.includes('assigned to:'));
+      expect(t).toMatch(/assigned to: alice/);
+      await press(stdin, KEYS.escape, KEYS.tab, KEYS.enter);
+      const d = await until(lastFrame, (s) => s.includes('oplog:'));
+      expect(d).toMatch(/status: +Idle/);
+      expect(d).toMatch(/pending: +2 invocations/);
+      expect(d).toContain('TEAM=blue');
+      expect(d).not.toContain('"oplogSize"');
+    });
+  });
 });

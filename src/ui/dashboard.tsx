@@ -1,7 +1,7 @@
 import { Box, Text, render, useApp, useInput, useStdin, useStdout } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Client, TahoEvent } from '../client/contract.js';
-import { explanationLines, errorText, jobExplanationLines, jobLines, tail, taskLines } from './describe.js';
+import { durableLines, explanationLines, errorText, jobExplanationLines, jobLines, tail, taskLines } from './describe.js';
 import { Header } from './header.js';
 import { HelpLine } from './help-line.js';
 import { loadStatus } from './load.js';
@@ -26,6 +26,10 @@ export interface DashboardProps {
   readonly tickMs?: number | undefined;
   /** How often the server's invocation counts are sampled (default 2 s). */
   readonly statsMs?: number | undefined;
+  /** False for NO_COLOR or --no-color: no colors, and the selection marked with › instead of reverse video. */
+  readonly color?: boolean | undefined;
+  /** The terminal's size, when not the stdout's own (tests). */
+  readonly size?: { readonly columns: number; readonly rows: number } | undefined;
 }
 
 /** State kept in a ref (keys read the latest, even two in one tick) with a render on each change. */
@@ -42,9 +46,9 @@ function useStore(init: () => DashboardState) {
   return { ref: ref as { current: DashboardState }, set, dispatch };
 }
 
-function useTerminalSize() {
+function useTerminalSize(fixed?: { readonly columns: number; readonly rows: number }) {
   const { stdout } = useStdout();
-  const read = () => ({ columns: stdout.columns || 100, rows: stdout.rows || 40 });
+  const read = () => fixed ?? { columns: stdout.columns || 100, rows: stdout.rows || 40 };
   const [size, setSize] = useState(read);
   useEffect(() => {
     const onResize = () => setSize(read());
@@ -57,10 +61,10 @@ function useTerminalSize() {
 }
 
 /** `tt status` live: the snapshot, refreshed when events arrive, with keys to look closer and act. */
-export function Dashboard({ client, source, serverInfo, retryMs = 1000, debounceMs = 100, tickMs = 1000, statsMs = 2000 }: DashboardProps) {
+export function Dashboard({ client, source, serverInfo, retryMs = 1000, debounceMs = 100, tickMs = 1000, statsMs = 2000, size, color = true }: DashboardProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
-  const { columns, rows } = useTerminalSize();
+  const { columns, rows } = useTerminalSize(size);
   const { ref, set, dispatch } = useStore(() => initialState(Date.now()));
   const refresh = useRef<() => void>(() => {});
   const overlaySeq = useRef(0);
@@ -230,7 +234,7 @@ export function Dashboard({ client, source, serverInfo, retryMs = 1000, debounce
           <Text {...(state.loadError ? { color: 'red' } : {})} wrap="wrap">{state.loadError ?? 'Loading…'}</Text>
         </Box>
       ) : (
-        <Panes state={state} width={columns} height={bodyHeight} />
+        <Panes state={state} width={columns} height={bodyHeight} color={color} />
       )}
       <HelpLine
         width={columns} filtering={state.filtering} filter={state.filter}
@@ -241,19 +245,30 @@ export function Dashboard({ client, source, serverInfo, retryMs = 1000, debounce
   );
 }
 
-/** The five panes: town agents across the top, then tasks | jobs and durable agents | services (stacked when narrow). */
-function Panes({ state, width, height }: { state: DashboardState; width: number; height: number }) {
+/** Below this size the five panes cannot each show rows: two are shown, the focused one among them. */
+export const FULL_LAYOUT = { columns: 100, rows: 30 } as const;
+
+/**
+ * The five panes: town agents across the top, then tasks | jobs and durable agents | services.
+ * On a smaller terminal (80×24), the town agents and the focused pane (tab moves on), each with
+ * room for rows; the heights always add up to the body, so boxes never overlap.
+ */
+function Panes({ state, width, height, color }: { state: DashboardState; width: number; height: number; color: boolean }) {
   const snapshot = state.snapshot;
   if (snapshot === undefined) return null;
   const input = { snapshot, jobNodes: state.jobNodes, now: state.now };
   const pane = (id: PaneId, w: number, h: number) => (
-    <Pane key={id} view={paneView(id, input, state.filter)} width={w} height={h} focused={state.pane === id} selected={state.selected[id]} filter={state.filter} />
+    <Pane key={id} view={paneView(id, input, state.filter)} width={w} height={h} focused={state.pane === id} selected={state.selected[id]} filter={state.filter} color={color} />
   );
-  if (width < 100) {
-    const each = Math.max(3, Math.floor(height / PANES.length));
+  if (width < FULL_LAYOUT.columns || height + 4 < FULL_LAYOUT.rows) {
+    const second: PaneId = state.pane === 'agents' ? 'tasks' : state.pane;
+    const top = Math.floor(height / 2);
+    const others = PANES.filter((id) => id !== 'agents' && id !== second).join(', ');
     return (
       <Box flexDirection="column" width={width} height={height}>
-        {PANES.map((id, i) => pane(id, width, i === PANES.length - 1 ? Math.max(3, height - each * (PANES.length - 1)) : each))}
+        {pane('agents', width, top)}
+        {pane(second, width, height - top - 1)}
+        <Text dimColor wrap="truncate">{`tab: ${others}`}</Text>
       </Box>
     );
   }
@@ -304,11 +319,14 @@ async function details(client: Client, state: DashboardState, t: Target, lines: 
     }
     case 'jobs':
       return jobLines(await client.describeJob(t.id), Math.max(3, lines - 10));
-    case 'tasks':
-      return taskLines(await client.task(t.id));
+    case 'tasks': {
+      const task = await client.task(t.id);
+      const agent = state.snapshot?.town.agents.find((a) => a.id === task.assigned_to);
+      return taskLines(task, agent?.name);
+    }
     case 'durable': {
       const a = state.snapshot?.durableAgents.find((d) => d.component === t.component && d.agent === t.agent);
-      return a ? JSON.stringify(a, null, 2).split('\n') : ['(gone)'];
+      return a ? durableLines(a, Date.now()) : ['(gone)'];
     }
     case 'services': {
       const s = state.snapshot?.services.find((v) => v.id === t.id);
@@ -320,6 +338,7 @@ async function details(client: Client, state: DashboardState, t: Target, lines: 
 
 export interface RunDashboardOptions {
   readonly source: string;
+  readonly color?: boolean | undefined;
   readonly serverInfo?: (() => Promise<ServerInfo>) | undefined;
 }
 
@@ -331,7 +350,7 @@ export async function runDashboard(client: Client, options: RunDashboardOptions)
   const out = process.stdout;
   const alt = out.isTTY === true;
   if (alt) out.write('\u001b[?1049h\u001b[H');
-  const app = render(<Dashboard client={client} source={options.source} serverInfo={options.serverInfo} />, { exitOnCtrlC: true, patchConsole: true });
+  const app = render(<Dashboard client={client} source={options.source} serverInfo={options.serverInfo} color={options.color} />, { exitOnCtrlC: true, patchConsole: true });
   const onSigint = () => app.unmount();
   process.once('SIGINT', onSigint);
   try {

@@ -1,4 +1,4 @@
-import type { Explanation, JobDescription, JobExplanation, TownTask } from '../client/contract.js';
+import type { AgentInfo, Explanation, JobDescription, JobExplanation, TownTask } from '../client/contract.js';
 import { COMPUTE_STATE_NAMES } from '../client/contract.js';
 import { age, ms, shortId } from './format.js';
 
@@ -10,11 +10,12 @@ export function tail(text: string, n: number): string[] {
   return n <= 0 ? [] : lines.slice(Math.max(0, lines.length - n));
 }
 
-export function taskLines(t: TownTask): string[] {
+/** A task's fields; the agent by name when known (a UUID is not what a person looks for). */
+export function taskLines(t: TownTask, agentName?: string): string[] {
   return [
     `id:          ${t.id}`,
     `state:       ${t.state}`,
-    `assigned to: ${t.assigned_to ?? '-'}`,
+    `assigned to: ${t.assigned_to === null ? '-' : agentName ?? shortId(t.assigned_to)}`,
     `created:     ${t.created_at}`,
     `updated:     ${t.updated_at}`,
     `started:     ${t.started_at ?? '-'}`,
@@ -25,6 +26,20 @@ export function taskLines(t: TownTask): string[] {
     'description:',
     ...t.description.split('\n').map((l) => `  ${l}`),
     ...(t.result === null ? [] : ['', 'result:', ...t.result.split('\n').map((l) => `  ${l}`)]),
+  ];
+}
+
+/** A durable agent's fields, one per line (it was raw JSON). */
+export function durableLines(a: AgentInfo, now: number): string[] {
+  const env = Object.entries(a.env ?? {});
+  return [
+    `agent:      ${a.component}/${a.agent}`,
+    `status:     ${a.status}`,
+    `pending:    ${a.pending} invocation${a.pending === 1 ? '' : 's'}`,
+    `oplog:      ${a.oplogSize} entr${a.oplogSize === 1 ? 'y' : 'ies'}`,
+    `created:    ${age(ms(a.createdAt), now)} ago (${a.createdAt})`,
+    `component:  ${a.componentId}`,
+    ...(env.length === 0 ? [] : ['', 'environment:', ...env.map(([k, v]) => `  ${k}=${v}`)]),
   ];
 }
 

@@ -110,8 +110,8 @@ describe('views, filter and selection', () => {
     const v = paneView('agents', { snapshot: s, jobNodes: {}, now: NOW });
     expect(v.rows.map((r) => r.cells)).toEqual([
       ['alice', 'Working', 'abcdef12', '2', '3', '10s'],
-      ['bob', 'Idle', '-', '2', '3', '10s'],
-      ['carol', 'Error', '-', '2', '3', '10s'],
+      ['bob', 'Idle', '-', '2', '3', 'idle, seen 10s'],
+      ['carol', 'Error', '-', '2', '3', 'seen 10s'],
     ]);
   });
   it('filters rows by any cell, case-insensitive', () => {

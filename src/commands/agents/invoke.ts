@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { formatValue } from '../../cli/output.js';
-import { parseAgentTarget } from '../../cli/agent-target.js';
+import { agentTargetError, parseAgentTarget } from '../../cli/agent-target.js';
+import { componentError } from '../../cli/errors.js';
 import { parseArgument } from '../../cli/parse-input.js';
 
 export default class AgentsInvoke extends BaseCommand<typeof AgentsInvoke> {
@@ -24,13 +25,19 @@ export default class AgentsInvoke extends BaseCommand<typeof AgentsInvoke> {
 
   async run(): Promise<void> {
     const { component, agent } = parseAgentTarget(this.args.agent);
-    const r = await (await this.client()).agentInvoke({
+    const client = await this.client();
+    const r = await this.progress(`${this.args.agent} ${this.args.function}`, client.agentInvoke({
       component, agent, fn: this.args.function, args: this.positional.slice(2).map(parseArgument),
       key: this.flags['idempotency-key'], wait: this.flags.wait,
+    })).catch(async (err: unknown) => {
+      throw await agentTargetError(err, this.args.agent, () => client.components());
     });
-    this.output(r, () => (r.result === undefined ? (this.flags.wait ? '' : 'enqueued') : formatValue(r.result.value)));
-    // `err(e)` of a result is a value (Golem answers it with 200), but for a shell it is a failure.
+    // `err(e)` of a result is a value (Golem answers it with 200), but for a shell it is a failure:
+    // an `Error:` line like `taho invoke` prints (the value itself stays in --json).
     const value = r.result?.value;
-    if (r.result?.typ.type === 'Result' && typeof value === 'object' && value !== null && 'err' in value) process.exitCode = 1;
+    const failed = r.result?.typ.type === 'Result' && typeof value === 'object' && value !== null && 'err' in value;
+    if (failed && !this.flags.json) throw componentError(`${this.args.agent} ${this.args.function}`, (value as { err: Parameters<typeof componentError>[1] }).err);
+    this.output(r, () => (r.result === undefined ? (this.flags.wait ? '' : 'enqueued') : formatValue(r.result.value)));
+    if (failed) process.exitCode = 1;
   }
 }

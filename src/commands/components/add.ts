@@ -17,7 +17,7 @@ export default class ComponentsAdd extends BaseCommand<typeof ComponentsAdd> {
   async run(): Promise<void> {
     const bytes = readBytes(this.args.file);
     const name = this.flags.name ?? basename(this.args.file, '.wasm');
-    const c = await (await this.client()).addComponent(name, bytes);
+    const c = await this.progress(`adding ${name}`, (await this.client()).addComponent(name, bytes));
     this.output(c, () => `added ${c.name} (${c.id})\n${c.signatures.map((s) => `  ${s}`).join('\n')}`);
   }
 }

@@ -141,6 +141,8 @@ export async function followUp(io: CommandIO, client: Client, submitted: SubmitR
       if (options.json) printJson(submitted);
       return;
     }
+    // --follow still streams the logs (the id line comes first, so a script can read it).
+    if (options.follow && !options.json) await streamLogs(client, id);
     const job = await waitQuietly(client, id);
     if (options.json) printJson({ ...submitted, Job: job });
     failIfFailed(job);
@@ -164,7 +166,7 @@ export async function followUp(io: CommandIO, client: Client, submitted: SubmitR
   if (options.follow) {
     io.log(`Waiting for logs... (Enter Ctrl+C to exit at any time, ${client.inProcess ? 'which stops the job: it runs in this process' : 'your job will continue running'}):`);
     io.log('');
-    for await (const line of client.jobLogs(id, { follow: true })) (line.Type === 2 ? process.stderr : process.stdout).write(line.Line);
+    await streamLogs(client, id);
     job = await waitQuietly(client, id);
   } else {
     io.log(`Checking job status... (Enter Ctrl+C to exit at any time, ${client.inProcess ? 'which stops the job: it runs in this process' : 'your job will continue running'}):`);
@@ -193,6 +195,10 @@ export async function followUp(io: CommandIO, client: Client, submitted: SubmitR
     io.log('');
     writeOutput(output);
   }
+}
+
+async function streamLogs(client: Client, id: string): Promise<void> {
+  for await (const line of client.jobLogs(id, { follow: true })) (line.Type === 2 ? process.stderr : process.stdout).write(line.Line);
 }
 
 /** Polls the job's history (the version just submitted) and prints each new event until the job ends. */

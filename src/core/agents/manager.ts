@@ -1,5 +1,6 @@
 import { TahoError } from '../errors.js';
 import type { ComponentEntry, ComponentRegistry } from '../components/registry.js';
+import { componentByPrefix } from '../components/refs.js';
 import { planAll, type CallPlan } from '../services/call-plan.js';
 import type { AgentRecord, AgentStore } from '../store/contract.js';
 import { DurableAgent, type Invocation } from './agent.js';
@@ -176,7 +177,7 @@ export class AgentManager {
   }
 
   #component(idOrName: string): ComponentEntry {
-    const entry = this.#registry.byId(idOrName) ?? this.#registry.list().find((e) => `${e.domain}/${e.service}` === idOrName);
+    const entry = this.#registry.byId(idOrName) ?? this.#registry.list().find((e) => `${e.domain}/${e.service}` === idOrName) ?? componentByPrefix(this.#registry, idOrName);
     if (entry) return entry;
     throw new TahoError('TAHO_COMPONENT_NOT_FOUND', `no component ${idOrName}`, {
       hint: '`taho components` lists component ids and names.',

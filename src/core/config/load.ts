@@ -4,6 +4,7 @@ import { TahoError } from '../errors.js';
 import { configSchema, type TahoConfig } from './schema.js';
 import { getPath, leafPaths, type ConfigLayer, type ConfigSource, type PlainObject } from './layers.js';
 import { readSources, type LoadConfigOptions, type Sources } from './sources.js';
+import type { ConfigDifference } from './changes.js';
 
 export type { LoadConfigOptions } from './sources.js';
 
@@ -25,6 +26,10 @@ export interface LoadedConfig {
 export interface ConfigView {
   readonly file: string | null;
   readonly entries: readonly ConfigEntry[];
+  /** From a server: where the file, read now, differs from the values it runs with. */
+  readonly differences?: readonly ConfigDifference[];
+  /** From a server: why the file, read now, would be refused. */
+  readonly file_error?: string;
 }
 
 export function configView(loaded: LoadedConfig): ConfigView {

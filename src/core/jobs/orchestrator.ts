@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { TahoError } from '../errors.js';
+import { ambiguousId as ambiguous, TahoError } from '../errors.js';
 import { executionFiles, type ComputeNode, type NodeSnapshot, type RunningExecution } from './compute.js';
 import {
   ComputeState, DesiredState, TERMINAL_COMPUTE_STATES, TERMINAL_JOB_STATES, nowNs, shortId,
@@ -667,12 +667,6 @@ export class Orchestrator {
 
 export function stateName(n: number): string {
   return Object.entries(ComputeState).find(([, v]) => v === n)?.[0] ?? String(n);
-}
-
-function ambiguous(kind: string, id: string, candidates: readonly string[]): TahoError {
-  return new TahoError('TAHO_AMBIGUOUS_ID', `${kind} id ${id} is ambiguous: it matches ${candidates.join(', ')}`, {
-    hint: `Use full ${kind} ID, or a longer prefix.`, details: { candidates },
-  });
 }
 
 function specText(j: JobDraft): string {

@@ -1,3 +1,4 @@
+import type { ConfigChanges } from '../config/changes.js';
 import type { WitType } from '../components/wit-types.js';
 import type { ComponentEntry, ReloadReport } from '../components/registry.js';
 import type { Service, ServiceState } from './service.js';
@@ -42,6 +43,8 @@ export interface ReloadResult {
   readonly updated: readonly string[];
   readonly removed: readonly string[];
   readonly errors: readonly { readonly component: string; readonly error: string }[];
+  /** From a server: the configuration keys it took from the file, and those that wait for a restart. */
+  readonly config?: ConfigChanges;
 }
 
 export function serviceInfo(svc: Service): ServiceInfo {

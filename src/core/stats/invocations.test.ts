@@ -37,6 +37,7 @@ describe('InvocationStats', () => {
   it('counts every call through begin/end but times only one in eight once a second has 100 timed', () => {
     const s = new InvocationStats();
     let timed = 0;
+    const firstSecond = Math.floor(Date.now() / 1000);
     // Far fewer than a second's worth of work: all in one or two seconds.
     for (let i = 0; i < 900; i++) {
       const t0 = s.begin();
@@ -47,7 +48,9 @@ describe('InvocationStats', () => {
     expect(snap.count).toBe(900);
     expect(snap.errors).toBe(9);
     expect(timed).toBeGreaterThanOrEqual(100 + Math.floor(800 / 8));
-    expect(timed).toBeLessThan(400);
+    // Each second the loop spans (a loaded machine may stretch it) times its first 100 calls in full.
+    const seconds = Math.floor(Date.now() / 1000) - firstSecond + 1;
+    expect(timed).toBeLessThanOrEqual(100 * seconds + Math.ceil(900 / 8));
     expect(snap.p50Ms).toBeDefined();
   });
 });

@@ -1,13 +1,10 @@
-import { TahoError } from '../errors.js';
+import { ambiguousId, TahoError } from '../errors.js';
+import { isUuid, looksLikeIdPrefix, matchIdPrefix } from '../../shared/ids.js';
 import type { Agent, Task } from './model.js';
 import { SUPERVISOR_ID } from './model.js';
 import type { TownStore } from './store.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
+export { isUuid } from '../../shared/ids.js';
 
 /** Agent names become log directory names, so they are kept to safe path characters. */
 export function checkAgentName(name: string): void {
@@ -18,9 +15,31 @@ export function checkAgentName(name: string): void {
   }
 }
 
-/** An agent by id or by name, as every Tinytown route accepts either. */
+/**
+ * An agent by id, name, or short id (the 8 characters views print), as every Tinytown route
+ * accepts either. A name wins over an id prefix that happens to spell it.
+ */
 export function findAgent(store: TownStore, ref: string): Agent | undefined {
-  return (isUuid(ref) ? store.agent(ref.toLowerCase()) : undefined) ?? store.agentByName(ref);
+  const exact = (isUuid(ref) ? store.agent(ref.toLowerCase()) : undefined) ?? store.agentByName(ref);
+  if (exact !== undefined || isUuid(ref) || !looksLikeIdPrefix(ref)) return exact;
+  return only('agent', ref, agentsByPrefix(store, ref));
+}
+
+export function agentsByPrefix(store: TownStore, ref: string): readonly Agent[] {
+  return matchIdPrefix(ref, store.agents(), (a) => a.id).found;
+}
+
+export function tasksByPrefix(store: TownStore, ref: string): readonly Task[] {
+  if (isUuid(ref)) {
+    const task = store.task(ref.toLowerCase());
+    return task === undefined ? [] : [task];
+  }
+  return looksLikeIdPrefix(ref) ? matchIdPrefix(ref, store.tasks(), (t) => t.id).found : [];
+}
+
+function only<T extends { id: string }>(kind: string, ref: string, found: readonly T[]): T | undefined {
+  if (found.length > 1) throw ambiguousId(kind, ref, found.map((x) => x.id));
+  return found[0];
 }
 
 export function agentRef(store: TownStore, ref: string): Agent {
@@ -35,7 +54,9 @@ export function agentRef(store: TownStore, ref: string): Agent {
 }
 
 export function checkTaskId(id: string): void {
-  if (!isUuid(id)) throw new TahoError('TAHO_BAD_REQUEST', `Invalid task ID: ${id}`, { hint: 'A task id is a UUID, as returned when the task was created.' });
+  if (!isUuid(id) && !looksLikeIdPrefix(id)) {
+    throw new TahoError('TAHO_BAD_REQUEST', `Invalid task ID: ${id}`, { hint: 'A task id is a UUID, as returned when the task was created, or its first characters (the 8 that lists print).' });
+  }
 }
 
 /** A missing task, in the same words everywhere. */
@@ -46,9 +67,10 @@ export function taskNotFound(id: string, where = ''): TahoError {
   });
 }
 
+/** A task by id or short id. */
 export function taskRef(store: TownStore, id: string): Task {
   checkTaskId(id);
-  const task = store.task(id.toLowerCase());
+  const task = only('task', id, tasksByPrefix(store, id));
   if (task === undefined) throw taskNotFound(id);
   return task;
 }
@@ -57,4 +79,33 @@ export function taskRef(store: TownStore, id: string): Task {
 export function senderId(store: TownStore, from: string | undefined): string {
   if (from === undefined || from === '' || from === 'supervisor' || from === 'conductor' || from === SUPERVISOR_ID) return SUPERVISOR_ID;
   return agentRef(store, from).id;
+}
+
+/** A backlog task's full id from its id or short id (the backlog, not every task, is searched). */
+export function backlogTaskId(store: TownStore, ref: string): string {
+  checkTaskId(ref);
+  if (isUuid(ref)) return ref.toLowerCase();
+  const found = matchIdPrefix(ref, store.backlog(), (id) => id).found;
+  if (found.length > 1) throw ambiguousId('task', ref, found);
+  return found[0] ?? ref.toLowerCase();
+}
+
+/**
+ * What `tt explain <ref>` names: an agent (name, id, short id) or a task (id, short id). A short
+ * id that starts both an agent's and a task's id is ambiguous like any other.
+ */
+export function agentOrTask(store: TownStore, ref: string): { agent: Agent } | { task: Task } {
+  const exact = (isUuid(ref) ? store.agent(ref.toLowerCase()) : undefined) ?? store.agentByName(ref);
+  if (exact !== undefined) return { agent: exact };
+  if (!isUuid(ref) && !looksLikeIdPrefix(ref)) return { agent: agentRef(store, ref) }; // throws: not found
+  const agents = isUuid(ref) ? [] : agentsByPrefix(store, ref);
+  const tasks = tasksByPrefix(store, ref);
+  if (agents.length + tasks.length > 1) throw ambiguousId('agent or task', ref, [...agents, ...tasks].map((x) => x.id));
+  if (agents[0] !== undefined) return { agent: agents[0] };
+  if (tasks[0] !== undefined) return { task: tasks[0] };
+  if (isUuid(ref)) throw taskNotFound(ref);
+  throw new TahoError('TAHO_AGENT_NOT_FOUND', `No agent or task ${ref}`, {
+    hint: 'Give an agent\'s name or id, or a task id (the first 8 characters are enough); `tt status --tasks` lists both.',
+    details: { ref },
+  });
 }

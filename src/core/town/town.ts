@@ -7,9 +7,10 @@ import { type Explanation, explainAgent, explainTask } from './explain.js';
 import type { Agent, BacklogEntry, InboxItem, MessageType, SendKind, Task, TaskState, TownEvent } from './model.js';
 import { isDeadAgent, isTerminalTask, summarize, SUPERVISOR_ID } from './model.js';
 import { orphanAction, orphans, reclaim, recover, type Orphan, type OrphanAction, type ReclaimRequest, type ReclaimResult, type RecoverResult } from './recovery.js';
-import { agentRef, checkAgentName, checkTaskId, findAgent, isUuid, senderId, taskNotFound, taskRef } from './refs.js';
+import { agentOrTask, agentRef, backlogTaskId, checkAgentName, checkTaskId, findAgent, isUuid, senderId, taskNotFound, taskRef } from './refs.js';
 import { COMPONENT_CLI, Rounds, type ComponentRound } from './rounds.js';
 import { BUILTIN_PRESETS, loadExeca, type Preset } from './runner.js';
+import { checkInstalled } from './installed.js';
 import { TownStore } from './store.js';
 import * as t from './transitions.js';
 
@@ -87,9 +88,11 @@ export class Town {
   readonly #store: TownStore;
   readonly #ctx: TownContext;
   readonly #rounds: Rounds;
-  readonly #presets: Readonly<Record<string, Preset>>;
+  /** One object for the town's life: Rounds reads the same one, so a reload's presets reach both. */
+  readonly #presets: Record<string, Preset>;
   readonly #components: TownOptions['components'];
-  readonly #defaultCli: string;
+  #defaultCli: string;
+  readonly #cwd: string;
   readonly #staleAfterMs: number;
   readonly #killGraceMs: number;
   readonly #intervalMs: number;
@@ -99,6 +102,7 @@ export class Town {
     this.#presets = { ...BUILTIN_PRESETS, ...options.presets };
     this.#components = options.components;
     this.#defaultCli = options.defaultCli ?? 'claude';
+    this.#cwd = options.cwd ?? process.cwd();
     this.#staleAfterMs = options.staleAfterMs ?? 120_000;
     this.#killGraceMs = options.killGraceMs ?? 2_000;
     this.#intervalMs = options.dispatchIntervalMs ?? 250;
@@ -106,7 +110,7 @@ export class Town {
     this.#ctx = { store, now: () => new Date().toISOString(), write: (fn) => this.#write(fn) };
     this.#rounds = new Rounds(
       this.#ctx,
-      { dataDir: options.dataDir, cwd: options.cwd ?? process.cwd(), presets: this.#presets, heartbeatMs: options.heartbeatMs ?? 5_000, resultBytes: options.resultBytes ?? 4096, killGraceMs: this.#killGraceMs, componentRound: options.components?.round, onOutput: options.onOutput },
+      { dataDir: options.dataDir, cwd: this.#cwd, presets: this.#presets, heartbeatMs: options.heartbeatMs ?? 5_000, resultBytes: options.resultBytes ?? 4096, killGraceMs: this.#killGraceMs, componentRound: options.components?.round, onOutput: options.onOutput },
       () => this.dispatcher.wake(),
     );
     this.dispatcher = new Dispatcher(
@@ -118,6 +122,13 @@ export class Town {
       },
       this.#intervalMs,
     );
+  }
+
+  /** A reloaded configuration's presets and default CLI; agents already spawned keep their CLI name. */
+  setPresets(presets: Readonly<Record<string, Preset>>, defaultCli: string): void {
+    for (const name of Object.keys(this.#presets)) delete this.#presets[name];
+    Object.assign(this.#presets, BUILTIN_PRESETS, presets);
+    this.#defaultCli = defaultCli;
   }
 
   /** Starts dispatching inbox work to idle agents. */
@@ -150,6 +161,8 @@ export class Town {
       this.#components.check(cli);
     } else if (this.#presets[cli] === undefined) {
       throw new TahoError('TAHO_BAD_ARGUMENTS', `unknown agent CLI '${cli}'`, { hint: `Use one of: ${Object.keys(this.#presets).join(', ')}, or add a preset with a command.` });
+    } else {
+      checkInstalled(cli, this.#presets[cli] as Preset, this.#cwd);
     }
     const parent = req.parent_agent_id ?? null;
     if (parent !== null && !isUuid(parent)) throw new TahoError('TAHO_BAD_REQUEST', `Invalid parent_agent_id: ${parent}`, { hint: 'Give the parent agent\'s UUID.' });
@@ -300,11 +313,11 @@ export class Town {
 
   /** Takes the task out of the backlog into the agent's inbox, in one transaction. */
   claim(taskId: string, ref: string): { task_id: string; agent_id: string; agent_name: string } {
-    checkTaskId(taskId);
     const out = this.#write((emit) => {
+      const id = backlogTaskId(this.#store, taskId);
       const agent = agentRef(this.#store, ref);
-      this.#claim(emit, taskId.toLowerCase(), agent);
-      return { task_id: taskId.toLowerCase(), agent_id: agent.id, agent_name: agent.name };
+      this.#claim(emit, id, agent);
+      return { task_id: id, agent_id: agent.id, agent_name: agent.name };
     });
     this.dispatcher.wake();
     return out;
@@ -323,9 +336,8 @@ export class Town {
 
   /** Removes the task from the backlog and cancels it, so it is not left pending nowhere. */
   backlogRemove(taskId: string): { removed: true; task_id: string } {
-    checkTaskId(taskId);
-    const id = taskId.toLowerCase();
     return this.#write((emit) => {
+      const id = backlogTaskId(this.#store, taskId);
       if (!this.#store.backlogRemove(id)) throw taskNotFound(taskId, 'backlog');
       const task = this.#store.task(id);
       if (task !== undefined && !isTerminalTask(task.state)) this.#store.putTask(t.unwrap(t.cancelTask(task, this.#ctx.now())));
@@ -396,11 +408,8 @@ export class Town {
   /** Where a task is and what it waits for, or an agent's state, inbox, heartbeat and last round. */
   explain(id: string): Explanation {
     const env = { store: this.#store, now: Date.now(), dispatcher: this.dispatcherState() };
-    const agent = findAgent(this.#store, id);
-    if (agent !== undefined) return explainAgent(env, agent);
-    // Not a UUID: it can only have meant an agent's name.
-    if (!isUuid(id)) return explainAgent(env, agentRef(this.#store, id));
-    return explainTask(env, taskRef(this.#store, id));
+    const found = agentOrTask(this.#store, id);
+    return 'agent' in found ? explainAgent(env, found.agent) : explainTask(env, found.task);
   }
 
   /** This process's dispatcher, or, when it is not running here, whether another process's is alive. */
@@ -421,6 +430,12 @@ export class Town {
   roundLog(ref: string, n?: number): string | undefined {
     const agent = this.agent(ref);
     const last = this.#store.lastRound(agent.id);
+    if (n !== undefined && n > (last?.n ?? 0)) {
+      throw new TahoError('TAHO_BAD_REQUEST', `agent ${agent.name} has no round ${n}: ${last ? `its rounds are 1 to ${last.n}` : 'it has run no round yet'}`, {
+        hint: `\`tt logs ${agent.name}\` prints its last round; \`tt explain ${agent.name}\` says what it is doing.`,
+        details: { agent: agent.name, round: n, last: last?.n ?? null },
+      });
+    }
     const round = n ?? last?.n;
     return round === undefined ? undefined : this.#rounds.logPath(agent.name, round);
   }

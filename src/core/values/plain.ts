@@ -33,10 +33,27 @@ const BIG_RANGES = {
 } as const;
 
 function mismatch(type: WitType, value: unknown, at: string, why?: string): TahoError {
+  const broken = typeof value === 'string' && type.kind !== 'string' ? notJson(value) : undefined;
+  if (broken !== undefined) {
+    return new TahoError('TAHO_BAD_JSON', `${at} expects ${formatWitType(type)}, but ${truncate(value as string)} is not valid JSON: ${broken}`, {
+      hint: 'Write the value as JSON, with keys and strings in double quotes (e.g. \'{"x":1}\' in single quotes for the shell).',
+    });
+  }
   const given = value === undefined ? 'nothing' : truncate(JSON.stringify(value) ?? String(value));
   return new TahoError('TAHO_BAD_ARGUMENTS', `${at} expects ${formatWitType(type)}, got ${given}${why ? ` (${why})` : ''}`, {
     hint: 'Pass a JSON value of the parameter\'s WIT type; `taho services` shows every signature.',
   });
+}
+
+/** An argument that was meant as JSON (it opens an object or a list) but does not parse: why. */
+function notJson(text: string): string | undefined {
+  if (!/^\s*[[{]/.test(text)) return undefined;
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 function truncate(s: string): string {

@@ -27,6 +27,14 @@ const configSchema = {
         properties: { key: { type: 'string' }, value: {}, source: { type: 'string', enum: ['default', 'file', 'env', 'flag'] }, origin: { type: 'string' } },
       },
     },
+    differences: {
+      type: 'array', description: 'Where the file, read now, differs from the values the server runs with',
+      items: {
+        type: 'object', required: ['key', 'running', 'file', 'live'],
+        properties: { key: { type: 'string' }, running: {}, file: {}, live: { type: 'boolean', description: 'taho reload applies it (else only a restart)' } },
+      },
+    },
+    file_error: { type: 'string', description: 'Why the file, read now, would be refused' },
   },
 } as const;
 
@@ -41,7 +49,7 @@ const oplogEntrySchema = {
 } as const;
 
 /** taho's own additions under /api: what `taho components` and `taho config` show, over HTTP. */
-export function adminRoutes(app: FastifyInstance, runtime: Runtime, config: () => ConfigView): void {
+export function adminRoutes(app: FastifyInstance, runtime: Runtime, config: () => ConfigView | Promise<ConfigView>): void {
   const tags = ['taho'];
   app.get('/api/components', {
     schema: { tags, summary: 'Components in the repositories', response: { 200: { type: 'array', items: componentSchema } } },

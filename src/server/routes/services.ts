@@ -1,3 +1,4 @@
+import type { ConfigChanges } from '../../core/config/changes.js';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../core/runtime.js';
@@ -50,6 +51,11 @@ const reloadSchema = {
     updated: { type: 'array', items: { type: 'string' } },
     removed: { type: 'array', items: { type: 'string' } },
     errors: { type: 'array', items: { type: 'object', required: ['component', 'error'], properties: { component: { type: 'string' }, error: { type: 'string' } } } },
+    config: {
+      type: 'object', required: ['applied', 'restart'],
+      description: 'Configuration keys taken from the re-read file, and those that wait for a restart',
+      properties: { applied: { type: 'array', items: { type: 'string' } }, restart: { type: 'array', items: { type: 'string' } } },
+    },
   },
 } as const;
 
@@ -57,7 +63,7 @@ type ServiceParams = { domain: string; service: string };
 type InvokeParams = ServiceParams & { method: string };
 
 /** The TAHO services family under /api (wire/taho.md). */
-export function servicesRoutes(app: FastifyInstance, runtime: Runtime): void {
+export function servicesRoutes(app: FastifyInstance, runtime: Runtime, reloadConfig?: () => Promise<ConfigChanges>): void {
   const tags = ['services'];
   app.addContentTypeParser(['text/plain', 'application/toml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
@@ -117,8 +123,12 @@ export function servicesRoutes(app: FastifyInstance, runtime: Runtime): void {
   });
 
   app.post('/api/reload', {
-    schema: { tags, summary: 'Rescan the repositories and swap changed components', response: { 200: reloadSchema, 500: tahoErrorSchema } },
-  }, async () => reloadResult(runtime.reload(), runtime.registry.list()));
+    schema: { tags, summary: 'Re-read the configuration, rescan the repositories and swap changed components', response: { 200: reloadSchema, 400: tahoErrorSchema, 500: tahoErrorSchema } },
+  }, async () => {
+    // A bad file throws here, before anything changes: the server keeps running as it was.
+    const config = await reloadConfig?.();
+    return { ...reloadResult(runtime.reload(), runtime.registry.list()), ...(config ? { config } : {}) };
+  });
 }
 
 function configText(body: unknown): string | undefined {

@@ -5,9 +5,9 @@ import type { Agent } from '../../core/town/model.js';
 import type { Town } from '../../core/town/town.js';
 import { prometheus } from '../../core/metrics.js';
 import { scaling } from '../../core/town/scaling.js';
+import { checkTaskId } from '../../core/town/refs.js';
 
 const tags = ['town'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const str = { type: 'string', minLength: 1, maxLength: 65536 } as const;
 const name = { type: 'string', minLength: 1, maxLength: 256 } as const;
 
@@ -20,7 +20,7 @@ function brief(a: Agent): Record<string, unknown> {
 }
 
 function taskId(raw: string): string {
-  if (!UUID.test(raw)) throw new TahoError('TAHO_BAD_REQUEST', `Invalid task ID: ${raw}`, { hint: 'Task ids are UUIDs; GET /v1/backlog lists them.' });
+  checkTaskId(raw); // a UUID or its first characters; the town resolves short ids
   return raw;
 }
 

@@ -10,11 +10,14 @@ export interface PaneProps {
   readonly selected: number;
   /** The rows were filtered by this (said in the title, and in the empty text). */
   readonly filter: string;
+  /** Without colors (NO_COLOR, --no-color) reverse video is gone too: a › marks the selected row. */
+  readonly color?: boolean | undefined;
 }
 
 /** A bordered table of one pane: title, headers, the rows that fit (the selected one highlighted). */
-export function Pane({ view, width, height, focused, selected, filter }: PaneProps) {
-  const inner = Math.max(0, width - 4);
+export function Pane({ view, width, height, focused, selected, filter, color = true }: PaneProps) {
+  const mark = color ? 0 : 2;
+  const inner = Math.max(0, width - 4 - mark);
   const chrome = 2 + 1 + (view.summary ? 1 : 0) + 1;
   const visible = Math.max(0, height - chrome);
   const start = scrollStart(selected, visible, view.rows.length);
@@ -29,10 +32,11 @@ export function Pane({ view, width, height, focused, selected, filter }: PanePro
         <Text dimColor wrap="truncate">{filter ? `Nothing matches “${filter}”.` : view.empty}</Text>
       ) : (
         <>
-          <Text dimColor wrap="truncate">{header}</Text>
-          {lines.map((l, i) => (
-            <Text key={shown[i]?.key ?? i} inverse={focused && start + i === selected} wrap="truncate">{l.padEnd(inner)}</Text>
-          ))}
+          <Text dimColor wrap="truncate">{' '.repeat(mark)}{header}</Text>
+          {lines.map((l, i) => {
+            const on = focused && start + i === selected;
+            return <Text key={shown[i]?.key ?? i} inverse={on && color} wrap="truncate">{color ? '' : on ? '› ' : '  '}{l.padEnd(inner)}</Text>;
+          })}
         </>
       )}
     </Box>

@@ -49,11 +49,25 @@ export function agentsView({ snapshot, now }: ViewInput): PaneView {
     headers: ['NAME', 'STATE', 'TASK', 'ROUNDS', 'INBOX', 'HEARTBEAT'],
     rows: agents.map((a) => ({
       key: a.id,
-      cells: [a.name, a.state, shortId(a.current_task), String(a.rounds_completed), a.urgent_len > 0 ? `${a.inbox_len} (${a.urgent_len}!)` : String(a.inbox_len), age(ms(a.last_heartbeat), now)],
+      cells: [a.name, a.state, shortId(a.current_task), String(a.rounds_completed), a.urgent_len > 0 ? `${a.inbox_len} (${a.urgent_len}!)` : String(a.inbox_len), heartbeat(a.state, ms(a.last_heartbeat), now)],
       target: { pane: 'agents', id: a.id, name: a.name },
     })),
     empty: 'No town agents yet. `tt spawn <name>` starts one.',
   };
+}
+
+/** Past this, a working agent's silence means trouble (Tinytown's stale_after, 120 s). */
+export const STALE_AFTER_MS = 120_000;
+
+/**
+ * A heartbeat read against what it should be: only a working agent beats, so an idle one's age
+ * says when it was last seen, not that it is dead; a working one silent too long is "stale".
+ */
+export function heartbeat(state: string, at: number | undefined, now: number): string {
+  const seen = age(at, now);
+  if (at === undefined) return seen;
+  if (state === 'Working') return now - at > STALE_AFTER_MS ? `stale ${seen}` : seen;
+  return `${state === 'Idle' ? 'idle, ' : ''}seen ${seen}`;
 }
 
 export function tasksView({ snapshot, now }: ViewInput): PaneView {
