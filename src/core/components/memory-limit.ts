@@ -8,7 +8,9 @@ const PAGE = 65536;
 export function limitMemory(module: Uint8Array, maxBytes: number): Uint8Array {
   const maxPages = Math.max(1, Math.floor(maxBytes / PAGE));
   if (module.length < 8 || module[0] !== 0 || module[1] !== 0x61 || module[2] !== 0x73 || module[3] !== 0x6d) return module;
-  const out: number[] = Array.from(module.subarray(0, 8));
+  // Sections are kept as views and joined once: spreading a multi-megabyte code section (a
+  // componentize-js engine) into an array overflows the stack.
+  const out: Uint8Array[] = [module.subarray(0, 8)];
   let pos = 8;
   let changed = false;
   while (pos < module.length) {
@@ -19,13 +21,23 @@ export function limitMemory(module: Uint8Array, maxBytes: number): Uint8Array {
     if (id === 5) {
       const rewritten = rewriteMemories(body, maxPages);
       changed ||= rewritten !== body;
-      out.push(id, ...writeU32(rewritten.length), ...rewritten);
+      out.push(Uint8Array.of(id, ...writeU32(rewritten.length)), rewritten);
     } else {
-      out.push(...module.subarray(pos, start + size));
+      out.push(module.subarray(pos, start + size));
     }
     pos = start + size;
   }
-  return changed ? Uint8Array.from(out) : module;
+  return changed ? concat(out) : module;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 function rewriteMemories(body: Uint8Array, maxPages: number): Uint8Array {
