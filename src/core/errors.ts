@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   TAHO_HEADERS_TOO_LARGE: { status: 431, kind: 'user' },
   TAHO_RATE_LIMITED: { status: 429, kind: 'user' },
   TAHO_COMPONENT_INVALID: { status: 400, kind: 'user' },
+  TAHO_BUILD_FAILED: { status: 400, kind: 'user' },
+  TAHO_TOOLCHAIN_MISSING: { status: 500, kind: 'external' },
   TAHO_COMPONENT_ERROR: { status: 500, kind: 'external' },
   TAHO_COMPONENT_TRAP: { status: 500, kind: 'external' },
   TAHO_AGENT_DIVERGED: { status: 500, kind: 'external' },

@@ -38,6 +38,21 @@ export function interfaceKey(name: string): string {
   return at < 0 ? name : name.slice(0, at);
 }
 
+/** The interfaces `wasiImports` implements (unversioned); anything else a component imports gets an empty object. */
+const PROVIDED = new Set([
+  'wasi:cli/environment', 'wasi:cli/exit', 'wasi:cli/stdin', 'wasi:cli/stdout', 'wasi:cli/stderr',
+  'wasi:cli/terminal-input', 'wasi:cli/terminal-output', 'wasi:cli/terminal-stdin', 'wasi:cli/terminal-stdout', 'wasi:cli/terminal-stderr',
+  'wasi:clocks/monotonic-clock', 'wasi:clocks/wall-clock', 'wasi:random/random', 'wasi:random/insecure', 'wasi:random/insecure-seed',
+  'wasi:io/error', 'wasi:io/poll', 'wasi:io/streams', 'wasi:filesystem/preopens', 'wasi:filesystem/types',
+  'wasi:sockets/instance-network', 'wasi:sockets/network', 'wasi:sockets/ip-name-lookup', 'wasi:sockets/tcp',
+  'wasi:sockets/tcp-create-socket', 'wasi:sockets/udp', 'wasi:sockets/udp-create-socket', 'wasi:http/types', 'wasi:http/outgoing-handler',
+]);
+
+/** Whether taho supplies the functions of an imported interface (`taho build` refuses worlds importing others). */
+export function isProvided(name: string): boolean {
+  return PROVIDED.has(interfaceKey(name));
+}
+
 /** preview2-shim's export map hides the browser build from Node; it is imported by file URL on purpose. */
 async function loadBrowserShim(): Promise<BrowserShim> {
   const require = createRequire(import.meta.url);
