@@ -15,6 +15,7 @@ import { eventsBench } from './events.js';
 import { cliRequestsBench } from './cli-requests.js';
 import { firstCallBench } from './first-call.js';
 import { startupBench } from './startup.js';
+import { buildBench } from './build.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-'));
@@ -83,6 +84,7 @@ rows.push(...await townBench());
 rows.push(...await eventsBench());
 rows.push(...await cliRequestsBench());
 rows.push(...await firstCallBench());
+rows.push(...await buildBench());
 
 rows.push(...startupBench({ dataDir }));
 
