@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli, tempDir } from './helpers.js';
+import { execa } from 'execa';
+import { BIN, ROOT, runCli, tempDir } from './helpers.js';
 
 // Every bad input stops `taho build` before componentize-js runs, with the file, the place and
 // what to do, and leaves the repository as it was: these cost a type check, not a build.
@@ -68,4 +69,31 @@ describe('taho build refuses bad input clearly', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('Hint: A project is a folder with wit/world.wit and src/index.ts; make one with `taho new <domain>/<name>`.');
   });
+
+  it('--watch builds again after a change, and keeps watching after a failure', async () => {
+    writeFileSync(file('src/index.ts'), `${original['src/index.ts']}\nexport const one: number = 'one';\n`);
+    const child = execa(process.execPath, [BIN, 'build', '--watch'], { cwd: work, env: { NO_COLOR: '1', ...env }, reject: false, all: true });
+    let out = '';
+    const seen = (text: string) => new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (out.includes(text)) resolve();
+      };
+      child.all?.on('data', (d: Buffer) => {
+        out += d.toString();
+        check();
+      });
+      check();
+    });
+    try {
+      await seen('watching for changes');
+      expect(out).toContain("Type 'string' is not assignable to type 'number'.");
+      writeFileSync(file('src/index.ts'), `${original['src/index.ts']}\nexport const two: boolean = 2;\n`);
+      await seen("Type 'number' is not assignable to type 'boolean'.");
+    } finally {
+      child.kill('SIGINT');
+      await child;
+      for (const [rel, text] of Object.entries(original)) writeFileSync(file(rel), text);
+    }
+    expect(readdirSync(join(work, 'components', 'demo'))).toEqual(['bad']);
+  }, 60_000);
 });

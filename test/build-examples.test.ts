@@ -14,7 +14,12 @@ const taho = (args: readonly string[]) => runCli(args, { cwd: work, env });
 const value = async (args: readonly string[]): Promise<unknown> => {
   const r = await taho(args);
   expect(r.exitCode, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
+  // Strings are printed as they are, everything else as JSON.
+  try {
+    return JSON.parse(r.stdout) as unknown;
+  } catch {
+    return r.stdout.trim();
+  }
 };
 
 beforeAll(async () => {
@@ -33,10 +38,10 @@ const items = [
 
 describe('examples/typescript', () => {
   it('inventory: records, lists, options, u64 and results round-trip', async () => {
-    expect(await value(['invoke', 'example-ts/inventory', 'in-stock', JSON.stringify({ items, 'min-qty': 1 })])).toEqual([items[0]]);
-    expect(await value(['invoke', 'example-ts/inventory', 'find', JSON.stringify({ items, sku: 'mug' })])).toEqual(items[1]);
-    expect(await value(['invoke', 'example-ts/inventory', 'find', JSON.stringify({ items, sku: 'pen' })])).toBeNull();
-    expect(await value(['invoke', 'example-ts/inventory', 'summarize', JSON.stringify([items])])).toEqual({ lines: 2, units: 3, 'total-cents': 1350 });
+    expect(await value(['invoke', 'example-ts/inventory', 'in-stock', JSON.stringify(items), '1'])).toEqual([items[0]]);
+    expect(await value(['invoke', 'example-ts/inventory', 'find', JSON.stringify(items), 'mug'])).toEqual(items[1]);
+    expect(await value(['invoke', 'example-ts/inventory', 'find', JSON.stringify(items), 'pen'])).toBeNull();
+    expect(await value(['invoke', 'example-ts/inventory', 'summarize', JSON.stringify(items)])).toEqual({ lines: 2, units: 3, 'total-cents': 1350 });
     expect(await value(['invoke', 'example-ts/inventory', 'parse-line', '"tea x 2"'])).toEqual({ sku: 'tea', qty: 2 });
     const bad = await taho(['invoke', 'example-ts/inventory', 'parse-line', '"two teas"']);
     expect(bad.exitCode).toBe(1);

@@ -41,7 +41,7 @@ export async function componentize(project: Project, world: WorldInfo, code: str
     const message = err instanceof Error ? err.message : String(err);
     if (/wizer|weval/i.test(message) && /ENOENT|not found|spawn/i.test(message)) throw toolchainMissing('@bytecodealliance/wizer', 'the wizer pre-initializer', err);
     throw new TahoError('TAHO_BUILD_FAILED', `componentize-js could not make ${project.domain}/${project.name} a component: ${trim(message)}`, {
-      hint: 'This is usually code that throws while the module loads (top-level code runs at build time), or an export whose shape differs from the WIT. Nothing was written.',
+      hint: 'This is usually code that throws while the module loads (top-level code runs at build time), or JavaScript the engine (StarlingMonkey) does not take, such as \\p{…} in a regular expression; index.js is src/index.ts bundled, so look for the same code there. Nothing was written.',
       cause: err,
     });
   } finally {

@@ -6,7 +6,7 @@ const counts = new Map<string, number>();
 let lastAt: string | undefined;
 
 export function write(text: string): number {
-  for (const word of text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []) counts.set(word, (counts.get(word) ?? 0) + 1);
+  for (const word of text.toLowerCase().match(/[a-z0-9']+/g) ?? []) counts.set(word, (counts.get(word) ?? 0) + 1);
   lastAt = new Date().toISOString();
   return counts.size;
 }
