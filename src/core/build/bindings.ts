@@ -20,6 +20,8 @@ export interface Bindings {
   readonly exports: readonly string[];
   /** The WIT name of each export, for messages. */
   readonly witNames: ReadonlyMap<string, string>;
+  /** Every file written, absolute: the type check reads them whatever the tsconfig includes. */
+  readonly files: readonly string[];
 }
 
 /**
@@ -52,7 +54,8 @@ export async function writeBindings(projectDir: string, world: WorldInfo): Promi
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
-  return { dir, worldModule, exports, witNames };
+  const written = [...files.map(([name]) => join(dir, name)), join(dir, 'taho.ts'), join(dir, 'check.ts')];
+  return { dir, worldModule, exports, witNames, files: written };
 }
 
 function write(path: string, data: string | Uint8Array): void {

@@ -26,7 +26,7 @@ export async function typecheck(project: Project, bindings: Bindings, cwd: strin
     : undefined;
   const options: TS.CompilerOptions = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, types: [], ...parsed?.options };
   const checkFile = join(bindings.dir, 'check.ts');
-  const roots = [...new Set([...(parsed?.fileNames ?? [project.entry]), checkFile, join(bindings.dir, 'taho.ts')])];
+  const roots = [...new Set([...(parsed?.fileNames ?? [project.entry]), ...bindings.files])];
   const program = ts.createProgram(roots, options);
   const checker = program.getTypeChecker();
   const implExports = new Map<string, TS.Symbol>();
