@@ -46,7 +46,7 @@ describe('taho new + taho build, from an empty directory', () => {
     expect(again.stderr).toContain('Error: components/demo/notes already exists; taho new never overwrites a project');
     const taken = await taho(['new', 'example/hello']);
     expect(taken.stderr).toMatch(/Error: example\/hello is already served from .*hello\.wasm/);
-  });
+  }, 120_000);
 
   it('builds all three into the repository, and the running server reloads them', async () => {
     server = await startServer({ dataDir, cwd: work, env });
