@@ -12,15 +12,11 @@ import { projectAt } from '../dist/core/build/project.js';
 import { bundle } from '../dist/core/build/bundle.js';
 import { componentize } from '../dist/core/build/componentize.js';
 import { readWorld } from '../dist/core/build/wit.js';
+import { median, nsPerCall } from './measure.js';
 
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'run.js');
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function wallMs(cwd, env, args, runs = 1) {
   const times = [];
@@ -30,20 +26,6 @@ function wallMs(cwd, env, args, runs = 1) {
     times.push(ms(t0));
   }
   return median(times);
-}
-
-/** ns per call of each function, interleaved rounds. */
-function nsPerCall(fns, iterations) {
-  for (const fn of fns) for (let i = 0; i < 200; i++) fn();
-  const rounds = fns.map(() => []);
-  for (let r = 0; r < 7; r++) {
-    fns.forEach((fn, k) => {
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < iterations; i++) fn();
-      rounds[k].push(Number(process.hrtime.bigint() - t0) / iterations);
-    });
-  }
-  return rounds.map(median);
 }
 
 export async function buildBench() {
@@ -87,7 +69,7 @@ export async function buildBench() {
     () => runtime.services.invokeSync('bench', 'hello-ts', 'greet', ['World']),
     () => runtime.services.invokeSync('example', 'hello', 'greet', ['World']),
     () => tsDirect.greet('World'),
-  ], 200);
+  ], 200, 200);
   await runtime.close();
   rows.push(['in-process invoke greet: TS component vs WAT example/hello', `${(tsOurs / 1000).toFixed(0)} µs`, `${(watOurs / 1000).toFixed(1)} µs (WAT)`, `${(tsRaw / 1000).toFixed(0)} µs: the bare jco export of the TS component (the JS engine, ${readsPerCall} monotonic-clock host reads a call)`, (tsOurs / watOurs).toFixed(0)]);
   return rows;

@@ -16,30 +16,12 @@ import { cliRequestsBench } from './cli-requests.js';
 import { firstCallBench } from './first-call.js';
 import { startupBench } from './startup.js';
 import { buildBench } from './build.js';
+import { median, nsPerCall } from './measure.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-'));
 const { config } = loadConfig({ cwd: root, env: {}, flags: { data_dir: dataDir } });
 const runtime = createRuntime(config, { isolation: 'inline' });
-
-/** ns per call of each function, measured in interleaved rounds so noise hits all alike. */
-function nsPerCall(fns, iterations) {
-  for (const fn of fns) for (let i = 0; i < 20_000; i++) fn(); // warm the JIT
-  const rounds = fns.map(() => []);
-  for (let r = 0; r < 7; r++) {
-    fns.forEach((fn, k) => {
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < iterations; i++) fn();
-      rounds[k].push(Number(process.hrtime.bigint() - t0) / iterations);
-    });
-  }
-  return rounds.map(median);
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 const rows = [];
 async function invokeRow(service, method, args) {
