@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { TahoError } from '../errors.js';
 import { isProvided } from '../components/host.js';
+import { loadTool } from './toolchain.js';
 
 /** What the build needs to know of a project's WIT world. */
 export interface WorldInfo {
@@ -40,7 +41,7 @@ export async function readWorld(witFile: string, source: string, projectName: st
   if (worlds.length === 0) throw witError(shown, 'it declares no world', source, undefined);
   const world = worlds.length === 1 ? worlds[0] ?? '' : worlds.find((w) => w === projectName);
   if (!world) throw witError(shown, `it declares the worlds ${worlds.join(', ')}; name the one to build ${projectName}`, source, undefined);
-  const { componentWitMetadataForWorld } = (await import('@bytecodealliance/jco-transpile/wasm-tools')) as unknown as { componentWitMetadataForWorld: WorldMetadata };
+  const { componentWitMetadataForWorld } = await loadTool<{ componentWitMetadataForWorld: WorldMetadata }>('@bytecodealliance/jco-transpile/wasm-tools', 'the WIT parser (wasm-tools)');
   let meta: Awaited<ReturnType<WorldMetadata>>;
   try {
     meta = await componentWitMetadataForWorld({ tag: 'source', val: source }, world);
