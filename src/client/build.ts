@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { LoadedConfig } from '../core/config/load.js';
 import { readServerState } from '../core/server-state.js';
-import { examplesRepository } from '../core/runtime.js';
 import type { BuildResult, BuildStep } from '../core/build/build.js';
 import type { Kind, Project } from '../core/build/project.js';
 import type { ScaffoldResult } from '../core/build/scaffold.js';
@@ -29,7 +28,8 @@ export interface NewComponentRequest {
 }
 
 export async function newComponent(loaded: LoadedConfig, req: NewComponentRequest): Promise<ScaffoldResult> {
-  const { scaffold } = await import('../core/build/scaffold.js');
+  // The runtime module is heavy to load; only `new` needs it (to know where the examples are).
+  const [{ scaffold }, { examplesRepository }] = await Promise.all([import('../core/build/scaffold.js'), import('../core/runtime.js')]);
   const repositories = loaded.config.repositories.map((r) => r.path);
   return scaffold({
     ...req,
