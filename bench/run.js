@@ -16,7 +16,7 @@ import { cliRequestsBench } from './cli-requests.js';
 import { firstCallBench } from './first-call.js';
 import { startupBench } from './startup.js';
 import { buildBench } from './build.js';
-import { median, nsPerCall } from './measure.js';
+import { nsPerCall } from './measure.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-'));
