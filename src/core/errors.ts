@@ -53,6 +53,11 @@ export const ERROR_CODES = {
   TAHO_INVOKE_TIMEOUT: { status: 504, kind: 'external' },
   TAHO_SERVER_UNREACHABLE: { status: 503, kind: 'external' },
   TAHO_SERVER_START_FAILED: { status: 500, kind: 'external' },
+  TAHO_STORE_READ_ONLY: { status: 503, kind: 'external' },
+  TAHO_STORE_FULL: { status: 507, kind: 'external' },
+  TAHO_STORE_CORRUPT: { status: 503, kind: 'external' },
+  TAHO_STORE_UNREACHABLE: { status: 503, kind: 'external' },
+  TAHO_LEASE_LOST: { status: 409, kind: 'external' },
   TAHO_INTERNAL: { status: 500, kind: 'bug' },
 } as const satisfies Record<string, CodeSpec>;
 

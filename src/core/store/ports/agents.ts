@@ -1,0 +1,75 @@
+import type { Json } from '../../values/plain.js';
+import type { NewEvent } from './events.js';
+
+/**
+ * What durable agents need from storage. The embedded adapter is SQLite; the Redis adapter of
+ * distributed mode implements the same contract and must pass the same tests.
+ */
+export interface AgentRecord {
+  readonly componentId: string;
+  readonly agent: string;
+  readonly createdAt: number;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** One non-deterministic answer the host gave the component, in call order. */
+export type HostRecord =
+  | { readonly k: 'wall'; readonly s: string; readonly ns: number }
+  | { readonly k: 'mono'; readonly v: string }
+  | { readonly k: 'u64'; readonly v: string }
+  | { readonly k: 'bytes'; readonly v: string };
+
+/**
+ * A finished invocation. `completed` entries are replayed to rebuild state; `failed` ones (a
+ * trap) had no effect on state and are kept only so a retry with the same key gets the same answer.
+ */
+export interface OplogEntry {
+  readonly seq: number;
+  readonly kind: 'completed' | 'failed';
+  readonly fn: string;
+  /** The call's input as the client sent it (plain JSON), replayed through the same codec. */
+  readonly params: Json;
+  readonly host: readonly HostRecord[];
+  /** The JSON result, or the component's error value. */
+  readonly result: Json;
+  readonly error?: { readonly code: string; readonly message: string } | undefined;
+  readonly key: string;
+  readonly at: number;
+}
+
+export type NewOplogEntry = Omit<OplogEntry, 'seq'>;
+
+/** An event that an append writes with its entry; the store sets `data.seq` to the entry's seq. */
+export type AppendEvent = Omit<NewEvent, 'kind'>;
+
+/**
+ * The durable agents' port. Invariants the callers rely on:
+ * - Idempotency: within one agent an idempotency key names one entry. `append` with a key that is
+ *   already stored stores nothing and resolves to the stored entry's seq (dedupe). The caller
+ *   (DurableAgent) also keeps an in-memory map of the keys of calls still running, consulted
+ *   synchronously before any await, so a second call with the same key joins the first instead
+ *   of running twice: the store alone cannot see a call that has not been appended yet.
+ * - Order: seqs of one agent are 1, 2, 3 … in append order, with no gap; `oplog(after)` returns
+ *   them in that order. Replay = latest snapshot + the tail after its seq.
+ * - Durability: `append` resolves only once the entry (and its event) is committed; appends that
+ *   arrive together may share one commit (group commit), but each resolves with its own seq and
+ *   one bad entry never fails the others.
+ * - Outbox: the entry and its event are one atomic write.
+ * Reads may resolve at once (SQLite is synchronous); callers must not assume they do.
+ */
+export interface AgentStore {
+  ensureAgent(componentId: string, agent: string, init?: { args?: readonly string[]; env?: Readonly<Record<string, string>> }): Promise<AgentRecord>;
+  getAgent(componentId: string, agent: string): Promise<AgentRecord | undefined>;
+  listAgents(componentId?: string): Promise<AgentRecord[]>;
+  /** Removes the agent, its oplog and its snapshot in one write; false when there was none. */
+  deleteAgent(componentId: string, agent: string): Promise<boolean>;
+  /** Resolves with the entry's seq once it (and `event`, if given) is durable. */
+  append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent): Promise<number>;
+  oplog(componentId: string, agent: string, afterSeq?: number): Promise<OplogEntry[]>;
+  oplogSize(componentId: string, agent: string): Promise<number>;
+  byKey(componentId: string, agent: string, key: string): Promise<OplogEntry | undefined>;
+  /** Keeps the agent's latest snapshot: its state as of entry `seq` (a later one replaces it). */
+  saveSnapshot(componentId: string, agent: string, seq: number, bytes: Uint8Array): Promise<void>;
+  latestSnapshot(componentId: string, agent: string): Promise<{ seq: number; bytes: Uint8Array } | undefined>;
+}
