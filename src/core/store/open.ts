@@ -1,15 +1,26 @@
 import { TahoError } from '../errors.js';
 import type { Stores } from './ports/index.js';
+import { SqliteStores } from './sqlite/index.js';
 
 export interface StoreOptions {
-  /** `[store] url`: absent or a path: SQLite in that directory (default the data directory); `redis://…`: Redis (next issue). */
+  /** `[store] url`: absent, a path or `sqlite:<dir>`: SQLite in that directory (default the data directory). */
   readonly url?: string | undefined;
   readonly dataDir: string;
   /** SQLite: `normal` survives a killed process (WAL), `full` also power loss (fsync per commit). */
   readonly sync: 'normal' | 'full';
 }
 
-/** The one place that picks a store adapter; nothing else in taho names a storage technology. */
+/**
+ * The one place that picks a store adapter from the configuration: nothing else in taho names a
+ * storage technology. Opening is synchronous; an adapter that connects over the network does so
+ * on its first call.
+ */
 export function openStores(options: StoreOptions): Stores {
-  throw new TahoError('TAHO_CONFIG_INVALID', `no store adapter yet for ${options.url ?? options.dataDir}`);
+  const url = options.url ?? '';
+  if (url === '') return new SqliteStores(options.dataDir, options.sync);
+  if (url.startsWith('sqlite:')) return new SqliteStores(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), options.sync);
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return new SqliteStores(url, options.sync);
+  throw new TahoError('TAHO_CONFIG_INVALID', `no store adapter for ${url.replace(/\/\/[^@/]*@/, '//')}`, {
+    hint: 'Set [store] url to a directory (SQLite), or leave it out to use the data directory.',
+  });
 }

@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { TahoError } from '../../errors.js';
+import type { StoreHealth, Stores } from '../ports/index.js';
+import { SqliteAgentStore } from './agents.js';
+import { Changes } from './changes.js';
+import { openDb, reading, transaction } from './db.js';
+import { Outbox, SqliteEventLog } from './events.js';
+import { SqliteJobStore } from './jobs.js';
+import { SqliteLeases } from './leases.js';
+import { createSchema } from './schema.js';
+import { SqliteTownStore } from './town.js';
+
+export const STORE_FILE = 'taho.db';
+
+/** Every port over one SQLite file of the data directory, `<dataDir>/taho.db`. */
+export class SqliteStores implements Stores {
+  readonly kind = 'sqlite';
+  readonly location: string;
+  readonly agents: SqliteAgentStore;
+  readonly jobs: SqliteJobStore;
+  readonly town: SqliteTownStore;
+  readonly events: SqliteEventLog;
+  readonly leases: SqliteLeases;
+  readonly #db: DatabaseSync;
+  readonly #changes: Changes;
+
+  constructor(dataDir: string, sync: 'normal' | 'full') {
+    const path = join(dataDir, STORE_FILE);
+    this.location = path;
+    this.#db = openDb(dataDir, STORE_FILE, sync);
+    try {
+      createSchema(this.#db, path, dataDir);
+    } catch (err) {
+      this.#db.close();
+      throw err;
+    }
+    const outbox = new Outbox(this.#db);
+    this.#changes = new Changes(this.#db, dataDir);
+    this.leases = new SqliteLeases(this.#db, path);
+    this.agents = new SqliteAgentStore(this.#db, path, sync, outbox, this.#changes);
+    this.events = new SqliteEventLog(this.#db, path, outbox, this.#changes);
+    this.jobs = new SqliteJobStore(this.#db, path, outbox, this.#changes, this.leases);
+    this.town = new SqliteTownStore(this.#db, path, outbox, this.#changes, this.leases);
+  }
+
+  async health(): Promise<StoreHealth> {
+    const base = { kind: this.kind, location: this.location };
+    const t0 = process.hrtime.bigint();
+    try {
+      reading(this.location, () => this.#db.prepare('SELECT COUNT(*) FROM town_backlog').get());
+      // A write that changes nothing still takes the write lock and touches the file: it fails
+      // on a read-only or vanished directory.
+      transaction(this.#db, this.location, () => this.#db.exec("INSERT OR IGNORE INTO town_meta VALUES ('store_checked', '1')"));
+      return { ok: true, ...base, readMs: Number(process.hrtime.bigint() - t0) / 1e6 };
+    } catch (err) {
+      const e = err instanceof TahoError ? err : undefined;
+      return { ok: false, ...base, readMs: Number(process.hrtime.bigint() - t0) / 1e6, reason: e?.message ?? String(err), hint: e?.hint };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.#db.isOpen) return;
+    this.agents.flush();
+    this.#changes.close();
+    this.#db.close();
+  }
+}
