@@ -1,10 +1,10 @@
 import type { ConfigView } from '../core/config/load.js';
 import type { AgentInfo } from '../core/agents/info.js';
-import type { OplogEntry } from '../core/store/contract.js';
+import type { OplogEntry } from '../core/store/ports/agents.js';
 import type { ValueAndType } from '../core/values/typed.js';
 
 export type { AgentInfo } from '../core/agents/info.js';
-export type { OplogEntry } from '../core/store/contract.js';
+export type { OplogEntry } from '../core/store/ports/agents.js';
 
 export type { ConfigView } from '../core/config/load.js';
 import type { Json } from '../core/values/plain.js';

@@ -1,4 +1,3 @@
-import { matches } from '../core/events/bus.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../core/runtime.js';
 import { configView, type LoadedConfig } from '../core/config/load.js';
 import { componentDetail, componentInfo, reloadResult, serviceInfo } from '../core/services/info.js';
@@ -86,7 +85,8 @@ export class LocalClient implements Client {
   async agents(component?: string): Promise<AgentInfo[]> {
     const agents = this.runtime.agents();
     const ids = component === undefined ? this.runtime.registry.list().map((e) => e.id) : [agents.component(component).id];
-    return ids.flatMap((id) => agents.names(id).map((name) => agents.info(id, name)));
+    const names = await Promise.all(ids.map(async (id) => (await agents.names(id)).map((name) => [id, name] as const)));
+    return Promise.all(names.flat().map(([id, name]) => agents.info(id, name)));
   }
 
   async agent(component: string, agent: string): Promise<AgentInfo> {
@@ -96,7 +96,7 @@ export class LocalClient implements Client {
   async deleteAgent(component: string, agent: string): Promise<void> {
     const agents = this.runtime.agents();
     const id = agents.component(component).id;
-    agents.info(id, agent);
+    await agents.info(id, agent);
     await agents.delete(id, agent);
   }
 
@@ -108,27 +108,27 @@ export class LocalClient implements Client {
   async oplog(component: string, agent: string): Promise<OplogEntry[]> {
     const agents = this.runtime.agents();
     const id = agents.component(component).id;
-    agents.info(id, agent);
+    await agents.info(id, agent);
     return agents.oplog(id, agent);
   }
 
   readonly inProcess = true;
 
   async submitJob(job: unknown, options: { force?: boolean | undefined; idempotencyKey?: string | undefined } = {}): Promise<SubmitResult> {
-    this.runtime.startJobs();
+    await this.runtime.startJobs();
     return this.runtime.jobs().submit(job, options);
   }
 
   async jobs(query: ListQuery = {}): Promise<Page<Job>> {
-    this.runtime.settleJobs();
+    await this.runtime.settleJobs();
     return this.runtime.jobs().list(query);
   }
 
   async describeJob(id: string): Promise<JobDescription> {
-    this.runtime.settleJobs();
+    await this.runtime.settleJobs();
     const jobs = this.runtime.jobs();
-    const job = jobs.get(id);
-    return { Job: job, History: jobs.history(job.ID, { jobVersion: job.Version, limit: 0 }), Executions: { Items: jobs.executions(job.ID), NextToken: '' } };
+    const job = await jobs.get(id);
+    return { Job: job, History: await jobs.history(job.ID, { jobVersion: job.Version, limit: 0 }), Executions: { Items: await jobs.executions(job.ID), NextToken: '' } };
   }
 
   async stopJob(id: string, reason?: string): Promise<{ EvaluationID: string }> {
@@ -136,12 +136,12 @@ export class LocalClient implements Client {
   }
 
   async jobExecutions(id: string): Promise<Execution[]> {
-    this.runtime.settleJobs();
+    await this.runtime.settleJobs();
     return this.runtime.jobs().executions(id);
   }
 
   async jobHistory(id: string, query: HistoryQuery = {}): Promise<Page<JobHistory>> {
-    this.runtime.settleJobs();
+    await this.runtime.settleJobs();
     return this.runtime.jobs().history(id, query);
   }
 
@@ -150,12 +150,12 @@ export class LocalClient implements Client {
   }
 
   async rerunJob(id: string, reason?: string): Promise<{ JobID: string; JobVersion: number; EvaluationID: string; Warnings: string[] }> {
-    this.runtime.startJobs();
+    await this.runtime.startJobs();
     return this.runtime.jobs().rerun(id, { reason });
   }
 
   async explainJob(id: string): Promise<JobExplanation> {
-    this.runtime.settleJobs();
+    await this.runtime.settleJobs();
     return this.runtime.jobs().explain(id);
   }
 
@@ -172,12 +172,12 @@ export class LocalClient implements Client {
   }
 
   async townStatus(): Promise<TownStatus> {
-    const agents = this.runtime.town().status();
+    const agents = await this.runtime.town().status();
     return { name: this.runtime.config.town.name, root: this.runtime.config.data_dir, agent_count: agents.length, agents };
   }
 
   async spawnAgent(request: SpawnRequest): Promise<{ agent_id: string; name: string; cli: string }> {
-    const a = this.runtime.town().spawn(request);
+    const a = await this.runtime.town().spawn(request);
     return { agent_id: a.id, name: a.name, cli: a.cli };
   }
 
@@ -190,85 +190,85 @@ export class LocalClient implements Client {
   }
 
   async pruneAgents(all?: boolean): Promise<{ removed: number; agents: string[] }> {
-    return this.runtime.town().prune({ all });
+    return await this.runtime.town().prune({ all });
   }
 
   async assignTask(agent: string, task: string, urgent?: boolean): Promise<{ task_id: string; agent_id: string; agent_name: string }> {
-    const r = this.runtime.town().assign(agent, task, { urgent });
+    const r = await this.runtime.town().assign(agent, task, { urgent });
     return { task_id: r.task_id, agent_id: r.agent_id, agent_name: r.agent_name };
   }
 
   async sendMessage(request: SendMessageRequest): Promise<{ message_id: string; to_agent: string; urgent: boolean }> {
-    const r = this.runtime.town().send(request);
+    const r = await this.runtime.town().send(request);
     return { message_id: r.message_id, to_agent: r.to_agent, urgent: r.urgent };
   }
 
   async inbox(agent: string): Promise<{ agent: string; total: number; urgent: number; messages: InboxItem[] }> {
-    return { ...this.runtime.town().inbox(agent), agent };
+    return { ...await this.runtime.town().inbox(agent), agent };
   }
 
   async backlog(): Promise<BacklogEntry[]> {
-    return this.runtime.town().backlog();
+    return await this.runtime.town().backlog();
   }
 
   async backlogAdd(description: string, tags: readonly string[] = []): Promise<{ task_id: string; description: string }> {
-    return this.runtime.town().backlogAdd(description, tags);
+    return await this.runtime.town().backlogAdd(description, tags);
   }
 
   async backlogClaim(taskId: string, agent: string): Promise<{ task_id: string; agent_id: string; agent_name: string }> {
-    return this.runtime.town().claim(taskId, agent);
+    return await this.runtime.town().claim(taskId, agent);
   }
 
   async backlogAssignAll(agent: string): Promise<{ assigned: number; tasks: string[] }> {
-    return this.runtime.town().assignAll(agent);
+    return await this.runtime.town().assignAll(agent);
   }
 
   async backlogRemove(taskId: string): Promise<{ removed: boolean; task_id: string }> {
-    return this.runtime.town().backlogRemove(taskId);
+    return await this.runtime.town().backlogRemove(taskId);
   }
 
   async tasks(filter: { state?: string | undefined; agent?: string | undefined } = {}): Promise<TownTask[]> {
-    return this.runtime.town().tasks(filter as never);
+    return await this.runtime.town().tasks(filter as never);
   }
 
   async task(id: string): Promise<TownTask> {
-    return this.runtime.town().task(id);
+    return await this.runtime.town().task(id);
   }
 
   async completeTask(id: string, result?: string): Promise<TownTask> {
-    return this.runtime.town().completeTask(id, result);
+    return await this.runtime.town().completeTask(id, result);
   }
 
   async pendingTasks(): Promise<PendingTask[]> {
-    return this.runtime.town().pendingTasks();
+    return await this.runtime.town().pendingTasks();
   }
 
   async recover(): Promise<{ checked: number; recovered: number; agents: string[] }> {
-    const r = this.runtime.town().recover();
+    const r = await this.runtime.town().recover();
     return { checked: r.checked, recovered: r.recovered, agents: r.agents.map((a) => a.name) };
   }
 
   async reclaim(request: { to?: string | undefined; toBacklog?: boolean | undefined; from?: string | undefined }): Promise<{ reclaimed: number; destination: string; tasks: readonly HeldTask[] }> {
-    return this.runtime.town().reclaim(request);
+    return await this.runtime.town().reclaim(request);
   }
 
   async orphans(action?: string): Promise<{ action: OrphanAction; count: number; orphans: Orphan[] }> {
-    return this.runtime.town().orphans(action);
+    return await this.runtime.town().orphans(action);
   }
 
   async explain(id: string): Promise<Explanation> {
-    return this.runtime.town().explain(id);
+    return await this.runtime.town().explain(id);
   }
 
   async roundLog(agent: string, round?: number): Promise<string> {
-    const path = this.runtime.town().roundLog(agent, round);
+    const path = await this.runtime.town().roundLog(agent, round);
     if (!path) throw new TahoError('TAHO_BAD_REQUEST', `agent ${agent} has run no round${round ? ` ${round}` : ''} yet`, { hint: 'Assign it a task; each task is one round.' });
     return readFile(path, 'utf8').catch(() => '');
   }
 
   async serverInfo(): Promise<ServerInfo> {
     const town = this.runtime.town();
-    return { dispatcher: town.dispatcherState(), store: 'sqlite', storeLatencyMs: town.timedBacklog().ms, invocations: this.runtime.stats.snapshot() };
+    return { dispatcher: await town.dispatcherState(), store: this.runtime.stores().kind, storeLatencyMs: (await town.timedBacklog()).ms, invocations: this.runtime.stats.snapshot() };
   }
 
   async *townEvents(options: { after?: number | undefined; follow: boolean; signal?: AbortSignal | undefined }): AsyncGenerator<TownEvent> {
@@ -276,50 +276,28 @@ export class LocalClient implements Client {
   }
 
   async *watch(options: WatchOptions = {}): AsyncGenerator<TahoEvent> {
-    const bus = this.runtime.events();
+    const log = this.runtime.events();
     const filter = { kinds: options.kinds, subject: options.subject };
-    let last = options.after === 'latest' ? bus.lastId() : options.after ?? 0;
-    // Live-only events (id 0, `log`) are never stored: they are caught as they are told. An event
-    // told while the reader is busy means "read again" without waiting.
-    const live: TahoEvent[] = [];
-    let told = false;
-    let wake: (() => void) | undefined;
-    const off = bus.on((e) => {
-      if (e.id === 0 && matches(e, filter)) live.push(e);
-      told = true;
-      wake?.();
-    });
-    try {
-      for (;;) {
-        told = false;
-        for (let batch = bus.since(last, filter); batch.length > 0; batch = bus.since(last, filter)) {
-          for (const e of batch) {
-            last = e.id;
-            yield e;
-          }
-        }
-        yield* live.splice(0);
-        if (options.follow === false || options.signal?.aborted) return;
-        if (told) continue;
-        // Woken by a publication here, or every 250 ms for what another process (a server) wrote.
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            wake = undefined;
-            clearTimeout(timer);
-            options.signal?.removeEventListener('abort', done);
-            resolve();
-          };
-          wake = done;
-          const timer = setTimeout(done, 250);
-          options.signal?.addEventListener('abort', done);
-        });
+    const after = options.after === 'latest' ? await log.lastId() : options.after ?? 0;
+    if (options.follow === false) {
+      for (let last = after, page = await log.read(last, filter); page.length > 0; page = await log.read(last, filter)) {
+        for (const e of page) yield e;
+        last = page.at(-1)?.id ?? last;
       }
+      return;
+    }
+    // The log's one follow primitive: what is stored after `after`, then what comes, by any process.
+    const stop = new AbortController();
+    const abort = (): void => stop.abort();
+    options.signal?.addEventListener('abort', abort, { once: true });
+    if (options.signal?.aborted) return;
+    try {
+      yield* log.follow({ after, ...filter, signal: stop.signal });
     } finally {
-      off();
+      options.signal?.removeEventListener('abort', abort);
+      stop.abort();
     }
   }
-
-
 
   async close(): Promise<void> {
     await this.runtime.close();

@@ -12,14 +12,14 @@ interface Metric {
  * Prometheus text (version 0.0.4): Tinytown's metric names first, in its order, then taho's own
  * for services, durable agents and jobs.
  */
-export function prometheus(runtime: Runtime): string {
+export async function prometheus(runtime: Runtime): Promise<string> {
   const town = runtime.town();
-  const status = town.status();
-  const tasks = town.tasks();
+  const status = await town.status();
+  const tasks = await town.tasks();
   // One timed store read, whose answer is also a metric.
-  const { backlog, ms } = town.timedBacklog();
+  const { backlog, ms } = await town.timedBacklog();
   const storeSeconds = ms / 1000;
-  const jobs = runtime.jobs().list({}).Items;
+  const jobs = (await runtime.jobs().list({})).Items;
   const metrics: Metric[] = [
     { name: 'tinytown_up', help: 'Whether the server is up', type: 'gauge', samples: [['', 1]] },
     { name: 'tinytown_ready', help: 'Whether the server is ready', type: 'gauge', samples: [['', 1]] },

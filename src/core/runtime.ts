@@ -11,15 +11,15 @@ import type { Isolation } from './services/executor.js';
 import { AgentManager } from './agents/manager.js';
 import { InlineAgentHost } from './agents/inline-host.js';
 import { AgentWorkerHost } from './agents/worker-host.js';
-import { SqliteStore } from './store/sqlite.js';
+import { openStores } from './store/open.js';
+import type { EventKind, EventLog, Stores } from './store/ports/index.js';
+import { holdLease, type HeldLease } from './store/lease-keeper.js';
 import { durationMs, sizeBytes } from './config/schema.js';
-import { JobStore } from './jobs/store.js';
 import { LocalNode } from './jobs/local-node.js';
 import { Orchestrator } from './jobs/orchestrator.js';
 import { nodeId } from './jobs/node-id.js';
-import { lockWork } from './store/lock.js';
 import { Town } from './town/town.js';
-import { EventBus, nextEvent, type EventKind } from './events/bus.js';
+import { nextEvent } from './events/bus.js';
 import { InvocationStats } from './stats/invocations.js';
 import { packageRoot } from '../shared/paths.js';
 
@@ -45,18 +45,20 @@ export interface Runtime {
   readonly agents: () => AgentManager;
   /** Jobs (Bacalhau model); reading them needs no scheduling, so the orchestrator starts only on `startJobs`. */
   readonly jobs: () => Orchestrator;
-  /** Takes the data directory's jobs lock, recovers what a killed process left, and starts running jobs. */
+  /** Takes the data directory's jobs lease, recovers what a killed process left, and starts running jobs. */
   startJobs(): ReturnType<Orchestrator['start']>;
   /** When no live process runs this data directory's jobs: settle what a dead one left Running. */
-  settleJobs(): void;
-  /** The one event stream of every family (opened on first use). */
-  readonly events: () => EventBus;
+  settleJobs(): Promise<void>;
+  /** Every port of the store (opened on first use). */
+  readonly stores: () => Stores;
+  /** The one event log of every family (opened on first use). */
+  readonly events: () => EventLog;
   /** Invocations of services and durable agents over the last minute (counts, errors, latency). */
   readonly stats: InvocationStats;
   /** The town (Tinytown model); its rounds run only after `startTown`. */
   readonly town: () => Town;
-  /** Takes the data directory's town lock and starts dispatching rounds. */
-  startTown(): void;
+  /** Takes the data directory's town lease and starts dispatching rounds. */
+  startTown(): Promise<void>;
   /** What the first scan of the repositories found wrong (missing repository, broken component). */
   readonly startup: ReloadReport;
   reload(): ReloadReport;
@@ -124,9 +126,13 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
   // Live keys change through `reconfigure`; everything else reads the config it started with.
   let current = initial;
   const config = initial;
-  let bus: EventBus | undefined;
-  const events = (): EventBus => (bus ??= new EventBus(config.data_dir));
-  const publish = (kind: EventKind, type: string, subject: string, data: Readonly<Record<string, unknown>> = {}): void => events().publish(kind, type, subject, data);
+  let opened: Stores | undefined;
+  const stores = (): Stores => (opened ??= openStores({ url: config.store.url, dataDir: config.data_dir, sync: config.agents.sync }));
+  const events = (): EventLog => stores().events;
+  // Events that belong to no family write (a service reloaded, a call refused before it ran).
+  const publish = (kind: EventKind, type: string, subject: string, data: Readonly<Record<string, unknown>> = {}): void => {
+    events().append([{ kind, type, subject, data }]).catch(() => undefined);
+  };
   const registry = new ComponentRegistry(() => repositoriesOf(current), [uploadsRepository(config.data_dir)]);
   const loader = new ComponentLoader({ cacheDir: join(config.data_dir, 'cache', 'components'), onTranspile: options.onTranspile });
   const stats = new InvocationStats();
@@ -148,38 +154,32 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     const byKey = new Map(registry.list().map((e) => [e.key, e]));
     services.prepare(changed.flatMap((c) => (typeof c === 'string' ? byKey.get(c) ?? [] : [c])));
   };
-  let store: SqliteStore | undefined;
   let agents: AgentManager | undefined;
-  let jobStore: JobStore | undefined;
   let jobs: Orchestrator | undefined;
-  let unlockJobs: (() => void) | undefined;
+  let jobsLease: HeldLease | undefined;
   let jobsSettled = false;
   let town: Town | undefined;
   let orchestratorOptions: ConstructorParameters<typeof Orchestrator>[2] & { defaultTimeoutS: number } | undefined;
   let agentOptions: ConstructorParameters<typeof AgentManager>[3] & { invokeTimeoutMs: number } | undefined;
-  let unlockTown: (() => void) | undefined;
+  let townLease: HeldLease | undefined;
   const theTown = (): Town => {
     if (town) return town;
     town = new Town({
+      store: stores().town,
       dataDir: config.data_dir,
+      fence: () => townLease?.fence(),
       presets: current.town.presets,
       defaultCli: current.town.default_cli,
       heartbeatMs: config.town.heartbeat_ms,
       staleAfterMs: config.town.stale_after_ms,
       killGraceMs: config.town.kill_grace_ms,
       components: componentAgents(() => runtime),
-      onOutput: (agent, round) => events().notify('log', 'grew', `agent/${agent}`, { agent, round }),
-    });
-    // Town events join the one stream: `agent.spawned`, `task.completed`, … about an agent or task.
-    town.events.on('event', (e) => {
-      const d = e.data as { agent_id?: string; task_id?: string; message_id?: string };
-      publish('town', `${e.kind}.${e.type}`, d.task_id ?? d.agent_id ?? d.message_id ?? '', e.data);
+      onOutput: (agent, round) => events().notify({ kind: 'log', type: 'grew', subject: `agent/${agent}`, data: { agent, round } }),
     });
     return town;
   };
   const orchestrator = (): Orchestrator => {
     if (!jobs) {
-      jobStore = new JobStore(config.data_dir);
       const examplesJobs = join(examplesRepository(), 'jobs');
       const node = new LocalNode({
         id: nodeId(config.data_dir),
@@ -189,9 +189,10 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         allowExec: config.jobs.allow_exec,
         memoryLimitMb: config.limits.memory_limit_mb,
         loader,
-        onOutput: (jobId, executionId) => events().notify('log', 'grew', `job/${jobId}/${executionId}`, { job: jobId, execution: executionId }),
+        onOutput: (jobId, executionId) => events().notify({ kind: 'log', type: 'grew', subject: `job/${jobId}/${executionId}`, data: { job: jobId, execution: executionId } }),
       });
-      jobs = new Orchestrator(jobStore, [node], orchestratorOptions ??= {
+      jobs = new Orchestrator(stores().jobs, [node], orchestratorOptions ??= {
+        fence: () => jobsLease?.fence(),
         dataDir: config.data_dir,
         defaultTimeoutS: config.jobs.default_timeout_s,
         retainForMs: durationMs(config.jobs.retain_for),
@@ -199,7 +200,6 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         // Log follows ride the event stream: the job's own events and its "log grew" ones.
         nextChange: (jobId, signal) => nextEvent(events(), (e) => (e.kind === 'job' && e.subject === jobId) || (e.kind === 'log' && e.subject.startsWith(`job/${jobId}/`)), signal),
       });
-      jobs.events.on('job', (j) => publish('job', j.State.StateType, j.ID, { name: j.Name, state: j.State.StateType, message: j.State.Message ?? '', version: j.Version }));
     }
     return jobs;
   };
@@ -209,42 +209,44 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     },
     registry, services, startup, stats,
     jobs: orchestrator,
+    stores,
     events,
     town: theTown,
-    startTown() {
+    async startTown() {
       const t = theTown();
-      unlockTown ??= lockWork(config.data_dir, 'town');
+      townLease ??= await holdLease(stores().leases, 'town', config.data_dir, () => t.dispatcher.stop());
       t.start();
     },
-    settleJobs() {
-      // Once per process: a dashboard refreshing its snapshot must not take the lock each time.
-      if (unlockJobs || jobsSettled) return; // this process runs them, or settled them already
-      let unlock: () => void;
+    async settleJobs() {
+      // Once per process: a dashboard refreshing its snapshot must not take the lease each time.
+      if (jobsLease || jobsSettled) return; // this process runs them, or settled them already
+      let lease: HeldLease;
       try {
-        unlock = lockWork(config.data_dir, 'jobs');
+        lease = await holdLease(stores().leases, 'jobs', config.data_dir);
       } catch {
         return; // a live process runs them
       }
+      jobsLease = lease;
       try {
-        orchestrator().settle();
+        await orchestrator().settle();
         jobsSettled = true;
       } finally {
-        unlock();
+        jobsLease = undefined;
+        await lease.release();
       }
     },
-    startJobs() {
+    async startJobs() {
       const o = orchestrator();
-      unlockJobs ??= lockWork(config.data_dir, 'jobs');
+      jobsLease ??= await holdLease(stores().leases, 'jobs', config.data_dir, () => void o.close());
       return o.start();
     },
     agents() {
-      store ??= new SqliteStore({ dataDir: config.data_dir, sync: config.agents.sync });
       if (!agents) {
         const isolation = options.isolation ?? config.agents.isolation;
         const host = isolation === 'worker'
           ? new AgentWorkerHost(loader, { threads: config.agents.workers, memoryLimitBytes: config.limits.memory_limit_mb * 1024 * 1024 })
           : new InlineAgentHost(loader);
-        agents = new AgentManager(registry, host, store, agentOptions = {
+        agents = new AgentManager(registry, host, stores().agents, agentOptions = {
           maxActive: config.agents.max_active,
           maxMemoryBytes: sizeBytes(config.agents.max_memory),
           snapshotEvery: config.agents.snapshot_every,
@@ -295,10 +297,9 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       await agents?.close();
       await jobs?.close();
       await town?.close();
-      unlockTown?.();
-      jobStore?.close();
-      unlockJobs?.();
-      store?.close();
+      await townLease?.release();
+      await jobsLease?.release();
+      await opened?.close();
     },
   };
   return runtime;

@@ -196,9 +196,10 @@ export async function buildApp({ runtime, version, configView, reloadConfig, htt
     startedAt,
     authMode: config.http.auth.mode,
     serviceCount: () => runtime.registry.list().length,
-    readiness: () => {
-      const town = runtime.town();
-      return { dispatcher: town.dispatcherState(), town: config.town.name, storeLatencyMs: town.timedBacklog().ms };
+    readiness: async () => {
+      const store = await runtime.stores().health();
+      const dispatcher = store.ok ? await runtime.town().dispatcherState() : 'unknown';
+      return { dispatcher, town: config.town.name, store };
     },
   });
   servicesRoutes(app, runtime, reloadConfig);

@@ -51,11 +51,11 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
   if (config.http.http_enable) apps.push({ app: await buildApp({ runtime, version, configView: view, reloadConfig }), port: config.http.port, scheme: 'http' });
   if (https) apps.push({ app: await buildApp({ runtime, version, configView: view, reloadConfig, https }), port: config.http.tls_port, scheme: 'https' });
   const urls: string[] = [];
-  let recovered: ReturnType<typeof runtime.startJobs> = { requeued: [], failed: [] };
+  let recovered: Awaited<ReturnType<typeof runtime.startJobs>> = { requeued: [], failed: [] };
   try {
     // This server runs the data directory's jobs; what a killed one left Running is settled first.
-    recovered = runtime.startJobs();
-    runtime.startTown();
+    recovered = await runtime.startJobs();
+    await runtime.startTown();
     for (const { app, port } of apps) urls.push(await listen(app, config.http.bind, port));
   } catch (err) {
     await Promise.all(apps.map(({ app }) => app.close()));

@@ -6,19 +6,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComponentLoader } from '../components/loader.js';
 import { ComponentRegistry } from '../components/registry.js';
 import { examplesRepository } from '../runtime.js';
-import { SqliteStore } from '../store/sqlite.js';
+import { openStores } from '../store/open.js';
+import type { Stores } from '../store/ports/index.js';
 import { AgentManager } from './manager.js';
 import { InlineAgentHost } from './inline-host.js';
 import { AgentWorkerHost } from './worker-host.js';
 import type { AgentHost } from './instance.js';
 
 const dirs: string[] = [];
-const stores: SqliteStore[] = [];
+const stores: Stores[] = [];
 const hosts: AgentHost[] = [];
 let isolation: 'inline' | 'worker' = 'inline';
 afterAll(async () => {
   for (const h of hosts) await h.close();
-  for (const s of stores) s.close();
+  for (const s of stores) await s.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -32,15 +33,16 @@ function dataDir(): string {
 function boot(dir: string, maxActive = 100, snapshotEvery = 0, options: { threads?: number; timeoutMs?: number; maxMemoryBytes?: number } = {}) {
   const registry = new ComponentRegistry(() => [examplesRepository()]);
   registry.reload();
-  const store = new SqliteStore({ dataDir: dir, sync: 'normal' });
-  stores.push(store);
+  const opened = openStores({ dataDir: dir, sync: 'normal' });
+  stores.push(opened);
+  const store = opened.agents;
   const loader = new ComponentLoader({ cacheDir: join(dir, 'cache') });
   const host = isolation === 'worker' ? new AgentWorkerHost(loader, { threads: options.threads ?? 2 }) : new InlineAgentHost(loader);
   hosts.push(host);
   const agents = new AgentManager(registry, host, store, { maxActive, snapshotEvery, invokeTimeoutMs: options.timeoutMs ?? 30_000, maxMemoryBytes: options.maxMemoryBytes });
   const counter = (registry.get('example', 'counter') ?? { id: '' }).id;
   const calculator = (registry.get('example', 'calculator') ?? { id: '' }).id;
-  return { registry, store, agents, counter, calculator };
+  return { registry, store, opened, agents, counter, calculator };
 }
 
 /** A memory budget, and an argument whose copies take an instance past it. */
@@ -84,7 +86,7 @@ describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) 
     const agent = second.agents.agent(second.counter, 'durable');
     await agent.load();
     expect((await agent.invoke('get', [])).result).toBe(before);
-    expect(second.store.oplog(second.counter, 'durable').find((e) => e.fn === 'observe')?.result).toEqual(observed.result);
+    expect((await second.store.oplog(second.counter, 'durable')).find((e) => e.fn === 'observe')?.result).toEqual(observed.result);
   });
 
   it('evicts idle agents past max_active and rebuilds them on demand', async () => {
@@ -113,7 +115,7 @@ describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) 
     const dir = dataDir();
     const first = boot(dir, 100, 10);
     for (let i = 0; i < 25; i++) await first.agents.invoke(first.counter, 'snap', 'increment', [2]);
-    expect(first.store.latestSnapshot(first.counter, 'snap')?.seq).toBe(20);
+    expect((await first.store.latestSnapshot(first.counter, 'snap'))?.seq).toBe(20);
     const second = boot(dir, 100, 10);
     const agent = second.agents.agent(second.counter, 'snap');
     await agent.load();
@@ -121,7 +123,7 @@ describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) 
     expect((await agent.invoke('get', [])).result).toBe(50);
     // Without snapshots the same oplog is replayed whole, to the same state.
     const third = boot(dir, 100, 0);
-    third.store.saveSnapshot(third.counter, 'snap', 20, new Uint8Array([1, 2, 3]));
+    await third.store.saveSnapshot(third.counter, 'snap', 20, new Uint8Array([1, 2, 3]));
     const whole = third.agents.agent(third.counter, 'snap');
     await whole.load();
     expect(whole.lastReplayed).toBe(26);
@@ -133,7 +135,7 @@ describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) 
     const first = boot(dir);
     await first.agents.invoke(first.counter, 'tampered', 'increment', [2]);
     await first.agents.invoke(first.counter, 'tampered', 'increment', [2]);
-    first.store.close();
+    await first.opened.close();
     const db = new DatabaseSync(join(dir, 'taho.db'));
     db.prepare("UPDATE oplog SET body = replace(body, '\"result\":4', '\"result\":5') WHERE seq = 2").run();
     db.close();
@@ -152,7 +154,7 @@ describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) 
     expect((await agents.invoke(calculator, 'calc', 'add', [1, 2])).result).toBe(3);
     const restarted = boot(dir);
     await restarted.agents.agent(calculator, 'calc').load();
-    expect(restarted.store.oplog(calculator, 'calc').map((e) => `${e.kind}:${e.fn}`)).toEqual(['failed:crash', 'completed:div', 'completed:add']);
+    expect((await restarted.store.oplog(calculator, 'calc')).map((e) => `${e.kind}:${e.fn}`)).toEqual(['failed:crash', 'completed:div', 'completed:add']);
   });
 
   it('cancels a queued invocation that has not started, and never runs it', async () => {
@@ -164,7 +166,7 @@ describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) 
     expect(agents.agent(counter, 'q').cancel('second')).toBe(false);
     expect((await first).result).toBe(1);
     expect(await errorOf(second)).toMatchObject({ code: 'TAHO_INVOCATION_CANCELED' });
-    expect(store.oplog(counter, 'q').map((e) => e.key)).toEqual(['first']);
+    expect((await store.oplog(counter, 'q')).map((e) => e.key)).toEqual(['first']);
     expect((await agents.invoke(counter, 'q', 'get', [])).result).toBe(1);
   });
 
@@ -173,7 +175,7 @@ describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) 
     expect(await errorOf(agents.invoke(counter, 'x', 'decrement', [1]))).toMatchObject({ code: 'TAHO_METHOD_NOT_FOUND', message: expect.stringContaining('increment, get, observe') });
     expect(await errorOf(agents.invoke(counter, 'x', 'increment', [-1]))).toMatchObject({ code: 'TAHO_BAD_ARGUMENTS' });
     expect(await errorOf(agents.invoke('no-such-component', 'x', 'get', []))).toMatchObject({ code: 'TAHO_COMPONENT_NOT_FOUND' });
-    expect(store.oplogSize(counter, 'x')).toBe(0);
+    expect((await store.oplogSize(counter, 'x'))).toBe(0);
   });
 });
 
@@ -195,7 +197,7 @@ describe('durable agents in worker threads', () => {
     // The timed-out call left no trace in state, and its key keeps its answer.
     expect((await agents.invoke(calculator, 'spinner', 'add', [2, 2])).result).toBe(4);
     expect(await errorOf(agents.invoke(calculator, 'spinner', 'spin', [0], 'forever'))).toMatchObject({ code: 'TAHO_INVOKE_TIMEOUT' });
-    expect(store.oplog(calculator, 'spinner').map((e) => `${e.kind}:${e.fn}`)).toEqual(['completed:add', 'failed:spin', 'completed:add']);
+    expect((await store.oplog(calculator, 'spinner')).map((e) => `${e.kind}:${e.fn}`)).toEqual(['completed:add', 'failed:spin', 'completed:add']);
     expect((await agents.invoke(counter, 'neighbour', 'get', [])).result).toBe(8);
   });
 

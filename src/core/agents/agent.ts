@@ -4,7 +4,7 @@ import type { ComponentEntry } from '../components/registry.js';
 import type { CallPlan, Json } from '../services/call-plan.js';
 import { CallFailure } from '../services/executor.js';
 import { componentError, trapError } from '../services/failures.js';
-import type { AgentStore, HostRecord, OplogEntry } from '../store/contract.js';
+import type { AgentStore, HostRecord, OplogEntry } from '../store/ports/agents.js';
 import { diverged } from './host-journal.js';
 import { InstanceLost, type AgentHost, type AgentInstance, type Step, type StepResult } from './instance.js';
 
@@ -50,22 +50,28 @@ export class DurableAgent {
   /** How many entries the last rebuild replayed (after the snapshot it started from, if any). */
   lastReplayed = 0;
 
-  /** The WASI arguments and environment the agent was created with: fixed, so replay sees the same. */
-  readonly #wasi: { arguments: readonly string[]; environment: Readonly<Record<string, string>> };
 
   readonly #onChange: ((subject: string, change: string, data: Readonly<Record<string, unknown>>) => void) | undefined;
   readonly #onCall: ((ms: number, ok: boolean) => void) | undefined;
+  /** `domain/service/name`: the subject of this agent's events. */
+  readonly #subject: string;
+  /** The agent's record (created if new): its WASI arguments and environment, read before the first instance. */
+  readonly #record: Promise<{ args: readonly string[]; env: Readonly<Record<string, string>> } | undefined>;
+  /** Errors already answered from the log or written to it with their event: not told again. */
+  readonly #recorded = new WeakSet<object>();
 
   constructor(entry: ComponentEntry, name: string, store: AgentStore, host: AgentHost, plans: ReadonlyMap<string, CallPlan>, options: {
     snapshotEvery: number;
     timeoutMs: number;
     onChange?: (subject: string, change: string, data: Readonly<Record<string, unknown>>) => void;
     onCall?: (ms: number, ok: boolean) => void;
+    /** The agent's stored record; the WASI arguments and environment come from it. */
+    record: Promise<{ args: readonly string[]; env: Readonly<Record<string, string>> } | undefined>;
   }) {
     this.#onChange = options.onChange;
     this.#onCall = options.onCall;
-    const record = store.getAgent(entry.id, name);
-    this.#wasi = { arguments: record?.args ?? [], environment: record?.env ?? {} };
+    this.#record = options.record;
+    this.#subject = `${entry.domain}/${entry.service}/${name}`;
     this.entry = entry;
     this.name = name;
     this.#store = store;
@@ -113,11 +119,10 @@ export class DurableAgent {
    */
   async invoke(method: string, input: unknown, given?: string): Promise<Invocation> {
     // Everything up to the first await runs at once, so a second call with the same key always
-    // finds the first one (stored or running). A key made here is new: nothing to look up.
+    // finds the first one while it runs (the store cannot see it before its append). A stored
+    // answer is looked up in the call's turn in the queue. A key made here is new: nothing to look up.
     const key = given ?? randomUUID();
     if (given !== undefined) {
-      const stored = this.#store.byKey(this.entry.id, this.name, key);
-      if (stored) return answer(stored, true);
       const running = this.#running.get(key);
       if (running) return running;
     }
@@ -128,22 +133,28 @@ export class DurableAgent {
     const ticket = { canceled: false };
     this.#waiting.set(key, ticket);
     const t0 = this.#onCall ? performance.now() : 0;
-    const job = this.#tail.then(() => {
+    const job = this.#tail.then(async () => {
       this.#waiting.delete(key);
       if (ticket.canceled) {
         throw new TahoError('TAHO_INVOCATION_CANCELED', `the invocation ${key} of ${this.name} was canceled before it started`, {
           hint: 'It never ran; send it again (with a new idempotency key) to run it.',
         });
       }
+      if (given !== undefined) {
+        const stored = await this.#store.byKey(this.entry.id, this.name, key);
+        if (stored) return this.#stored(stored);
+      }
       return this.#run(method, plan, input, key);
     }).then((r) => {
-      this.#onCall?.(performance.now() - t0, true);
-      this.#onChange?.(`${this.entry.domain}/${this.entry.service}/${this.name}`, 'invoked', { fn: method, seq: r.seq, key });
+      if (!r.replayed) this.#onCall?.(performance.now() - t0, true);
       return r;
     }, (err: unknown) => {
       if (!ticket.canceled) this.#onCall?.(performance.now() - t0, false);
-      const code = err instanceof TahoError ? err.code : 'TAHO_INTERNAL';
-      this.#onChange?.(`${this.entry.domain}/${this.entry.service}/${this.name}`, 'failed', { fn: method, key, code });
+      // Failures whose entry was appended carry their event in the same write; the others are told here.
+      if (!(err instanceof Object && this.#recorded.has(err))) {
+        const code = err instanceof TahoError ? err.code : 'TAHO_INTERNAL';
+        this.#onChange?.(this.#subject, 'failed', { fn: method, key, code });
+      }
       throw err;
     }).finally(() => {
       this.#queued -= 1;
@@ -179,7 +190,10 @@ export class DurableAgent {
   async load(): Promise<void> {
     if (this.#instance) return;
     if (this.#failure) throw this.#failure;
-    const instance = await this.#host.open(this.entry, this.#wasi);
+    // The WASI arguments and environment the agent was created with: fixed, so replay sees the same.
+    const record = await this.#record;
+    if (this.#instance) return;
+    const instance = await this.#host.open(this.entry, { arguments: record?.args ?? [], environment: record?.env ?? {} });
     try {
       const from = await this.#restoreSnapshot(instance);
       let replayed = 0;
@@ -189,7 +203,7 @@ export class DurableAgent {
         replayed += batch.length;
         batch = [];
       };
-      for (const e of this.#store.oplog(this.entry.id, this.name, from)) {
+      for (const e of await this.#store.oplog(this.entry.id, this.name, from)) {
         if (e.kind !== 'completed') continue;
         batch.push(e);
         if (batch.length >= REPLAY_BATCH) await flush();
@@ -214,7 +228,7 @@ export class DurableAgent {
   /** Loads the latest snapshot into the instance; returns the entry replay starts after (0: none). */
   async #restoreSnapshot(instance: AgentInstance): Promise<number> {
     const load = this.#plans.get(`${SNAPSHOT_LOAD}.{load}`);
-    const snapshot = load ? this.#store.latestSnapshot(this.entry.id, this.name) : undefined;
+    const snapshot = load ? await this.#store.latestSnapshot(this.entry.id, this.name) : undefined;
     if (!load || !snapshot) return 0;
     const [r] = await instance.run([{ path: load.path, args: [snapshot.bytes], label: 'load-snapshot' }], this.#timeoutMs);
     if (r && 'ok' in r && r.ok) return snapshot.seq;
@@ -230,7 +244,7 @@ export class DurableAgent {
     if (!save) return;
     try {
       const [r] = await instance.run([{ path: save.path, args: [], label: 'save-snapshot' }], this.#timeoutMs);
-      if (r && 'ok' in r && r.ok && r.value instanceof Uint8Array) this.#store.saveSnapshot(this.entry.id, this.name, seq, r.value);
+      if (r && 'ok' in r && r.ok && r.value instanceof Uint8Array) await this.#store.saveSnapshot(this.entry.id, this.name, seq, r.value);
       else if (r && 'ok' in r && !r.ok && r.trap && this.#instance === instance) this.#drop();
     } catch {
       // No snapshot this time; the oplog alone still rebuilds the agent.
@@ -284,7 +298,7 @@ export class DurableAgent {
     const base = { fn: method, params: (input ?? null) as Json, host: r.host, key, at: Date.now() };
     if (r.ok) {
       const result = plan.result(r.value);
-      const seq = await this.#store.append(this.entry.id, this.name, { ...base, kind: 'completed', result });
+      const seq = await this.#store.append(this.entry.id, this.name, { ...base, kind: 'completed', result }, { type: 'invoked', subject: this.#subject, data: { fn: method, key } });
       if (this.#instance === instance) await this.#maybeSnapshot(instance, seq);
       return { seq, result, replayed: false };
     }
@@ -292,7 +306,8 @@ export class DurableAgent {
     if (!r.trap && plan.error) {
       const payload = plan.error(r.payload);
       const error = componentError(label, payload);
-      await this.#store.append(this.entry.id, this.name, { ...base, kind: 'completed', result: payload, error: { code: error.code, message: error.message } });
+      await this.#store.append(this.entry.id, this.name, { ...base, kind: 'completed', result: payload, error: { code: error.code, message: error.message } }, { type: 'failed', subject: this.#subject, data: { fn: method, key, code: error.code } });
+      this.#recorded.add(error);
       throw error;
     }
     // A trap leaves the instance unusable and its partial effects undefined: the call counts as
@@ -307,7 +322,18 @@ export class DurableAgent {
   async #appendFailed(method: string, input: unknown, key: string, host: readonly HostRecord[], error: TahoError): Promise<void> {
     await this.#store.append(this.entry.id, this.name, {
       fn: method, params: (input ?? null) as Json, host, key, at: Date.now(), kind: 'failed', result: null, error: { code: error.code, message: error.message },
-    });
+    }, { type: 'failed', subject: this.#subject, data: { fn: method, key, code: error.code } });
+    this.#recorded.add(error);
+  }
+
+  /** A stored entry's answer: a result, or its error (already in the log, not told again). */
+  #stored(e: OplogEntry): Invocation {
+    try {
+      return answer(e, true);
+    } catch (err) {
+      if (err instanceof Object) this.#recorded.add(err);
+      throw err;
+    }
   }
 
   #plan(method: string): CallPlan {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TahoError } from '../errors.js';
 import type { HostHooks } from '../components/host.js';
-import type { HostRecord } from '../store/contract.js';
+import type { HostRecord } from '../store/ports/agents.js';
 
 /**
  * The non-determinism an agent sees, made durable: live, every clock reading and random number

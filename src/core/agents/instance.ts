@@ -1,7 +1,7 @@
 import { TahoError } from '../errors.js';
 import type { ComponentEntry } from '../components/registry.js';
 import { CallFailure } from '../services/executor.js';
-import type { HostRecord } from '../store/contract.js';
+import type { HostRecord } from '../store/ports/agents.js';
 import type { HostJournal } from './host-journal.js';
 
 /** One call into an agent's instance: live (host answers recorded) or replayed (host answers given). */

@@ -2,7 +2,7 @@ import { TahoError } from '../errors.js';
 import type { ComponentEntry, ComponentRegistry } from '../components/registry.js';
 import { componentByPrefix } from '../components/refs.js';
 import { planAll, type CallPlan } from '../services/call-plan.js';
-import type { AgentRecord, AgentStore } from '../store/contract.js';
+import type { AgentRecord, AgentStore } from '../store/ports/agents.js';
 import { DurableAgent, type Invocation } from './agent.js';
 import { agentInfo, type AgentInfo } from './info.js';
 import type { AgentHost } from './instance.js';
@@ -48,25 +48,26 @@ export class AgentManager {
     return this.#component(idOrName);
   }
 
-  info(componentId: string, name: string): AgentInfo {
+  async info(componentId: string, name: string): Promise<AgentInfo> {
     const entry = this.#component(componentId);
-    if (!this.exists(entry.id, name)) {
+    const record = await this.record(entry.id, name);
+    if (record === undefined) {
       throw new TahoError('TAHO_AGENT_NOT_FOUND', `agent ${name} of ${entry.domain}/${entry.service} not found`, {
         hint: 'An agent is created by its first invocation; `taho agents list` shows the existing ones.',
       });
     }
-    return agentInfo(this.agent(entry.id, name), this.#store.oplogSize(entry.id, name), this.createdAt(entry.id, name), this.record(entry.id, name)?.env);
+    return agentInfo(this.agent(entry.id, name), await this.#store.oplogSize(entry.id, name), record.createdAt, record.env);
   }
 
   /** Creates an agent explicitly, with the arguments and environment its component will see. */
-  create(componentId: string, name: string, init: { args?: readonly string[]; env?: Readonly<Record<string, string>> }): DurableAgent {
+  async create(componentId: string, name: string, init: { args?: readonly string[]; env?: Readonly<Record<string, string>> }): Promise<DurableAgent> {
     const entry = this.#component(componentId);
-    if (this.exists(entry.id, name)) {
+    if (await this.exists(entry.id, name)) {
       throw new TahoError('TAHO_CONFLICT', `agent ${name} of ${entry.domain}/${entry.service} exists already`, {
         hint: 'Invoke it, or delete it first to start over.',
       });
     }
-    this.#store.ensureAgent(entry.id, name, init);
+    await this.#store.ensureAgent(entry.id, name, init);
     this.#options.onChange?.(`${entry.domain}/${entry.service}/${name}`, 'created', { component: entry.id });
     return this.agent(entry.id, name);
   }
@@ -80,8 +81,10 @@ export class AgentManager {
       this.#active.delete(key);
     } else {
       agent?.evict(); // a new version of the component: the old instance goes
-      this.#store.ensureAgent(entry.id, name);
+      const record = this.#store.ensureAgent(entry.id, name);
+      record.catch(() => undefined); // a failure shows at the agent's first call, which awaits it
       agent = new DurableAgent(entry, name, this.#store, this.#host, this.#plansOf(entry), {
+        record,
         snapshotEvery: this.#options.snapshotEvery ?? 0,
         timeoutMs: this.#options.invokeTimeoutMs ?? 30_000,
         ...(this.#options.onChange ? { onChange: this.#options.onChange } : {}),
@@ -97,23 +100,23 @@ export class AgentManager {
     return this.agent(componentId, name).invoke(method, input, key);
   }
 
-  exists(componentId: string, name: string): boolean {
-    return this.#store.getAgent(componentId, name) !== undefined;
+  async exists(componentId: string, name: string): Promise<boolean> {
+    return (await this.#store.getAgent(componentId, name)) !== undefined;
   }
 
-  names(componentId: string): string[] {
-    return this.#store.listAgents(componentId).map((a) => a.agent);
+  async names(componentId: string): Promise<string[]> {
+    return (await this.#store.listAgents(componentId)).map((a) => a.agent);
   }
 
-  record(componentId: string, name: string): AgentRecord | undefined {
+  record(componentId: string, name: string): Promise<AgentRecord | undefined> {
     return this.#store.getAgent(componentId, name);
   }
 
-  createdAt(componentId: string, name: string): number {
-    return this.#store.getAgent(componentId, name)?.createdAt ?? Date.now();
+  async createdAt(componentId: string, name: string): Promise<number> {
+    return (await this.#store.getAgent(componentId, name))?.createdAt ?? Date.now();
   }
 
-  oplogSize(componentId: string, name: string): number {
+  oplogSize(componentId: string, name: string): Promise<number> {
     return this.#store.oplogSize(componentId, name);
   }
 
@@ -130,7 +133,7 @@ export class AgentManager {
       agent.evict();
       this.#active.delete(key);
     }
-    const deleted = this.#store.deleteAgent(componentId, name);
+    const deleted = await this.#store.deleteAgent(componentId, name);
     const entry = this.#registry.byId(componentId);
     if (deleted) this.#options.onChange?.(`${entry ? `${entry.domain}/${entry.service}` : componentId}/${name}`, 'deleted', { component: componentId });
     return deleted;

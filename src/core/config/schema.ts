@@ -146,6 +146,11 @@ const jobsSchema = z.strictObject({
   max_attempts: z.number().int().min(1).max(10).default(2),
 });
 
+const storeSchema = z.strictObject({
+  /** Where agents, jobs, the town and the event log are kept: absent, a directory or `sqlite:<dir>` (SQLite; default the data directory). */
+  url: z.string().min(1).optional(),
+});
+
 export const configSchema = z.strictObject({
   data_dir: z.string().min(1).default(DEFAULT_DATA_DIR),
   /** Serve the repository of examples shipped with taho (example/hello, example/calculator, …). */
@@ -156,6 +161,7 @@ export const configSchema = z.strictObject({
   agents: agentsSchema.prefault({}),
   jobs: jobsSchema.prefault({}),
   town: townSchema.prefault({}),
+  store: storeSchema.prefault({}),
   repositories: z.array(repositorySchema).default([]),
 });
 

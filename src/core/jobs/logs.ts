@@ -12,7 +12,7 @@ export interface LogLine {
 }
 
 export interface LogSource {
-  execution(id: string): Execution | undefined;
+  execution(id: string): Promise<Execution | undefined>;
   executionDir(jobId: string, executionId: string): string;
 }
 
@@ -63,7 +63,7 @@ export async function* executionLogs(source: LogSource, execution: Execution, op
   for (;;) {
     // Armed before reading, so a write between the read and the wait still wakes it.
     const change = options.follow ? changeWaiter(options, options.signal) : undefined;
-    const ended = TERMINAL_COMPUTE_STATES.has(source.execution(execution.ID)?.ComputeState.StateType ?? 9);
+    const ended = TERMINAL_COMPUTE_STATES.has((await source.execution(execution.ID))?.ComputeState.StateType ?? 9);
     const batch: LogLine[] = [];
     for (const s of streams) {
       // Whole lines only: the bytes after the last newline are read again next time, unless the

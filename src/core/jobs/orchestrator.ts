@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ambiguousId as ambiguous, TahoError } from '../errors.js';
@@ -12,7 +11,9 @@ import { decodeToken, encodeToken } from './paging.js';
 import { changeWaiter, executionLogs, type FollowOptions, type LogLine } from './logs.js';
 import { place, queueOrder, rejectionOf } from './scheduler.js';
 import { matches, parseSelector } from './selector.js';
-import type { JobStore } from './store.js';
+import type { JobStore } from '../store/ports/jobs.js';
+import type { Fence } from '../store/ports/leases.js';
+import { JobChange } from './change.js';
 import { validateSubmission, type JobDraft } from './submit.js';
 
 export interface OrchestratorOptions {
@@ -26,6 +27,8 @@ export interface OrchestratorOptions {
   readonly maxAttempts: number;
   /** Resolves at the job's next change (state, or output written) or when `signal` aborts: what log follows wait on. */
   readonly nextChange?: ((jobId: string, signal: AbortSignal) => Promise<void>) | undefined;
+  /** The fence of the `jobs` lease this process holds: every write carries it, so a process that lost the lease writes nothing. */
+  readonly fence?: (() => Fence | undefined) | undefined;
 }
 
 export interface SubmitOptions {
@@ -88,8 +91,6 @@ interface Live {
  * Bacalhau history event in the same transaction as the change.
  */
 export class Orchestrator {
-  /** `history` (a JobHistory), `job` (a Job): the stream the dashboard and log follows read. */
-  readonly events = new EventEmitter();
   readonly #store: JobStore;
   readonly #nodes: readonly ComputeNode[];
   readonly #options: OrchestratorOptions;
@@ -100,23 +101,51 @@ export class Orchestrator {
   readonly #submittedAt = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /**
+   * Changes run one at a time, each reading the state its predecessor left (as one synchronous
+   * transaction did before the store became async); waits for executions happen outside it.
+   */
+  #chain: Promise<unknown> = Promise.resolve();
+  /** The last failure of a background change (a lost lease, a full disk): kept for /ready and tests. */
+  lastError: unknown;
 
   constructor(store: JobStore, nodes: readonly ComputeNode[], options: OrchestratorOptions) {
     this.#store = store;
     this.#nodes = nodes;
     this.#options = options;
-    this.events.setMaxListeners(0);
   }
 
   /** Recovers what a killed server left running, collects old jobs, and starts scheduling. */
-  start(): { requeued: string[]; failed: string[] } {
+  async start(): Promise<{ requeued: string[]; failed: string[] }> {
     if (this.#timer) return { requeued: [], failed: [] };
-    const report = this.#recover();
-    this.gc();
-    this.#timer = setInterval(() => this.#tick(), 500);
+    const report = await this.#serial(() => this.#recover());
+    await this.gc();
+    this.#timer = setInterval(() => this.#background(() => this.#tick()), 500);
     this.#timer.unref();
-    this.#pump();
+    this.#pumpSoon();
     return report;
+  }
+
+  /** Runs `fn` after every change queued before it. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(fn);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A change nobody waits for (a timer, an execution's end): its failure is kept, not thrown. */
+  #background(fn: () => Promise<void>): void {
+    this.#serial(fn).catch((err: unknown) => {
+      this.lastError = err;
+    });
+  }
+
+  #pumpSoon(): void {
+    setImmediate(() => this.#background(() => this.#pump()));
+  }
+
+  async #commit(d: JobChange): Promise<void> {
+    if (!d.empty) await this.#store.commit(d.write(this.#options.fence?.()));
   }
 
   /**
@@ -124,8 +153,8 @@ export class Orchestrator {
    * CLI command when no server owns the data directory): the executions fail with the reason and
    * their jobs wait, re-queued, for the next process that runs jobs.
    */
-  settle(): { requeued: string[]; failed: string[] } {
-    const report = this.#recover();
+  async settle(): Promise<{ requeued: string[]; failed: string[] }> {
+    const report = await this.#serial(() => this.#recover());
     this.#queue.clear();
     return report;
   }
@@ -137,6 +166,7 @@ export class Orchestrator {
     const live = [...this.#live.values()];
     for (const l of live) l.running.stop();
     await Promise.all(live.map((l) => l.running.done));
+    await this.#chain;
   }
 
   nodes(): NodeSnapshot[] {
@@ -151,10 +181,11 @@ export class Orchestrator {
     throw new TahoError('TAHO_NODE_NOT_FOUND', `node not found: ${id}`, { hint: '`taho nodes list` shows the nodes.', details: { nodes: all.map((n) => n.id) } });
   }
 
-  submit(raw: unknown, options: SubmitOptions = {}): SubmitResult {
+  async submit(raw: unknown, options: SubmitOptions = {}): Promise<SubmitResult> {
+    const again = { EvaluationID: '', Warnings: ['the same Idempotency-Key was used before: this is that job'] };
     if (options.idempotencyKey) {
-      const first = this.#store.jobForKey(options.idempotencyKey);
-      if (first && this.#store.job(first)) return { JobID: first, EvaluationID: '', Warnings: ['the same Idempotency-Key was used before: this is that job'] };
+      const first = await this.#store.jobForKey(options.idempotencyKey);
+      if (first && (await this.#store.job(first))) return { JobID: first, ...again };
     }
     const v = validateSubmission(raw);
     if (!v.ok) {
@@ -162,58 +193,69 @@ export class Orchestrator {
     }
     const draft: JobDraft = { ...v.draft, Meta: { ...v.draft.Meta, ...options.meta } };
     const evalId = `v-${randomUUID()}`;
-    const existing = draft.Name === '' ? undefined : this.#store.jobsByName(draft.Name, draft.Namespace)[0];
-    const result = this.#store.tx(() => {
-      let job: Job;
-      if (existing) {
-        if (sameSpec(existing, draft) && !options.force) {
-          throw new TahoError('TAHO_CONFLICT', `no changes detected for new job spec. Job Name: '${existing.Name}', Job Id: '${existing.ID}'`, {
-            hint: 'Use the --force flag to override this warning (Force: true), or change the spec.',
-          });
+    let result: Job;
+    try {
+      result = await this.#serial(async () => {
+        const existing = draft.Name === '' ? undefined : (await this.#store.jobsByName(draft.Name, draft.Namespace))[0];
+        const d = new JobChange(this.#store);
+        let job: Job;
+        if (existing) {
+          if (sameSpec(existing, draft) && !options.force) {
+            throw new TahoError('TAHO_CONFLICT', `no changes detected for new job spec. Job Name: '${existing.Name}', Job Id: '${existing.ID}'`, {
+              hint: 'Use the --force flag to override this warning (Force: true), or change the spec.',
+            });
+          }
+          this.#stopLive(existing.ID);
+          const now = nowNs();
+          job = { ...existing, ...draft, ID: existing.ID, Version: existing.Version + 1, Revision: existing.Revision + 1, State: { StateType: 'Pending' }, ModifyTime: now };
+          d.putJob(job, true);
+          this.#event(d, job, 'Submission', 'Job updated', { Previous: existing.State.StateType, New: 'Pending' });
+        } else {
+          const id = `j-${randomUUID()}`;
+          const now = nowNs();
+          job = { ID: id, ...draft, Name: draft.Name || id, State: { StateType: 'Pending' }, Version: 1, Revision: 1, CreateTime: now, ModifyTime: now };
+          d.putJob(job, true);
+          this.#event(d, job, 'Submission', 'Job submitted', { Previous: 'Undefined', New: 'Pending' });
         }
-        this.#stopLive(existing.ID);
-        const now = nowNs();
-        job = { ...existing, ...draft, ID: existing.ID, Version: existing.Version + 1, Revision: existing.Revision + 1, State: { StateType: 'Pending' }, ModifyTime: now };
-        this.#store.putJob(job, true);
-        this.#event(job, 'Submission', 'Job updated', { Previous: existing.State.StateType, New: 'Pending' });
-      } else {
-        const id = `j-${randomUUID()}`;
-        const now = nowNs();
-        job = { ID: id, ...draft, Name: draft.Name || id, State: { StateType: 'Pending' }, Version: 1, Revision: 1, CreateTime: now, ModifyTime: now };
-        this.#store.putJob(job, true);
-        this.#event(job, 'Submission', 'Job submitted', { Previous: 'Undefined', New: 'Pending' });
-      }
-      if (v.translated) this.#event(job, 'Submission', 'Job tasks translated to new type');
-      if (options.idempotencyKey) this.#store.putKey(options.idempotencyKey, job.ID);
-      return job;
-    });
-    this.#enqueue(result, Math.max(1, result.Count));
-    setImmediate(() => this.#pump());
+        this.#jobEvent(d, job);
+        if (v.translated) this.#event(d, job, 'Submission', 'Job tasks translated to new type');
+        if (options.idempotencyKey) d.bindKey(options.idempotencyKey, job.ID);
+        await this.#commit(d);
+        this.#enqueue(job, Math.max(1, job.Count));
+        return job;
+      });
+    } catch (err) {
+      // Two submissions raced with one key: the store kept the first; this is that job.
+      const first = err instanceof TahoError && err.code === 'TAHO_CONFLICT' ? (err.details as { jobId?: string } | undefined)?.jobId : undefined;
+      if (first) return { JobID: first, ...again };
+      throw err;
+    }
+    this.#pumpSoon();
     return { JobID: result.ID, EvaluationID: evalId, Warnings: v.warnings.length > 0 ? v.warnings : null };
   }
 
   /** A job by name (in the namespace), full id, or unique id prefix. */
-  resolve(idOrName: string, namespace = 'default'): Job {
-    const byId = this.#store.job(idOrName);
+  async resolve(idOrName: string, namespace = 'default'): Promise<Job> {
+    const byId = await this.#store.job(idOrName);
     if (byId) return byId;
-    const named = this.#store.jobsByName(idOrName, namespace);
+    const named = await this.#store.jobsByName(idOrName, namespace);
     if (named.length === 1) return named[0] as Job;
     if (named.length > 1) throw ambiguous('job', idOrName, named.map((j) => j.ID));
-    const found = idOrName.length >= 3 ? this.#store.jobsByPrefix(idOrName) : [];
+    const found = idOrName.length >= 3 ? await this.#store.jobsByPrefix(idOrName) : [];
     if (found.length === 1) return found[0] as Job;
     if (found.length > 1) throw ambiguous('job', idOrName, found.map((j) => j.ID));
     throw new TahoError('TAHO_JOB_NOT_FOUND', `job not found: ${idOrName}`, { hint: '`taho jobs list` shows the jobs; ids may be shortened to a unique prefix.' });
   }
 
-  get(idOrName: string, namespace?: string, version = 0): Job {
-    const job = this.resolve(idOrName, namespace);
+  async get(idOrName: string, namespace?: string, version = 0): Promise<Job> {
+    const job = await this.resolve(idOrName, namespace);
     if (version === 0 || version === job.Version) return job;
-    const old = this.#store.version(job.ID, version);
+    const old = await this.#store.version(job.ID, version);
     if (!old) throw new TahoError('TAHO_JOB_NOT_FOUND', `job ${job.ID} has no version ${version}`, { hint: `Its versions are 1 to ${job.Version}.` });
     return old;
   }
 
-  list(q: ListQuery): Page<Job> {
+  async list(q: ListQuery): Promise<Page<Job>> {
     let sortBy = q.orderBy ?? '';
     let reverse = q.reverse ?? false;
     let limit = q.limit ?? 0;
@@ -230,7 +272,7 @@ export class Orchestrator {
     if (typeof reqs === 'string') throw new TahoError('TAHO_BAD_REQUEST', reqs, { hint: 'Label selectors look like env=prod,tier in (a,b),!gpu.' });
     const ns = q.namespace ?? '';
     const key = sortBy === 'modified_at' ? 'ModifyTime' : 'CreateTime';
-    const all = this.#store.jobs()
+    const all = (await this.#store.jobs())
       .filter((j) => ns === '' || ns === '*' || j.Namespace === ns)
       .filter((j) => matches(j.Labels, reqs))
       .sort((a, b) => (a[key] - b[key] || (a.ID < b.ID ? -1 : 1)) * (reverse ? -1 : 1));
@@ -241,33 +283,37 @@ export class Orchestrator {
 
   /** Stops a job: its executions are killed (gone when this resolves) and the job says why. */
   async stop(idOrName: string, reason = '', namespace?: string): Promise<{ EvaluationID: string }> {
-    const job = this.resolve(idOrName, namespace);
-    const state = job.State.StateType;
-    if (state === 'Completed') throw new TahoError('TAHO_CONFLICT', `cannot stop job in state ${state}`, { hint: 'The job finished already; nothing runs.' });
-    if (TERMINAL_JOB_STATES.has(state)) return { EvaluationID: '' };
-    const live = this.#stopLive(job.ID);
-    this.#queue.delete(job.ID);
-    this.#store.tx(() => {
-      for (const e of this.#store.executions(job.ID)) {
+    const live = await this.#serial(async () => {
+      const job = await this.resolve(idOrName, namespace);
+      const state = job.State.StateType;
+      if (state === 'Completed') throw new TahoError('TAHO_CONFLICT', `cannot stop job in state ${state}`, { hint: 'The job finished already; nothing runs.' });
+      if (TERMINAL_JOB_STATES.has(state)) return undefined;
+      const stopping = this.#stopLive(job.ID);
+      this.#queue.delete(job.ID);
+      const d = new JobChange(this.#store);
+      for (const e of await d.executions(job.ID)) {
         if (TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType)) continue;
-        this.#setExecution(job, e, ComputeState.Cancelled, reason || 'the job was stopped', DesiredState.Stopped);
+        await this.#setExecution(d, job, e, ComputeState.Cancelled, reason || 'the job was stopped', DesiredState.Stopped);
       }
-      this.#event(job, 'Scheduling', 'Job requested to stop before completion', undefined, undefined, { description: reason });
-      this.#setJob(job, 'Stopped', reason || 'the job was stopped');
+      this.#event(d, job, 'Scheduling', 'Job requested to stop before completion', undefined, undefined, { description: reason });
+      await this.#setJob(d, job, 'Stopped', reason || 'the job was stopped');
+      await this.#commit(d);
+      return stopping;
     });
+    if (live === undefined) return { EvaluationID: '' };
     await Promise.all(live);
-    setImmediate(() => this.#pump());
+    this.#pumpSoon();
     return { EvaluationID: `v-${randomUUID()}` };
   }
 
-  executions(idOrName: string, options: { namespace?: string | undefined; jobVersion?: number | undefined; allVersions?: boolean | undefined } = {}): Execution[] {
-    const job = this.resolve(idOrName, options.namespace);
+  async executions(idOrName: string, options: { namespace?: string | undefined; jobVersion?: number | undefined; allVersions?: boolean | undefined } = {}): Promise<Execution[]> {
+    const job = await this.resolve(idOrName, options.namespace);
     const version = options.jobVersion || job.Version;
-    return this.#store.executions(job.ID).filter((e) => options.allVersions || e.JobVersion === version);
+    return (await this.#store.executions(job.ID)).filter((e) => options.allVersions || e.JobVersion === version);
   }
 
-  history(idOrName: string, q: HistoryQuery & { namespace?: string | undefined } = {}): Page<JobHistory> {
-    const job = this.resolve(idOrName, q.namespace);
+  async history(idOrName: string, q: HistoryQuery & { namespace?: string | undefined } = {}): Promise<Page<JobHistory>> {
+    const job = await this.resolve(idOrName, q.namespace);
     let from = 1;
     let limit = q.limit ?? 100;
     if (q.nextToken) {
@@ -278,69 +324,73 @@ export class Orchestrator {
     }
     const version = q.jobVersion || 0;
     const since = q.since ? q.since * 1000 : 0;
-    const matching = this.#store.history(job.ID, from).filter((h) => (q.allVersions || version === 0 || h.JobVersion === version)
+    const matching = (await this.#store.history(job.ID, from)).filter((h) => (q.allVersions || version === 0 || h.JobVersion === version)
       && (q.eventType === undefined || q.eventType === 'all' || (q.eventType === 'job' ? h.Type === 'JobLevel' : h.Type === 'ExecutionLevel'))
       && (!q.executionId || (h.ExecutionID ?? '').startsWith(q.executionId))
       && (since === 0 || Date.parse(h.Time) >= since));
     const items = limit > 0 ? matching.slice(0, limit) : matching;
     const next = (items.at(-1)?.SeqNum ?? from - 1) + 1;
     // As Bacalhau: the token stays while the job is not terminal, so a client polls for what comes.
-    const running = !TERMINAL_JOB_STATES.has(this.#store.job(job.ID)?.State.StateType ?? 'Completed');
+    const running = !TERMINAL_JOB_STATES.has((await this.#store.job(job.ID))?.State.StateType ?? 'Completed');
     const more = running || items.length < matching.length;
     return { Items: items, NextToken: more ? encodeToken({ sortBy: 'seq', reverse: false, limit, offset: next }) : '' };
   }
 
   /** Where each execution's results are, checked to exist: Bacalhau's SpecConfig items. */
-  results(idOrName: string, namespace?: string): SpecConfig[] {
-    const job = this.resolve(idOrName, namespace);
+  async results(idOrName: string, namespace?: string): Promise<SpecConfig[]> {
+    const job = await this.resolve(idOrName, namespace);
     const publisher = job.Tasks[0]?.Publisher?.Type ?? '';
     if (publisher !== 'local') return [];
-    return this.#store.executions(job.ID)
+    return (await this.#store.executions(job.ID))
       .filter((e) => e.JobVersion === job.Version && e.ComputeState.StateType === ComputeState.Completed)
       .map((e) => this.#resultOf(e))
       .filter((r): r is SpecConfig => r !== null);
   }
 
-  versions(idOrName: string, namespace?: string): Job[] {
-    return this.#store.versions(this.resolve(idOrName, namespace).ID);
+  async versions(idOrName: string, namespace?: string): Promise<Job[]> {
+    return this.#store.versions((await this.resolve(idOrName, namespace)).ID);
   }
 
   /** Runs a job again as a new version with the same spec. */
-  rerun(idOrName: string, options: { jobVersion?: number | undefined; reason?: string | undefined; namespace?: string | undefined } = {}): { JobID: string; JobVersion: number; EvaluationID: string; Warnings: string[] } {
-    const job = this.resolve(idOrName, options.namespace);
-    if (!TERMINAL_JOB_STATES.has(job.State.StateType)) {
-      throw new TahoError('TAHO_CONFLICT', `job ${job.ID} is ${job.State.StateType}; only a finished job can be rerun`, { hint: 'Stop it first, or wait for it to finish.' });
-    }
-    const base = options.jobVersion ? this.get(job.ID, options.namespace, options.jobVersion) : job;
-    const next: Job = { ...base, Version: job.Version + 1, Revision: job.Revision + 1, State: { StateType: 'Pending' }, CreateTime: job.CreateTime, ModifyTime: nowNs() };
-    this.#store.tx(() => {
-      this.#store.putJob(next, true);
-      this.#event(next, 'Submission', 'Job rerun requested', { Previous: job.State.StateType, New: 'Pending' }, undefined, options.reason ? { description: options.reason } : undefined);
+  async rerun(idOrName: string, options: { jobVersion?: number | undefined; reason?: string | undefined; namespace?: string | undefined } = {}): Promise<{ JobID: string; JobVersion: number; EvaluationID: string; Warnings: string[] }> {
+    const next = await this.#serial(async () => {
+      const job = await this.resolve(idOrName, options.namespace);
+      if (!TERMINAL_JOB_STATES.has(job.State.StateType)) {
+        throw new TahoError('TAHO_CONFLICT', `job ${job.ID} is ${job.State.StateType}; only a finished job can be rerun`, { hint: 'Stop it first, or wait for it to finish.' });
+      }
+      const base = options.jobVersion ? await this.get(job.ID, options.namespace, options.jobVersion) : job;
+      const n: Job = { ...base, Version: job.Version + 1, Revision: job.Revision + 1, State: { StateType: 'Pending' }, CreateTime: job.CreateTime, ModifyTime: nowNs() };
+      const d = new JobChange(this.#store);
+      d.putJob(n, true);
+      this.#event(d, n, 'Submission', 'Job rerun requested', { Previous: job.State.StateType, New: 'Pending' }, undefined, options.reason ? { description: options.reason } : undefined);
+      this.#jobEvent(d, n);
+      await this.#commit(d);
+      this.#enqueue(n, Math.max(1, n.Count));
+      return n;
     });
-    this.#enqueue(next, Math.max(1, next.Count));
-    setImmediate(() => this.#pump());
+    this.#pumpSoon();
     return { JobID: next.ID, JobVersion: next.Version, EvaluationID: `v-${randomUUID()}`, Warnings: [] };
   }
 
   /** What submitting this spec would change on the job of the same name. */
-  diff(raw: unknown): { Diff: string; Warnings: string[] } {
+  async diff(raw: unknown): Promise<{ Diff: string; Warnings: string[] }> {
     const v = validateSubmission(raw);
     if (!v.ok) throw new TahoError('TAHO_BAD_REQUEST', v.errors.join('; '), { hint: 'Fix the job spec; every problem is listed.', details: { errors: v.errors } });
     if (v.draft.Name === '') throw new TahoError('TAHO_BAD_REQUEST', 'the job needs a Name to be compared', { hint: 'Diff compares with the existing job of that name.' });
-    const existing = this.#store.jobsByName(v.draft.Name, v.draft.Namespace)[0];
+    const existing = (await this.#store.jobsByName(v.draft.Name, v.draft.Namespace))[0];
     if (!existing) return { Diff: `+ new job ${v.draft.Name}`, Warnings: v.warnings };
     return { Diff: lineDiff(specText(existing), specText(v.draft)), Warnings: v.warnings };
   }
 
   /** Why a job is where it is: queue position, every node's verdict, time left before QueueTimeout. */
-  explain(idOrName: string, namespace?: string): JobExplanation {
-    const job = this.resolve(idOrName, namespace);
+  async explain(idOrName: string, namespace?: string): Promise<JobExplanation> {
+    const job = await this.resolve(idOrName, namespace);
     const nodes = this.nodes();
     const verdicts = nodes.map((n) => {
       const r = rejectionOf(job, n);
       return { NodeID: n.id, Accepted: !r, Reason: r ? r.reason : 'it can run the job now' };
     });
-    const executions = this.#store.executions(job.ID).filter((e) => e.JobVersion === job.Version)
+    const executions = (await this.#store.executions(job.ID)).filter((e) => e.JobVersion === job.Version)
       .map((e) => ({ ID: e.ID, State: stateName(e.ComputeState.StateType), Message: e.ComputeState.Message ?? '' }));
     const queued = this.#queuedJobs();
     const position = queued.findIndex((j) => j.ID === job.ID);
@@ -366,9 +416,9 @@ export class Orchestrator {
    * The execution whose logs to read: the one named (by id prefix), else the latest of the
    * job's current version; undefined while none has started. Throws for an unknown one.
    */
-  logExecution(idOrName: string, executionId?: string, namespace?: string): Execution | undefined {
-    const job = this.resolve(idOrName, namespace);
-    const all = this.#store.executions(job.ID);
+  async logExecution(idOrName: string, executionId?: string, namespace?: string): Promise<Execution | undefined> {
+    const job = await this.resolve(idOrName, namespace);
+    const all = await this.#store.executions(job.ID);
     if (executionId) {
       const found = all.filter((e) => e.ID.startsWith(executionId));
       if (found.length > 1) throw ambiguous('execution', executionId, found.map((e) => e.ID));
@@ -380,18 +430,18 @@ export class Orchestrator {
 
   /** An execution's log lines (see executionLogs); with follow, waits for the job's first execution. */
   async *logs(idOrName: string, options: FollowOptions & { executionId?: string | undefined; namespace?: string | undefined }): AsyncGenerator<LogLine> {
-    let e = this.logExecution(idOrName, options.executionId, options.namespace);
-    const job = this.resolve(idOrName, options.namespace);
+    let e = await this.logExecution(idOrName, options.executionId, options.namespace);
+    const job = await this.resolve(idOrName, options.namespace);
     const ofJob = this.#options.nextChange;
     const nextChange = options.nextChange ?? (ofJob && ((signal: AbortSignal) => ofJob(job.ID, signal)));
-    while (!e && options.follow && !options.signal?.aborted && !TERMINAL_JOB_STATES.has(this.#store.job(job.ID)?.State.StateType ?? 'Completed')) {
+    while (!e && options.follow && !options.signal?.aborted && !TERMINAL_JOB_STATES.has((await this.#store.job(job.ID))?.State.StateType ?? 'Completed')) {
       const change = changeWaiter({ nextChange }, options.signal);
-      e = this.logExecution(idOrName, options.executionId, options.namespace);
+      e = await this.logExecution(idOrName, options.executionId, options.namespace);
       if (e) change.cancel();
       else await change.wait();
     }
     if (!e) return;
-    yield* executionLogs({ execution: (id) => this.#store.execution(id), executionDir: (j, x) => this.executionDir(j, x) }, e, { ...options, nextChange });
+    yield* executionLogs({ execution: async (id) => this.#store.execution(id), executionDir: (j, x) => this.executionDir(j, x) }, e, { ...options, nextChange });
   }
 
   /** The directory of an execution's files. */
@@ -400,12 +450,14 @@ export class Orchestrator {
   }
 
   /** Deletes finished jobs older than retain_for, with their files. */
-  gc(now = Date.now()): string[] {
+  async gc(now = Date.now()): Promise<string[]> {
     if (this.#options.retainForMs <= 0) return [];
     const cutoff = (now - this.#options.retainForMs) * 1e6;
-    const old = this.#store.jobs().filter((j) => TERMINAL_JOB_STATES.has(j.State.StateType) && j.ModifyTime < cutoff);
+    const old = (await this.#store.jobs()).filter((j) => TERMINAL_JOB_STATES.has(j.State.StateType) && j.ModifyTime < cutoff);
     for (const j of old) {
-      this.#store.tx(() => this.#store.deleteJob(j.ID));
+      const d = new JobChange(this.#store);
+      d.deleteJob(j.ID);
+      await this.#serial(() => this.#commit(d));
       rmSync(join(this.#options.dataDir, 'jobs', j.ID), { recursive: true, force: true });
     }
     return old.map((j) => j.ID);
@@ -426,22 +478,23 @@ export class Orchestrator {
     return this.#queuedEntries().map((e) => e.job);
   }
 
-  #pump(): void {
+  async #pump(): Promise<void> {
     if (this.#closed) return;
     let nodes = this.nodes();
     for (const entry of this.#queuedEntries()) {
       // Every node busy: nothing behind can start either; each waiting job is marked Queued once.
       if (!nodes.some((n) => n.connected && n.running < n.slots)) {
-        if (!entry.queued) this.#waiting(entry, place(entry.job, nodes));
+        if (!entry.queued) await this.#waiting(entry, place(entry.job, nodes));
         continue;
       }
       while (entry.needed > 0) {
+        if (this.#closed) return;
         const placement = place(entry.job, nodes);
         if ('rejections' in placement) {
-          this.#waiting(entry, placement);
+          await this.#waiting(entry, placement);
           break;
         }
-        this.#launch(entry.job, placement.node);
+        await this.#launch(entry.job, placement.node);
         entry.needed -= 1;
         entry.started = true;
         nodes = this.nodes();
@@ -451,31 +504,31 @@ export class Orchestrator {
   }
 
   /** No node can take the job now: it waits (Queued), or fails when no node ever could. */
-  #waiting(entry: QueueEntry, placement: ReturnType<typeof place>): void {
+  async #waiting(entry: QueueEntry, placement: ReturnType<typeof place>): Promise<void> {
     if (!('rejections' in placement)) return;
     const { rejections } = placement;
     const job = entry.job;
-    const current = this.#store.job(job.ID) ?? job;
+    const current = (await this.#store.job(job.ID)) ?? job;
     const reasons = rejections.map((r) => `node ${shortId(r.nodeId)}: ${r.reason}`).join('; ') || 'there are no compute nodes';
     const hasQueueTimeout = (job.Tasks[0]?.Timeouts?.QueueTimeout ?? 0) > 0;
     if (!entry.started && !hasQueueTimeout && rejections.every((r) => r.kind === 'never')) {
       this.#queue.delete(job.ID);
-      this.#store.tx(() => {
-        this.#event(current, 'Scheduling', `no node can run this job: ${reasons}`);
-        this.#setJob(current, 'Failed', `no node can run this job: ${reasons}`);
-      });
+      const d = new JobChange(this.#store);
+      this.#event(d, current, 'Scheduling', `no node can run this job: ${reasons}`);
+      await this.#setJob(d, current, 'Failed', `no node can run this job: ${reasons}`);
+      await this.#commit(d);
       return;
     }
     if (current.State.StateType === 'Pending') {
-      this.#store.tx(() => {
-        this.#event(current, 'Queueing', 'Job queued', undefined, undefined, { description: reasons });
-        this.#setJob(current, 'Queued', `waiting for a node: ${reasons}`);
-      });
+      const d = new JobChange(this.#store);
+      this.#event(d, current, 'Queueing', 'Job queued', undefined, undefined, { description: reasons });
+      await this.#setJob(d, current, 'Queued', `waiting for a node: ${reasons}`);
+      await this.#commit(d);
     }
     entry.queued = true;
   }
 
-  #launch(job: Job, node: NodeSnapshot): void {
+  async #launch(job: Job, node: NodeSnapshot): Promise<void> {
     const now = nowNs();
     const execution: Execution = {
       ID: `e-${randomUUID()}`, Namespace: job.Namespace, EvalID: `v-${randomUUID()}`, Name: job.Name, NodeID: node.id, JobID: job.ID,
@@ -489,13 +542,13 @@ export class Orchestrator {
     mkdirSync(dir, { recursive: true });
     // One transaction: the bid is accepted and the node starts it at once (a failure to stage
     // its inputs then shows as this execution failing, with the reason).
-    this.#store.tx(() => {
-      this.#store.putExecution(execution);
-      this.#event(job, 'Scheduling', `Requested execution on ${shortId(node.id)}`, undefined, execution);
-      this.#setExecution(job, execution, ComputeState.Running, 'Running');
-      const current = this.#store.job(job.ID) ?? job;
-      if (current.State.StateType !== 'Running') this.#setJob(current, 'Running');
-    });
+    const d = new JobChange(this.#store);
+    d.putExecution(execution);
+    this.#event(d, job, 'Scheduling', `Requested execution on ${shortId(node.id)}`, undefined, execution);
+    await this.#setExecution(d, job, execution, ComputeState.Running, 'Running');
+    const current = (await d.job(job.ID)) ?? job;
+    if (current.State.StateType !== 'Running') await this.#setJob(d, current, 'Running');
+    await this.#commit(d);
     const timeoutS = job.Tasks[0]?.Timeouts?.ExecutionTimeout || this.#options.defaultTimeoutS;
     const computeNode = this.#nodes.find((n) => n.id === node.id) as ComputeNode;
     const running = computeNode.run({
@@ -505,15 +558,18 @@ export class Orchestrator {
     void running.done.then((outcome) => {
       this.#live.delete(execution.ID);
       if (this.#closed) return;
-      this.#finished(job.ID, execution.ID, outcome, timeoutS);
-      this.#pump();
+      this.#background(async () => {
+        await this.#finished(job.ID, execution.ID, outcome, timeoutS);
+        await this.#pump();
+      });
     });
   }
 
-  #finished(jobId: string, executionId: string, outcome: { exitCode: number; error?: string | undefined; stoppedBy?: string | undefined }, timeoutS: number): void {
-    this.#store.tx(() => {
-      const job = this.#store.job(jobId);
-      const e = this.#store.execution(executionId);
+  async #finished(jobId: string, executionId: string, outcome: { exitCode: number; error?: string | undefined; stoppedBy?: string | undefined }, timeoutS: number): Promise<void> {
+    const d = new JobChange(this.#store);
+    await (async () => {
+      const job = await d.job(jobId);
+      const e = await d.execution(executionId);
       if (!job || !e || TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType)) return; // stopped meanwhile
       const files = executionFiles(this.executionDir(jobId, executionId));
       const runOutput = { ...readOutput(files.stdout, files.stderr), ExitCode: outcome.exitCode, ErrorMsg: outcome.error ?? '' };
@@ -524,29 +580,30 @@ export class Orchestrator {
       else message = outcome.error ?? `exited with code ${outcome.exitCode}`;
       const published = ok && job.Tasks[0]?.Publisher?.Type === 'local' ? { Type: 'local', Params: { URL: `file://${this.executionDir(jobId, executionId)}` } } : null;
       const updated: Execution = { ...e, RunOutput: runOutput, PublishedResult: published };
-      if (outcome.stoppedBy === 'timeout') this.#event(job, 'Exec Timeout', message, undefined, updated);
-      this.#setExecution(job, updated, ok ? ComputeState.Completed : ComputeState.Failed, message, DesiredState.Stopped);
+      if (outcome.stoppedBy === 'timeout') this.#event(d, job, 'Exec Timeout', message, undefined, updated);
+      await this.#setExecution(d, job, updated, ok ? ComputeState.Completed : ComputeState.Failed, message, DesiredState.Stopped);
       if (e.JobVersion !== job.Version) return;
-      const all = this.#store.executions(jobId).filter((x) => x.JobVersion === job.Version);
+      const all = (await d.executions(jobId)).filter((x) => x.JobVersion === job.Version);
       if (!ok) {
         for (const other of all) if (other.ID !== executionId && !TERMINAL_COMPUTE_STATES.has(other.ComputeState.StateType)) this.#live.get(other.ID)?.running.stop();
         this.#queue.delete(jobId);
-        this.#event(job, 'Scheduling', 'Job failed because one or more executions failed', undefined, undefined, { description: message });
-        this.#setJob(job, 'Failed', message);
+        this.#event(d, job, 'Scheduling', 'Job failed because one or more executions failed', undefined, undefined, { description: message });
+        await this.#setJob(d, job, 'Failed', message);
         return;
       }
       const done = all.filter((x) => x.ComputeState.StateType === ComputeState.Completed).length;
-      if (done >= Math.max(1, job.Count) && !this.#queue.has(jobId)) this.#setJob(job, 'Completed');
-    });
+      if (done >= Math.max(1, job.Count) && !this.#queue.has(jobId)) await this.#setJob(d, job, 'Completed');
+    })();
+    await this.#commit(d);
   }
 
   /** Executions a killed server left behind: failed with the reason, their jobs re-queued or failed. */
-  #recover(): { requeued: string[]; failed: string[] } {
+  async #recover(): Promise<{ requeued: string[]; failed: string[] }> {
     const requeued: string[] = [];
     const failed: string[] = [];
     for (const state of ['Pending', 'Queued', 'Running'] as const) {
-      for (const job of this.#store.jobsInState(state)) {
-        const mine = this.#store.executions(job.ID).filter((e) => e.JobVersion === job.Version);
+      for (const job of await this.#store.jobsInState(state)) {
+        const mine = (await this.#store.executions(job.ID)).filter((e) => e.JobVersion === job.Version);
         const interrupted = mine.filter((e) => !TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType));
         const completed = mine.filter((e) => e.ComputeState.StateType === ComputeState.Completed).length;
         if (interrupted.length === 0 && state !== 'Running') {
@@ -554,61 +611,67 @@ export class Orchestrator {
           continue;
         }
         const why = 'the server stopped while it ran';
-        this.#store.tx(() => {
-          for (const e of interrupted) this.#setExecution(job, e, ComputeState.Failed, why, DesiredState.Stopped);
-          if (mine.length < this.#options.maxAttempts * Math.max(1, job.Count)) {
-            this.#event(job, 'Scheduling', `Job re-queued: ${why}`);
-            this.#setJob(job, 'Queued', `re-queued: ${why}`);
-            this.#enqueue(this.#store.job(job.ID) ?? job, Math.max(1, job.Count) - completed, true);
-            requeued.push(job.ID);
-          } else {
-            this.#event(job, 'Scheduling', `Job failed: ${why}, and it has no attempts left`);
-            this.#setJob(job, 'Failed', `${why}; no attempts left ([jobs] max_attempts = ${this.#options.maxAttempts})`);
-            failed.push(job.ID);
-          }
-        });
+        const d = new JobChange(this.#store);
+        for (const e of interrupted) await this.#setExecution(d, job, e, ComputeState.Failed, why, DesiredState.Stopped);
+        if (mine.length < this.#options.maxAttempts * Math.max(1, job.Count)) {
+          this.#event(d, job, 'Scheduling', `Job re-queued: ${why}`);
+          await this.#setJob(d, job, 'Queued', `re-queued: ${why}`);
+          await this.#commit(d);
+          this.#enqueue((await this.#store.job(job.ID)) ?? job, Math.max(1, job.Count) - completed, true);
+          requeued.push(job.ID);
+        } else {
+          this.#event(d, job, 'Scheduling', `Job failed: ${why}, and it has no attempts left`);
+          await this.#setJob(d, job, 'Failed', `${why}; no attempts left ([jobs] max_attempts = ${this.#options.maxAttempts})`);
+          await this.#commit(d);
+          failed.push(job.ID);
+        }
       }
     }
     return { requeued, failed };
   }
 
   /** Queue and total timeouts. */
-  #tick(): void {
+  async #tick(): Promise<void> {
     const now = Date.now();
     for (const { job, started } of this.#queue.values()) {
       const qt = job.Tasks[0]?.Timeouts?.QueueTimeout ?? 0;
       if (qt > 0 && !started && now - (this.#submittedAt.get(job.ID) ?? job.CreateTime / 1e6) > qt * 1000) {
         this.#queue.delete(job.ID);
-        this.#store.tx(() => {
-          this.#event(job, 'Job Timeout', `the job waited longer than its QueueTimeout of ${qt}s`);
-          this.#setJob(job, 'Failed', `no node took the job within its QueueTimeout of ${qt}s`);
-        });
+        const d = new JobChange(this.#store);
+        this.#event(d, job, 'Job Timeout', `the job waited longer than its QueueTimeout of ${qt}s`);
+        await this.#setJob(d, job, 'Failed', `no node took the job within its QueueTimeout of ${qt}s`);
+        await this.#commit(d);
       }
     }
     // Unfinished jobs are the queued ones and those with a live execution: no store scan needed.
     const unfinished = new Set([...this.#queue.keys(), ...[...this.#live.values()].map((l) => l.jobId)]);
     for (const id of unfinished) {
-      const job = this.#queue.get(id)?.job ?? this.#store.job(id);
+      const stored = await this.#store.job(id);
+      const job = this.#queue.get(id)?.job ?? stored;
       const tt = job?.Tasks[0]?.Timeouts?.TotalTimeout ?? 0;
-      if (!job || tt <= 0 || TERMINAL_JOB_STATES.has(this.#store.job(id)?.State.StateType ?? 'Completed')) continue;
-      if (now - (this.#submittedAt.get(id) ?? job.CreateTime / 1e6) > tt * 1000) void this.#totalTimeout(job, tt);
+      if (!job || tt <= 0 || TERMINAL_JOB_STATES.has(stored?.State.StateType ?? 'Completed')) continue;
+      if (now - (this.#submittedAt.get(id) ?? job.CreateTime / 1e6) > tt * 1000) {
+        const live = await this.#totalTimeout(job, tt);
+        // Waited for outside the chain: the executions' ends are changes queued behind this one.
+        void Promise.all(live);
+      }
     }
   }
 
   /** Past TotalTimeout: executions stop, the job fails with a "Job Timeout" event (never shown as Stopped). */
-  async #totalTimeout(job: Job, tt: number): Promise<void> {
+  async #totalTimeout(job: Job, tt: number): Promise<Promise<unknown>[]> {
     const why = `the job ran past its TotalTimeout of ${tt}s`;
     this.#queue.delete(job.ID);
     this.#submittedAt.delete(job.ID);
     const live = this.#stopLive(job.ID);
-    this.#store.tx(() => {
-      for (const e of this.#store.executions(job.ID)) {
-        if (!TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType)) this.#setExecution(job, e, ComputeState.Failed, why, DesiredState.Stopped);
-      }
-      this.#event(job, 'Job Timeout', why);
-      this.#setJob(job, 'Failed', why);
-    });
-    await Promise.all(live);
+    const d = new JobChange(this.#store);
+    for (const e of await d.executions(job.ID)) {
+      if (!TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType)) await this.#setExecution(d, job, e, ComputeState.Failed, why, DesiredState.Stopped);
+    }
+    this.#event(d, job, 'Job Timeout', why);
+    await this.#setJob(d, job, 'Failed', why);
+    await this.#commit(d);
+    return live;
   }
 
   #stopLive(jobId: string): Promise<unknown>[] {
@@ -621,42 +684,46 @@ export class Orchestrator {
     return stopped;
   }
 
-  // ---- state changes: always inside a transaction ----
+  // ---- state changes: always into a draft, committed as one write ----
 
-  #setJob(job: Job, state: JobStateType, message?: string): void {
-    const current = this.#store.job(job.ID) ?? job;
+  async #setJob(d: JobChange, job: Job, state: JobStateType, message?: string): Promise<void> {
+    const current = (await d.job(job.ID)) ?? job;
     if (current.Version !== job.Version && job.Version < current.Version) return;
     const previous = current.State.StateType;
     const next: Job = { ...current, State: { StateType: state, ...(message ? { Message: message } : {}) }, Revision: current.Revision + 1, ModifyTime: nowNs() };
-    this.#store.putJob(next);
-    if (previous !== state) this.#event(next, 'State Update', state, { Previous: previous, New: state });
-    this.events.emit('job', next);
+    d.putJob(next);
+    if (previous !== state) this.#event(d, next, 'State Update', state, { Previous: previous, New: state });
+    this.#jobEvent(d, next);
   }
 
-  #setExecution(job: Job, e: Execution, state: number, message: string, desired?: number): void {
-    const current = this.#store.execution(e.ID) ?? e;
+  /** The job's event on the one stream (what the dashboard and job waits follow). */
+  #jobEvent(d: JobChange, j: Job): void {
+    d.event({ kind: 'job', type: j.State.StateType, subject: j.ID, data: { name: j.Name, state: j.State.StateType, message: j.State.Message ?? '', version: j.Version } });
+  }
+
+  async #setExecution(d: JobChange, job: Job, e: Execution, state: number, message: string, desired?: number): Promise<void> {
+    const current = (await d.execution(e.ID)) ?? e;
     const next: Execution = {
       ...e, ComputeState: { StateType: state as Execution['ComputeState']['StateType'], Message: message },
       ...(desired === undefined ? {} : { DesiredState: { StateType: desired as Execution['DesiredState']['StateType'], Message: desired === DesiredState.Stopped ? 'execution stopped' : '' } }),
       Revision: current.Revision + 1, ModifyTime: nowNs(),
     };
-    this.#store.putExecution(next);
-    this.#store.addHistory({
+    d.putExecution(next);
+    d.addHistory({
       Type: 'ExecutionLevel', JobID: job.ID, JobVersion: e.JobVersion, ExecutionID: e.ID,
       Event: { Message: message, Topic: 'Execution', Timestamp: new Date().toISOString() },
       Time: new Date().toISOString(), ExecutionState: { Previous: current.ComputeState.StateType, New: state },
     });
   }
 
-  #event(job: Job, topic: string, message: string, jobState?: JobHistory['JobState'], execution?: Execution, details?: Record<string, string>): void {
+  #event(d: JobChange, job: Job, topic: string, message: string, jobState?: JobHistory['JobState'], execution?: Execution, details?: Record<string, string>): void {
     const at = new Date().toISOString();
-    const h = this.#store.addHistory({
+    d.addHistory({
       Type: execution ? 'ExecutionLevel' : 'JobLevel', JobID: job.ID, JobVersion: job.Version,
       ...(execution ? { ExecutionID: execution.ID } : {}),
       Event: { Message: message, Topic: topic, Timestamp: at, ...(details ? { Details: details } : {}) },
       Time: at, ...(jobState ? { JobState: jobState } : {}),
     });
-    this.events.emit('history', h);
   }
 
   #resultOf(e: Execution): SpecConfig | null {

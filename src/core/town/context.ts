@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import type { TownStore } from '../store/ports/index.js';
+import type { TownDraft } from './draft.js';
 import type { Agent, EventKind, Message, MessageType, Priority } from './model.js';
-import type { TownStore } from './store.js';
 
-/** Records an event inside the current transaction; it is emitted only if the transaction commits. */
+/** Records an event with the change being drafted; it is stored only if the change commits. */
 export type Emit = (kind: EventKind, type: string, data: Readonly<Record<string, unknown>>) => void;
 
 /** What the town's helper modules share: the store and a way to write with events. */
 export interface TownContext {
   readonly store: TownStore;
   now(): string;
-  write<T>(fn: (emit: Emit) => T): T;
+  /**
+   * Drafts a change with `fn` and applies it as one atomic write with its events; when another
+   * writer changed what the draft read, drafts it again. `fenced`: a write of the dispatcher,
+   * refused when this process lost the town lease.
+   */
+  write<T>(fn: (d: TownDraft, emit: Emit) => Promise<T>, options?: { fenced?: boolean }): Promise<T>;
 }
 
 export function newMessage(fields: { from: string; to: string; type: MessageType; body: string; urgent: boolean; task_id: string | null }, now: string): Message {
@@ -18,8 +24,8 @@ export function newMessage(fields: { from: string; to: string; type: MessageType
 }
 
 /** Puts a task-carrying message in the agent's inbox and records both changes. */
-export function deliver(ctx: TownContext, emit: Emit, agent: Agent, message: Message, front = false): void {
-  ctx.store.inboxPush(agent.id, message, message.priority === 'urgent', front);
+export function deliver(d: TownDraft, emit: Emit, agent: Agent, message: Message, front = false): void {
+  d.inboxPush(agent.id, message, message.priority === 'urgent', front);
   emit('message', 'sent', { message_id: message.id, from: message.from, to: agent.id, to_name: agent.name, type: message.type, urgent: message.priority === 'urgent', task_id: message.task_id });
 }
 

@@ -1,13 +1,13 @@
 /** What the dispatcher asks of the town; kept narrow so the loop can be tested on its own. */
 export interface DispatchTarget {
   /** Starts a round for every idle agent with work in its inbox; returns how many it started. */
-  dispatch(): number;
+  dispatch(): Promise<number>;
   /** Rounds running in this process. */
   inFlight(): number;
   /** Whether some idle agent has work waiting (used to tell "stalled" from "nothing to do"). */
-  hasWaitingWork(): boolean;
+  hasWaitingWork(): Promise<boolean>;
   /** Records the loop's heartbeat where other processes can read it. */
-  heartbeat(at: string): void;
+  heartbeat(at: string): Promise<void>;
 }
 
 export type DispatcherState = 'idle' | 'running' | 'stalled';
@@ -22,6 +22,9 @@ export class Dispatcher {
   #timer: NodeJS.Timeout | undefined;
   #wakeup: NodeJS.Immediate | undefined;
   #running = false;
+  /** A tick is in flight: a wake-up during it runs one more tick after it, never two at once. */
+  #ticking = false;
+  #again = false;
   #lastTick: number | undefined;
   #lastError: unknown;
 
@@ -66,25 +69,39 @@ export class Dispatcher {
     });
   }
 
-  state(): DispatcherState {
+  async state(): Promise<DispatcherState> {
     const late = this.#lastTick === undefined || Date.now() - this.#lastTick > 3 * this.#intervalMs + 1000;
-    if (!this.#running || late || this.#lastError !== undefined) return this.#target.hasWaitingWork() ? 'stalled' : 'idle';
+    if (!this.#running || late || this.#lastError !== undefined) return (await this.#target.hasWaitingWork()) ? 'stalled' : 'idle';
     return this.#target.inFlight() > 0 ? 'running' : 'idle';
   }
 
   #tick(): void {
     if (!this.#running) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    try {
-      const now = Date.now();
-      this.#target.heartbeat(new Date(now).toISOString());
-      this.#target.dispatch();
-      this.#lastTick = now;
-      this.#lastError = undefined;
-    } catch (err) {
-      // A busy or failing store must not kill the loop; state() reports it as stalled.
-      this.#lastError = err;
+    if (this.#ticking) {
+      this.#again = true;
+      return;
     }
-    this.#timer = setTimeout(() => this.#tick(), this.#intervalMs);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#ticking = true;
+    const now = Date.now();
+    void (async () => {
+      try {
+        await this.#target.heartbeat(new Date(now).toISOString());
+        await this.#target.dispatch();
+        this.#lastTick = now;
+        this.#lastError = undefined;
+      } catch (err) {
+        // A busy or failing store must not kill the loop; state() reports it as stalled.
+        this.#lastError = err;
+      }
+      this.#ticking = false;
+      if (!this.#running) return;
+      if (this.#again) {
+        this.#again = false;
+        this.wake();
+      }
+      this.#timer = setTimeout(() => this.#tick(), this.#intervalMs);
+    })();
   }
 }

@@ -2,7 +2,7 @@ import type { DispatcherState } from './dispatcher.js';
 import type { Agent, Round, Task } from './model.js';
 import { isDeadAgent, isTerminalTask } from './model.js';
 import { processAlive } from '../../shared/process.js';
-import type { TownStore } from './store.js';
+import type { TownStore } from '../store/ports/index.js';
 
 export interface Reason {
   readonly code:
@@ -73,17 +73,17 @@ function agentBlockers(env: ExplainEnv, agent: Agent): Reason[] {
   }
 }
 
-export function explainTask(env: ExplainEnv, task: Task): TaskExplanation {
+export async function explainTask(env: ExplainEnv, task: Task): Promise<TaskExplanation> {
   const { store } = env;
-  const agent = task.assigned_to === null ? undefined : store.agent(task.assigned_to);
+  const agent = task.assigned_to === null ? undefined : await store.agent(task.assigned_to);
   const brief = agent === undefined ? null : { id: agent.id, name: agent.name, state: agent.state };
   const base = { kind: 'task' as const, task, agent: brief, inbox_position: null, round: null };
   if (isTerminalTask(task.state)) {
-    return { ...base, location: 'finished', round: roundOf(store, task), waiting_for: [{ code: 'finished', message: `the task is ${task.state}` }] };
+    return { ...base, location: 'finished', round: await roundOf(store, task), waiting_for: [{ code: 'finished', message: `the task is ${task.state}` }] };
   }
-  if (store.inBacklog(task.id)) {
+  if (await store.inBacklog(task.id)) {
     const roles = new Set(task.tags);
-    const agents = store.agents();
+    const agents = await store.agents();
     const withRole = agents.filter((a) => a.role_id !== null && roles.has(a.role_id));
     const pool = withRole.length > 0 ? withRole : agents;
     const idle = pool.filter((a) => a.state === 'Idle').map((a) => a.name);
@@ -100,7 +100,7 @@ export function explainTask(env: ExplainEnv, task: Task): TaskExplanation {
   }
   if (agent === undefined) return { ...base, location: 'nowhere', waiting_for: [] };
   if (task.state === 'running') {
-    const round = roundOf(store, task);
+    const round = await roundOf(store, task);
     const reasons: Reason[] = isDeadAgent(agent.state)
       ? agentBlockers(env, agent)
       : agent.pid !== null && !processAlive(agent.pid)
@@ -108,7 +108,7 @@ export function explainTask(env: ExplainEnv, task: Task): TaskExplanation {
         : [{ code: 'running', message: `running on '${agent.name}' (round ${round?.n ?? '?'}, log ${round?.log ?? '?'})` }];
     return { ...base, location: 'agent', round, waiting_for: reasons };
   }
-  const work = store.inbox(agent.id, 100_000).filter((r) => r.message.task_id !== null);
+  const work = (await store.inbox(agent.id, 100_000)).filter((r) => r.message.task_id !== null);
   const pos = work.findIndex((r) => r.message.task_id === task.id);
   const reasons: Reason[] = [];
   if (pos > 0) reasons.push({ code: 'queued_behind', message: `${pos} task(s) ahead of it in '${agent.name}''s inbox` });
@@ -116,10 +116,10 @@ export function explainTask(env: ExplainEnv, task: Task): TaskExplanation {
   return { ...base, location: 'inbox', inbox_position: pos < 0 ? null : pos + 1, waiting_for: reasons };
 }
 
-export function explainAgent(env: ExplainEnv, agent: Agent): AgentExplanation {
+export async function explainAgent(env: ExplainEnv, agent: Agent): Promise<AgentExplanation> {
   const { store } = env;
-  const inbox = store.inboxCounts(agent.id);
-  const current = agent.current_task === null ? null : (store.task(agent.current_task) ?? null);
+  const inbox = await store.inboxCounts(agent.id);
+  const current = agent.current_task === null ? null : ((await store.task(agent.current_task)) ?? null);
   const waiting: Reason[] = inbox.work > 0 || isDeadAgent(agent.state) || agent.state !== 'Idle' ? agentBlockers(env, agent) : [];
   if (agent.pid !== null && !processAlive(agent.pid)) waiting.unshift({ code: 'process_gone', message: `its round's process ${agent.pid} is gone; run recover` });
   return {
@@ -130,13 +130,13 @@ export function explainAgent(env: ExplainEnv, agent: Agent): AgentExplanation {
     heartbeat_age_ms: env.now - Date.parse(agent.last_heartbeat),
     process: agent.pid === null ? null : { pid: agent.pid, alive: processAlive(agent.pid) },
     current_task: current,
-    last_round: store.lastRound(agent.id) ?? null,
+    last_round: (await store.lastRound(agent.id)) ?? null,
     waiting_for: waiting,
   };
 }
 
-function roundOf(store: TownStore, task: Task): Round | null {
+async function roundOf(store: TownStore, task: Task): Promise<Round | null> {
   if (task.assigned_to === null) return null;
-  const r = store.lastRound(task.assigned_to);
+  const r = await store.lastRound(task.assigned_to);
   return r !== undefined && r.task_id === task.id ? r : null;
 }

@@ -1,5 +1,6 @@
 import { TahoError } from '../errors.js';
 import { agentChanged, deliver, newMessage, type Emit, type TownContext } from './context.js';
+import type { TownDraft } from './draft.js';
 import type { Agent, AgentState, Task, TaskState } from './model.js';
 import { isDeadAgent, SUPERVISOR_ID } from './model.js';
 import { agentRef } from './refs.js';
@@ -25,9 +26,9 @@ export interface RecoverResult {
  * have no process between rounds, so only agents with a round on record are examined; rounds
  * this process is running are alive by definition.
  */
-export function recover(ctx: TownContext, isLocal: (agentId: string) => boolean, staleAfterMs: number): RecoverResult {
-  return ctx.write((emit) => {
-    const agents = ctx.store.agents();
+export function recover(ctx: TownContext, isLocal: (agentId: string) => boolean, staleAfterMs: number): Promise<RecoverResult> {
+  return ctx.write(async (d, emit) => {
+    const agents = await d.agents();
     const found: RecoveredAgent[] = [];
     const nowMs = Date.parse(ctx.now());
     for (const agent of agents) {
@@ -37,7 +38,7 @@ export function recover(ctx: TownContext, isLocal: (agentId: string) => boolean,
       if (!gone && !stale) continue;
       const state = gone ? 'Error' : 'Stopped';
       const next = unwrap(markLost(agent, state, ctx.now()));
-      ctx.store.putAgent(next);
+      d.putAgent(next);
       agentChanged(emit, agent, next, 'recovered');
       found.push({ agent_id: agent.id, name: agent.name, from: agent.state, state, reason: gone ? 'process_gone' : 'heartbeat_stale' });
     }
@@ -71,10 +72,11 @@ export interface ReclaimResult {
 
 const HELD: readonly TaskState[] = ['assigned', 'running'];
 
-function heldBy(ctx: TownContext, dead: readonly Agent[]): HeldTask[] {
-  return dead.flatMap((a) =>
-    ctx.store.tasks({ state: HELD, assigned_to: a.id }).map((t) => ({ task_id: t.id, description: t.description, state: t.state, agent_id: a.id, agent_name: a.name, agent_state: a.state })),
-  );
+async function heldBy(d: TownDraft, dead: readonly Agent[]): Promise<HeldTask[]> {
+  const held = await Promise.all(dead.map(async (a) =>
+    (await d.tasks({ state: HELD, assigned_to: a.id })).map((t) => ({ task_id: t.id, description: t.description, state: t.state, agent_id: a.id, agent_name: a.name, agent_state: a.state })),
+  ));
+  return held.flat();
 }
 
 /**
@@ -82,48 +84,48 @@ function heldBy(ctx: TownContext, dead: readonly Agent[]): HeldTask[] {
  * destination this only lists them. With one, each task moves in the same transaction that
  * re-checks it is still held, so two reclaims racing move it once.
  */
-export function reclaim(ctx: TownContext, req: ReclaimRequest): ReclaimResult {
+export async function reclaim(ctx: TownContext, req: ReclaimRequest): Promise<ReclaimResult> {
   if (req.to !== undefined && req.toBacklog === true) {
     throw new TahoError('TAHO_BAD_ARGUMENTS', 'reclaim takes either a destination agent or to_backlog, not both', { hint: 'Pass `to` or `to_backlog`.' });
   }
-  return ctx.write((emit) => {
-    const from = req.from === undefined ? undefined : agentRef(ctx.store, req.from);
-    const dead = (from === undefined ? ctx.store.agents() : [from]).filter((a) => isDeadAgent(a.state));
-    const held = heldBy(ctx, dead);
+  return ctx.write(async (d, emit) => {
+    const from = req.from === undefined ? undefined : await agentRef(d, req.from);
+    const dead = (from === undefined ? await d.agents() : [from]).filter((a) => isDeadAgent(a.state));
+    const held = await heldBy(d, dead);
     if (req.to === undefined && req.toBacklog !== true) return { reclaimed: 0, destination: 'Listed', tasks: held };
-    const target = req.to === undefined ? undefined : agentRef(ctx.store, req.to);
-    const moved = held.filter((h) => moveHeld(ctx, emit, h, target));
+    const target = req.to === undefined ? undefined : await agentRef(d, req.to);
+    const moved: HeldTask[] = [];
+    for (const h of held) if (await moveHeld(ctx, d, emit, h, target)) moved.push(h);
     return { reclaimed: moved.length, destination: target === undefined ? 'Backlog' : `Agent("${target.name}")`, tasks: moved };
   });
 }
 
 /** Moves one task out of a dead agent's hands; false when it is no longer there. */
-function moveHeld(ctx: TownContext, emit: Emit, h: HeldTask, target: Agent | undefined): boolean {
-  const { store } = ctx;
-  const task = store.task(h.task_id);
+async function moveHeld(ctx: TownContext, d: TownDraft, emit: Emit, h: HeldTask, target: Agent | undefined): Promise<boolean> {
+  const task = await d.task(h.task_id);
   if (task === undefined || !HELD.includes(task.state) || task.assigned_to !== h.agent_id) return false;
-  const lane = store.inboxOfTask(task.id);
-  store.inboxRemoveTask(task.id);
-  const holder = store.agent(h.agent_id);
-  if (holder !== undefined && holder.current_task === task.id) store.putAgent({ ...holder, current_task: null });
-  toDestination(ctx, emit, task, target, lane?.urgent ?? false, 'reclaimed');
+  const lane = await d.inboxOfTask(task.id);
+  d.inboxRemoveTask(task.id);
+  const holder = await d.agent(h.agent_id);
+  if (holder !== undefined && holder.current_task === task.id) d.putAgent({ ...holder, current_task: null });
+  toDestination(ctx, d, emit, task, target, lane?.urgent ?? false, 'reclaimed');
   return true;
 }
 
-function toDestination(ctx: TownContext, emit: Emit, task: Task, target: Agent | undefined, urgent: boolean, why: string): void {
+function toDestination(ctx: TownContext, d: TownDraft, emit: Emit, task: Task, target: Agent | undefined, urgent: boolean, why: string): void {
   const now = ctx.now();
   if (target === undefined) {
     const next = unwrap(requeueTask(task, now));
-    ctx.store.putTask(next);
-    ctx.store.backlogPush(task.id);
+    d.putTask(next);
+    d.backlogPush(task.id);
     emit('task', 'requeued', { task_id: task.id, from_agent: task.assigned_to, why });
     emit('backlog', 'added', { task_id: task.id, description: task.description, why });
     return;
   }
   const next = unwrap(assignTask(task, target, now));
-  ctx.store.putTask(next);
+  d.putTask(next);
   emit('task', 'assigned', { task_id: task.id, agent_id: target.id, from_agent: task.assigned_to, why });
-  deliver(ctx, emit, target, newMessage({ from: SUPERVISOR_ID, to: target.id, type: 'task_assign', body: task.description, urgent, task_id: task.id }, now));
+  deliver(d, emit, target, newMessage({ from: SUPERVISOR_ID, to: target.id, type: 'task_assign', body: task.description, urgent, task_id: task.id }, now));
 }
 
 export type OrphanAction = 'list' | 'to_backlog' | 'cancel' | 'delete';
@@ -136,22 +138,22 @@ export interface Orphan {
 }
 
 /** Unfinished tasks whose agent was pruned (missing) or is dead (terminal). */
-export function orphans(ctx: TownContext, action: OrphanAction): { action: OrphanAction; count: number; orphans: Orphan[] } {
-  return ctx.write((emit) => {
+export function orphans(ctx: TownContext, action: OrphanAction): Promise<{ action: OrphanAction; count: number; orphans: Orphan[] }> {
+  return ctx.write(async (d, emit) => {
     const found: Orphan[] = [];
-    for (const task of ctx.store.tasks({ state: HELD })) {
-      const agent = task.assigned_to === null ? undefined : ctx.store.agent(task.assigned_to);
+    for (const task of await d.tasks({ state: HELD })) {
+      const agent = task.assigned_to === null ? undefined : await d.agent(task.assigned_to);
       if (agent !== undefined && !isDeadAgent(agent.state)) continue;
       found.push({ task_id: task.id, assigned_to: task.assigned_to, state: task.state, reason: agent === undefined ? 'agent_missing' : 'agent_terminal' });
       if (action === 'list') continue;
-      ctx.store.inboxRemoveTask(task.id);
-      if (agent !== undefined && agent.current_task === task.id) ctx.store.putAgent({ ...agent, current_task: null });
-      if (action === 'to_backlog') toDestination(ctx, emit, task, undefined, false, 'orphan');
+      d.inboxRemoveTask(task.id);
+      if (agent !== undefined && agent.current_task === task.id) d.putAgent({ ...agent, current_task: null });
+      if (action === 'to_backlog') toDestination(ctx, d, emit, task, undefined, false, 'orphan');
       else if (action === 'cancel') {
-        ctx.store.putTask(unwrap(cancelTask(task, ctx.now())));
+        d.putTask(unwrap(cancelTask(task, ctx.now())));
         emit('task', 'cancelled', { task_id: task.id, why: 'orphan' });
       } else {
-        ctx.store.deleteTask(task.id);
+        d.deleteTask(task.id);
         emit('task', 'deleted', { task_id: task.id, why: 'orphan' });
       }
     }

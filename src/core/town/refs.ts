@@ -2,7 +2,16 @@ import { ambiguousId, TahoError } from '../errors.js';
 import { isUuid, looksLikeIdPrefix, matchIdPrefix } from '../../shared/ids.js';
 import type { Agent, Task } from './model.js';
 import { SUPERVISOR_ID } from './model.js';
-import type { TownStore } from './store.js';
+
+/** What resolving a reference reads: the store, or a draft (whose reads become guards). */
+export interface TownReader {
+  agent(id: string): Promise<Agent | undefined>;
+  agentByName(name: string): Promise<Agent | undefined>;
+  agents(): Promise<Agent[]>;
+  task(id: string): Promise<Task | undefined>;
+  tasks(): Promise<Task[]>;
+  backlog(): Promise<string[]>;
+}
 
 export { isUuid } from '../../shared/ids.js';
 
@@ -19,22 +28,22 @@ export function checkAgentName(name: string): void {
  * An agent by id, name, or short id (the 8 characters views print), as every Tinytown route
  * accepts either. A name wins over an id prefix that happens to spell it.
  */
-export function findAgent(store: TownStore, ref: string): Agent | undefined {
-  const exact = (isUuid(ref) ? store.agent(ref.toLowerCase()) : undefined) ?? store.agentByName(ref);
+export async function findAgent(store: TownReader, ref: string): Promise<Agent | undefined> {
+  const exact = (isUuid(ref) ? await store.agent(ref.toLowerCase()) : undefined) ?? await store.agentByName(ref);
   if (exact !== undefined || isUuid(ref) || !looksLikeIdPrefix(ref)) return exact;
-  return only('agent', ref, agentsByPrefix(store, ref));
+  return only('agent', ref, await agentsByPrefix(store, ref));
 }
 
-export function agentsByPrefix(store: TownStore, ref: string): readonly Agent[] {
-  return matchIdPrefix(ref, store.agents(), (a) => a.id).found;
+export async function agentsByPrefix(store: TownReader, ref: string): Promise<readonly Agent[]> {
+  return matchIdPrefix(ref, await store.agents(), (a) => a.id).found;
 }
 
-export function tasksByPrefix(store: TownStore, ref: string): readonly Task[] {
+export async function tasksByPrefix(store: TownReader, ref: string): Promise<readonly Task[]> {
   if (isUuid(ref)) {
-    const task = store.task(ref.toLowerCase());
+    const task = await store.task(ref.toLowerCase());
     return task === undefined ? [] : [task];
   }
-  return looksLikeIdPrefix(ref) ? matchIdPrefix(ref, store.tasks(), (t) => t.id).found : [];
+  return looksLikeIdPrefix(ref) ? matchIdPrefix(ref, await store.tasks(), (t) => t.id).found : [];
 }
 
 function only<T extends { id: string }>(kind: string, ref: string, found: readonly T[]): T | undefined {
@@ -42,8 +51,8 @@ function only<T extends { id: string }>(kind: string, ref: string, found: readon
   return found[0];
 }
 
-export function agentRef(store: TownStore, ref: string): Agent {
-  const agent = findAgent(store, ref);
+export async function agentRef(store: TownReader, ref: string): Promise<Agent> {
+  const agent = await findAgent(store, ref);
   if (agent === undefined) {
     throw new TahoError('TAHO_AGENT_NOT_FOUND', `Agent not found: ${ref}`, {
       hint: 'List the agents to see their names and ids, or spawn one with this name.',
@@ -68,24 +77,24 @@ export function taskNotFound(id: string, where = ''): TahoError {
 }
 
 /** A task by id or short id. */
-export function taskRef(store: TownStore, id: string): Task {
+export async function taskRef(store: TownReader, id: string): Promise<Task> {
   checkTaskId(id);
-  const task = only('task', id, tasksByPrefix(store, id));
+  const task = only('task', id, await tasksByPrefix(store, id));
   if (task === undefined) throw taskNotFound(id);
   return task;
 }
 
 /** `from` of a message: an agent (id or name), or the supervisor by any of its names. */
-export function senderId(store: TownStore, from: string | undefined): string {
+export async function senderId(store: TownReader, from: string | undefined): Promise<string> {
   if (from === undefined || from === '' || from === 'supervisor' || from === 'conductor' || from === SUPERVISOR_ID) return SUPERVISOR_ID;
-  return agentRef(store, from).id;
+  return (await agentRef(store, from)).id;
 }
 
 /** A backlog task's full id from its id or short id (the backlog, not every task, is searched). */
-export function backlogTaskId(store: TownStore, ref: string): string {
+export async function backlogTaskId(store: TownReader, ref: string): Promise<string> {
   checkTaskId(ref);
   if (isUuid(ref)) return ref.toLowerCase();
-  const found = matchIdPrefix(ref, store.backlog(), (id) => id).found;
+  const found = matchIdPrefix(ref, await store.backlog(), (id) => id).found;
   if (found.length > 1) throw ambiguousId('task', ref, found);
   return found[0] ?? ref.toLowerCase();
 }
@@ -94,12 +103,12 @@ export function backlogTaskId(store: TownStore, ref: string): string {
  * What `tt explain <ref>` names: an agent (name, id, short id) or a task (id, short id). A short
  * id that starts both an agent's and a task's id is ambiguous like any other.
  */
-export function agentOrTask(store: TownStore, ref: string): { agent: Agent } | { task: Task } {
-  const exact = (isUuid(ref) ? store.agent(ref.toLowerCase()) : undefined) ?? store.agentByName(ref);
+export async function agentOrTask(store: TownReader, ref: string): Promise<{ agent: Agent } | { task: Task }> {
+  const exact = (isUuid(ref) ? await store.agent(ref.toLowerCase()) : undefined) ?? await store.agentByName(ref);
   if (exact !== undefined) return { agent: exact };
-  if (!isUuid(ref) && !looksLikeIdPrefix(ref)) return { agent: agentRef(store, ref) }; // throws: not found
-  const agents = isUuid(ref) ? [] : agentsByPrefix(store, ref);
-  const tasks = tasksByPrefix(store, ref);
+  if (!isUuid(ref) && !looksLikeIdPrefix(ref)) return { agent: await agentRef(store, ref) }; // throws: not found
+  const agents = isUuid(ref) ? [] : await agentsByPrefix(store, ref);
+  const tasks = await tasksByPrefix(store, ref);
   if (agents.length + tasks.length > 1) throw ambiguousId('agent or task', ref, [...agents, ...tasks].map((x) => x.id));
   if (agents[0] !== undefined) return { agent: agents[0] };
   if (tasks[0] !== undefined) return { task: tasks[0] };

@@ -3,7 +3,8 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { watchDir } from '../events/file-watch.js';
 import { agentChanged, type Emit, type TownContext } from './context.js';
 import type { Agent, Round, Task } from './model.js';
-import type { InboxRow } from './store.js';
+import type { InboxRow } from '../store/ports/index.js';
+import type { TownDraft } from './draft.js';
 import { type Preset, type RoundEnd, Runner } from './runner.js';
 import { completeTask, failTask, finishRound, heartbeat, recordPid, startRound, unwrap } from './transitions.js';
 
@@ -66,10 +67,19 @@ export class Rounds {
     return join(this.#opts.dataDir, 'town', 'logs', agentName, `round-${n}.log`);
   }
 
+  /** Agents whose round is being begun (its write in flight): not begun twice. */
+  readonly #beginning = new Set<string>();
+
   /** Starts the next round of this agent if it is idle and has work; true when one started. */
-  start(agentId: string): boolean {
-    if (this.isRunning(agentId)) return false;
-    const begun = this.#ctx.write((emit) => this.#begin(agentId, emit));
+  async start(agentId: string): Promise<boolean> {
+    if (this.isRunning(agentId) || this.#beginning.has(agentId)) return false;
+    this.#beginning.add(agentId);
+    let begun: Begun | undefined;
+    try {
+      begun = await this.#ctx.write((d, emit) => this.#begin(d, agentId, emit), { fenced: true });
+    } finally {
+      this.#beginning.delete(agentId);
+    }
     if (begun === undefined) return false;
     const p = this.#run(begun).finally(() => {
       this.#inflight.delete(p);
@@ -85,14 +95,13 @@ export class Rounds {
     await Promise.all([...this.#inflight]);
   }
 
-  #begin(agentId: string, emit: Emit): Begun | undefined {
-    const { store } = this.#ctx;
-    const agent = store.agent(agentId);
+  async #begin(store: TownDraft, agentId: string, emit: Emit): Promise<Begun | undefined> {
+    const agent = await store.agent(agentId);
     if (agent === undefined || agent.state !== 'Idle') return undefined;
-    const row = store.inboxNextWork(agentId);
+    const row = await store.inboxNextWork(agentId);
     if (row === undefined) return undefined;
-    store.inboxRemove(row.seq);
-    const task = row.message.task_id === null ? undefined : store.task(row.message.task_id);
+    store.inboxRemove(row.message.id);
+    const task = row.message.task_id === null ? undefined : await store.task(row.message.task_id);
     const now = this.#ctx.now();
     // A message whose task was finished or moved meanwhile (complete, cancel) carries no work any more.
     if (task === undefined || task.state !== 'assigned' || task.assigned_to !== agentId) return undefined;
@@ -103,12 +112,12 @@ export class Rounds {
       emit('task', 'failed', { task_id: task.id, agent_id: agent.id, result: failed.result });
       return undefined;
     }
-    const notes = store.inboxNotes(agentId);
-    for (const n of notes) store.inboxRemove(n.seq);
+    const notes = await store.inboxNotes(agentId);
+    for (const n of notes) store.inboxRemove(n.message.id);
     const next = unwrap(startRound(agent, task, now));
     store.putAgent(next.agent);
     store.putTask(next.task);
-    const n = (store.lastRound(agentId)?.n ?? 0) + 1;
+    const n = ((await store.lastRound(agentId))?.n ?? 0) + 1;
     const round: Round = { agent_id: agentId, n, task_id: task.id, pid: null, started_at: now, ended_at: null, exit_code: null, signal: null, log: this.logPath(agent.name, n) };
     store.putRound(round);
     agentChanged(emit, agent, next.agent);
@@ -130,7 +139,6 @@ export class Rounds {
   }
 
   async #runRound(b: Begun, dir: string): Promise<void> {
-    const { store } = this.#ctx;
     let end: RoundEnd;
     if (b.command.startsWith(COMPONENT_CLI)) {
       this.#componentRounds.add(b.agent.id);
@@ -139,7 +147,7 @@ export class Rounds {
       } finally {
         this.#componentRounds.delete(b.agent.id);
       }
-      this.#ctx.write((emit) => this.#end(b, end, emit));
+      await this.#ctx.write((d, emit) => this.#end(d, b, end, emit), { fenced: true });
       return;
     }
     try {
@@ -153,18 +161,18 @@ export class Rounds {
         env: { TAHO_AGENT_ID: b.agent.id, TAHO_AGENT_NAME: b.agent.name, TINYTOWN_AGENT_ID: b.agent.id, TINYTOWN_AGENT_NAME: b.agent.name, TAHO_TASK_ID: b.task.id, TAHO_ROUND: String(b.round.n) },
         heartbeatMs: this.#opts.heartbeatMs,
         resultBytes: this.#opts.resultBytes,
-        onStart: (pid) => this.#ctx.write(() => {
-          const a = store.agent(b.agent.id);
-          if (a !== undefined && a.current_task === b.task.id) store.putAgent(unwrap(recordPid(a, pid, this.#ctx.now())));
-          store.putRound({ ...b.round, pid });
-        }),
+        onStart: (pid) => void this.#ctx.write(async (d) => {
+          const a = await d.agent(b.agent.id);
+          if (a !== undefined && a.current_task === b.task.id) d.putAgent(unwrap(recordPid(a, pid, this.#ctx.now())));
+          d.putRound({ ...b.round, pid });
+        }, { fenced: true }).catch(() => undefined), // recover treats a round without a pid as gone
         onHeartbeat: () => this.#beat(b),
       });
     } catch (err) {
       // The command could not even be parsed: fail the task rather than leave it running.
       end = { exitCode: 127, signal: null, killed: false, tail: err instanceof Error ? err.message : String(err) };
     }
-    this.#ctx.write((emit) => this.#end(b, end, emit));
+    await this.#ctx.write((d, emit) => this.#end(d, b, end, emit), { fenced: true });
   }
 
   /** No process: the durable agent's invocation is the round; its answer is the output. */
@@ -183,20 +191,17 @@ export class Rounds {
   }
 
   #beat(b: Begun): void {
-    try {
-      this.#ctx.write(() => {
-        const a = this.#ctx.store.agent(b.agent.id);
-        if (a !== undefined && a.current_task === b.task.id) this.#ctx.store.putAgent(heartbeat(a, this.#ctx.now()));
-      });
-    } catch {
+    this.#ctx.write(async (d) => {
+      const a = await d.agent(b.agent.id);
+      if (a !== undefined && a.current_task === b.task.id) d.putAgent(heartbeat(a, this.#ctx.now()));
+    }, { fenced: true }).catch(() => {
       // A busy store skips one beat; the next one catches up.
-    }
+    });
   }
 
-  #end(b: Begun, end: RoundEnd, emit: Emit): void {
-    const { store } = this.#ctx;
+  async #end(store: TownDraft, b: Begun, end: RoundEnd, emit: Emit): Promise<void> {
     const now = this.#ctx.now();
-    const round = store.lastRound(b.agent.id);
+    const round = await store.lastRound(b.agent.id);
     store.putRound({ ...(round?.n === b.round.n ? round : b.round), ended_at: now, exit_code: end.exitCode, signal: end.signal });
     // kill, restart or cancel ended it and already recorded what that means for agent and task.
     if (end.killed) return;
@@ -204,13 +209,13 @@ export class Rounds {
       emit('agent', 'round_lost', { agent_id: b.agent.id, name: b.agent.name, task_id: b.task.id, signal: end.signal });
       return;
     }
-    const task = store.task(b.task.id);
+    const task = await store.task(b.task.id);
     if (task !== undefined && task.state === 'running' && task.assigned_to === b.agent.id) {
       const next = end.exitCode === 0 ? unwrap(completeTask(task, end.tail, now)) : unwrap(failTask(task, `exit code ${end.exitCode}${end.tail === '' ? '' : `: ${end.tail}`}`, now));
       store.putTask(next);
       emit('task', next.state, { task_id: task.id, agent_id: b.agent.id, exit_code: end.exitCode, result: next.result });
     }
-    const agent = store.agent(b.agent.id);
+    const agent = await store.agent(b.agent.id);
     if (agent !== undefined && agent.current_task === b.task.id) {
       const done = finishRound(agent, end.exitCode, now);
       if (!(done instanceof Error)) {

@@ -14,9 +14,9 @@ export interface ScalingSignal {
 }
 
 /** Tinytown's /api/scaling numbers: desired = min(pending + in flight, max). */
-export function scaling(town: Town, maxAgents: number): ScalingSignal {
-  const status = town.status();
-  const tasks = town.tasks();
+export async function scaling(town: Town, maxAgents: number): Promise<ScalingSignal> {
+  const status = await town.status();
+  const tasks = await town.tasks();
   const pending = tasks.filter((t) => t.state === 'pending' || t.state === 'assigned').length;
   const inFlight = tasks.filter((t) => t.state === 'running').length;
   const active = status.filter((a) => a.state !== 'Cold' && a.state !== 'Stopped' && a.state !== 'Error').length;

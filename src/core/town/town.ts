@@ -1,22 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { TahoError } from '../errors.js';
 import { agentChanged, deliver, newMessage, type Emit, type TownContext } from './context.js';
 import { Dispatcher, type DispatcherState } from './dispatcher.js';
 import { type Explanation, explainAgent, explainTask } from './explain.js';
-import type { Agent, BacklogEntry, InboxItem, MessageType, SendKind, Task, TaskState, TownEvent } from './model.js';
+import type { Agent, BacklogEntry, InboxItem, MessageType, SendKind, Task, TaskState } from './model.js';
 import { isDeadAgent, isTerminalTask, summarize, SUPERVISOR_ID } from './model.js';
 import { orphanAction, orphans, reclaim, recover, type Orphan, type OrphanAction, type ReclaimRequest, type ReclaimResult, type RecoverResult } from './recovery.js';
 import { agentOrTask, agentRef, backlogTaskId, checkAgentName, checkTaskId, findAgent, isUuid, senderId, taskNotFound, taskRef } from './refs.js';
 import { COMPONENT_CLI, Rounds, type ComponentRound } from './rounds.js';
 import { BUILTIN_PRESETS, loadExeca, type Preset } from './runner.js';
 import { checkInstalled } from './installed.js';
-import { TownStore } from './store.js';
+import type { Fence, TownStore } from '../store/ports/index.js';
+import { TownDraft } from './draft.js';
 import * as t from './transitions.js';
 
 export interface TownOptions {
-  /** `<dataDir>/town.db` holds the state, `<dataDir>/town/logs/<agent>/round-<n>.log` the output. */
+  /** The town's state (and its events, in the same writes). */
+  readonly store: TownStore;
+  /** `<dataDir>/town/logs/<agent>/round-<n>.log` holds the rounds' output. */
   readonly dataDir: string;
+  /** The fence of the town lease this process holds (its dispatcher's writes carry it). */
+  readonly fence?: (() => Fence | undefined) | undefined;
   /** Added to (and overriding) the built-in `claude`, `codex`, `aider`, `gemini`. */
   readonly presets?: Readonly<Record<string, Preset>> | undefined;
   /** The preset of agents spawned without `cli` (Tinytown: `claude`). */
@@ -72,18 +76,18 @@ export interface PendingTask {
   readonly agent_name: string;
 }
 
-/** The typed event bus: `town.events.on('event', (e) => …)`. */
-export type TownEvents = EventEmitter<{ event: [TownEvent] }>;
-
 const KINDS: Readonly<Record<SendKind, MessageType>> = { task: 'task', query: 'query', info: 'info', ack: 'confirmation' };
+
+/** A change the town drafts again when another writer got there first gives up after this many tries. */
+const ATTEMPTS = 50;
 
 /**
  * The town (Tinytown's model): process agents that run one round of a CLI per task, their
  * inboxes, the backlog, and recovery. HTTP routes and CLI commands call this and nothing below it.
- * Every change is committed to SQLite first, then published on `events`.
+ * Every change is one atomic write of the store with its events (see TownDraft for how a racing
+ * writer is detected); several processes may change the same town.
  */
 export class Town {
-  readonly events: TownEvents = new EventEmitter<{ event: [TownEvent] }>();
   readonly dispatcher: Dispatcher;
   readonly #store: TownStore;
   readonly #ctx: TownContext;
@@ -96,9 +100,11 @@ export class Town {
   readonly #staleAfterMs: number;
   readonly #killGraceMs: number;
   readonly #intervalMs: number;
+  readonly #fence: () => Fence | undefined;
 
   constructor(options: TownOptions) {
-    this.#store = new TownStore(options.dataDir);
+    this.#store = options.store;
+    this.#fence = options.fence ?? (() => undefined);
     this.#presets = { ...BUILTIN_PRESETS, ...options.presets };
     this.#components = options.components;
     this.#defaultCli = options.defaultCli ?? 'claude';
@@ -107,7 +113,7 @@ export class Town {
     this.#killGraceMs = options.killGraceMs ?? 2_000;
     this.#intervalMs = options.dispatchIntervalMs ?? 250;
     const store = this.#store;
-    this.#ctx = { store, now: () => new Date().toISOString(), write: (fn) => this.#write(fn) };
+    this.#ctx = { store, now: () => new Date().toISOString(), write: (fn, o) => this.#write(fn, o?.fenced === true) };
     this.#rounds = new Rounds(
       this.#ctx,
       { dataDir: options.dataDir, cwd: this.#cwd, presets: this.#presets, heartbeatMs: options.heartbeatMs ?? 5_000, resultBytes: options.resultBytes ?? 4096, killGraceMs: this.#killGraceMs, componentRound: options.components?.round, onOutput: options.onOutput },
@@ -115,10 +121,14 @@ export class Town {
     );
     this.dispatcher = new Dispatcher(
       {
-        dispatch: () => store.agentsWithWork().filter((id) => this.#rounds.start(id)).length,
+        dispatch: async () => {
+          let started = 0;
+          for (const id of await store.agentsWithWork()) if (await this.#rounds.start(id)) started += 1;
+          return started;
+        },
         inFlight: () => this.#rounds.inFlight,
-        hasWaitingWork: () => store.agentsWithWork().some((id) => store.agent(id)?.state === 'Idle'),
-        heartbeat: (at) => this.#write(() => store.setMeta('dispatcher_heartbeat', at)),
+        hasWaitingWork: () => this.#hasWaitingWork(),
+        heartbeat: (at) => this.#write(async (d) => d.setMeta('dispatcher_heartbeat', at), true),
       },
       this.#intervalMs,
     );
@@ -139,21 +149,21 @@ export class Town {
 
   /**
    * Stops dispatching and ends running rounds; their tasks go back to the front of their agent's
-   * inbox, so the next start runs them again. Then closes the database.
+   * inbox, so the next start runs them again.
    */
   async close(): Promise<void> {
     this.dispatcher.stop();
-    const working = this.#store.agents().filter((a) => this.#rounds.isRunning(a.id));
+    const working = (await this.#store.agents()).filter((a) => this.#rounds.isRunning(a.id));
     await this.#rounds.stopAll();
-    this.#write((emit) => {
-      for (const a of working) this.#giveBack(emit, this.#store.agent(a.id), 'shutdown');
+    if (working.length === 0) return;
+    await this.#write(async (d, emit) => {
+      for (const a of working) await this.#giveBack(d, emit, await d.agent(a.id), 'shutdown');
     });
-    this.#store.close();
   }
 
   // ---- agents ----
 
-  spawn(req: SpawnRequest): Agent {
+  async spawn(req: SpawnRequest): Promise<Agent> {
     checkAgentName(req.name);
     const cli = req.cli ?? this.#defaultCli;
     if (cli.startsWith(COMPONENT_CLI)) {
@@ -169,74 +179,75 @@ export class Town {
     if (req.max_rounds != null && (!Number.isInteger(req.max_rounds) || req.max_rounds < 1)) {
       throw new TahoError('TAHO_BAD_ARGUMENTS', `invalid max_rounds ${req.max_rounds}`, { hint: 'Give a whole number of rounds, 1 or more, or leave it out for no limit.' });
     }
-    return this.#write((emit) => {
-      if (this.#store.agentByName(req.name) !== undefined) {
+    return this.#write(async (d, emit) => {
+      if ((await d.agentByName(req.name)) !== undefined) {
         throw new TahoError('TAHO_CONFLICT', `Agent already exists: ${req.name}`, { hint: 'Pick another name, or kill and prune the existing agent first.' });
       }
       const agent = t.newAgent({ id: randomUUID(), name: req.name, nickname: req.nickname ?? null, role_id: req.role_id ?? null, parent_agent_id: parent, cli, max_rounds: req.max_rounds ?? null }, this.#ctx.now());
-      this.#store.putAgent(agent);
+      d.putAgent(agent);
       emit('agent', 'spawned', { agent_id: agent.id, name: agent.name, cli, state: agent.state });
       return agent;
     });
   }
 
-  agents(): Agent[] {
+  agents(): Promise<Agent[]> {
     return this.#store.agents();
   }
 
   /** By id or name; throws TAHO_AGENT_NOT_FOUND. */
-  agent(ref: string): Agent {
+  agent(ref: string): Promise<Agent> {
     return agentRef(this.#store, ref);
   }
 
-  findAgent(ref: string): Agent | undefined {
+  findAgent(ref: string): Promise<Agent | undefined> {
     return findAgent(this.#store, ref);
   }
 
   /** Agents with their inbox depth (GET /v1/status). */
-  status(): AgentStatus[] {
-    return this.#store.agents().map((a) => {
-      const c = this.#store.inboxCounts(a.id);
+  async status(): Promise<AgentStatus[]> {
+    const agents = await this.#store.agents();
+    return Promise.all(agents.map(async (a) => {
+      const c = await this.#store.inboxCounts(a.id);
       return { ...a, inbox_len: c.total, urgent_len: c.urgent };
-    });
+    }));
   }
 
   /** Stops the agent and its round's whole process group; its tasks wait for `reclaim`. */
   async kill(ref: string): Promise<Agent> {
-    const agent = this.#change(ref, (a, now) => t.kill(a, now));
+    const agent = await this.#change(ref, (a, now) => t.kill(a, now));
     await this.#rounds.runner.kill(agent.id, this.#killGraceMs);
     return agent;
   }
 
   /** Back to Idle; a round in progress is ended and its task put first in the agent's inbox. */
   async restart(ref: string): Promise<Agent> {
-    const agent = this.agent(ref);
+    const agent = await this.agent(ref);
     await this.#rounds.runner.kill(agent.id, this.#killGraceMs);
-    const next = this.#write((emit) => this.#giveBack(emit, this.#store.agent(agent.id), 'restart'));
+    const next = await this.#write(async (d, emit) => this.#giveBack(d, emit, await d.agent(agent.id), 'restart'));
     this.dispatcher.wake();
     return next ?? agent;
   }
 
-  pause(ref: string): Agent {
+  pause(ref: string): Promise<Agent> {
     return this.#change(ref, (a, now) => t.pause(a, now));
   }
 
-  resume(ref: string): Agent {
-    const agent = this.#change(ref, (a, now) => t.resume(a, now));
+  async resume(ref: string): Promise<Agent> {
+    const agent = await this.#change(ref, (a, now) => t.resume(a, now));
     this.dispatcher.wake();
     return agent;
   }
 
   /** Removes stopped and failed agents (`all`: every agent, killing rounds first). Their unfinished tasks become orphans. */
   async prune(options: { all?: boolean | undefined } = {}): Promise<{ removed: number; agents: string[] }> {
-    const victims = this.#store.agents().filter((a) => options.all === true || isDeadAgent(a.state));
+    const victims = (await this.#store.agents()).filter((a) => options.all === true || isDeadAgent(a.state));
     for (const a of victims) await this.#rounds.runner.kill(a.id, this.#killGraceMs);
-    return this.#write((emit) => {
+    return this.#write(async (d, emit) => {
       const names: string[] = [];
       for (const v of victims) {
-        const a = this.#store.agent(v.id);
+        const a = await d.agent(v.id);
         if (a === undefined || (options.all !== true && !isDeadAgent(a.state))) continue;
-        this.#store.deleteAgent(a.id);
+        d.deleteAgent(a.id);
         emit('agent', 'pruned', { agent_id: a.id, name: a.name, state: a.state });
         names.push(a.name);
       }
@@ -247,10 +258,10 @@ export class Town {
   // ---- messages ----
 
   /** Creates a task in the agent's inbox (POST /v1/tasks/assign). */
-  assign(ref: string, description: string, options: { urgent?: boolean | undefined; tags?: readonly string[] | undefined; from?: string | undefined } = {}): { task_id: string; agent_id: string; agent_name: string; message_id: string } {
-    const out = this.#write((emit) => {
-      const agent = agentRef(this.#store, ref);
-      const message = this.#newWork(emit, agent, description, 'task_assign', senderId(this.#store, options.from), options.urgent === true, options.tags ?? []);
+  async assign(ref: string, description: string, options: { urgent?: boolean | undefined; tags?: readonly string[] | undefined; from?: string | undefined } = {}): Promise<{ task_id: string; agent_id: string; agent_name: string; message_id: string }> {
+    const out = await this.#write(async (d, emit) => {
+      const agent = await agentRef(d, ref);
+      const message = this.#newWork(d, emit, agent, description, 'task_assign', await senderId(d, options.from), options.urgent === true, options.tags ?? []);
       return { task_id: message.task_id ?? '', agent_id: agent.id, agent_name: agent.name, message_id: message.id };
     });
     this.dispatcher.wake();
@@ -258,18 +269,18 @@ export class Town {
   }
 
   /** POST /v1/messages/send: `task` and `query` carry work (a task); `info` and `ack` ride along in the next round's prompt. */
-  send(req: SendRequest): { message_id: string; to_agent: string; urgent: boolean; task_id: string | null } {
+  async send(req: SendRequest): Promise<{ message_id: string; to_agent: string; urgent: boolean; task_id: string | null }> {
     const type: MessageType = KINDS[(req.kind ?? 'task') as SendKind] ?? 'task';
     const urgent = req.urgent === true;
-    const out = this.#write((emit) => {
-      const agent = agentRef(this.#store, req.to);
-      const from = senderId(this.#store, req.from);
+    const out = await this.#write(async (d, emit) => {
+      const agent = await agentRef(d, req.to);
+      const from = await senderId(d, req.from);
       if (type === 'task' || type === 'query') {
-        const m = this.#newWork(emit, agent, req.message, type, from, urgent, type === 'query' ? ['query'] : []);
+        const m = this.#newWork(d, emit, agent, req.message, type, from, urgent, type === 'query' ? ['query'] : []);
         return { message_id: m.id, to_agent: agent.id, urgent, task_id: m.task_id };
       }
       const m = newMessage({ from, to: agent.id, type, body: req.message, urgent, task_id: null }, this.#ctx.now());
-      deliver(this.#ctx, emit, agent, m);
+      deliver(d, emit, agent, m);
       return { message_id: m.id, to_agent: agent.id, urgent, task_id: null };
     });
     this.dispatcher.wake();
@@ -277,20 +288,20 @@ export class Town {
   }
 
   /** The first `limit` messages, urgent lane first, without removing them. */
-  inbox(ref: string, limit = 100): { agent: string; total: number; urgent: number; messages: InboxItem[] } {
-    const agent = this.agent(ref);
-    const counts = this.#store.inboxCounts(agent.id);
-    const messages = this.#store.inbox(agent.id, limit).map((r) => ({ id: r.message.id, from: r.message.from, type: r.message.type, summary: summarize(r.message.type, r.message.body), urgent: r.urgent, task_id: r.message.task_id }));
+  async inbox(ref: string, limit = 100): Promise<{ agent: string; total: number; urgent: number; messages: InboxItem[] }> {
+    const agent = await this.agent(ref);
+    const counts = await this.#store.inboxCounts(agent.id);
+    const messages = (await this.#store.inbox(agent.id, limit)).map((r) => ({ id: r.message.id, from: r.message.from, type: r.message.type, summary: summarize(r.message.type, r.message.body), urgent: r.urgent, task_id: r.message.task_id }));
     return { agent: ref, total: counts.total, urgent: counts.urgent, messages };
   }
 
   // ---- backlog ----
 
-  backlogAdd(description: string, tags: readonly string[] = []): { task_id: string; description: string } {
-    return this.#write((emit) => {
+  backlogAdd(description: string, tags: readonly string[] = []): Promise<{ task_id: string; description: string }> {
+    return this.#write(async (d, emit) => {
       const task = t.newTask({ id: randomUUID(), description, tags }, this.#ctx.now());
-      this.#store.putTask(task);
-      this.#store.backlogPush(task.id);
+      d.putTask(task);
+      d.backlogPush(task.id);
       emit('task', 'created', { task_id: task.id, description, tags });
       emit('backlog', 'added', { task_id: task.id, description, tags });
       return { task_id: task.id, description };
@@ -298,36 +309,35 @@ export class Town {
   }
 
   /** The backlog and how long reading it took: the store latency readiness and metrics report. */
-  timedBacklog(): { backlog: BacklogEntry[]; ms: number } {
+  async timedBacklog(): Promise<{ backlog: BacklogEntry[]; ms: number }> {
     const t0 = process.hrtime.bigint();
-    const backlog = this.backlog();
+    const backlog = await this.backlog();
     return { backlog, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
   }
 
-  backlog(): BacklogEntry[] {
-    return this.#store.backlog().flatMap((id) => {
-      const task = this.#store.task(id);
-      return task === undefined ? [] : [{ task_id: id, description: task.description, tags: task.tags }];
-    });
+  async backlog(): Promise<BacklogEntry[]> {
+    const ids = await this.#store.backlog();
+    const tasks = await Promise.all(ids.map((id) => this.#store.task(id)));
+    return tasks.flatMap((task, i) => (task === undefined ? [] : [{ task_id: ids[i] as string, description: task.description, tags: task.tags }]));
   }
 
-  /** Takes the task out of the backlog into the agent's inbox, in one transaction. */
-  claim(taskId: string, ref: string): { task_id: string; agent_id: string; agent_name: string } {
-    const out = this.#write((emit) => {
-      const id = backlogTaskId(this.#store, taskId);
-      const agent = agentRef(this.#store, ref);
-      this.#claim(emit, id, agent);
+  /** Takes the task out of the backlog into the agent's inbox, in one write. */
+  async claim(taskId: string, ref: string): Promise<{ task_id: string; agent_id: string; agent_name: string }> {
+    const out = await this.#write(async (d, emit) => {
+      const id = await backlogTaskId(d, taskId);
+      const agent = await agentRef(d, ref);
+      await this.#claim(d, emit, id, agent);
       return { task_id: id, agent_id: agent.id, agent_name: agent.name };
     });
     this.dispatcher.wake();
     return out;
   }
 
-  assignAll(ref: string): { assigned: number; tasks: string[] } {
-    const out = this.#write((emit) => {
-      const agent = agentRef(this.#store, ref);
-      const ids = this.#store.backlog();
-      for (const id of ids) this.#claim(emit, id, agent);
+  async assignAll(ref: string): Promise<{ assigned: number; tasks: string[] }> {
+    const out = await this.#write(async (d, emit) => {
+      const agent = await agentRef(d, ref);
+      const ids = await d.backlog();
+      for (const id of ids) await this.#claim(d, emit, id, agent);
       return { assigned: ids.length, tasks: ids };
     });
     this.dispatcher.wake();
@@ -335,12 +345,12 @@ export class Town {
   }
 
   /** Removes the task from the backlog and cancels it, so it is not left pending nowhere. */
-  backlogRemove(taskId: string): { removed: true; task_id: string } {
-    return this.#write((emit) => {
-      const id = backlogTaskId(this.#store, taskId);
-      if (!this.#store.backlogRemove(id)) throw taskNotFound(taskId, 'backlog');
-      const task = this.#store.task(id);
-      if (task !== undefined && !isTerminalTask(task.state)) this.#store.putTask(t.unwrap(t.cancelTask(task, this.#ctx.now())));
+  backlogRemove(taskId: string): Promise<{ removed: true; task_id: string }> {
+    return this.#write(async (d, emit) => {
+      const id = await backlogTaskId(d, taskId);
+      if (!(await d.backlogRemove(id))) throw taskNotFound(taskId, 'backlog');
+      const task = await d.task(id);
+      if (task !== undefined && !isTerminalTask(task.state)) d.putTask(t.unwrap(t.cancelTask(task, this.#ctx.now())));
       emit('backlog', 'removed', { task_id: id });
       return { removed: true, task_id: id };
     });
@@ -348,39 +358,41 @@ export class Town {
 
   // ---- tasks ----
 
-  tasks(filter: { state?: TaskState | undefined; agent?: string | undefined } = {}): Task[] {
-    const agent = filter.agent === undefined ? undefined : this.agent(filter.agent).id;
+  async tasks(filter: { state?: TaskState | undefined; agent?: string | undefined } = {}): Promise<Task[]> {
+    const agent = filter.agent === undefined ? undefined : (await this.agent(filter.agent)).id;
     return this.#store.tasks({ ...(filter.state === undefined ? {} : { state: [filter.state] }), ...(agent === undefined ? {} : { assigned_to: agent }) });
   }
 
-  task(id: string): Task {
+  task(id: string): Promise<Task> {
     return taskRef(this.#store, id);
   }
 
   /** Tasks waiting in inboxes (GET /v1/tasks/pending). */
-  pendingTasks(): PendingTask[] {
-    return this.#store.tasks({ state: ['assigned'] }).flatMap((task) => {
-      const agent = task.assigned_to === null ? undefined : this.#store.agent(task.assigned_to);
+  async pendingTasks(): Promise<PendingTask[]> {
+    const tasks = await this.#store.tasks({ state: ['assigned'] });
+    const agents = new Map((await this.#store.agents()).map((a) => [a.id, a]));
+    return tasks.flatMap((task) => {
+      const agent = task.assigned_to === null ? undefined : agents.get(task.assigned_to);
       return agent === undefined ? [] : [{ task_id: task.id, description: task.description, agent_id: agent.id, agent_name: agent.name }];
     });
   }
 
   /** Marks a task done by hand; it leaves the backlog or inbox it was in. */
-  completeTask(id: string, result = ''): Task {
+  completeTask(id: string, result = ''): Promise<Task> {
     return this.#finish(id, (task, now) => t.completeTask(task, result, now));
   }
 
   /** Cancels a task; a round running it is killed and its agent goes back to Idle. */
   async cancelTask(id: string): Promise<Task> {
-    const task = this.task(id);
-    const holder = task.assigned_to === null ? undefined : this.#store.agent(task.assigned_to);
+    const task = await this.task(id);
+    const holder = task.assigned_to === null ? undefined : await this.#store.agent(task.assigned_to);
     if (task.state === 'running' && holder?.current_task === task.id) {
       await this.#rounds.runner.kill(holder.id, this.#killGraceMs);
-      this.#write((emit) => {
-        const a = this.#store.agent(holder.id);
+      await this.#write(async (d, emit) => {
+        const a = await d.agent(holder.id);
         if (a === undefined || a.current_task !== task.id || isDeadAgent(a.state)) return;
         const next = t.restart(a, this.#ctx.now());
-        this.#store.putAgent(next);
+        d.putAgent(next);
         agentChanged(emit, a, next);
       });
     }
@@ -389,47 +401,41 @@ export class Town {
 
   // ---- recovery ----
 
-  recover(options: { staleAfterMs?: number | undefined } = {}): RecoverResult {
+  recover(options: { staleAfterMs?: number | undefined } = {}): Promise<RecoverResult> {
     return recover(this.#ctx, (id) => this.#rounds.isRunning(id), options.staleAfterMs ?? this.#staleAfterMs);
   }
 
   /** Without `to` or `toBacklog` this only lists what dead agents hold; it changes nothing. */
-  reclaim(req: ReclaimRequest = {}): ReclaimResult {
-    const out = reclaim(this.#ctx, req);
+  async reclaim(req: ReclaimRequest = {}): Promise<ReclaimResult> {
+    const out = await reclaim(this.#ctx, req);
     this.dispatcher.wake();
     return out;
   }
 
   /** `action` as on the wire (`list`, `to_backlog`/`backlog`, `cancel`, `delete`; empty = list). */
-  orphans(action?: string): { action: OrphanAction; count: number; orphans: Orphan[] } {
+  orphans(action?: string): Promise<{ action: OrphanAction; count: number; orphans: Orphan[] }> {
     return orphans(this.#ctx, orphanAction(action));
   }
 
   /** Where a task is and what it waits for, or an agent's state, inbox, heartbeat and last round. */
-  explain(id: string): Explanation {
-    const env = { store: this.#store, now: Date.now(), dispatcher: this.dispatcherState() };
-    const found = agentOrTask(this.#store, id);
+  async explain(id: string): Promise<Explanation> {
+    const env = { store: this.#store, now: Date.now(), dispatcher: await this.dispatcherState() };
+    const found = await agentOrTask(this.#store, id);
     return 'agent' in found ? explainAgent(env, found.agent) : explainTask(env, found.task);
   }
 
   /** This process's dispatcher, or, when it is not running here, whether another process's is alive. */
-  dispatcherState(): DispatcherState {
+  async dispatcherState(): Promise<DispatcherState> {
     if (this.dispatcher.started) return this.dispatcher.state();
-    const beat = this.#store.meta('dispatcher_heartbeat');
+    const beat = await this.#store.meta('dispatcher_heartbeat');
     const alive = beat !== undefined && Date.now() - Date.parse(beat) < 3 * this.#intervalMs + 1000;
-    const waiting = this.#store.agentsWithWork().some((id) => this.#store.agent(id)?.state === 'Idle');
-    return waiting && !alive ? 'stalled' : 'idle';
-  }
-
-  /** Events after `afterId`, for resuming a stream (SSE Last-Event-ID). */
-  eventsSince(afterId: number, limit = 1000): TownEvent[] {
-    return this.#store.eventsSince(afterId, limit);
+    return (await this.#hasWaitingWork()) && !alive ? 'stalled' : 'idle';
   }
 
   /** The log file of an agent's round (default: its last). */
-  roundLog(ref: string, n?: number): string | undefined {
-    const agent = this.agent(ref);
-    const last = this.#store.lastRound(agent.id);
+  async roundLog(ref: string, n?: number): Promise<string | undefined> {
+    const agent = await this.agent(ref);
+    const last = await this.#store.lastRound(agent.id);
     if (n !== undefined && n > (last?.n ?? 0)) {
       throw new TahoError('TAHO_BAD_REQUEST', `agent ${agent.name} has no round ${n}: ${last ? `its rounds are 1 to ${last.n}` : 'it has run no round yet'}`, {
         hint: `\`tt logs ${agent.name}\` prints its last round; \`tt explain ${agent.name}\` says what it is doing.`,
@@ -442,76 +448,95 @@ export class Town {
 
   // ---- internals ----
 
-  #write<T>(fn: (emit: Emit) => T): T {
-    const pending: TownEvent[] = [];
-    const out = this.#store.tx(() => fn((kind, type, data) => pending.push(this.#store.appendEvent(kind, type, this.#ctx.now(), data))));
-    for (const e of pending) this.events.emit('event', e);
-    return out;
+  async #hasWaitingWork(): Promise<boolean> {
+    for (const id of await this.#store.agentsWithWork()) if ((await this.#store.agent(id))?.state === 'Idle') return true;
+    return false;
   }
 
-  #change(ref: string, step: (a: Agent, now: string) => t.Outcome<Agent>): Agent {
-    return this.#write((emit) => {
-      const agent = agentRef(this.#store, ref);
+  /**
+   * Drafts the change and applies it with its events as one write; drafts it again when another
+   * writer changed what it read. A refusal thrown by the draft writes nothing.
+   */
+  async #write<T>(fn: (d: TownDraft, emit: Emit) => Promise<T>, fenced = false): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const d = new TownDraft(this.#store);
+      const emit: Emit = (kind, type, data) => {
+        const ids = data as { agent_id?: string; task_id?: string; message_id?: string };
+        d.event({ kind: 'town', type: `${kind}.${type}`, subject: ids.task_id ?? ids.agent_id ?? ids.message_id ?? '', data });
+      };
+      const out = await fn(d, emit);
+      if (d.empty) return out;
+      const r = await this.#store.apply(d.write(fenced ? this.#fence() : undefined));
+      if (r.ok) return out;
+      if (attempt >= ATTEMPTS) {
+        throw new TahoError('TAHO_CONFLICT', `the town kept changing under this change (${r.conflict})`, { hint: 'Retry; another process is changing the same agents or tasks right now.' });
+      }
+    }
+  }
+
+  #change(ref: string, step: (a: Agent, now: string) => t.Outcome<Agent>): Promise<Agent> {
+    return this.#write(async (d, emit) => {
+      const agent = await agentRef(d, ref);
       const next = t.unwrap(step(agent, this.#ctx.now()));
       if (next !== agent) {
-        this.#store.putAgent(next);
+        d.putAgent(next);
         agentChanged(emit, agent, next);
       }
       return next;
     });
   }
 
-  #newWork(emit: Emit, agent: Agent, description: string, type: MessageType, from: string, urgent: boolean, tags: readonly string[]) {
+  #newWork(d: TownDraft, emit: Emit, agent: Agent, description: string, type: MessageType, from: string, urgent: boolean, tags: readonly string[]) {
     const now = this.#ctx.now();
     const task = t.unwrap(t.assignTask(t.newTask({ id: randomUUID(), description, tags }, now), agent, now));
-    this.#store.putTask(task);
+    d.putTask(task);
     emit('task', 'created', { task_id: task.id, description, tags });
     emit('task', 'assigned', { task_id: task.id, agent_id: agent.id, urgent });
     const message = newMessage({ from, to: agent.id, type, body: description, urgent, task_id: task.id }, now);
-    deliver(this.#ctx, emit, agent, message);
+    deliver(d, emit, agent, message);
     return message;
   }
 
-  #claim(emit: Emit, taskId: string, agent: Agent): void {
-    if (!this.#store.backlogRemove(taskId)) throw taskNotFound(taskId, 'backlog');
-    const task = this.#store.task(taskId);
+  async #claim(d: TownDraft, emit: Emit, taskId: string, agent: Agent): Promise<void> {
+    if (!(await d.backlogRemove(taskId))) throw taskNotFound(taskId, 'backlog');
+    const task = await d.task(taskId);
     if (task === undefined) throw taskNotFound(taskId);
     const next = t.unwrap(t.assignTask(task, agent, this.#ctx.now()));
-    this.#store.putTask(next);
+    d.putTask(next);
     emit('backlog', 'claimed', { task_id: taskId, agent_id: agent.id, agent_name: agent.name });
     emit('task', 'assigned', { task_id: taskId, agent_id: agent.id });
-    deliver(this.#ctx, emit, agent, newMessage({ from: SUPERVISOR_ID, to: agent.id, type: 'task_assign', body: task.description, urgent: false, task_id: taskId }, this.#ctx.now()));
+    deliver(d, emit, agent, newMessage({ from: SUPERVISOR_ID, to: agent.id, type: 'task_assign', body: task.description, urgent: false, task_id: taskId }, this.#ctx.now()));
   }
 
   /** Agent back to Idle; the task its round held goes first in its inbox to run again. */
-  #giveBack(emit: Emit, agent: Agent | undefined, why: string): Agent | undefined {
+  async #giveBack(d: TownDraft, emit: Emit, agent: Agent | undefined, why: string): Promise<Agent | undefined> {
     if (agent === undefined) return undefined;
     const now = this.#ctx.now();
-    const held = agent.current_task === null ? undefined : this.#store.task(agent.current_task);
+    const held = agent.current_task === null ? undefined : await d.task(agent.current_task);
     const next = why === 'shutdown' ? afterShutdown(agent) : t.restart(agent, now);
-    this.#store.putAgent(next);
+    d.putAgent(next);
     agentChanged(emit, agent, next, why === 'shutdown' ? 'state' : 'restarted');
     if (held === undefined || isTerminalTask(held.state) || held.assigned_to !== agent.id) return next;
     if (isDeadAgent(next.state)) {
-      this.#store.putTask(t.unwrap(t.requeueTask(held, now)));
-      this.#store.backlogPush(held.id);
+      d.putTask(t.unwrap(t.requeueTask(held, now)));
+      d.backlogPush(held.id);
       emit('backlog', 'added', { task_id: held.id, description: held.description, why });
     } else {
       const task = t.unwrap(t.assignTask(held, next, now));
-      this.#store.putTask(task);
+      d.putTask(task);
       emit('task', 'requeued', { task_id: task.id, agent_id: agent.id, why });
-      deliver(this.#ctx, emit, next, newMessage({ from: agent.id, to: agent.id, type: 'task_assign', body: task.description, urgent: true, task_id: task.id }, now), true);
+      deliver(d, emit, next, newMessage({ from: agent.id, to: agent.id, type: 'task_assign', body: task.description, urgent: true, task_id: task.id }, now), true);
     }
     return next;
   }
 
-  #finish(id: string, step: (task: Task, now: string) => t.Outcome<Task>): Task {
-    return this.#write((emit) => {
-      const task = taskRef(this.#store, id);
+  #finish(id: string, step: (task: Task, now: string) => t.Outcome<Task>): Promise<Task> {
+    return this.#write(async (d, emit) => {
+      const task = await taskRef(d, id);
       const next = t.unwrap(step(task, this.#ctx.now()));
-      this.#store.putTask(next);
-      this.#store.backlogRemove(task.id);
-      this.#store.inboxRemoveTask(task.id);
+      d.putTask(next);
+      d.backlogDrop(task.id);
+      d.inboxRemoveTask(task.id);
       emit('task', next.state, { task_id: task.id, agent_id: task.assigned_to, result: next.result });
       return next;
     });

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../core/runtime.js';
 import { TahoError } from '../../core/errors.js';
-import { EVENT_KINDS, matches, type EventFilter, type EventKind, type TahoEvent } from '../../core/events/bus.js';
+import { EVENT_KINDS, type EventFilter, type EventKind, type TahoEvent } from '../../core/events/bus.js';
 import { openSse } from '../sse.js';
 
 type Query = { after?: string; kind?: string; subject?: string; follow?: string };
@@ -37,42 +37,30 @@ async function stream(runtime: Runtime, req: FastifyRequest<{ Querystring: Query
   if (unknown.length > 0) throw new TahoError('TAHO_BAD_REQUEST', `unknown event kind ${unknown.join(', ')}`, { hint: `Kinds are ${EVENT_KINDS.join(', ')}.` });
   const filter: EventFilter = { kinds: kinds as EventKind[] | undefined, subject: req.query.subject };
   const header = req.headers['last-event-id'];
-  const bus = runtime.events();
+  const log = runtime.events();
   const from = (typeof header === 'string' && /^\d+$/.test(header) ? header : undefined) ?? req.query.after ?? '0';
-  let last = from === 'latest' ? bus.lastId() : Number(from);
+  const after = from === 'latest' ? await log.lastId() : Number(from);
   const sse = openSse(req, reply);
-  const send = (e: TahoEvent): void => {
-    if (e.id === 0) {
-      // Live only (a log grew): no SSE id, so it never moves the resume point.
-      if (matches(e, filter)) sse.send(e.kind, e);
-      return;
-    }
-    if (e.id <= last) return;
-    last = e.id;
-    if (matches(e, filter)) sse.send(e.kind, e, e.id);
-  };
-  const replay = (): void => {
-    for (let batch = bus.since(last, {}, 1000); batch.length > 0; batch = bus.since(last, {}, 1000)) for (const e of batch) send(e);
-  };
+  // Live-only events (a log grew) carry no SSE id, so they never move the resume point.
+  const send = (e: TahoEvent): void => (e.id === 0 ? sse.send(e.kind, e) : sse.send(e.kind, e, e.id));
   if (req.query.follow === 'false') {
-    replay();
+    for (let last = after, page = await log.read(last, filter); page.length > 0; page = await log.read(last, filter)) {
+      for (const e of page) send(e);
+      last = page.at(-1)?.id ?? last;
+    }
     sse.send('end', {});
     sse.end();
     return;
   }
-  // Subscribe first, then replay what was stored: events arriving meanwhile are deduplicated by id.
-  const buffered: TahoEvent[] = [];
-  let replaying = true;
-  const off = bus.on((e) => {
-    if (replaying) buffered.push(e);
-    else send(e);
-  });
-  replay();
-  replaying = false;
-  for (const e of buffered) send(e);
   const keepAlive = setInterval(() => sse.comment('keep-alive'), 15_000);
-  sse.closed.addEventListener('abort', () => {
-    clearInterval(keepAlive);
-    off();
-  });
+  sse.closed.addEventListener('abort', () => clearInterval(keepAlive));
+  // The log's one follow primitive: replay after the resume point, then live, no gap, no repeat.
+  void (async () => {
+    try {
+      for await (const e of log.follow({ after, ...filter, signal: sse.closed })) send(e);
+    } catch {
+      // the store failed under the stream: the client reconnects with Last-Event-ID
+      sse.end();
+    }
+  })();
 }

@@ -157,7 +157,7 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
   }, async (req) => {
     const entry = component(req.params.component_id);
     await limitNew(req, entry.id, req.body.name);
-    agents().create(entry.id, req.body.name, { args: req.body.args ?? [], env: req.body.env ?? {} });
+    await agents().create(entry.id, req.body.name, { args: req.body.args ?? [], env: req.body.env ?? {} });
     return { workerId: { componentId: entry.id, workerName: req.body.name }, componentVersion: 0 };
   });
 
@@ -189,8 +189,8 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     schema: { tags, summary: 'Worker metadata', params: workerParams, response: { 200: workerMeta, ...errors } },
   }, async (req) => {
     const entry = component(req.params.component_id);
-    if (!agents().exists(entry.id, req.params.worker_name)) throw notFoundWorker(req.params.worker_name);
-    return workerView(agents().agent(entry.id, req.params.worker_name), runtime);
+    if (!(await agents().exists(entry.id, req.params.worker_name))) throw notFoundWorker(req.params.worker_name);
+    return await workerView(agents().agent(entry.id, req.params.worker_name), runtime);
   });
   app.get<{ Params: { component_id: string }; Querystring: { filter?: string | string[]; cursor?: string; count?: string } }>('/v1/components/:component_id/workers', {
     schema: {
@@ -240,10 +240,11 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
   });
 
   /** One page of matching workers; `cursor` is there only when more follow. */
-  function page<C>(entry: ComponentEntry, preds: readonly ((a: AgentInfo) => boolean)[], start: number, count: number, cursor: (next: number) => C): { workers: Record<string, unknown>[]; cursor?: C } {
-    const all = agents().names(entry.id).map((n) => agents().info(entry.id, n)).filter((a) => preds.every((p) => p(a)));
+  async function page<C>(entry: ComponentEntry, preds: readonly ((a: AgentInfo) => boolean)[], start: number, count: number, cursor: (next: number) => C): Promise<{ workers: Record<string, unknown>[]; cursor?: C }> {
+    const infos = await Promise.all((await agents().names(entry.id)).map((n) => agents().info(entry.id, n)));
+    const all = infos.filter((a) => preds.every((p) => p(a)));
     return {
-      workers: all.slice(start, start + count).map((a) => workerView(agents().agent(entry.id, a.agent), runtime)),
+      workers: await Promise.all(all.slice(start, start + count).map((a) => workerView(agents().agent(entry.id, a.agent), runtime))),
       ...(start + count < all.length ? { cursor: cursor(start + count) } : {}),
     };
   }
@@ -252,7 +253,7 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
       schema: { tags, summary: action === 'interrupt' ? 'Interrupt: release the instance; the next call rebuilds it' : 'Resume: rebuild the instance now', params: workerParams, response: { 200: empty, ...errors } },
     }, async (req) => {
       const entry = component(req.params.component_id);
-      if (!agents().exists(entry.id, req.params.worker_name)) throw notFoundWorker(req.params.worker_name);
+      if (!(await agents().exists(entry.id, req.params.worker_name))) throw notFoundWorker(req.params.worker_name);
       await agents().agent(entry.id, req.params.worker_name)[action]();
       return {};
     });
@@ -290,7 +291,7 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     },
   }, async (req) => {
     const entry = component(req.params.component_id);
-    const record = agents().record(entry.id, req.params.worker_name);
+    const record = await agents().record(entry.id, req.params.worker_name);
     if (!record) throw notFoundWorker(req.params.worker_name);
     const from = req.query.cursor === undefined ? Number(req.query.from ?? 1) : cursorIndex(req.query.cursor);
     return publicOplogPage(entry, record, await agents().oplog(entry.id, req.params.worker_name), from, Number(req.query.count));
@@ -330,8 +331,8 @@ function resolveFunction(entry: ComponentEntry, name: string): WitFunction {
   });
 }
 
-function workerView(agent: DurableAgent, runtime: Runtime): Record<string, unknown> {
-  const record = runtime.agents().record(agent.entry.id, agent.name);
+async function workerView(agent: DurableAgent, runtime: Runtime): Promise<Record<string, unknown>> {
+  const record = await runtime.agents().record(agent.entry.id, agent.name);
   return {
     workerId: { componentId: agent.entry.id, workerName: agent.name },
     args: record?.args ?? [], env: record?.env ?? {}, wasiConfigVars: [],
@@ -340,9 +341,9 @@ function workerView(agent: DurableAgent, runtime: Runtime): Record<string, unkno
     retryCount: 0,
     pendingInvocationCount: agent.pending,
     /** taho's addition: entries in the oplog. */
-    oplogSize: runtime.agents().oplogSize(agent.entry.id, agent.name),
+    oplogSize: await runtime.agents().oplogSize(agent.entry.id, agent.name),
     updates: [],
-    createdAt: new Date(runtime.agents().createdAt(agent.entry.id, agent.name)).toISOString(),
+    createdAt: new Date(record?.createdAt ?? Date.now()).toISOString(),
     componentSize: agent.entry.size,
     totalLinearMemorySize: agent.memoryBytes,
     exportedResourceInstances: [], activePlugins: [], skippedRegions: [], deletedRegions: [],

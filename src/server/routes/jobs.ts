@@ -33,7 +33,7 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
         if (typeof installation === 'string') meta['bacalhau.org/client.installation.id'] = installation;
         if (typeof instance === 'string') meta['bacalhau.org/client.instance.id'] = instance;
         const key = req.headers['idempotency-key'];
-        return jobs().submit(req.body.Job, { force: req.body.Force, meta, idempotencyKey: typeof key === 'string' ? key : undefined });
+        return await jobs().submit(req.body.Job, { force: req.body.Force, meta, idempotencyKey: typeof key === 'string' ? key : undefined });
       },
     });
   }
@@ -53,12 +53,12 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
 
   app.get(`${BASE}/jobs/:id`, { schema: { tags, summary: 'A job; include=history,executions' } }, async (req: Req) => {
     const q = req.query;
-    const job = jobs().get(req.params.id, one(q.namespace), int(q, 'job_version') ?? 0);
+    const job = await jobs().get(req.params.id, one(q.namespace), int(q, 'job_version') ?? 0);
     const include = new Set((one(q.include) ?? '').split(',').map((s) => s.trim()).filter(Boolean));
     return {
       Job: job,
-      ...(include.has('history') ? { History: compatHistory(req, jobs().history(job.ID, { jobVersion: job.Version, limit: 0 })) } : {}),
-      ...(include.has('executions') ? { Executions: { Items: jobs().executions(job.ID, { jobVersion: job.Version }), NextToken: '' } } : {}),
+      ...(include.has('history') ? { History: compatHistory(req, await jobs().history(job.ID, { jobVersion: job.Version, limit: 0 })) } : {}),
+      ...(include.has('executions') ? { Executions: { Items: await jobs().executions(job.ID, { jobVersion: job.Version }), NextToken: '' } } : {}),
     };
   });
 
@@ -70,7 +70,7 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
 
   app.get(`${BASE}/jobs/:id/executions`, { schema: { tags, summary: 'Executions of a job' } }, async (req: Req) => {
     const q = req.query;
-    let items = jobs().executions(req.params.id, { namespace: one(q.namespace), jobVersion: int(q, 'job_version') ?? 0, allVersions: bool(q, 'all_job_versions') ?? false });
+    let items = await jobs().executions(req.params.id, { namespace: one(q.namespace), jobVersion: int(q, 'job_version') ?? 0, allVersions: bool(q, 'all_job_versions') ?? false });
     if (one(q.order_by) === 'modified_at') items = items.sort((a, b) => a.ModifyTime - b.ModifyTime);
     if (bool(q, 'reverse')) items = items.reverse();
     const limit = int(q, 'limit');
@@ -83,17 +83,17 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
     if (eventType !== undefined && !['all', 'job', 'execution'].includes(eventType)) {
       throw new TahoError('TAHO_BAD_REQUEST', `invalid event_type: ${eventType}`, { hint: 'Use all, job or execution.' });
     }
-    return compatHistory(req, jobs().history(req.params.id, {
+    return compatHistory(req, await jobs().history(req.params.id, {
       namespace: one(q.namespace), jobVersion: int(q, 'job_version'), allVersions: bool(q, 'all_job_versions'), since: int(q, 'since'),
       eventType, executionId: one(q.execution_id), limit: int(q, 'limit'), nextToken: one(q.next_token),
     }));
   });
 
   app.get(`${BASE}/jobs/:id/results`, { schema: { tags, summary: 'Where the results are (local publisher)' } }, async (req: Req) =>
-    ({ Items: jobs().results(req.params.id, one(req.query.namespace)), NextToken: '' }));
+    ({ Items: await jobs().results(req.params.id, one(req.query.namespace)), NextToken: '' }));
 
   app.get(`${BASE}/jobs/:id/versions`, { schema: { tags, summary: 'Every version of a job' } }, async (req: Req) =>
-    ({ Items: jobs().versions(req.params.id, one(req.query.namespace)), NextToken: '' }));
+    ({ Items: await jobs().versions(req.params.id, one(req.query.namespace)), NextToken: '' }));
 
   app.get(`${BASE}/jobs/:id/explain`, { schema: { tags, summary: 'Why a job is where it is: queue position, each node\'s verdict, time left' } }, async (req: Req) =>
     jobs().explain(req.params.id, one(req.query.namespace)));
