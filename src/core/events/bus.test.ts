@@ -2,7 +2,8 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventBus, matches, nextEvent, type TahoEvent } from './bus.js';
+import { matches, nextEvent } from './bus.js';
+import { openStores } from '../store/open.js';
 import { watchDir } from './file-watch.js';
 
 const dirs: string[] = [];
@@ -15,44 +16,31 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-describe('live-only (log) events', () => {
-  it('reach subscribers at once with id 0, are never stored, and only match a filter that asks for log', async () => {
-    const bus = new EventBus(dir());
-    const heard: TahoEvent[] = [];
-    bus.on((e) => heard.push(e));
-    bus.publish('job', 'Running', 'j-1');
-    bus.notify('log', 'grew', 'job/j-1/e-1', { job: 'j-1' });
-    expect(heard).toMatchObject([{ id: 0, kind: 'log', type: 'grew', subject: 'job/j-1/e-1' }]); // stored ones wait for their commit
-    await new Promise((r) => setImmediate(r));
-    expect(heard.map((e) => [e.kind, e.id > 0])).toEqual([['log', false], ['job', true]]);
-    expect(bus.since(0).map((e) => e.kind)).toEqual(['job']);
-    const log = heard[0] as TahoEvent;
-    expect(matches(log, {})).toBe(false);
-    expect(matches(log, { kinds: ['job'] })).toBe(false);
-    expect(matches(log, { kinds: ['log'] })).toBe(true);
-    expect(matches(log, { kinds: ['log'], subject: 'job/j-1/e-1' })).toBe(true);
-    bus.close();
-  });
-
-  it('nextEvent resolves on the picked event, on abort, or after its fallback', async () => {
-    const bus = new EventBus(dir());
+describe('nextEvent', () => {
+  it('resolves on the picked event, committed by any family or told live, or on abort', async () => {
+    const stores = openStores({ dataDir: dir(), sync: 'normal' });
+    const log = stores.events;
     const ac = new AbortController();
     let woke = false;
-    const waiting = nextEvent(bus, (e) => e.subject === 'mine', ac.signal, 60_000).then(() => {
+    const waiting = nextEvent(log, (e) => e.subject === 'mine', ac.signal).then(() => {
       woke = true;
     });
-    bus.notify('log', 'grew', 'other');
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 20));
+    log.notify({ kind: 'log', type: 'grew', subject: 'other', data: {} });
+    await log.append([{ kind: 'job', type: 'Running', subject: 'j-1', data: {} }]);
+    await new Promise((r) => setTimeout(r, 20));
     expect(woke).toBe(false);
-    bus.notify('log', 'grew', 'mine');
+    await log.append([{ kind: 'job', type: 'Running', subject: 'mine', data: {} }]);
     await waiting;
     expect(woke).toBe(true);
+    const log2 = { kind: 'log' as const, type: 'grew', subject: 'x', data: {}, id: 0, at: '' };
+    expect(matches(log2, {})).toBe(false);
+    expect(matches(log2, { kinds: ['log'] })).toBe(true);
     const aborted = new AbortController();
-    const pending = nextEvent(bus, () => false, aborted.signal, 60_000);
+    const pending = nextEvent(log, () => false, aborted.signal);
     aborted.abort();
     await pending;
-    await nextEvent(bus, () => false, new AbortController().signal, 10);
-    bus.close();
+    await stores.close();
   });
 });
 

@@ -20,7 +20,7 @@ describe('a log follow', () => {
     writeFileSync(join(dir, 'stderr'), '');
     let state: number = ComputeState.Running;
     const execution = () => ({ ID: 'e-1', JobID: 'j-1', ComputeState: { StateType: state } }) as unknown as Execution;
-    const source = { execution, executionDir: () => dir };
+    const source = { execution: async () => execution(), executionDir: () => dir };
     // Changes are told by hand: the follow may not look again until one is.
     const waiting: (() => void)[] = [];
     const tell = (): void => {
