@@ -194,7 +194,7 @@ function logOptions(req: Req): { executionId: string | undefined; follow: boolea
  */
 async function sseLogs(jobs: Orchestrator, req: Req, reply: FastifyReply): Promise<void> {
   const o = logOptions(req);
-  jobs.logExecution(req.params.id, o.executionId, o.namespace); // unknown job or execution: a plain error, before the stream starts
+  await jobs.logExecution(req.params.id, o.executionId, o.namespace); // unknown job or execution: a plain error, before the stream starts
   const last = req.headers['last-event-id'];
   const sse = openSse(req, reply);
   try {
