@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Args, Flags } from '@oclif/core';
 import { parseDocument } from 'yaml';
 import { BaseCommand } from '../../cli/base-command.js';
@@ -8,6 +7,7 @@ import { printJson } from '../../cli/output.js';
 import type { Client, Job, SubmitResult } from '../../client/contract.js';
 import { TahoError, isTahoError } from '../../cli/errors.js';
 import { TERMINAL_JOB_STATES } from '../../client/contract.js';
+import { eventWaker } from '../../client/waker.js';
 import { clockTime } from './describe.js';
 
 export default class JobsRun extends BaseCommand<typeof JobsRun> {
@@ -201,28 +201,48 @@ async function streamLogs(client: Client, id: string): Promise<void> {
   for await (const line of client.jobLogs(id, { follow: true })) (line.Type === 2 ? process.stderr : process.stdout).write(line.Line);
 }
 
-/** Polls the job's history (the version just submitted) and prints each new event until the job ends. */
-export async function pollHistory(io: CommandIO, client: Client, id: string): Promise<Job> {
-  const { Job: submitted } = await client.describeJob(id);
-  let nextToken: string | undefined;
-  for (;;) {
-    const page = await client.jobHistory(id, { jobVersion: submitted.Version, nextToken });
-    for (const h of page.Items) io.log(`${clockTime(h.Time).padEnd(10)}${h.Event.Topic.padEnd(16)}${h.Event.Message}`);
-    if (page.NextToken === '') break;
-    nextToken = page.NextToken;
-    await sleep(200);
-  }
-  return (await client.describeJob(id)).Job;
+/** A wait-up for this job's changes: the event stream's follow, with a slow fallback should the stream fail. */
+function jobChanges(client: Client, id: string): { wait(): Promise<void>; stop(): void } {
+  const stop = new AbortController();
+  const waker = eventWaker(client.watch({ kinds: ['job'], subject: id, after: 'latest', follow: true, signal: stop.signal }), () => true);
+  return { wait: () => waker.wait(FALLBACK_MS), stop: () => stop.abort() };
 }
 
-/** Waits for the job to reach a terminal state, printing nothing. */
-export async function waitQuietly(client: Client, id: string): Promise<Job> {
-  for (;;) {
-    const { Job: job } = await client.describeJob(id);
-    if (TERMINAL_JOB_STATES.has(job.State.StateType)) return job;
-    await sleep(200);
+/** Prints each new event of the job's history (the version just submitted) until the job ends, woken by its events. */
+export async function pollHistory(io: CommandIO, client: Client, id: string): Promise<Job> {
+  const changes = jobChanges(client, id);
+  try {
+    const { Job: submitted } = await client.describeJob(id);
+    let nextToken: string | undefined;
+    for (;;) {
+      const page = await client.jobHistory(id, { jobVersion: submitted.Version, nextToken });
+      for (const h of page.Items) io.log(`${clockTime(h.Time).padEnd(10)}${h.Event.Topic.padEnd(16)}${h.Event.Message}`);
+      if (page.NextToken === '') break;
+      nextToken = page.NextToken;
+      await changes.wait();
+    }
+    return (await client.describeJob(id)).Job;
+  } finally {
+    changes.stop();
   }
 }
+
+/** Waits for the job to reach a terminal state, printing nothing, woken by its events. */
+export async function waitQuietly(client: Client, id: string): Promise<Job> {
+  const changes = jobChanges(client, id);
+  try {
+    for (;;) {
+      const { Job: job } = await client.describeJob(id);
+      if (TERMINAL_JOB_STATES.has(job.State.StateType)) return job;
+      await changes.wait();
+    }
+  } finally {
+    changes.stop();
+  }
+}
+
+/** A missed wake-up (the stream down) costs at most this long. */
+const FALLBACK_MS = 2_000;
 
 export function failIfFailed(job: Job): void {
   if (job.State.StateType !== 'Failed') return;
