@@ -49,9 +49,9 @@ export class SqliteStores implements Stores {
     const t0 = process.hrtime.bigint();
     try {
       reading(this.location, () => this.#db.prepare('SELECT COUNT(*) FROM town_backlog').get());
-      // A write that changes nothing still takes the write lock and touches the file: it fails
-      // on a read-only or vanished directory.
-      transaction(this.#db, this.location, () => this.#db.exec("INSERT OR IGNORE INTO town_meta VALUES ('store_checked', '1')"));
+      // A small real write: it needs the write lock and room in the WAL, so it fails on a
+      // read-only file system and on a full disk, as the next acknowledged write would.
+      transaction(this.#db, this.location, () => this.#db.prepare("INSERT OR REPLACE INTO town_meta VALUES ('store_checked', ?)").run(new Date().toISOString()));
       return { ok: true, ...base, readMs: Number(process.hrtime.bigint() - t0) / 1e6 };
     } catch (err) {
       const e = err instanceof TahoError ? err : undefined;
