@@ -19,7 +19,9 @@ process.stdin.once('data', async () => {
   // Publish in 10 ms steps, as a steady flow would arrive.
   for (let n = 0; n < total;) {
     const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
-    for (; n < due; n++) bus.publish('job', 'Running', `j-${n}`, { t: performance.timeOrigin + performance.now() });
+    const step = [];
+    for (; n < due; n++) step.push({ kind: 'job', type: 'Running', subject: `j-${n}`, data: { t: performance.timeOrigin + performance.now() } });
+    await bus.append(step); // one commit per step, as a burst of changes shares one
     await new Promise((r) => setTimeout(r, 10));
   }
   await new Promise((r) => setTimeout(r, 500));

@@ -46,7 +46,7 @@ async function serveTaho(dataDir) {
   });
   const runtime = createRuntime(config, { isolation: 'inline' });
   const app = await buildApp({ runtime, version: 'bench', configView: () => ({ file: null, entries: [] }) });
-  runtime.startTown();
+  await runtime.startTown();
   await app.listen({ host: '127.0.0.1', port: 0 });
   process.stdout.write(`${app.server.address().port}\n`);
   process.on('SIGTERM', async () => {
