@@ -14,7 +14,6 @@ import { onSseData } from './sse.js';
 const ROOT = resolve(import.meta.dirname, '..');
 const BASE = process.argv[2] ?? 'main';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const HELLO = join(ROOT, 'examples', 'jobs', 'wasm', 'hello-wasi.wasm');
 const log = (m) => process.stderr.write(`compare: ${m}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
@@ -47,10 +46,13 @@ async function server(tree, name) {
   const child = spawn(process.execPath, [join(ROOT, 'bench', 'compare-target.js'), tree, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = await once(child.stdout, 'data');
   const url = `http://127.0.0.1:${Number(String(line).trim())}`;
+  servers.push({ name, tree, url, dataDir, child, calls: 0 });
   const components = await (await fetch(`${url}/v1/components`)).json();
   const cid = components.find((c) => c.componentName === 'example/counter').versionedComponentId.componentId;
-  await call(`${url}/v1/agents/spawn`, 'POST', JSON.stringify({ name: 'bench', cli: 'claude' }));
-  return { name, url, cid, dataDir, child, calls: 0 };
+  await call(`${url}/v1/agents`, 'POST', JSON.stringify({ name: 'bench', cli: 'claude' }));
+  const s = servers.at(-1);
+  s.cid = cid;
+  return s;
 }
 
 /** Requests/s of the stateless invoke route, 50 connections (autocannon in its own process). */
@@ -97,9 +99,13 @@ async function townAssign(s) {
 
 /** Jobs/s: 200 trivial wasm jobs submitted over HTTP, until the event stream says each ended. */
 async function jobsPerSecond(s) {
+  // The tree's own examples directory: the one its server allows local inputs from.
+  const HELLO = join(s.tree, 'examples', 'jobs', 'wasm', 'hello-wasi.wasm');
   const job = JSON.stringify({ Job: { Type: 'batch', Tasks: [{ Name: 'main', Engine: { Type: 'wasm', Params: { EntryModule: '/wasm/hello.wasm', Parameters: ['bench'] } }, InputSources: [{ Target: '/wasm/hello.wasm', Source: { Type: 'local', Params: { SourcePath: HELLO } } }] }] } });
   const n = 200;
   const pending = new Set();
+  // An end can be heard before the submission's answer (two sockets): counted either way.
+  const endedEarly = new Set();
   let allEnded;
   const ended = new Promise((r) => { allEnded = r; });
   let submitted = 0;
@@ -109,12 +115,14 @@ async function jobsPerSecond(s) {
     req.end();
   });
   onSseData(stream.res, (e) => {
-    if ((e.type === 'Completed' || e.type === 'Failed') && pending.delete(e.subject) && pending.size === 0 && submitted === n) allEnded();
+    if (e.type !== 'Completed' && e.type !== 'Failed') return;
+    if (!pending.delete(e.subject)) endedEarly.add(e.subject);
+    else if (pending.size === 0 && submitted === n) allEnded();
   });
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     const r = await call(`${s.url}/api/v1/orchestrator/jobs`, 'PUT', job);
-    pending.add(r.JobID);
+    if (!endedEarly.delete(r.JobID)) pending.add(r.JobID);
     submitted += 1;
   }
   if (pending.size === 0) allEnded();
@@ -136,18 +144,22 @@ const baseTree = baselineTree();
 const trees = [['baseline', baseTree], ['current', ROOT]];
 const servers = [];
 try {
-  for (const [name, tree] of trees) servers.push(await server(tree, name));
+  for (const [name, tree] of trees) await server(tree, name);
   // Warm both.
   for (const s of servers) {
     await durableSequential(s);
     await townAssign(s);
+    log(`warmed ${s.name}`);
   }
   const samples = MEASURES.map(() => ({ baseline: [], current: [] }));
   for (let round = 0; round < ROUNDS; round++) {
     for (let m = 0; m < MEASURES.length; m++) {
       // Alternate which tree goes first, so neither always meets the warmer machine.
       const order = round % 2 === 0 ? servers : [...servers].reverse();
-      for (const s of order) samples[m][s.name].push(await MEASURES[m][2](s));
+      for (const s of order) {
+        samples[m][s.name].push(await MEASURES[m][2](s));
+        log(`${MEASURES[m][0]}: ${s.name} ${samples[m][s.name].at(-1).toFixed(3)}`);
+      }
     }
     log(`round ${round + 1}/${ROUNDS} done`);
   }

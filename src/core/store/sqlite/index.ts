@@ -40,8 +40,9 @@ export class SqliteStores implements Stores {
     this.leases = new SqliteLeases(this.#db, path);
     this.agents = new SqliteAgentStore(this.#db, path, sync, outbox, this.#changes);
     this.events = new SqliteEventLog(this.#db, path, outbox, this.#changes);
-    this.jobs = new SqliteJobStore(this.#db, path, outbox, this.#changes, this.leases);
-    this.town = new SqliteTownStore(this.#db, path, outbox, this.#changes, this.leases);
+    const ctx = { db: this.#db, path, outbox, changes: this.#changes, leases: this.leases };
+    this.jobs = new SqliteJobStore(ctx);
+    this.town = new SqliteTownStore(ctx);
   }
 
   async health(): Promise<StoreHealth> {

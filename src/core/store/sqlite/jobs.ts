@@ -6,6 +6,7 @@ import type { Changes } from './changes.js';
 import { reading, transaction } from './db.js';
 import type { Outbox } from './events.js';
 import type { SqliteLeases } from './leases.js';
+import type { SqliteContext } from './context.js';
 
 /** Jobs, their versions, executions, history and idempotency keys (Bacalhau model). */
 export class SqliteJobStore implements JobStore {
@@ -16,12 +17,9 @@ export class SqliteJobStore implements JobStore {
   readonly #leases: SqliteLeases;
   readonly #st: Record<string, StatementSync>;
 
-  constructor(db: DatabaseSync, path: string, outbox: Outbox, changes: Changes, leases: SqliteLeases) {
-    this.#db = db;
-    this.#path = path;
-    this.#outbox = outbox;
-    this.#changes = changes;
-    this.#leases = leases;
+  constructor(ctx: SqliteContext) {
+    ({ db: this.#db, path: this.#path, outbox: this.#outbox, changes: this.#changes, leases: this.#leases } = ctx);
+    const db = ctx.db;
     this.#st = {
       putJob: db.prepare('INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?)'),
       putVersion: db.prepare('INSERT OR REPLACE INTO job_versions VALUES (?, ?, ?)'),

@@ -5,6 +5,7 @@ import type { Changes } from './changes.js';
 import { reading, transaction } from './db.js';
 import type { Outbox } from './events.js';
 import type { SqliteLeases } from './leases.js';
+import type { SqliteContext } from './context.js';
 
 type Row = Record<string, SQLOutputValue>;
 
@@ -26,12 +27,9 @@ export class SqliteTownStore implements TownStore {
   readonly #leases: SqliteLeases;
   readonly #st: Record<string, StatementSync>;
 
-  constructor(db: DatabaseSync, path: string, outbox: Outbox, changes: Changes, leases: SqliteLeases) {
-    this.#db = db;
-    this.#path = path;
-    this.#outbox = outbox;
-    this.#changes = changes;
-    this.#leases = leases;
+  constructor(ctx: SqliteContext) {
+    ({ db: this.#db, path: this.#path, outbox: this.#outbox, changes: this.#changes, leases: this.#leases } = ctx);
+    const db = ctx.db;
     const join = 'SELECT i.agent_id, i.urgent, m.body FROM town_inbox i JOIN town_messages m ON m.id = i.message_id';
     this.#st = {
       agent: db.prepare('SELECT body FROM town_agents WHERE id = ?'),
