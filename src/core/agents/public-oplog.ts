@@ -1,5 +1,5 @@
 import type { ComponentEntry } from '../components/registry.js';
-import type { AgentRecord, HostRecord, OplogEntry } from '../store/contract.js';
+import type { AgentRecord, HostRecord, OplogEntry } from '../store/ports/agents.js';
 import { toAnalysedType, type AnalysedType } from '../values/analysed.js';
 import { compileLift, type Json } from '../values/plain.js';
 import { golemResult, toGolemValue, type ValueAndType } from '../values/typed.js';
