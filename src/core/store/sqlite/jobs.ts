@@ -1,24 +1,19 @@
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { StatementSync } from 'node:sqlite';
 import { TahoError } from '../../errors.js';
 import { TERMINAL_COMPUTE_STATES, TERMINAL_JOB_STATES, type Execution, type Job, type JobHistory } from '../../jobs/model.js';
 import type { JobCommit, JobStore, JobWrite } from '../ports/jobs.js';
-import type { Changes } from './changes.js';
 import { reading, transaction } from './db.js';
-import type { Outbox } from './events.js';
-import type { SqliteLeases } from './leases.js';
 import type { SqliteContext } from './context.js';
 
 /** Jobs, their versions, executions, history and idempotency keys (Bacalhau model). */
 export class SqliteJobStore implements JobStore {
-  readonly #db: DatabaseSync;
+  readonly #ctx: SqliteContext;
   readonly #path: string;
-  readonly #outbox: Outbox;
-  readonly #changes: Changes;
-  readonly #leases: SqliteLeases;
   readonly #st: Record<string, StatementSync>;
 
   constructor(ctx: SqliteContext) {
-    ({ db: this.#db, path: this.#path, outbox: this.#outbox, changes: this.#changes, leases: this.#leases } = ctx);
+    this.#ctx = ctx;
+    this.#path = ctx.path;
     const db = ctx.db;
     this.#st = {
       putJob: db.prepare('INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -47,8 +42,8 @@ export class SqliteJobStore implements JobStore {
   }
 
   async commit(w: JobWrite): Promise<JobCommit> {
-    const out = transaction(this.#db, this.#path, () => {
-      if (w.fence) this.#leases.check(w.fence);
+    const out = transaction(this.#ctx.db, this.#path, () => {
+      if (w.fence) this.#ctx.leases.check(w.fence);
       if (w.idempotencyKey) {
         const first = this.#st.getKey!.get(w.idempotencyKey.key) as { job_id: string } | undefined;
         if (first) {
@@ -70,10 +65,10 @@ export class SqliteJobStore implements JobStore {
       for (const id of w.deleteJobs ?? []) {
         for (const s of ['deleteJob', 'deleteVersions', 'deleteExecs', 'deleteHistory', 'deleteKeys']) this.#st[s]!.run(id);
       }
-      const events = this.#outbox.write(w.events ?? []);
+      const events = this.#ctx.outbox.write(w.events ?? []);
       return { history, events };
     });
-    if (out.events.length > 0) this.#changes.committed();
+    if (out.events.length > 0) this.#ctx.changes.committed();
     return out;
   }
 

@@ -1,10 +1,7 @@
-import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
+import type { SQLOutputValue, StatementSync } from 'node:sqlite';
 import type { Agent, Message, Round, Task, TaskState } from '../../town/model.js';
 import type { InboxRow, TownApplied, TownGuard, TownOp, TownStore, TownWrite } from '../ports/town.js';
-import type { Changes } from './changes.js';
 import { reading, transaction } from './db.js';
-import type { Outbox } from './events.js';
-import type { SqliteLeases } from './leases.js';
 import type { SqliteContext } from './context.js';
 
 type Row = Record<string, SQLOutputValue>;
@@ -20,15 +17,13 @@ class Conflict {
  * compare that JSON with what the writer read.
  */
 export class SqliteTownStore implements TownStore {
-  readonly #db: DatabaseSync;
+  readonly #ctx: SqliteContext;
   readonly #path: string;
-  readonly #outbox: Outbox;
-  readonly #changes: Changes;
-  readonly #leases: SqliteLeases;
   readonly #st: Record<string, StatementSync>;
 
   constructor(ctx: SqliteContext) {
-    ({ db: this.#db, path: this.#path, outbox: this.#outbox, changes: this.#changes, leases: this.#leases } = ctx);
+    this.#ctx = ctx;
+    this.#path = ctx.path;
     const db = ctx.db;
     const join = 'SELECT i.agent_id, i.urgent, m.body FROM town_inbox i JOIN town_messages m ON m.id = i.message_id';
     this.#st = {
@@ -68,17 +63,17 @@ export class SqliteTownStore implements TownStore {
   async apply(w: TownWrite): Promise<TownApplied> {
     let events;
     try {
-      events = transaction(this.#db, this.#path, () => {
-        if (w.fence) this.#leases.check(w.fence);
+      events = transaction(this.#ctx.db, this.#path, () => {
+        if (w.fence) this.#ctx.leases.check(w.fence);
         for (const g of w.guards ?? []) this.#check(g);
         for (const op of w.ops) this.#apply(op);
-        return this.#outbox.write(w.events ?? []);
+        return this.#ctx.outbox.write(w.events ?? []);
       });
     } catch (err) {
       if (err instanceof Conflict) return { ok: false, conflict: err.why };
       throw err;
     }
-    this.#changes.committed();
+    this.#ctx.changes.committed();
     return { ok: true, events };
   }
 
