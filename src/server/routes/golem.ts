@@ -77,7 +77,7 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     keyGenerator: (req) => (req.principal ? `agents:key:${req.principal.name}` : `agents:ip:${req.ip}`),
   });
   const limitNew = async (req: FastifyRequest, componentId: string, name: string): Promise<void> => {
-    if (agents().exists(componentId, name)) return;
+    if (await agents().exists(componentId, name)) return;
     const limit = await newAgents(req);
     if (limit.isAllowed || !limit.isExceeded) return;
     throw new TahoError('TAHO_RATE_LIMITED', `too many new agents: more than ${maxNew} a minute for ${req.principal ? `key "${req.principal.name}"` : req.ip}`, {
