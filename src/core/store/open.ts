@@ -1,9 +1,14 @@
 import { TahoError } from '../errors.js';
 import type { Stores } from './ports/index.js';
+import { redactUrl } from './redis/connection.js';
+import { RedisStores } from './redis/index.js';
 import { SqliteStores } from './sqlite/index.js';
 
 export interface StoreOptions {
-  /** `[store] url`: absent, a path or `sqlite:<dir>`: SQLite in that directory (default the data directory). */
+  /**
+   * `[store] url`: absent, a path or `sqlite:<dir>`: SQLite in that directory (default the data
+   * directory); `redis://[:password@]host:port/db` or `rediss://…` (TLS): Redis.
+   */
   readonly url?: string | undefined;
   readonly dataDir: string;
   /** SQLite: `normal` survives a killed process (WAL), `full` also power loss (fsync per commit). */
@@ -18,9 +23,10 @@ export interface StoreOptions {
 export function openStores(options: StoreOptions): Stores {
   const url = options.url ?? '';
   if (url === '') return new SqliteStores(options.dataDir, options.sync);
+  if (/^rediss?:\/\//i.test(url)) return new RedisStores(url);
   if (url.startsWith('sqlite:')) return new SqliteStores(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), options.sync);
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return new SqliteStores(url, options.sync);
-  throw new TahoError('TAHO_CONFIG_INVALID', `no store adapter for ${url.replace(/\/\/[^@/]*@/, '//')}`, {
-    hint: 'Set [store] url to a directory (SQLite), or leave it out to use the data directory.',
+  throw new TahoError('TAHO_CONFIG_INVALID', `no store adapter for ${redactUrl(url)}`, {
+    hint: 'Set [store] url to a directory (SQLite) or a redis:// or rediss:// URL (Redis), or leave it out to use the data directory.',
   });
 }
