@@ -17,7 +17,7 @@ type ScriptFn = (...args: Arg[]) => Promise<unknown>;
  * then failed: a caller gets a typed error in a few seconds instead of hanging, and the store
  * recovers by itself when Redis is back.
  */
-const OPTIONS: RedisOptions = {
+const OPTIONS = {
   connectTimeout: 2000,
   maxRetriesPerRequest: 1,
   enableOfflineQueue: true,
@@ -29,7 +29,7 @@ const OPTIONS: RedisOptions = {
   // Reads and writes of one turn go out in one socket write (and one reply read).
   enableAutoPipelining: true,
   lazyConnect: false,
-};
+} satisfies RedisOptions;
 
 /** The URL without its password, for messages and /ready. */
 export function redactUrl(url: string): string {
@@ -44,12 +44,10 @@ export function redactUrl(url: string): string {
 export class RedisConn {
   readonly redis: Redis;
   readonly location: string;
-  readonly #url: string;
   #lastError: string | undefined;
   #blocking: Redis | undefined;
 
   constructor(url: string, scripts: Readonly<Record<string, LuaScript>>) {
-    this.#url = url;
     this.location = redactUrl(url);
     this.redis = new Redis(url, {
       ...OPTIONS,
@@ -134,10 +132,6 @@ export class RedisConn {
       });
     }
     return err;
-  }
-
-  get url(): string {
-    return this.#url;
   }
 }
 
