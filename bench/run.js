@@ -17,6 +17,7 @@ import { firstCallBench } from './first-call.js';
 import { startupBench } from './startup.js';
 import { buildBench } from './build.js';
 import { nsPerCall } from './measure.js';
+import { storeBench } from './store.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-'));
@@ -67,6 +68,7 @@ rows.push(...await eventsBench());
 rows.push(...await cliRequestsBench());
 rows.push(...await firstCallBench());
 rows.push(...await buildBench());
+rows.push(...await storeBench());
 
 rows.push(...startupBench({ dataDir }));
 
