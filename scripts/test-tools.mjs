@@ -1,10 +1,11 @@
 // Installs the Debian packages the tests drive for real (tmux gives `tt status` a terminal,
-// redis-server backs the Redis store's conformance and fault tests), so a
+// redis-server backs the Redis store's conformance and fault tests, openssl makes its TLS
+// certificates), so a
 // fresh machine needs nothing beyond the README's test command. Runs before vitest in `npm test`.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const needed = [{ bin: 'tmux', pkg: 'tmux' }, { bin: 'redis-server', pkg: 'redis-server' }];
+const needed = [{ bin: 'tmux', pkg: 'tmux' }, { bin: 'redis-server', pkg: 'redis-server' }, { bin: 'openssl', pkg: 'openssl' }];
 const onPath = (bin) => (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${bin}`));
 const missing = needed.filter((t) => !onPath(t.bin));
 if (missing.length > 0) {

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ export interface RedisServer {
   readonly port: number;
   readonly dir: string;
   readonly pid: number;
-  /** `redis://[:password@]127.0.0.1:<port>/<db>`. */
+  /** `redis://[:password@]127.0.0.1:<port>/<db>` (`rediss://` with TLS). */
   url(db?: number, password?: string): string;
   /** Empties database `db`. */
   flush(db: number): Promise<void>;
@@ -35,8 +35,11 @@ async function freePort(): Promise<number> {
 }
 
 /** Resolves when the server says it is ready; rejects with its output when it exits first. */
-function launch(port: number, dir: string, password: string | undefined): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no', '--logfile', ''];
+function launch(port: number, dir: string, password: string | undefined, tls: RedisTls | undefined): Promise<ChildProcess> {
+  const listen = tls === undefined
+    ? ['--port', String(port)]
+    : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no'];
+  const args = [...listen, '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no', '--logfile', ''];
   if (password !== undefined) args.push('--requirepass', password);
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
@@ -63,7 +66,26 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
+/** PEM files: the server's certificate and key, and the CA that signed it. */
+export interface RedisTls {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
+}
+
+/** A CA and a server certificate for 127.0.0.1, made with openssl in `dir`. */
+export function makeTls(dir: string): RedisTls {
+  const ssl = (...args: string[]): void => {
+    execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  };
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=taho-test-ca');
+  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext');
+  return { cert: join(dir, 'server.crt'), key: join(dir, 'server.key'), ca: join(dir, 'ca.crt') };
+}
+
+export async function startRedis(options: { password?: string; tls?: RedisTls } = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'taho-redis-'));
   let port = 0;
   let child: ChildProcess | undefined;
@@ -71,13 +93,14 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
   for (let attempt = 0; child === undefined; attempt++) {
     port = await freePort();
     try {
-      child = await launch(port, dir, options.password);
+      child = await launch(port, dir, options.password, options.tls);
     } catch (err) {
       if (attempt >= 4 || !/in use/i.test(String(err))) throw err;
     }
   }
   let current: ChildProcess = child;
-  const url = (db = 0, password = options.password): string => `redis://${password === undefined ? '' : `:${encodeURIComponent(password)}@`}127.0.0.1:${port}/${db}`;
+  const scheme = options.tls === undefined ? 'redis' : 'rediss';
+  const url = (db = 0, password = options.password): string => `${scheme}://${password === undefined ? '' : `:${encodeURIComponent(password)}@`}127.0.0.1:${port}/${db}`;
   return {
     port,
     dir,
@@ -86,7 +109,7 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
     },
     url,
     async flush(db) {
-      const r = new Redis(url(db), { maxRetriesPerRequest: 1 });
+      const r = new Redis(url(db), { maxRetriesPerRequest: 1, ...(options.tls === undefined ? {} : { tls: { ca: readFileSync(options.tls.ca) } }) });
       try {
         await r.flushdb();
       } finally {
@@ -99,7 +122,7 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
       await done;
     },
     async restart() {
-      current = await launch(port, dir, options.password);
+      current = await launch(port, dir, options.password, options.tls);
     },
     async stop() {
       const done = exited(current);

@@ -1,8 +1,12 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TahoError } from '../../src/core/errors.js';
 import { openStores } from '../../src/core/store/open.js';
 import type { Stores } from '../../src/core/store/ports/index.js';
-import { startRedis, type RedisServer } from '../redis-server.js';
+import { ROOT, tempDir } from '../helpers.js';
+import { makeTls, startRedis, type RedisServer } from '../redis-server.js';
 
 const servers: RedisServer[] = [];
 const opened: Stores[] = [];
@@ -56,6 +60,32 @@ describe('redis store faults', () => {
     const missing = await failure(open(srv.url(0, '')).agents.oplog('c', 'a'));
     expect(missing.message).toMatch(/NOAUTH/);
     expect(missing.hint).toMatch(/requires a password/);
+  });
+
+  it('rediss:// speaks TLS to a server whose CA this machine trusts (NODE_EXTRA_CA_CERTS); an untrusted one is a clear error', async () => {
+    const tls = makeTls(tempDir('taho-tls-'));
+    const srv = await startRedis({ tls });
+    servers.push(srv);
+    // Node reads NODE_EXTRA_CA_CERTS at start: the store runs in a child process (the built code).
+    const script = `
+      import { openStores } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'core', 'store', 'open.js')).href)};
+      const s = openStores({ url: process.argv[1], dataDir: '/nonexistent', sync: 'normal' });
+      try {
+        console.log(JSON.stringify({ seq: await s.agents.append('c', 'a', { kind: 'completed', fn: 'f', params: [], host: [], result: 1, key: 'k', at: 0 }) }));
+      } catch (e) {
+        console.log(JSON.stringify({ code: e.code, message: e.message, hint: e.hint }));
+      } finally {
+        await s.close();
+      }`;
+    const run = async (env: Record<string, string>): Promise<Record<string, unknown>> => {
+      const r = await execa(process.execPath, ['--input-type=module', '-e', script, srv.url(0)], { env, reject: false });
+      return JSON.parse(String(r.stdout)) as Record<string, unknown>;
+    };
+    expect(srv.url(0)).toMatch(/^rediss:/);
+    expect(await run({ NODE_EXTRA_CA_CERTS: tls.ca })).toEqual({ seq: 1 });
+    const untrusted = await run({});
+    expect(untrusted.code).toBe('TAHO_STORE_UNREACHABLE');
+    expect(untrusted.hint).toMatch(/NODE_EXTRA_CA_CERTS/);
   });
 
   it('kill -9 of redis-server under load loses no acknowledged append; the store reconnects by itself', async () => {

@@ -125,8 +125,11 @@ export class RedisConn {
     }
     if (isConnectionFailure(err, message)) {
       const why = this.#lastError ?? message;
+      const tls = /certificate|SSL|TLS|self.signed|wrong version number/i.test(why);
       return new TahoError('TAHO_STORE_UNREACHABLE', `cannot reach the Redis store at ${where} (${why})`, {
-        hint: `Start Redis there, or fix [store] url / TAHO__STORE__URL; taho reconnects by itself when it is back. A write that failed this way may or may not have been applied: retry it with the same idempotency key.`,
+        hint: tls
+          ? `The TLS handshake failed: make this machine trust the server's CA (NODE_EXTRA_CA_CERTS=/path/to/ca.pem), or check that the server speaks TLS on that port (rediss://) or not (redis://).`
+          : `Start Redis there, or fix [store] url / TAHO__STORE__URL; taho reconnects by itself when it is back. A write that failed this way may or may not have been applied: retry it with the same idempotency key.`,
         cause: err,
         retryable: true,
       });
