@@ -126,10 +126,14 @@ export class RedisConn {
     if (isConnectionFailure(err, message)) {
       const why = this.#lastError ?? message;
       const tls = /certificate|SSL|TLS|self.signed|wrong version number/i.test(why);
+      // A command that was sent and then lost its answer may have run; one never sent did not.
+      const sent = /Command timed out|Connection is closed/.test(message);
       return new TahoError('TAHO_STORE_UNREACHABLE', `cannot reach the Redis store at ${where} (${why})`, {
         hint: tls
           ? `The TLS handshake failed: make this machine trust the server's CA (NODE_EXTRA_CA_CERTS=/path/to/ca.pem), or check that the server speaks TLS on that port (rediss://) or not (redis://).`
-          : `Start Redis there, or fix [store] url / TAHO__STORE__URL; taho reconnects by itself when it is back. A write that failed this way may or may not have been applied: retry it with the same idempotency key.`,
+          : sent
+            ? `Redis stopped answering: the write may or may not have been applied; retry it (with the same idempotency key). taho reconnects by itself.`
+            : `Start Redis there, or fix [store] url / TAHO__STORE__URL; taho reconnects by itself when it is back.`,
         cause: err,
         retryable: true,
       });
