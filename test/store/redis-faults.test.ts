@@ -139,4 +139,30 @@ describe('redis store faults', () => {
     expect(evKeys.sort()).toEqual([...logged].sort());
     expect(await s.agents.append('c', 'a0', entry('after'))).toBe((await s.agents.oplogSize('c', 'a0')));
   });
+
+  it('a follower keeps following across a kill -9 and restart of redis-server', async () => {
+    const srv = await startRedis();
+    servers.push(srv);
+    const reader = open(srv.url(0));
+    const writer = open(srv.url(0));
+    const service = (subject: string) => [{ kind: 'service' as const, type: 'reloaded', subject, data: {} }];
+    await writer.events.append(service('before'));
+    const ac = new AbortController();
+    const it = reader.events.follow({ after: 0, kinds: ['service'], signal: ac.signal })[Symbol.asyncIterator]();
+    expect((await it.next()).value).toMatchObject({ subject: 'before' });
+    const next = it.next(); // the follower is live, blocked in its tail's read
+    await srv.kill9();
+    await srv.restart();
+    for (;;) {
+      try {
+        await writer.events.append(service('after'));
+        break;
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'TAHO_STORE_UNREACHABLE' });
+      }
+    }
+    expect((await next).value).toMatchObject({ subject: 'after', id: 2 });
+    ac.abort();
+    await it.return?.();
+  });
 });

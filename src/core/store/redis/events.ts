@@ -17,6 +17,8 @@ return ids`),
 };
 
 const PAGE = 1000;
+/** Batches a follower keeps while it is busy; past that it reads the stream instead. */
+const MAX_QUEUED = 16;
 
 /**
  * The one event log as a Redis stream. Followers of this process share one blocking XREAD loop
@@ -67,7 +69,14 @@ export class RedisEventLog implements EventLog {
     const notices: TahoEvent[] = [];
     let wake: (() => void) | undefined;
     const poke = (): void => wake?.();
+    let behind = false;
     const off = this.#tail.subscribe((b) => {
+      // A slow follower (a stalled SSE client) does not hoard batches: past a few it drops them
+      // and reads on from the stream itself, where they are.
+      if (b !== null && batches.length >= MAX_QUEUED) {
+        batches.length = 0;
+        behind = true;
+      }
       batches.push(b);
       poke();
     });
@@ -84,6 +93,10 @@ export class RedisEventLog implements EventLog {
     try {
       while (!signal.aborted) {
         while (notices.length > 0) yield notices.shift() as TahoEvent;
+        if (behind) {
+          behind = false;
+          replaying = true;
+        }
         if (replaying) {
           const page = await this.#read(last, filter, PAGE);
           last = page.last;
