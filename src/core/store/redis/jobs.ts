@@ -161,12 +161,12 @@ export class RedisJobStore implements JobStore {
   }
 
   async jobs(): Promise<Job[]> {
-    return (await this.#conn.do((r) => r.hvals(`${JOBS}job`))).map((b) => JSON.parse(b) as Job);
+    return byCreation((await this.#conn.do((r) => r.hvals(`${JOBS}job`))).map((b) => JSON.parse(b) as Job));
   }
 
   async jobsInState(state: string): Promise<Job[]> {
     const ids = await this.#conn.do((r) => r.smembers(`${JOBS}state:${state}`));
-    return this.#bodies<Job>(`${JOBS}job`, ids);
+    return byCreation(await this.#bodies<Job>(`${JOBS}job`, ids));
   }
 
   async versions(id: string): Promise<Job[]> {
@@ -180,8 +180,7 @@ export class RedisJobStore implements JobStore {
 
   async executions(jobId: string): Promise<Execution[]> {
     const ids = await this.#conn.do((r) => r.smembers(`${JOBS}execs:${jobId}`));
-    const all = await this.#bodies<Execution>(`${JOBS}exec`, ids);
-    return all.sort((a, b) => a.CreateTime - b.CreateTime || (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0));
+    return byCreation(await this.#bodies<Execution>(`${JOBS}exec`, ids));
   }
 
   async execution(id: string): Promise<Execution | undefined> {
@@ -226,6 +225,11 @@ function refusal(r: Refusal, w: JobWrite, fence: JobWrite['fence']): TahoError {
   }
   const to = (item as Execution | undefined)?.ComputeState.StateType;
   return refused(`execution ${id} has finished (state ${stored}); it cannot change to ${to}`, 'A finished execution stays finished; a new one runs instead.');
+}
+
+/** Oldest first, as SQLite's rows come out: Redis sets and hashes have no order of their own. */
+function byCreation<T extends { readonly CreateTime: number; readonly ID: string }>(items: T[]): T[] {
+  return items.sort((a, b) => a.CreateTime - b.CreateTime || (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0));
 }
 
 function refused(message: string, hint: string): TahoError {
