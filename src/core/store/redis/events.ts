@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isTahoError } from '../../errors.js';
 import { matchesFilter, type EventFilter, type EventLog, type FollowOptions, type NewEvent, type TahoEvent } from '../ports/events.js';
 import type { LuaScript, RedisConn } from './connection.js';
 import { EVENT_COUNTER, EVENT_STREAM } from './keys.js';
@@ -98,7 +100,7 @@ export class RedisEventLog implements EventLog {
           replaying = true;
         }
         if (replaying) {
-          const page = await this.#read(last, filter, PAGE);
+          const page = await this.#readThrough(last, filter, signal);
           last = page.last;
           for (const e of page.events) {
             if (signal.aborted) return;
@@ -138,6 +140,22 @@ export class RedisEventLog implements EventLog {
 
   async close(): Promise<void> {
     this.#tail.close();
+  }
+
+  /**
+   * A follower's read: while Redis is unreachable it waits and tries again (the connection comes
+   * back by itself) instead of ending the follow; an abort ends the wait with an empty page.
+   */
+  async #readThrough(after: number, filter: EventFilter, signal: AbortSignal): Promise<{ events: TahoEvent[]; last: number; scanned: number }> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await this.#read(after, filter, PAGE);
+      } catch (err) {
+        if (!isTahoError(err, 'TAHO_STORE_UNREACHABLE') || signal.aborted) throw err;
+        await sleep(Math.min(50 * 2 ** failures, 1000), undefined, { signal }).catch(() => undefined);
+        if (signal.aborted) return { events: [], last: after, scanned: 0 };
+      }
+    }
   }
 
   /** Matching events after `after`, and the last id looked at (filtered ones included). */
