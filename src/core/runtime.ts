@@ -293,13 +293,18 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       return entry;
     },
     close: async () => {
-      await services.close();
-      await agents?.close();
-      await jobs?.close();
-      await town?.close();
-      await townLease?.release();
-      await jobsLease?.release();
-      await opened?.close();
+      // The store closes even when a step before fails (its store unreachable): an open Redis
+      // connection would keep reconnecting and the process would never exit.
+      try {
+        await services.close();
+        await agents?.close();
+        await jobs?.close();
+        await town?.close();
+        await townLease?.release();
+        await jobsLease?.release();
+      } finally {
+        await opened?.close();
+      }
     },
   };
   return runtime;

@@ -14,7 +14,7 @@ const readySchema = {
   properties: {
     status: { type: 'string', enum: ['ready', 'not_ready'] },
     services: { type: 'integer', description: 'services loaded' },
-    redis: { type: 'string', description: 'Tinytown\'s field: "not_used" (the embedded store is SQLite)' },
+    redis: { type: 'string', description: 'Tinytown\'s field: "connected" or "disconnected" on a Redis store, "not_used" on SQLite' },
     store: { type: 'string' },
     store_latency_ms: { type: 'number' },
     redis_latency_ms: { type: 'number' },
@@ -44,7 +44,7 @@ export function systemRoutes(app: FastifyInstance, options: SystemRoutesOptions)
     const s = r.store;
     if (!s.ok) reply.status(503);
     return {
-      status: s.ok ? 'ready' as const : 'not_ready' as const, services: options.serviceCount(), redis: 'not_used', store: s.kind,
+      status: s.ok ? 'ready' as const : 'not_ready' as const, services: options.serviceCount(), redis: s.kind !== 'redis' ? 'not_used' : s.ok ? 'connected' : 'disconnected', store: s.kind,
       store_latency_ms: s.readMs, redis_latency_ms: s.readMs, dispatcher: r.dispatcher, town: r.town,
       auth: options.authMode, store_location: s.location,
       ...(s.ok ? {} : { reason: s.reason ?? 'the store cannot take writes', hint: s.hint ?? 'See the server log.' }),
