@@ -71,14 +71,11 @@ export class RedisEventLog implements EventLog {
     const notices: TahoEvent[] = [];
     let wake: (() => void) | undefined;
     const poke = (): void => wake?.();
-    let behind = false;
     const off = this.#tail.subscribe((b) => {
-      // A slow follower (a stalled SSE client) does not hoard batches: past a few it drops them
-      // and reads on from the stream itself, where they are.
-      if (b !== null && batches.length >= MAX_QUEUED) {
-        batches.length = 0;
-        behind = true;
-      }
+      // A slow follower (a stalled SSE client) does not hoard batches: past a few it drops them.
+      // The batch queued after a drop starts past the follower's last id, which makes it read the
+      // dropped events from the stream itself.
+      if (b !== null && batches.length >= MAX_QUEUED) batches.length = 0;
       batches.push(b);
       poke();
     });
@@ -95,10 +92,6 @@ export class RedisEventLog implements EventLog {
     try {
       while (!signal.aborted) {
         while (notices.length > 0) yield notices.shift() as TahoEvent;
-        if (behind) {
-          behind = false;
-          replaying = true;
-        }
         if (replaying) {
           const page = await this.#readThrough(last, filter, signal);
           last = page.last;
