@@ -52,7 +52,7 @@ describe('tt status in a real terminal', () => {
     writeFileSync(script, `#!/bin/sh\ncd '${ROOT}'\nCI=true '${process.execPath}' '${BIN}' status --url '${server.url}'\necho $? > '${exitFile}'\nsleep 30\n`);
     chmodSync(script, 0o755);
     tmux('new-session', '-d', '-s', session, '-x', '140', '-y', '45', script);
-    await watchScreen((s) => /Town agents \(1\)/.test(s) && /^│ ada\s+Idle/m.test(s));
+    await watchScreen((s) => /Town agents \(1\)/.test(s) && /^│ (?:› |  )?ada\s+Idle/m.test(s));
 
     // Each state is held until the screen has shown it: the round waits for a file, the job
     // loops until stopped; nothing depends on catching a short state between two samples.
@@ -62,10 +62,10 @@ describe('tt status in a real terminal', () => {
     const job = await runCli(['wasm', 'run', wasm, 'loop', '--no-wait', '--url', server.url]);
     expect(job.exitCode).toBe(0);
     const jobId = job.stdout.trim();
-    await watchScreen((s) => /^│ ada\s+Working/m.test(s) && /j-[0-9a-f]{6}\s+-\s+Running/.test(s));
+    await watchScreen((s) => /^│ (?:› |  )?ada\s+Working/m.test(s) && /j-[0-9a-f]{6}\s+-\s+Running/.test(s));
     writeFileSync(release, '');
     expect((await runCli(['jobs', 'stop', jobId, '--url', server.url])).exitCode).toBe(0);
-    const seen = await watchScreen((s) => /^│ ada\s+Idle\s+-\s+1/m.test(s) && /j-[0-9a-f]{6}\s+-\s+Stopped/.test(s));
+    const seen = await watchScreen((s) => /^│ (?:› |  )?ada\s+Idle\s+-\s+1/m.test(s) && /j-[0-9a-f]{6}\s+-\s+Stopped/.test(s));
     expect(seen.at(-1)).toMatch(/● live/);
 
     tmux('send-keys', '-t', session, 'q');
