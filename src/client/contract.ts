@@ -207,19 +207,5 @@ export interface AgentInvokeResponse {
   readonly result?: ValueAndType;
 }
 
-export interface StatusResponse {
-  readonly status: string;
-}
-
-export interface InvokeRequest {
-  readonly domain: string;
-  readonly service: string;
-  readonly method: string;
-  /** Array: positional; object: by parameter name; anything else: the single parameter. */
-  readonly input?: unknown;
-}
-
-export interface InvokeResponse {
-  readonly result: Json;
-}
-
+export type { InvokeRequest, InvokeResponse, StatusResponse } from '../core/usecases/services.js';
+import type { InvokeRequest, InvokeResponse, StatusResponse } from '../core/usecases/services.js';

@@ -1,8 +1,6 @@
 import { createRuntime, type Runtime, type RuntimeOptions } from '../core/runtime.js';
 import { configView, type LoadedConfig } from '../core/config/load.js';
-import { componentDetail, componentInfo, reloadResult, serviceInfo } from '../core/services/info.js';
-import { formatWitFunction } from '../core/components/wit-print.js';
-import { componentView } from '../core/components/golem-view.js';
+import * as services from '../core/usecases/services.js';
 import type {
   Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse, AgentInvokeRequest, AgentInvokeResponse, AgentInfo, OplogEntry, ComponentDetail,
 } from './contract.js';
@@ -27,44 +25,41 @@ export class LocalClient implements Client {
   }
 
   async invoke(request: InvokeRequest): Promise<InvokeResponse> {
-    const result = await this.runtime.services.call(request.domain, request.service, request.method, request.input);
-    return { result };
+    return services.invoke(this.runtime, request);
   }
 
   async services(): Promise<ServiceInfo[]> {
-    return this.runtime.services.list().map(serviceInfo);
+    return services.listServices(this.runtime);
   }
 
   async components(): Promise<ComponentInfo[]> {
-    return this.runtime.registry.list().map(componentInfo);
+    return services.listComponents(this.runtime);
   }
 
   async component(ref: string): Promise<ComponentDetail> {
-    const entry = this.runtime.component(ref);
-    return componentDetail(entry, formatWitFunction, componentView(entry));
+    return services.describeComponent(this.runtime, ref);
   }
 
   async addComponent(name: string, bytes: Uint8Array): Promise<ComponentDetail> {
-    const entry = this.runtime.addComponent(name, bytes);
-    return componentDetail(entry, formatWitFunction, componentView(entry));
+    return services.uploadComponent(this.runtime, name, bytes);
   }
 
   async reload(): Promise<ReloadResult> {
-    return reloadResult(this.runtime.reload(), this.runtime.registry.list());
+    return services.reload(this.runtime);
   }
 
   async config(): Promise<ConfigView> {
     return configView(this.#loaded);
   }
 
-  async restart(domain: string, service: string, config?: string): Promise<StatusResponse> {
-    await this.runtime.services.restart(domain, service, config);
-    return { status: config === undefined ? 'Service restarted successfully' : 'Service restarted with new configuration' };
+  restart(domain: string, service: string, config?: string): Promise<StatusResponse> {
+    return services.restartService(this.runtime, domain, service, config);
   }
 
   async quiesce(domain: string, service: string): Promise<StatusResponse> {
-    await this.runtime.services.quiesce(domain, service);
-    return { status: 'quiesced' };
+    const { response, drained } = services.quiesceService(this.runtime, domain, service);
+    await drained; // in-process, the calls in flight must finish before the CLI exits
+    return response;
   }
 
   async agentInvoke(r: AgentInvokeRequest): Promise<AgentInvokeResponse> {

@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../core/runtime.js';
 import type { ConfigView } from '../../core/config/load.js';
-import { componentDetail, componentInfo } from '../../core/services/info.js';
-import { formatWitFunction } from '../../core/components/wit-print.js';
-import { componentView } from '../../core/components/golem-view.js';
+import { describeComponent, listComponents } from '../../core/usecases/services.js';
 import { TahoError } from '../../core/errors.js';
 
 const componentSchema = {
@@ -53,17 +51,14 @@ export function adminRoutes(app: FastifyInstance, runtime: Runtime, config: () =
   const tags = ['taho'];
   app.get('/api/components', {
     schema: { tags, summary: 'Components in the repositories', response: { 200: { type: 'array', items: componentSchema } } },
-  }, async () => runtime.registry.list().map(componentInfo));
+  }, async () => listComponents(runtime));
   app.get<{ Params: { ref: string } }>('/api/components/:ref', {
     schema: {
       tags, summary: 'One component by id or `domain.service`: signatures and Golem metadata',
       params: { type: 'object', required: ['ref'], properties: { ref: { type: 'string', minLength: 1, maxLength: 257 } } },
       response: { 200: { ...componentSchema, required: [...componentSchema.required, 'signatures', 'metadata'], properties: { ...componentSchema.properties, signatures: { type: 'array', items: { type: 'string' } }, metadata: {} } } },
     },
-  }, async (req) => {
-    const entry = runtime.component(req.params.ref);
-    return componentDetail(entry, formatWitFunction, componentView(entry));
-  });
+  }, async (req) => describeComponent(runtime, req.params.ref));
   app.get<{ Params: { ref: string; agent: string } }>('/api/agents/:ref/:agent/oplog', {
     schema: {
       tags, summary: 'A durable agent\'s oplog as taho records it (each call with what the host answered); Golem\'s public form is under /v1/components/…/oplog',

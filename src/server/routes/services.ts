@@ -3,8 +3,8 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../core/runtime.js';
 import { compileLift, type Json } from '../../core/values/plain.js';
-import { reloadResult, serviceInfo } from '../../core/services/info.js';
 import type { CallOutcome } from '../../core/services/service.js';
+import { describeService, invokeResponse, listServices, quiesceService, reload, restartService, startInvoke } from '../../core/usecases/services.js';
 import { tahoErrorSchema } from '../errors/taho-body.js';
 
 const name = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' } as const;
@@ -69,11 +69,11 @@ export function servicesRoutes(app: FastifyInstance, runtime: Runtime, reloadCon
 
   app.get('/api/services', {
     schema: { tags, summary: 'List services with their methods', response: { 200: { type: 'array', items: serviceSchema } } },
-  }, async () => runtime.services.list().map(serviceInfo));
+  }, async () => listServices(runtime));
 
   app.get<{ Params: ServiceParams }>('/api/services/:domain/:service', {
     schema: { tags, summary: 'One service: state, version, methods', params: serviceParams, response: { 200: serviceSchema, ...errors } },
-  }, async (req) => serviceInfo(runtime.services.get(req.params.domain, req.params.service)));
+  }, async (req) => describeService(runtime, req.params.domain, req.params.service));
 
   app.post<{ Params: InvokeParams; Body: unknown }>('/api/services/:domain/:service/invoke/:method', {
     schema: {
@@ -88,13 +88,10 @@ export function servicesRoutes(app: FastifyInstance, runtime: Runtime, reloadCon
       response: { 200: { type: 'object', required: ['result'], properties: { result: {} } }, ...errors },
     },
   }, (req, reply) => {
-    const { domain, service, method } = req.params;
     const input = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : req.body;
-    const svc = runtime.services.get(domain, service);
-    // An inline, warm service answers without a promise in between: it is the hot path.
-    const now = svc.tryInvokeNow(method, input);
-    if (now) return respond(req, reply, now);
-    return svc.invoke(method, input).then((outcome) => respond(req, reply, outcome));
+    const outcome = startInvoke(runtime, { ...req.params, input });
+    // A warm inline service answered synchronously: no promise in between on the hot path.
+    return outcome instanceof Promise ? outcome.then((o) => respond(req, reply, o)) : respond(req, reply, outcome);
   });
 
   app.post<{ Params: ServiceParams; Body: unknown }>('/api/services/:domain/:service/restart', {
@@ -108,26 +105,23 @@ export function servicesRoutes(app: FastifyInstance, runtime: Runtime, reloadCon
       response: { 200: status, ...errors },
     },
   }, async (req) => {
-    const config = configText(req.body);
-    await runtime.services.restart(req.params.domain, req.params.service, config);
-    return { status: config === undefined ? 'Service restarted successfully' : 'Service restarted with new configuration' };
+    return await restartService(runtime, req.params.domain, req.params.service, configText(req.body));
   });
 
   app.put<{ Params: ServiceParams }>('/api/services/:domain/:service/quiesce', {
     schema: { tags, summary: 'Stop taking calls and let those in flight finish', params: serviceParams, response: { 200: status, ...errors } },
   }, async (req) => {
-    runtime.services.get(req.params.domain, req.params.service); // 404 for an unknown service
     // Answer at once: new calls get 503 from now on, and the state turns `stopped` once drained.
-    runtime.services.quiesce(req.params.domain, req.params.service).catch(() => undefined);
-    return { status: 'quiesced' };
+    const { response, drained } = quiesceService(runtime, req.params.domain, req.params.service);
+    drained.catch(() => undefined);
+    return response;
   });
 
   app.post('/api/reload', {
     schema: { tags, summary: 'Re-read the configuration, rescan the repositories and swap changed components', response: { 200: reloadSchema, 400: tahoErrorSchema, 500: tahoErrorSchema } },
   }, async () => {
     // A bad file throws here, before anything changes: the server keeps running as it was.
-    const config = await reloadConfig?.();
-    return { ...reloadResult(runtime.reload(), runtime.registry.list()), ...(config ? { config } : {}) };
+    return reload(runtime, await reloadConfig?.());
   });
 }
 
@@ -149,7 +143,7 @@ function respond(req: FastifyRequest, reply: FastifyReply, { plan, value }: Call
     const skip = Number(req.headers['last-event-id'] ?? 0) || 0;
     return reply.type(sse ? 'text/event-stream' : 'application/x-ndjson').send(Readable.from(items(value as ArrayLike<unknown>, lift, sse, skip)));
   }
-  return { result: plan.result(value) };
+  return invokeResponse({ plan, value });
 }
 
 /** One line (or SSE event, id = 1-based index) per item, serialized as the stream is read. */
