@@ -21,63 +21,47 @@ export type { HistoryQuery, JobExplanation, ListQuery, Page, SubmitResult } from
 export type { LogLine } from '../core/jobs/logs.js';
 
 import type { Agent as TownAgent, BacklogEntry, InboxItem, Task as TownTask, TownEvent } from '../core/town/model.js';
-import type { AgentStatus as TownAgentStatus, PendingTask } from '../core/town/town.js';
+import type { PendingTask } from '../core/town/town.js';
 import type { Explanation } from '../core/town/explain.js';
-import type { Orphan, OrphanAction, HeldTask } from '../core/town/recovery.js';
 
 export type { Agent as TownAgent, BacklogEntry, InboxItem, Task as TownTask, TownEvent } from '../core/town/model.js';
-export type { AgentStatus as TownAgentStatus, PendingTask } from '../core/town/town.js';
+export type { PendingTask } from '../core/town/town.js';
+export type { AgentStatusView as TownAgentStatus } from '../core/usecases/town.js';
 export type { Explanation, AgentExplanation, TaskExplanation } from '../core/town/explain.js';
 export type { Round } from '../core/town/model.js';
 // Values the CLI shows jobs and towns with (names of states, short ids).
 export { shortId, COMPUTE_STATE_NAMES, DESIRED_STATE_NAMES, TERMINAL_JOB_STATES } from '../core/jobs/model.js';
 export { TASK_STATES, SUPERVISOR_ID } from '../core/town/model.js';
 
-export interface TownStatus {
-  readonly name: string;
-  readonly root: string;
-  readonly agent_count: number;
-  readonly agents: readonly TownAgentStatus[];
-}
-
-export interface SpawnRequest {
-  readonly name: string;
-  readonly cli?: string | undefined;
-  readonly role_id?: string | undefined;
-  readonly nickname?: string | undefined;
-  readonly max_rounds?: number | undefined;
-}
-
-export interface SendMessageRequest {
-  readonly to: string;
-  readonly message: string;
-  readonly kind?: 'task' | 'query' | 'info' | 'ack' | undefined;
-  readonly from?: string | undefined;
-  readonly urgent?: boolean | undefined;
-}
+export type {
+  AgentBrief, AgentStatusView, Assigned, Inbox, OrphanReport, Reclaimed, ReclaimRequest, Recovered, SendMessageRequest, Spawned, SpawnRequest, TaskFilter, TownInfo, TownStatus,
+} from '../core/usecases/town.js';
+import type {
+  Assigned, Inbox, OrphanReport, Reclaimed, ReclaimRequest, Recovered, SendMessageRequest, Spawned, SpawnRequest, TaskFilter, TownStatus,
+} from '../core/usecases/town.js';
 
 /** The town half of the Client (Tinytown's townhall). */
 export interface TownClient {
   townStatus(): Promise<TownStatus>;
-  spawnAgent(request: SpawnRequest): Promise<{ agent_id: string; name: string; cli: string }>;
+  spawnAgent(request: SpawnRequest): Promise<Spawned>;
   killAgent(agent: string): Promise<void>;
   restartAgent(agent: string): Promise<void>;
   pruneAgents(all?: boolean): Promise<{ removed: number; agents: string[] }>;
-  assignTask(agent: string, task: string, urgent?: boolean): Promise<{ task_id: string; agent_id: string; agent_name: string }>;
+  assignTask(agent: string, task: string, urgent?: boolean): Promise<Assigned>;
   sendMessage(request: SendMessageRequest): Promise<{ message_id: string; to_agent: string; urgent: boolean }>;
-  inbox(agent: string): Promise<{ agent: string; total: number; urgent: number; messages: InboxItem[] }>;
+  inbox(agent: string): Promise<Inbox>;
   backlog(): Promise<BacklogEntry[]>;
   backlogAdd(description: string, tags?: readonly string[]): Promise<{ task_id: string; description: string }>;
-  backlogClaim(taskId: string, agent: string): Promise<{ task_id: string; agent_id: string; agent_name: string }>;
+  backlogClaim(taskId: string, agent: string): Promise<Assigned>;
   backlogAssignAll(agent: string): Promise<{ assigned: number; tasks: string[] }>;
-  backlogRemove(taskId: string): Promise<{ removed: boolean; task_id: string }>;
-  tasks(filter?: { state?: string | undefined; agent?: string | undefined }): Promise<TownTask[]>;
+  backlogRemove(taskId: string): Promise<{ removed: true; task_id: string }>;
+  tasks(filter?: TaskFilter): Promise<TownTask[]>;
   task(id: string): Promise<TownTask>;
   completeTask(id: string, result?: string): Promise<TownTask>;
   pendingTasks(): Promise<PendingTask[]>;
-  recover(): Promise<{ checked: number; recovered: number; agents: string[] }>;
-  reclaim(request: { to?: string | undefined; toBacklog?: boolean | undefined; from?: string | undefined }): Promise<{ reclaimed: number; destination: string; tasks: readonly HeldTask[] }>;
-  orphans(action?: string): Promise<{ action: OrphanAction; count: number; orphans: Orphan[] }>;
+  recover(): Promise<Recovered>;
+  reclaim(request: ReclaimRequest): Promise<Reclaimed>;
+  orphans(action?: string): Promise<OrphanReport>;
   explain(id: string): Promise<Explanation>;
   /** A round's log (default: the agent's last round). */
   roundLog(agent: string, round?: number): Promise<string>;

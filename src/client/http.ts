@@ -5,7 +5,7 @@ import type {
   AgentInfo, AgentInvokeRequest, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
   OplogEntry, ReloadResult, ServiceInfo, StatusResponse, ComponentDetail,
 } from './contract.js';
-import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, InvocationSnapshot, ServerInfo, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
+import type { BacklogEntry, Explanation, InboxItem, PendingTask, Recovered, SendMessageRequest, Spawned, SpawnRequest, InvocationSnapshot, ServerInfo, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
 import { toTownEvent } from './contract.js';
 import type { HeldTask, Orphan, OrphanAction } from '../core/town/recovery.js';
 import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
@@ -162,10 +162,8 @@ export class HttpClient implements Client {
     return this.#request('GET', '/v1/status');
   }
 
-  async spawnAgent(request: SpawnRequest): Promise<{ agent_id: string; name: string; cli: string }> {
-    // Tinytown's answer has more (role, nickname, parent); the contract is what LocalClient gives.
-    const a = await this.#request<{ agent_id: string; name: string; cli: string }>('POST', '/v1/agents', request);
-    return { agent_id: a.agent_id, name: a.name, cli: a.cli };
+  spawnAgent(request: SpawnRequest): Promise<Spawned> {
+    return this.#request('POST', '/v1/agents', request);
   }
 
   async killAgent(agent: string): Promise<void> {
@@ -208,7 +206,7 @@ export class HttpClient implements Client {
     return this.#request('POST', '/v1/backlog/assign-all', { agent });
   }
 
-  backlogRemove(taskId: string): Promise<{ removed: boolean; task_id: string }> {
+  backlogRemove(taskId: string): Promise<{ removed: true; task_id: string }> {
     return this.#request('DELETE', `/v1/backlog/${seg(taskId)}`);
   }
 
@@ -228,9 +226,8 @@ export class HttpClient implements Client {
     return (await this.#request<{ tasks: PendingTask[] }>('GET', '/v1/tasks/pending')).tasks;
   }
 
-  async recover(): Promise<{ checked: number; recovered: number; agents: string[] }> {
-    const r = await this.#request<{ checked: number; recovered: number; agents: string[] }>('POST', '/v1/recover');
-    return { checked: r.checked, recovered: r.recovered, agents: r.agents };
+  recover(): Promise<Recovered> {
+    return this.#request('POST', '/v1/recover');
   }
 
   reclaim(request: { to?: string | undefined; toBacklog?: boolean | undefined; from?: string | undefined }): Promise<{ reclaimed: number; destination: string; tasks: readonly HeldTask[] }> {

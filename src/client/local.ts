@@ -7,11 +7,12 @@ import type {
 import { golemOutcome } from '../core/values/typed.js';
 import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
 import { nodeState } from '../core/jobs/views.js';
-import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, ServerInfo, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
+import type {
+  Assigned, BacklogEntry, Explanation, Inbox, OrphanReport, PendingTask, Reclaimed, ReclaimRequest, Recovered, SendMessageRequest, ServerInfo, Spawned, SpawnRequest,
+  TahoEvent, TaskFilter, TownEvent, TownStatus, TownTask, WatchOptions,
+} from './contract.js';
+import * as town from '../core/usecases/town.js';
 import { toTownEvent } from './contract.js';
-import type { HeldTask, Orphan, OrphanAction } from '../core/town/recovery.js';
-import { readFile } from 'node:fs/promises';
-import { TahoError } from '../core/errors.js';
 import { packageVersion } from '../shared/paths.js';
 
 /** The Client over the runtime core in this process. */
@@ -166,99 +167,92 @@ export class LocalClient implements Client {
     return nodeState(this.runtime.jobs().node(id), packageVersion());
   }
 
-  async townStatus(): Promise<TownStatus> {
-    const agents = await this.runtime.town().status();
-    return { name: this.runtime.config.town.name, root: this.runtime.config.data_dir, agent_count: agents.length, agents };
+  townStatus(): Promise<TownStatus> {
+    return town.townStatus(this.runtime);
   }
 
-  async spawnAgent(request: SpawnRequest): Promise<{ agent_id: string; name: string; cli: string }> {
-    const a = await this.runtime.town().spawn(request);
-    return { agent_id: a.id, name: a.name, cli: a.cli };
+  spawnAgent(request: SpawnRequest): Promise<Spawned> {
+    return town.spawnAgent(this.runtime, request);
   }
 
   async killAgent(agent: string): Promise<void> {
-    await this.runtime.town().kill(agent);
+    await town.killAgent(this.runtime, agent);
   }
 
   async restartAgent(agent: string): Promise<void> {
-    await this.runtime.town().restart(agent);
+    await town.restartAgent(this.runtime, agent);
   }
 
-  async pruneAgents(all?: boolean): Promise<{ removed: number; agents: string[] }> {
-    return await this.runtime.town().prune({ all });
+  pruneAgents(all?: boolean): Promise<{ removed: number; agents: string[] }> {
+    return town.pruneAgents(this.runtime, all);
   }
 
-  async assignTask(agent: string, task: string, urgent?: boolean): Promise<{ task_id: string; agent_id: string; agent_name: string }> {
-    const r = await this.runtime.town().assign(agent, task, { urgent });
-    return { task_id: r.task_id, agent_id: r.agent_id, agent_name: r.agent_name };
+  assignTask(agent: string, task: string, urgent?: boolean): Promise<Assigned> {
+    return town.assignTask(this.runtime, agent, task, urgent);
   }
 
-  async sendMessage(request: SendMessageRequest): Promise<{ message_id: string; to_agent: string; urgent: boolean }> {
-    const r = await this.runtime.town().send(request);
-    return { message_id: r.message_id, to_agent: r.to_agent, urgent: r.urgent };
+  sendMessage(request: SendMessageRequest): Promise<{ message_id: string; to_agent: string; urgent: boolean }> {
+    return town.sendMessage(this.runtime, request);
   }
 
-  async inbox(agent: string): Promise<{ agent: string; total: number; urgent: number; messages: InboxItem[] }> {
-    return { ...await this.runtime.town().inbox(agent), agent };
+  inbox(agent: string): Promise<Inbox> {
+    return town.inbox(this.runtime, agent);
   }
 
-  async backlog(): Promise<BacklogEntry[]> {
-    return await this.runtime.town().backlog();
+  backlog(): Promise<BacklogEntry[]> {
+    return town.backlog(this.runtime);
   }
 
-  async backlogAdd(description: string, tags: readonly string[] = []): Promise<{ task_id: string; description: string }> {
-    return await this.runtime.town().backlogAdd(description, tags);
+  backlogAdd(description: string, tags?: readonly string[]): Promise<{ task_id: string; description: string }> {
+    return town.backlogAdd(this.runtime, description, tags);
   }
 
-  async backlogClaim(taskId: string, agent: string): Promise<{ task_id: string; agent_id: string; agent_name: string }> {
-    return await this.runtime.town().claim(taskId, agent);
+  backlogClaim(taskId: string, agent: string): Promise<Assigned> {
+    return town.backlogClaim(this.runtime, taskId, agent);
   }
 
-  async backlogAssignAll(agent: string): Promise<{ assigned: number; tasks: string[] }> {
-    return await this.runtime.town().assignAll(agent);
+  backlogAssignAll(agent: string): Promise<{ assigned: number; tasks: string[] }> {
+    return town.backlogAssignAll(this.runtime, agent);
   }
 
-  async backlogRemove(taskId: string): Promise<{ removed: boolean; task_id: string }> {
-    return await this.runtime.town().backlogRemove(taskId);
+  backlogRemove(taskId: string): Promise<{ removed: true; task_id: string }> {
+    return town.backlogRemove(this.runtime, taskId);
   }
 
-  async tasks(filter: { state?: string | undefined; agent?: string | undefined } = {}): Promise<TownTask[]> {
-    return await this.runtime.town().tasks(filter as never);
+  tasks(filter?: TaskFilter): Promise<TownTask[]> {
+    return town.tasks(this.runtime, filter);
   }
 
-  async task(id: string): Promise<TownTask> {
-    return await this.runtime.town().task(id);
+  task(id: string): Promise<TownTask> {
+    return town.task(this.runtime, id);
   }
 
-  async completeTask(id: string, result?: string): Promise<TownTask> {
-    return await this.runtime.town().completeTask(id, result);
+  completeTask(id: string, result?: string): Promise<TownTask> {
+    return town.completeTask(this.runtime, id, result);
   }
 
-  async pendingTasks(): Promise<PendingTask[]> {
-    return await this.runtime.town().pendingTasks();
+  pendingTasks(): Promise<PendingTask[]> {
+    return town.pendingTasks(this.runtime);
   }
 
-  async recover(): Promise<{ checked: number; recovered: number; agents: string[] }> {
-    const r = await this.runtime.town().recover();
-    return { checked: r.checked, recovered: r.recovered, agents: r.agents.map((a) => a.name) };
+  recover(): Promise<Recovered> {
+    return town.recover(this.runtime);
   }
 
-  async reclaim(request: { to?: string | undefined; toBacklog?: boolean | undefined; from?: string | undefined }): Promise<{ reclaimed: number; destination: string; tasks: readonly HeldTask[] }> {
-    return await this.runtime.town().reclaim(request);
+  reclaim(request: ReclaimRequest): Promise<Reclaimed> {
+    return town.reclaim(this.runtime, request);
   }
 
-  async orphans(action?: string): Promise<{ action: OrphanAction; count: number; orphans: Orphan[] }> {
-    return await this.runtime.town().orphans(action);
+  orphans(action?: string): Promise<OrphanReport> {
+    return town.orphans(this.runtime, action === undefined ? undefined : { action });
   }
 
-  async explain(id: string): Promise<Explanation> {
-    return await this.runtime.town().explain(id);
+  explain(id: string): Promise<Explanation> {
+    return town.explain(this.runtime, id);
   }
 
-  async roundLog(agent: string, round?: number): Promise<string> {
-    const path = await this.runtime.town().roundLog(agent, round);
-    if (!path) throw new TahoError('TAHO_BAD_REQUEST', `agent ${agent} has run no round${round ? ` ${round}` : ''} yet`, { hint: 'Assign it a task; each task is one round.' });
-    return readFile(path, 'utf8').catch(() => '');
+  roundLog(agent: string, round?: number): Promise<string> {
+    return town.roundLog(this.runtime, agent, round);
   }
 
   async serverInfo(): Promise<ServerInfo> {

@@ -19,7 +19,7 @@ function agent(name: string, state: TownAgentStatus['state'], extra: Partial<Tow
   return {
     id: `${name}-id-0000`, name, nickname: null, role_id: null, parent_agent_id: null, spawn_mode: 'fresh', cli: 'echo', state,
     current_task: null, rounds_completed: 4, tasks_completed: 2, created_at: iso(60_000), last_heartbeat: iso(3_000), last_active_at: iso(3_000),
-    max_rounds: null, pid: null, last_exit_code: null, inbox_len: 1, urgent_len: 0, ...extra,
+    max_rounds: null, pid: null, last_exit_code: null, inbox_len: 1, urgent_len: 0, current_scope: null, ...extra,
   };
 }
 

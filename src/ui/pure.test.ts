@@ -15,13 +15,13 @@ function agent(name: string, state: TownAgentStatus['state'], extra: Partial<Tow
   return {
     id: `${name}-0000-0000`, name, nickname: null, role_id: null, parent_agent_id: null, spawn_mode: 'fresh', cli: 'echo', state,
     current_task: null, rounds_completed: 2, tasks_completed: 1, created_at: '2025-01-01T11:00:00Z', last_heartbeat: '2025-01-01T11:59:50Z',
-    last_active_at: '2025-01-01T11:59:50Z', max_rounds: null, pid: null, last_exit_code: null, inbox_len: 3, urgent_len: 0, ...extra,
+    last_active_at: '2025-01-01T11:59:50Z', max_rounds: null, pid: null, last_exit_code: null, inbox_len: 3, urgent_len: 0, current_scope: null, ...extra,
   };
 }
 
 function snapshot(agents: TownAgentStatus[]): StatusSnapshot {
   return {
-    source: 'test', at: new Date(NOW).toISOString(), town: { name: 'tt', root: '/t', agent_count: agents.length, agents },
+    source: 'test', at: new Date(NOW).toISOString(), town: { name: 'tt', root: '/t', redis_url: 'sqlite:///t/taho.db', agent_count: agents.length, agents },
     tasks: [], durableAgents: [], jobs: [], jobCounts: {}, services: [],
   };
 }
