@@ -7,7 +7,6 @@ export type { AgentInfo } from '../core/agents/info.js';
 export type { OplogEntry } from '../core/store/ports/agents.js';
 
 export type { ConfigView } from '../core/config/load.js';
-import type { Json } from '../core/values/plain.js';
 import type { ComponentDetail, ComponentInfo, ReloadResult, ServiceInfo } from '../core/services/info.js';
 
 export type { ComponentDetail, ComponentInfo, MethodInfo, ReloadResult, ServiceInfo } from '../core/services/info.js';
@@ -20,7 +19,7 @@ export type { Execution, Job, JobHistory, SpecConfig } from '../core/jobs/model.
 export type { HistoryQuery, JobExplanation, ListQuery, Page, SubmitResult } from '../core/jobs/orchestrator.js';
 export type { LogLine } from '../core/jobs/logs.js';
 
-import type { Agent as TownAgent, BacklogEntry, InboxItem, Task as TownTask, TownEvent } from '../core/town/model.js';
+import type { BacklogEntry, Task as TownTask, TownEvent } from '../core/town/model.js';
 import type { PendingTask } from '../core/town/town.js';
 import type { Explanation } from '../core/town/explain.js';
 
@@ -109,15 +108,8 @@ export interface WatchOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** `GET /jobs/{id}?include=executions,history`. */
-export interface JobDescription {
-  readonly Job: Job;
-  readonly History?: Page<JobHistory>;
-  readonly Executions?: Page<Execution>;
-}
-
-/** Bacalhau's NodeState (`{Info, Membership, Connection, ConnectionState}`). */
-export type NodeState = Record<string, unknown>;
+export type { JobDescription, NodeState, Rerun } from '../core/usecases/jobs.js';
+import type { JobDescription, NodeState, Rerun } from '../core/usecases/jobs.js';
 
 export interface JobLogOptions {
   readonly executionId?: string | undefined;
@@ -162,7 +154,7 @@ export interface Client extends TownClient {
   jobExecutions(id: string): Promise<Execution[]>;
   jobHistory(id: string, query?: HistoryQuery): Promise<Page<JobHistory>>;
   jobResults(id: string): Promise<SpecConfig[]>;
-  rerunJob(id: string, reason?: string): Promise<{ JobID: string; JobVersion: number; EvaluationID: string; Warnings: string[] }>;
+  rerunJob(id: string, reason?: string): Promise<Rerun>;
   explainJob(id: string): Promise<JobExplanation>;
   /** Log lines of a job's execution; with follow, until it ends (over HTTP, resumed after a dropped connection). */
   jobLogs(id: string, options: JobLogOptions): AsyncIterable<LogLine>;

@@ -5,8 +5,8 @@ import type {
   Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse, AgentInvokeRequest, AgentInvokeResponse, AgentInfo, OplogEntry, ComponentDetail,
 } from './contract.js';
 import { golemOutcome } from '../core/values/typed.js';
-import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
-import { nodeState } from '../core/jobs/views.js';
+import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, Rerun, SpecConfig, SubmitResult } from './contract.js';
+import * as jobs from '../core/usecases/jobs.js';
 import type {
   Assigned, BacklogEntry, Explanation, Inbox, OrphanReport, PendingTask, Reclaimed, ReclaimRequest, Recovered, SendMessageRequest, ServerInfo, Spawned, SpawnRequest,
   TahoEvent, TaskFilter, TownEvent, TownStatus, TownTask, WatchOptions,
@@ -111,48 +111,46 @@ export class LocalClient implements Client {
   readonly inProcess = true;
 
   async submitJob(job: unknown, options: { force?: boolean | undefined; idempotencyKey?: string | undefined } = {}): Promise<SubmitResult> {
-    await this.runtime.startJobs();
-    return this.runtime.jobs().submit(job, options);
+    await this.runtime.startJobs(); // in-process, this process runs what it submits
+    return jobs.submitJob(this.runtime, job, options);
   }
 
   async jobs(query: ListQuery = {}): Promise<Page<Job>> {
     await this.runtime.settleJobs();
-    return this.runtime.jobs().list(query);
+    return jobs.listJobs(this.runtime, query);
   }
 
   async describeJob(id: string): Promise<JobDescription> {
     await this.runtime.settleJobs();
-    const jobs = this.runtime.jobs();
-    const job = await jobs.get(id);
-    return { Job: job, History: await jobs.history(job.ID, { jobVersion: job.Version, limit: 0 }), Executions: { Items: await jobs.executions(job.ID), NextToken: '' } };
+    return jobs.describeJob(this.runtime, id, { include: ['history', 'executions'] });
   }
 
-  async stopJob(id: string, reason?: string): Promise<{ EvaluationID: string }> {
-    return this.runtime.jobs().stop(id, reason);
+  stopJob(id: string, reason?: string): Promise<{ EvaluationID: string }> {
+    return jobs.stopJob(this.runtime, id, reason);
   }
 
   async jobExecutions(id: string): Promise<Execution[]> {
     await this.runtime.settleJobs();
-    return this.runtime.jobs().executions(id);
+    return (await jobs.jobExecutions(this.runtime, id)).Items;
   }
 
   async jobHistory(id: string, query: HistoryQuery = {}): Promise<Page<JobHistory>> {
     await this.runtime.settleJobs();
-    return this.runtime.jobs().history(id, query);
+    return jobs.jobHistory(this.runtime, id, query);
   }
 
   async jobResults(id: string): Promise<SpecConfig[]> {
-    return this.runtime.jobs().results(id);
+    return (await jobs.jobResults(this.runtime, id)).Items;
   }
 
-  async rerunJob(id: string, reason?: string): Promise<{ JobID: string; JobVersion: number; EvaluationID: string; Warnings: string[] }> {
+  async rerunJob(id: string, reason?: string): Promise<Rerun> {
     await this.runtime.startJobs();
-    return this.runtime.jobs().rerun(id, { reason });
+    return jobs.rerunJob(this.runtime, id, { reason });
   }
 
   async explainJob(id: string): Promise<JobExplanation> {
     await this.runtime.settleJobs();
-    return this.runtime.jobs().explain(id);
+    return jobs.explainJob(this.runtime, id);
   }
 
   jobLogs(id: string, options: JobLogOptions): AsyncIterable<LogLine> {
@@ -160,11 +158,11 @@ export class LocalClient implements Client {
   }
 
   async nodes(): Promise<NodeState[]> {
-    return this.runtime.jobs().nodes().map((n) => nodeState(n, packageVersion()));
+    return jobs.listNodes(this.runtime, packageVersion());
   }
 
   async node(id: string): Promise<NodeState> {
-    return nodeState(this.runtime.jobs().node(id), packageVersion());
+    return jobs.getNode(this.runtime, packageVersion(), id);
   }
 
   townStatus(): Promise<TownStatus> {

@@ -4,10 +4,10 @@ import type { Runtime } from '../../core/runtime.js';
 import { openSse } from '../sse.js';
 import { TahoError } from '../../core/errors.js';
 import type { NodeSnapshot } from '../../core/jobs/compute.js';
-import { buildVersion, nodeInfo, nodeState } from '../../core/jobs/views.js';
-import { matches, parseSelector } from '../../core/jobs/selector.js';
+import { buildVersion, nodeInfo } from '../../core/jobs/views.js';
 import type { Orchestrator, Page } from '../../core/jobs/orchestrator.js';
 import type { JobHistory } from '../../core/jobs/model.js';
+import * as use from '../../core/usecases/jobs.js';
 
 const BASE = '/api/v1/orchestrator';
 const tags = ['jobs'];
@@ -26,21 +26,20 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
       method, url: `${BASE}/jobs`,
       schema: { tags, summary: 'Submit a job ({Job, Force}); Idempotency-Key returns the first JobID', body: { type: 'object', properties: { Job: jobSpec, Force: { type: 'boolean' } } } },
       handler: async (req) => {
-        if (req.body?.Job === undefined) throw new TahoError('TAHO_BAD_REQUEST', 'the request has no Job', { hint: 'Send {"Job": {...}, "Force": false}.' });
         const meta: Record<string, string> = {};
         const installation = req.headers['x-bacalhau-installationid'];
         const instance = req.headers['x-bacalhau-instanceid'];
         if (typeof installation === 'string') meta['bacalhau.org/client.installation.id'] = installation;
         if (typeof instance === 'string') meta['bacalhau.org/client.instance.id'] = instance;
         const key = req.headers['idempotency-key'];
-        return await jobs().submit(req.body.Job, { force: req.body.Force, meta, idempotencyKey: typeof key === 'string' ? key : undefined });
+        return await use.submitJob(runtime, req.body?.Job, { force: req.body?.Force, meta, idempotencyKey: typeof key === 'string' ? key : undefined });
       },
     });
   }
 
   app.get(`${BASE}/jobs`, { schema: { tags, summary: 'Jobs: labels selector, limit, next_token, order_by, reverse, namespace' } }, async (req: Req) => {
     const q = req.query;
-    return jobs().list({
+    return use.listJobs(runtime, {
       namespace: one(q.namespace), labels: labelsOf(q), limit: int(q, 'limit'), nextToken: one(q.next_token),
       orderBy: one(q.order_by), reverse: bool(q, 'reverse'),
     });
@@ -53,54 +52,44 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
 
   app.get(`${BASE}/jobs/:id`, { schema: { tags, summary: 'A job; include=history,executions' } }, async (req: Req) => {
     const q = req.query;
-    const job = await jobs().get(req.params.id, one(q.namespace), int(q, 'job_version') ?? 0);
-    const include = new Set((one(q.include) ?? '').split(',').map((s) => s.trim()).filter(Boolean));
-    return {
-      Job: job,
-      ...(include.has('history') ? { History: compatHistory(req, await jobs().history(job.ID, { jobVersion: job.Version, limit: 0 })) } : {}),
-      ...(include.has('executions') ? { Executions: { Items: await jobs().executions(job.ID, { jobVersion: job.Version }), NextToken: '' } } : {}),
-    };
+    const include = (one(q.include) ?? '').split(',').map((s) => s.trim()).filter((s) => s === 'history' || s === 'executions');
+    const d = await use.describeJob(runtime, req.params.id, { namespace: one(q.namespace), jobVersion: int(q, 'job_version'), include });
+    return d.History ? { ...d, History: compatHistory(req, d.History) } : d;
   });
 
   app.delete(`${BASE}/jobs/:id`, { schema: { tags, summary: 'Stop a job (reason in the body or the query)' } }, async (req: Req) => {
     const body = (req.body ?? {}) as { reason?: unknown };
     const reason = typeof body.reason === 'string' ? body.reason : one(req.query.reason) ?? '';
-    return jobs().stop(req.params.id, reason, one(req.query.namespace));
+    return use.stopJob(runtime, req.params.id, reason, one(req.query.namespace));
   });
 
   app.get(`${BASE}/jobs/:id/executions`, { schema: { tags, summary: 'Executions of a job' } }, async (req: Req) => {
     const q = req.query;
-    let items = await jobs().executions(req.params.id, { namespace: one(q.namespace), jobVersion: int(q, 'job_version') ?? 0, allVersions: bool(q, 'all_job_versions') ?? false });
-    if (one(q.order_by) === 'modified_at') items = items.sort((a, b) => a.ModifyTime - b.ModifyTime);
-    if (bool(q, 'reverse')) items = items.reverse();
-    const limit = int(q, 'limit');
-    return { Items: limit ? items.slice(0, limit) : items, NextToken: '' };
+    return use.jobExecutions(runtime, req.params.id, {
+      namespace: one(q.namespace), jobVersion: int(q, 'job_version'), allVersions: bool(q, 'all_job_versions'), orderBy: one(q.order_by), reverse: bool(q, 'reverse'), limit: int(q, 'limit'),
+    });
   });
 
   app.get(`${BASE}/jobs/:id/history`, { schema: { tags, summary: 'History events; NextToken stays until the job is terminal' } }, async (req: Req) => {
     const q = req.query;
-    const eventType = one(q.event_type);
-    if (eventType !== undefined && !['all', 'job', 'execution'].includes(eventType)) {
-      throw new TahoError('TAHO_BAD_REQUEST', `invalid event_type: ${eventType}`, { hint: 'Use all, job or execution.' });
-    }
-    return compatHistory(req, await jobs().history(req.params.id, {
+    return compatHistory(req, await use.jobHistory(runtime, req.params.id, {
       namespace: one(q.namespace), jobVersion: int(q, 'job_version'), allVersions: bool(q, 'all_job_versions'), since: int(q, 'since'),
-      eventType, executionId: one(q.execution_id), limit: int(q, 'limit'), nextToken: one(q.next_token),
+      eventType: one(q.event_type), executionId: one(q.execution_id), limit: int(q, 'limit'), nextToken: one(q.next_token),
     }));
   });
 
   app.get(`${BASE}/jobs/:id/results`, { schema: { tags, summary: 'Where the results are (local publisher)' } }, async (req: Req) =>
-    ({ Items: await jobs().results(req.params.id, one(req.query.namespace)), NextToken: '' }));
+    use.jobResults(runtime, req.params.id, one(req.query.namespace)));
 
   app.get(`${BASE}/jobs/:id/versions`, { schema: { tags, summary: 'Every version of a job' } }, async (req: Req) =>
-    ({ Items: await jobs().versions(req.params.id, one(req.query.namespace)), NextToken: '' }));
+    use.jobVersions(runtime, req.params.id, one(req.query.namespace)));
 
   app.get(`${BASE}/jobs/:id/explain`, { schema: { tags, summary: 'Why a job is where it is: queue position, each node\'s verdict, time left' } }, async (req: Req) =>
-    jobs().explain(req.params.id, one(req.query.namespace)));
+    use.explainJob(runtime, req.params.id, one(req.query.namespace)));
 
   app.put(`${BASE}/jobs/:id/rerun`, { schema: { tags, summary: 'Run a finished job again as a new version', body: { type: ['object', 'null'], properties: { JobVersion: { type: 'integer' }, Reason: { type: 'string' } } } } }, async (req: Req) => {
     const body = (req.body ?? {}) as { JobVersion?: unknown; Reason?: unknown };
-    return jobs().rerun(req.params.id, {
+    return use.rerunJob(runtime, req.params.id, {
       jobVersion: typeof body.JobVersion === 'number' ? body.JobVersion : undefined,
       reason: typeof body.Reason === 'string' ? body.Reason : undefined,
       namespace: one(req.query.namespace),
@@ -116,27 +105,14 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
 
   app.get(`${BASE}/nodes`, { schema: { tags, summary: 'Compute nodes' } }, async (req: Req) => {
     const q = req.query;
-    const reqs = parseSelector(labelsOf(q) ?? '');
-    if (typeof reqs === 'string') throw new TahoError('TAHO_BAD_REQUEST', reqs, { hint: 'Label selectors look like zone=eu,!gpu.' });
-    const orderBy = one(q.order_by) ?? 'id';
-    const sorters: Record<string, (n: NodeSnapshot) => string | number> = {
-      id: (n) => n.id, type: () => 'Compute', available_cpu: (n) => n.available.CPU, available_memory: (n) => n.available.Memory,
-      available_disk: (n) => n.available.Disk, available_gpu: (n) => n.available.GPU, approval: () => 'APPROVED', status: () => 'CONNECTED',
-    };
-    const key = sorters[orderBy];
-    if (!key) throw new TahoError('TAHO_BAD_REQUEST', `invalid order_by: ${orderBy}`, { hint: `Use one of ${Object.keys(sorters).join(', ')}.` });
-    const approval = one(q['filter-approval'])?.toUpperCase();
-    const status = one(q['filter-status'])?.toUpperCase();
-    let nodes = jobs().nodes().filter((n) => matches(n.labels, reqs))
-      .filter(() => approval === undefined || approval === 'APPROVED')
-      .filter((n) => status === undefined || (status === 'CONNECTED') === n.connected)
-      .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-    if (bool(q, 'reverse')) nodes = nodes.reverse();
-    const limit = int(q, 'limit');
-    return { NextToken: '', Nodes: (limit ? nodes.slice(0, limit) : nodes).map((n) => nodeState(n, version)) };
+    const nodes = use.listNodes(runtime, version, {
+      labels: labelsOf(q), orderBy: one(q.order_by), reverse: bool(q, 'reverse'), limit: int(q, 'limit'),
+      approval: one(q['filter-approval']), status: one(q['filter-status']),
+    });
+    return { NextToken: '', Nodes: nodes };
   });
 
-  app.get(`${BASE}/nodes/:id`, { schema: { tags, summary: 'A node (id prefix)' } }, async (req: Req) => ({ Node: nodeState(jobs().node(req.params.id), version) }));
+  app.get(`${BASE}/nodes/:id`, { schema: { tags, summary: 'A node (id prefix)' } }, async (req: Req) => ({ Node: use.getNode(runtime, version, req.params.id) }));
 
   const AGENT = '/api/v1/agent';
   app.get(`${AGENT}/alive`, { schema: { tags, summary: 'Liveness' } }, async () => ({ Status: 'OK' }));
