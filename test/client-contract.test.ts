@@ -50,6 +50,9 @@ describe.each(['local', 'http'] as const)('%s client', (kind) => {
     expect(bad.code).toBe('TAHO_BAD_ARGUMENTS');
     await c.deleteAgent('example/counter', name);
     expect((await errorOf(c.agent('example/counter', name))).code).toBe('TAHO_AGENT_NOT_FOUND');
+    // A deleted agent has no oplog and cannot be deleted again, over HTTP as in-process.
+    expect((await errorOf(c.oplog('example/counter', name))).code).toBe('TAHO_AGENT_NOT_FOUND');
+    expect((await errorOf(c.deleteAgent('example/counter', name))).code).toBe('TAHO_AGENT_NOT_FOUND');
   });
 
   it('quiesces and restarts', async () => {

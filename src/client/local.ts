@@ -7,6 +7,7 @@ import type {
 import { golemOutcome } from '../core/values/typed.js';
 import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, Rerun, SpecConfig, SubmitResult } from './contract.js';
 import * as jobs from '../core/usecases/jobs.js';
+import * as agentsUse from '../core/usecases/agents.js';
 import type {
   Assigned, BacklogEntry, Explanation, Inbox, OrphanReport, PendingTask, Reclaimed, ReclaimRequest, Recovered, SendMessageRequest, ServerInfo, Spawned, SpawnRequest,
   TahoEvent, TaskFilter, TownEvent, TownStatus, TownTask, WatchOptions,
@@ -78,34 +79,24 @@ export class LocalClient implements Client {
     return typed ? { result: typed } : {};
   }
 
-  async agents(component?: string): Promise<AgentInfo[]> {
-    const agents = this.runtime.agents();
-    const ids = component === undefined ? this.runtime.registry.list().map((e) => e.id) : [agents.component(component).id];
-    const names = await Promise.all(ids.map(async (id) => (await agents.names(id)).map((name) => [id, name] as const)));
-    return Promise.all(names.flat().map(([id, name]) => agents.info(id, name)));
+  agents(component?: string): Promise<AgentInfo[]> {
+    return agentsUse.listAgents(this.runtime, component);
   }
 
-  async agent(component: string, agent: string): Promise<AgentInfo> {
-    return this.runtime.agents().info(component, agent);
+  agent(component: string, agent: string): Promise<AgentInfo> {
+    return agentsUse.describeAgent(this.runtime, component, agent);
   }
 
-  async deleteAgent(component: string, agent: string): Promise<void> {
-    const agents = this.runtime.agents();
-    const id = agents.component(component).id;
-    await agents.info(id, agent);
-    await agents.delete(id, agent);
+  deleteAgent(component: string, agent: string): Promise<void> {
+    return agentsUse.deleteAgent(this.runtime, component, agent);
   }
 
   async cancelInvocation(component: string, agent: string, key: string): Promise<{ canceled: boolean }> {
-    const agents = this.runtime.agents();
-    return { canceled: agents.agent(agents.component(component).id, agent).cancel(key) };
+    return agentsUse.cancelInvocation(this.runtime, component, agent, key);
   }
 
-  async oplog(component: string, agent: string): Promise<OplogEntry[]> {
-    const agents = this.runtime.agents();
-    const id = agents.component(component).id;
-    await agents.info(id, agent);
-    return agents.oplog(id, agent);
+  oplog(component: string, agent: string): Promise<OplogEntry[]> {
+    return agentsUse.agentOplog(this.runtime, component, agent);
   }
 
   readonly inProcess = true;

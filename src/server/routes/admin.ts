@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../core/runtime.js';
 import type { ConfigView } from '../../core/config/load.js';
 import { describeComponent, listComponents } from '../../core/usecases/services.js';
-import { TahoError } from '../../core/errors.js';
+import { agentOplog } from '../../core/usecases/agents.js';
 
 const componentSchema = {
   type: 'object',
@@ -65,14 +65,7 @@ export function adminRoutes(app: FastifyInstance, runtime: Runtime, config: () =
       params: { type: 'object', required: ['ref', 'agent'], properties: { ref: { type: 'string', minLength: 1, maxLength: 257 }, agent: { type: 'string', minLength: 1, maxLength: 128 } } },
       response: { 200: { type: 'object', required: ['entries'], properties: { entries: { type: 'array', items: oplogEntrySchema } } } },
     },
-  }, async (req) => {
-    const agents = runtime.agents();
-    const entry = runtime.component(req.params.ref);
-    if (!agents.exists(entry.id, req.params.agent)) {
-      throw new TahoError('TAHO_AGENT_NOT_FOUND', `agent ${req.params.agent} of ${entry.domain}/${entry.service} not found`, { hint: 'It is created by its first invocation; `taho agents list` shows them.' });
-    }
-    return { entries: await agents.oplog(entry.id, req.params.agent) };
-  });
+  }, async (req) => ({ entries: await agentOplog(runtime, req.params.ref, req.params.agent) }));
   app.get('/api/config', {
     schema: { tags, summary: 'The merged configuration with each value\'s source', response: { 200: configSchema } },
   }, async () => config());

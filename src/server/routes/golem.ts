@@ -11,6 +11,7 @@ import { componentSchema, oplogPage, scanCursor } from './golem-schemas.js';
 import { compileTypedCall, golemOutcome, type TypedCall, type ValueAndOptionalType } from '../../core/values/typed.js';
 import type { DurableAgent } from '../../core/agents/agent.js';
 import { parseAgentFilter, parseAgentFilterJson, type AgentInfo } from '../../core/agents/info.js';
+import { agentsOf } from '../../core/usecases/agents.js';
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const workerName = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' } as const;
@@ -241,8 +242,7 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
 
   /** One page of matching workers; `cursor` is there only when more follow. */
   async function page<C>(entry: ComponentEntry, preds: readonly ((a: AgentInfo) => boolean)[], start: number, count: number, cursor: (next: number) => C): Promise<{ workers: Record<string, unknown>[]; cursor?: C }> {
-    const infos = await Promise.all((await agents().names(entry.id)).map((n) => agents().info(entry.id, n)));
-    const all = infos.filter((a) => preds.every((p) => p(a)));
+    const all = (await agentsOf(runtime, entry.id)).filter((a) => preds.every((p) => p(a)));
     return {
       workers: await Promise.all(all.slice(start, start + count).map((a) => workerView(agents().agent(entry.id, a.agent), runtime))),
       ...(start + count < all.length ? { cursor: cursor(start + count) } : {}),
