@@ -5,10 +5,13 @@ import type {
   AgentInfo, AgentInvokeRequest, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
   OplogEntry, ReloadResult, ServiceInfo, StatusResponse, ComponentDetail,
 } from './contract.js';
-import type { BacklogEntry, Explanation, InboxItem, PendingTask, Recovered, SendMessageRequest, Spawned, SpawnRequest, InvocationSnapshot, ServerInfo, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
+import type {
+  Assigned, BacklogEntry, Explanation, Inbox, OrphanReport, PendingTask, Reclaimed, ReclaimRequest, Recovered, SendMessageRequest, ServerInfo, Spawned, SpawnRequest,
+  TahoEvent, TaskFilter, TownEvent, TownStatus, TownTask, WatchOptions,
+} from './contract.js';
+import type { Answer, Answers, Operation, ParamNames } from '../server/contract/api-types.js';
 import { toTownEvent } from './contract.js';
-import type { HeldTask, Orphan, OrphanAction } from '../core/town/recovery.js';
-import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
+import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, Rerun, SpecConfig, SubmitResult } from './contract.js';
 
 /** The Client over a taho server's HTTP API: the same answers as LocalClient, from elsewhere. */
 export class HttpClient implements Client {
@@ -21,118 +24,125 @@ export class HttpClient implements Client {
   }
 
   invoke({ domain, service, method, input }: InvokeRequest): Promise<InvokeResponse> {
-    return this.#request('POST', `/api/services/${seg(domain)}/${seg(service)}/invoke/${seg(method)}`, input);
+    return this.#call('POST /api/services/:domain/:service/invoke/:method', { params: { domain, service, method }, body: input });
   }
 
   services(): Promise<ServiceInfo[]> {
-    return this.#request('GET', '/api/services');
+    return this.#call('GET /api/services');
   }
 
   components(): Promise<ComponentInfo[]> {
-    return this.#request('GET', '/api/components');
+    return this.#call('GET /api/components');
   }
 
   component(ref: string): Promise<ComponentDetail> {
-    return this.#request('GET', `/api/components/${seg(ref.replace('/', '.'))}`);
+    return this.#call('GET /api/components/:ref', { params: { ref: ref.replace('/', '.') } });
   }
 
   async addComponent(name: string, bytes: Uint8Array): Promise<ComponentDetail> {
-    const view = await this.#request<{ versionedComponentId: { componentId: string } }>('POST', `/v1/components?name=${seg(name)}`, bytes, 'application/wasm');
+    const view = await this.#call('POST /v1/components', { query: { name }, body: bytes, type: 'application/wasm' });
     return this.component(view.versionedComponentId.componentId);
   }
 
   reload(): Promise<ReloadResult> {
-    return this.#request('POST', '/api/reload');
+    return this.#call('POST /api/reload');
   }
 
   config(): Promise<ConfigView> {
-    return this.#request('GET', '/api/config');
+    return this.#call('GET /api/config');
   }
 
   restart(domain: string, service: string, config?: string): Promise<StatusResponse> {
-    return this.#request('POST', `/api/services/${seg(domain)}/${seg(service)}/restart`, config, 'text/plain');
+    return this.#call('POST /api/services/:domain/:service/restart', { params: { domain, service }, body: config, type: 'text/plain' });
   }
 
   quiesce(domain: string, service: string): Promise<StatusResponse> {
-    return this.#request('PUT', `/api/services/${seg(domain)}/${seg(service)}/quiesce`);
+    return this.#call('PUT /api/services/:domain/:service/quiesce', { params: { domain, service } });
   }
 
   async agentInvoke(r: AgentInvokeRequest): Promise<AgentInvokeResponse> {
     // The server takes the component's name where Golem takes its UUID: one request per call.
-    return this.#request('POST', `${workerPath(await this.#componentRef(r.component), r.agent)}/${r.wait ? 'invoke-and-await' : 'invoke'}?function=${seg(r.fn)}`,
-      { params: r.args.map((value) => ({ value })) }, 'application/json', r.key === undefined ? {} : { 'idempotency-key': r.key });
+    const call = {
+      params: { component_id: await this.#componentRef(r.component), worker_name: r.agent }, query: { function: r.fn },
+      body: { params: r.args.map((value) => ({ value })) }, headers: r.key === undefined ? {} : { 'idempotency-key': r.key },
+    };
+    if (!r.wait) {
+      await this.#call(`POST ${WORKER}/invoke`, call);
+      return {};
+    }
+    const answer = await this.#call(`POST ${WORKER}/invoke-and-await`, call);
+    return answer.result === undefined ? {} : { result: answer.result };
   }
 
   async agents(component?: string): Promise<AgentInfo[]> {
     const components = component === undefined ? await this.#components() : [await this.#component(component)];
     const lists = await Promise.all(components.map(async (c) => {
-      const { workers } = await this.#request<{ workers: WorkerMeta[] }>('GET', `/v1/components/${c.id}/workers`);
-      return workers.map((w) => toInfo(c.name, w));
+      const page = await this.#call('GET /v1/components/:component_id/workers', { params: { component_id: c.id } });
+      return page.workers.map((w) => toInfo(c.name, w));
     }));
     return lists.flat();
   }
 
   async agent(component: string, agent: string): Promise<AgentInfo> {
     const c = await this.#component(component);
-    return toInfo(c.name, await this.#request<WorkerMeta>('GET', workerPath(c.id, agent)));
+    return toInfo(c.name, await this.#call(`GET ${WORKER}`, { params: { component_id: c.id, worker_name: agent } }));
   }
 
   async deleteAgent(component: string, agent: string): Promise<void> {
-    await this.#request('DELETE', workerPath(await this.#componentRef(component), agent));
+    await this.#call(`DELETE ${WORKER}`, { params: { component_id: await this.#componentRef(component), worker_name: agent } });
   }
 
   async cancelInvocation(component: string, agent: string, key: string): Promise<{ canceled: boolean }> {
-    return this.#request('DELETE', `${workerPath(await this.#componentRef(component), agent)}/invocations/${seg(key)}`);
+    return this.#call(`DELETE ${WORKER}/invocations/:idempotency_key`, { params: { component_id: await this.#componentRef(component), worker_name: agent, idempotency_key: key } });
   }
 
   async oplog(component: string, agent: string): Promise<OplogEntry[]> {
-    const { entries } = await this.#request<{ entries: OplogEntry[] }>('GET', `/api/agents/${seg(await this.#componentRef(component))}/${seg(agent)}/oplog`);
-    return entries;
+    return (await this.#call('GET /api/agents/:ref/:agent/oplog', { params: { ref: await this.#componentRef(component), agent } })).entries;
   }
 
   async #components(): Promise<{ id: string; name: string }[]> {
-    const list = await this.#request<{ componentName: string; versionedComponentId: { componentId: string } }[]>('GET', '/v1/components');
-    return list.map((c) => ({ id: c.versionedComponentId.componentId, name: c.componentName }));
+    return (await this.#call('GET /v1/components')).map((c) => ({ id: c.versionedComponentId.componentId, name: c.componentName }));
   }
 
   readonly inProcess = false;
 
   submitJob(job: unknown, options: { force?: boolean | undefined; idempotencyKey?: string | undefined } = {}): Promise<SubmitResult> {
-    return this.#request('PUT', JOBS, { Job: job, Force: options.force ?? false }, 'application/json', options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {});
+    return this.#call(`PUT ${JOBS}`, { body: { Job: job, Force: options.force ?? false }, headers: options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {} });
   }
 
   jobs(q: ListQuery = {}): Promise<Page<Job>> {
-    return this.#request('GET', `${JOBS}${query({ namespace: q.namespace, labels: q.labels, limit: q.limit, next_token: q.nextToken, order_by: q.orderBy, reverse: q.reverse })}`);
+    return this.#call(`GET ${JOBS}`, { query: { namespace: q.namespace, labels: q.labels, limit: q.limit, next_token: q.nextToken, order_by: q.orderBy, reverse: q.reverse } });
   }
 
   describeJob(id: string): Promise<JobDescription> {
-    return this.#request('GET', `${JOBS}/${seg(id)}?include=executions,history`);
+    return this.#call(`GET ${JOBS}/:id`, { params: { id }, query: { include: 'executions,history' } });
   }
 
   stopJob(id: string, reason = ''): Promise<{ EvaluationID: string }> {
-    return this.#request('DELETE', `${JOBS}/${seg(id)}`, { reason });
+    return this.#call(`DELETE ${JOBS}/:id`, { params: { id }, body: { reason } });
   }
 
   async jobExecutions(id: string): Promise<Execution[]> {
-    return (await this.#request<Page<Execution>>('GET', `${JOBS}/${seg(id)}/executions`)).Items;
+    return (await this.#call(`GET ${JOBS}/:id/executions`, { params: { id } })).Items;
   }
 
   jobHistory(id: string, q: HistoryQuery = {}): Promise<Page<JobHistory>> {
-    return this.#request('GET', `${JOBS}/${seg(id)}/history${query({
-      since: q.since, event_type: q.eventType, execution_id: q.executionId, limit: q.limit, next_token: q.nextToken, job_version: q.jobVersion, all_job_versions: q.allVersions,
-    })}`);
+    return this.#call(`GET ${JOBS}/:id/history`, {
+      params: { id },
+      query: { since: q.since, event_type: q.eventType, execution_id: q.executionId, limit: q.limit, next_token: q.nextToken, job_version: q.jobVersion, all_job_versions: q.allVersions },
+    });
   }
 
   async jobResults(id: string): Promise<SpecConfig[]> {
-    return (await this.#request<Page<SpecConfig>>('GET', `${JOBS}/${seg(id)}/results`)).Items ?? [];
+    return (await this.#call(`GET ${JOBS}/:id/results`, { params: { id } })).Items;
   }
 
-  rerunJob(id: string, reason?: string): Promise<{ JobID: string; JobVersion: number; EvaluationID: string; Warnings: string[] }> {
-    return this.#request('PUT', `${JOBS}/${seg(id)}/rerun`, reason === undefined ? {} : { Reason: reason });
+  rerunJob(id: string, reason?: string): Promise<Rerun> {
+    return this.#call(`PUT ${JOBS}/:id/rerun`, { params: { id }, body: reason === undefined ? {} : { Reason: reason } });
   }
 
   explainJob(id: string): Promise<JobExplanation> {
-    return this.#request('GET', `${JOBS}/${seg(id)}/explain`);
+    return this.#call(`GET ${JOBS}/:id/explain`, { params: { id } });
   }
 
   /**
@@ -151,99 +161,101 @@ export class HttpClient implements Client {
 
 
   async nodes(): Promise<NodeState[]> {
-    return (await this.#request<{ Nodes: NodeState[] }>('GET', '/api/v1/orchestrator/nodes')).Nodes;
+    return (await this.#call('GET /api/v1/orchestrator/nodes')).Nodes;
   }
 
   async node(id: string): Promise<NodeState> {
-    return (await this.#request<{ Node: NodeState }>('GET', `/api/v1/orchestrator/nodes/${seg(id)}`)).Node;
+    return (await this.#call('GET /api/v1/orchestrator/nodes/:id', { params: { id } })).Node;
   }
 
   townStatus(): Promise<TownStatus> {
-    return this.#request('GET', '/v1/status');
+    return this.#call('GET /v1/status');
   }
 
   spawnAgent(request: SpawnRequest): Promise<Spawned> {
-    return this.#request('POST', '/v1/agents', request);
+    return this.#call('POST /v1/agents', { body: request });
   }
 
   async killAgent(agent: string): Promise<void> {
-    await this.#request('POST', `/v1/agents/${seg(agent)}/kill`);
+    await this.#call('POST /v1/agents/:agent/kill', { params: { agent } });
   }
 
   async restartAgent(agent: string): Promise<void> {
-    await this.#request('POST', `/v1/agents/${seg(agent)}/restart`);
+    await this.#call('POST /v1/agents/:agent/restart', { params: { agent } });
   }
 
   pruneAgents(all?: boolean): Promise<{ removed: number; agents: string[] }> {
-    return this.#request('POST', '/v1/agents/prune', all === undefined ? {} : { all });
+    return this.#call('POST /v1/agents/prune', { body: all === undefined ? {} : { all } });
   }
 
-  assignTask(agent: string, task: string, urgent?: boolean): Promise<{ task_id: string; agent_id: string; agent_name: string }> {
-    return this.#request('POST', '/v1/tasks/assign', { agent, task, ...(urgent === undefined ? {} : { urgent }) });
+  assignTask(agent: string, task: string, urgent?: boolean): Promise<Assigned> {
+    return this.#call('POST /v1/tasks/assign', { body: { agent, task, ...(urgent === undefined ? {} : { urgent }) } });
   }
 
   sendMessage(request: SendMessageRequest): Promise<{ message_id: string; to_agent: string; urgent: boolean }> {
-    return this.#request('POST', '/v1/messages/send', request);
+    return this.#call('POST /v1/messages/send', { body: request });
   }
 
-  inbox(agent: string): Promise<{ agent: string; total: number; urgent: number; messages: InboxItem[] }> {
-    return this.#request('GET', `/v1/agents/${seg(agent)}/inbox`);
+  inbox(agent: string): Promise<Inbox> {
+    return this.#call('GET /v1/agents/:agent/inbox', { params: { agent } });
   }
 
   async backlog(): Promise<BacklogEntry[]> {
-    return (await this.#request<{ backlog: BacklogEntry[] }>('GET', '/v1/backlog')).backlog;
+    return (await this.#call('GET /v1/backlog')).backlog;
   }
 
   backlogAdd(description: string, tags: readonly string[] = []): Promise<{ task_id: string; description: string }> {
-    return this.#request('POST', '/v1/backlog', { description, tags });
+    return this.#call('POST /v1/backlog', { body: { description, tags } });
   }
 
-  backlogClaim(taskId: string, agent: string): Promise<{ task_id: string; agent_id: string; agent_name: string }> {
-    return this.#request('POST', `/v1/backlog/${seg(taskId)}/claim`, { agent });
+  backlogClaim(taskId: string, agent: string): Promise<Assigned> {
+    return this.#call('POST /v1/backlog/:task_id/claim', { params: { task_id: taskId }, body: { agent } });
   }
 
   backlogAssignAll(agent: string): Promise<{ assigned: number; tasks: string[] }> {
-    return this.#request('POST', '/v1/backlog/assign-all', { agent });
+    return this.#call('POST /v1/backlog/assign-all', { body: { agent } });
   }
 
   backlogRemove(taskId: string): Promise<{ removed: true; task_id: string }> {
-    return this.#request('DELETE', `/v1/backlog/${seg(taskId)}`);
+    return this.#call('DELETE /v1/backlog/:task_id', { params: { task_id: taskId } });
   }
 
-  async tasks(filter: { state?: string | undefined; agent?: string | undefined } = {}): Promise<TownTask[]> {
-    return (await this.#request<{ tasks: TownTask[] }>('GET', `/v1/tasks${query({ state: filter.state, agent: filter.agent })}`)).tasks;
+  async tasks(filter: TaskFilter = {}): Promise<TownTask[]> {
+    return (await this.#call('GET /v1/tasks', { query: { state: filter.state, agent: filter.agent } })).tasks;
   }
 
   task(id: string): Promise<TownTask> {
-    return this.#request('GET', `/v1/tasks/${seg(id)}`);
+    return this.#call('GET /v1/tasks/:id', { params: { id } });
   }
 
   completeTask(id: string, result?: string): Promise<TownTask> {
-    return this.#request('POST', `/v1/tasks/${seg(id)}/complete`, result === undefined ? {} : { result });
+    return this.#call('POST /v1/tasks/:id/complete', { params: { id }, body: result === undefined ? {} : { result } });
   }
 
   async pendingTasks(): Promise<PendingTask[]> {
-    return (await this.#request<{ tasks: PendingTask[] }>('GET', '/v1/tasks/pending')).tasks;
+    return (await this.#call('GET /v1/tasks/pending')).tasks;
   }
 
   recover(): Promise<Recovered> {
-    return this.#request('POST', '/v1/recover');
+    return this.#call('POST /v1/recover');
   }
 
-  reclaim(request: { to?: string | undefined; toBacklog?: boolean | undefined; from?: string | undefined }): Promise<{ reclaimed: number; destination: string; tasks: readonly HeldTask[] }> {
-    return this.#request('POST', '/v1/reclaim', {
-      ...(request.to === undefined ? {} : { to: request.to }),
-      ...(request.toBacklog === undefined ? {} : { to_backlog: request.toBacklog }),
-      ...(request.from === undefined ? {} : { from: request.from }),
+  reclaim(request: ReclaimRequest): Promise<Reclaimed> {
+    return this.#call('POST /v1/reclaim', {
+      body: {
+        ...(request.to === undefined ? {} : { to: request.to }),
+        ...(request.toBacklog === undefined ? {} : { to_backlog: request.toBacklog }),
+        ...(request.from === undefined ? {} : { from: request.from }),
+      },
     });
   }
 
-  orphans(action?: string): Promise<{ action: OrphanAction; count: number; orphans: Orphan[] }> {
-    return this.#request('POST', '/v1/reclaim/orphan-tasks', action === undefined ? {} : { action });
+  orphans(action?: string): Promise<OrphanReport> {
+    return this.#call('POST /v1/reclaim/orphan-tasks', { body: action === undefined ? {} : { action } });
   }
 
   explain(id: string): Promise<Explanation> {
-    return this.#request('GET', `/v1/explain/${seg(id)}`);
+    return this.#call('GET /v1/explain/:id', { params: { id } });
   }
 
   async roundLog(agent: string, round?: number): Promise<string> {
@@ -259,19 +271,23 @@ export class HttpClient implements Client {
     throw fromErrorBody(res.status, parse(text), `GET ${path} answered ${res.status}`);
   }
 
-  /** From `/health` and `/ready`; what cannot be read is left out rather than failing. */
+  /** From `/health`, `/ready` and `/v1/stats`; what cannot be read (an older server) is left out rather than failing. */
   async serverInfo(): Promise<ServerInfo> {
-    const get = (path: string): Promise<Record<string, unknown> | undefined> => this.#request<Record<string, unknown>>('GET', path).catch(() => undefined);
-    const [health, ready, stats] = await Promise.all([get('/health'), get('/ready'), get('/v1/stats')]);
-    const uptime = health?.['uptime_secs'];
-    const { dispatcher, store, store_latency_ms: latency, auth } = ready ?? {};
+    const [health, ready, stats] = await Promise.all([
+      this.#call('GET /health').catch(() => undefined), this.#call('GET /ready').catch(() => undefined), this.#call('GET /v1/stats').catch(() => undefined),
+    ]);
+    const s = stats?.invocations;
     return {
-      ...(typeof uptime === 'number' ? { uptimeSecs: uptime } : {}),
-      ...(typeof dispatcher === 'string' ? { dispatcher } : {}),
-      ...(typeof store === 'string' ? { store } : {}),
-      ...(typeof latency === 'number' ? { storeLatencyMs: latency } : {}),
-      ...(typeof auth === 'string' ? { auth } : {}),
-      ...(invocationsOf(stats?.['invocations'])),
+      ...(health ? { uptimeSecs: health.uptime_secs } : {}),
+      ...(ready ? { dispatcher: ready.dispatcher, auth: ready.auth } : {}),
+      ...(ready?.store === undefined ? {} : { store: ready.store }),
+      ...(ready?.store_latency_ms === undefined ? {} : { storeLatencyMs: ready.store_latency_ms }),
+      ...(s ? {
+        invocations: {
+          windowS: s.window_s, perSecond: s.per_second, errorsPerSecond: s.errors_per_second, count: s.count, errors: s.errors,
+          p50Ms: s.p50_ms ?? undefined, p99Ms: s.p99_ms ?? undefined,
+        },
+      } : {}),
     };
   }
 
@@ -363,7 +379,21 @@ export class HttpClient implements Client {
 
   async close(): Promise<void> {}
 
-  async #request<T>(method: string, path: string, body?: unknown, type = 'application/json', extra: Record<string, string> = {}): Promise<T> {
+  /**
+   * One operation of the API by its route key: the method and path come from the key, the answer's
+   * type from the route's response schema (api-types.ts). The body is trusted to match its schema
+   * here, the one place the wire meets the types; the server's serializer writes it from that
+   * schema and the OpenAPI contract test validates live answers against it.
+   */
+  #call<K extends Operation>(op: K, options?: CallOptions & NoInfer<ParamsOf<K>>): Promise<NoInfer<Answers[K]>> {
+    const o: CallOptions = options ?? {};
+    const space = op.indexOf(' ');
+    const params: Readonly<Record<string, string>> = o.params ?? {};
+    const path = op.slice(space + 1).replace(/:([A-Za-z_]+)/g, (_, name: string) => seg(params[name] ?? ''));
+    return this.#request(op.slice(0, space), `${path}${query(o.query ?? {})}`, o.body, o.type, o.headers) as Promise<Answers[K]>;
+  }
+
+  async #request(method: string, path: string, body?: unknown, type = 'application/json', extra: Readonly<Record<string, string>> = {}): Promise<unknown> {
     const url = `${this.#base}${path}`;
     let res: Response;
     try {
@@ -377,11 +407,23 @@ export class HttpClient implements Client {
     }
     const text = await res.text();
     const data = parse(text);
-    if (res.ok) return data as T;
+    if (res.ok) return data;
     throw fromErrorBody(res.status, data, `${method} ${path} answered ${res.status}: ${text.slice(0, 200)}`);
   }
 }
 
+interface CallOptions {
+  readonly params?: Readonly<Record<string, string>> | undefined;
+  readonly query?: Readonly<Record<string, string | number | boolean | undefined>> | undefined;
+  readonly body?: unknown;
+  readonly type?: string | undefined;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/** A route with `:params` needs them all, by name. */
+type ParamsOf<K extends Operation> = [ParamNames<K>] extends [never] ? { readonly params?: undefined } : { readonly params: Readonly<Record<ParamNames<K>, string>> };
+
+const WORKER = '/v1/components/:component_id/workers/:worker_name';
 const JOBS = '/api/v1/orchestrator/jobs';
 
 function unreachable(base: string, err: unknown): TahoError {
@@ -391,7 +433,7 @@ function unreachable(base: string, err: unknown): TahoError {
   });
 }
 
-function query(params: Record<string, string | number | boolean | undefined>): string {
+function query(params: Readonly<Record<string, string | number | boolean | undefined>>): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
   const s = q.toString();
@@ -437,24 +479,13 @@ function fromErrorBody(status: number, data: unknown, fallback: string): TahoErr
   return new TahoError(code, message);
 }
 
-interface WorkerMeta {
-  readonly workerId: { readonly componentId: string; readonly workerName: string };
-  readonly status: string;
-  readonly pendingInvocationCount: number;
-  readonly createdAt: string;
-  readonly oplogSize?: number;
-  readonly env?: Readonly<Record<string, string>>;
-}
+type WorkerMeta = Answer<'GET /v1/components/:component_id/workers/:worker_name'>;
 
 function toInfo(component: string, w: WorkerMeta): AgentInfo {
   return {
     component, componentId: w.workerId.componentId, agent: w.workerId.workerName, status: w.status,
     pending: w.pendingInvocationCount, oplogSize: w.oplogSize ?? 0, createdAt: w.createdAt, env: w.env ?? {},
   };
-}
-
-function workerPath(componentId: string, agent: string): string {
-  return `/v1/components/${seg(componentId)}/workers/${seg(agent)}`;
 }
 
 function seg(s: string): string {
@@ -467,18 +498,4 @@ function parse(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** `/v1/stats`' invocations in the client's shape; nothing when the server has no such route. */
-function invocationsOf(raw: unknown): { invocations?: InvocationSnapshot } {
-  if (typeof raw !== 'object' || raw === null) return {};
-  const r = raw as Record<string, unknown>;
-  const nums = (v: unknown): number[] => (Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : []);
-  const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-  return {
-    invocations: {
-      windowS: num(r['window_s']) ?? 60, perSecond: nums(r['per_second']), errorsPerSecond: nums(r['errors_per_second']),
-      count: num(r['count']) ?? 0, errors: num(r['errors']) ?? 0, p50Ms: num(r['p50_ms']), p99Ms: num(r['p99_ms']),
-    },
-  };
 }

@@ -3,70 +3,32 @@ import type { Runtime } from '../../core/runtime.js';
 import type { ConfigView } from '../../core/config/load.js';
 import { describeComponent, listComponents } from '../../core/usecases/services.js';
 import { agentOplog } from '../../core/usecases/agents.js';
+import { SERVICES_RESPONSES as R } from '../contract/services.js';
 
-const componentSchema = {
-  type: 'object',
-  required: ['id', 'name', 'version', 'size', 'path', 'imports'],
-  properties: {
-    id: { type: 'string', format: 'uuid' }, name: { type: 'string' }, version: { type: 'string' },
-    size: { type: 'integer' }, path: { type: 'string' }, imports: { type: 'array', items: { type: 'string' } },
-  },
-} as const;
 
-const configSchema = {
-  type: 'object',
-  required: ['file', 'entries'],
-  properties: {
-    file: { type: ['string', 'null'] },
-    entries: {
-      type: 'array',
-      items: {
-        type: 'object', required: ['key', 'value', 'source'],
-        properties: { key: { type: 'string' }, value: {}, source: { type: 'string', enum: ['default', 'file', 'env', 'flag'] }, origin: { type: 'string' } },
-      },
-    },
-    differences: {
-      type: 'array', description: 'Where the file, read now, differs from the values the server runs with',
-      items: {
-        type: 'object', required: ['key', 'running', 'file', 'live'],
-        properties: { key: { type: 'string' }, running: {}, file: {}, live: { type: 'boolean', description: 'taho reload applies it (else only a restart)' } },
-      },
-    },
-    file_error: { type: 'string', description: 'Why the file, read now, would be refused' },
-  },
-} as const;
 
-const oplogEntrySchema = {
-  type: 'object', required: ['seq', 'kind', 'fn', 'params', 'host', 'result', 'key', 'at'],
-  properties: {
-    seq: { type: 'integer' }, kind: { type: 'string', enum: ['completed', 'failed'] }, fn: { type: 'string' }, params: {},
-    host: { type: 'array', items: { type: 'object', required: ['k'], properties: { k: { type: 'string', enum: ['wall', 'mono', 'u64', 'bytes'] }, s: { type: 'string' }, ns: { type: 'integer' }, v: { type: 'string' } } } },
-    result: {}, error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
-    key: { type: 'string' }, at: { type: 'integer' },
-  },
-} as const;
 
 /** taho's own additions under /api: what `taho components` and `taho config` show, over HTTP. */
 export function adminRoutes(app: FastifyInstance, runtime: Runtime, config: () => ConfigView | Promise<ConfigView>): void {
   const tags = ['taho'];
   app.get('/api/components', {
-    schema: { tags, summary: 'Components in the repositories', response: { 200: { type: 'array', items: componentSchema } } },
+    schema: { tags, summary: 'Components in the repositories', response: R['GET /api/components'] },
   }, async () => listComponents(runtime));
   app.get<{ Params: { ref: string } }>('/api/components/:ref', {
     schema: {
       tags, summary: 'One component by id or `domain.service`: signatures and Golem metadata',
       params: { type: 'object', required: ['ref'], properties: { ref: { type: 'string', minLength: 1, maxLength: 257 } } },
-      response: { 200: { ...componentSchema, required: [...componentSchema.required, 'signatures', 'metadata'], properties: { ...componentSchema.properties, signatures: { type: 'array', items: { type: 'string' } }, metadata: {} } } },
+      response: R['GET /api/components/:ref'],
     },
   }, async (req) => describeComponent(runtime, req.params.ref));
   app.get<{ Params: { ref: string; agent: string } }>('/api/agents/:ref/:agent/oplog', {
     schema: {
       tags, summary: 'A durable agent\'s oplog as taho records it (each call with what the host answered); Golem\'s public form is under /v1/components/…/oplog',
       params: { type: 'object', required: ['ref', 'agent'], properties: { ref: { type: 'string', minLength: 1, maxLength: 257 }, agent: { type: 'string', minLength: 1, maxLength: 128 } } },
-      response: { 200: { type: 'object', required: ['entries'], properties: { entries: { type: 'array', items: oplogEntrySchema } } } },
+      response: R['GET /api/agents/:ref/:agent/oplog'],
     },
   }, async (req) => ({ entries: await agentOplog(runtime, req.params.ref, req.params.agent) }));
   app.get('/api/config', {
-    schema: { tags, summary: 'The merged configuration with each value\'s source', response: { 200: configSchema } },
+    schema: { tags, summary: 'The merged configuration with each value\'s source', response: R['GET /api/config'] },
   }, async () => config());
 }

@@ -1,10 +1,30 @@
 /** Response schemas of Golem's component and oplog routes (v1.3 OpenAPI names in the descriptions). */
+import { JSON_VALUE } from '../contract/schema.js';
 
-const typed = { type: 'object', required: ['typ', 'value'], properties: { typ: { description: 'Golem AnalysedType (an object)' }, value: {} } } as const;
+/** A typed value; `typ` is Golem's AnalysedType (its TypeScript type: AnalysedType, see api-types.ts). */
+const typed = { type: 'object', required: ['typ', 'value'], properties: { typ: { title: 'AnalysedType', description: 'Golem AnalysedType (an object)' }, value: JSON_VALUE } } as const;
 
 export const scanCursor = {
   type: 'object', required: ['cursor', 'layer'], description: 'Golem ScanCursor; send it back as `cursor=layer/cursor`.',
   properties: { cursor: { type: 'integer' }, layer: { type: 'integer' } },
+} as const;
+
+/** Golem's invoke-and-await answer: the result as a typed value, absent for a function without one. */
+export const invokeResult = { type: 'object', properties: { result: typed } } as const;
+export const empty = { type: 'object', additionalProperties: false } as const;
+/** Golem `WorkerMetadata`. */
+export const workerMeta = {
+  type: 'object',
+  required: ['workerId', 'status', 'pendingInvocationCount', 'createdAt'],
+  properties: {
+    workerId: { type: 'object', required: ['componentId', 'workerName'], properties: { componentId: { type: 'string' }, workerName: { type: 'string' } } },
+    status: { type: 'string', enum: ['Running', 'Idle', 'Suspended', 'Interrupted', 'Retrying', 'Failed', 'Exited'] },
+    pendingInvocationCount: { type: 'integer' }, createdAt: { type: 'string', format: 'date-time' }, oplogSize: { type: 'integer' },
+    args: { type: 'array', items: { type: 'string' } }, env: { type: 'object', additionalProperties: { type: 'string' } }, wasiConfigVars: { type: 'array' },
+    componentVersion: { type: 'integer' }, retryCount: { type: 'integer' }, updates: { type: 'array' },
+    componentSize: { type: 'integer' }, totalLinearMemorySize: { type: 'integer' },
+    exportedResourceInstances: { type: 'array' }, activePlugins: { type: 'array' }, skippedRegions: { type: 'array' }, deletedRegions: { type: 'array' },
+  },
 } as const;
 
 const fnSchema = {
@@ -76,4 +96,18 @@ export const oplogPage = {
     firstIndexInChunk: { type: 'integer' },
     lastIndex: { type: 'integer' },
   },
+} as const;
+
+const workerPage = { type: 'object', required: ['workers'], properties: { workers: { type: 'array', items: workerMeta }, cursor: scanCursor } } as const;
+
+/** The 2xx answers of the Golem routes the HTTP client calls, keyed by route as the scope table is. */
+export const GOLEM_RESPONSES = {
+  'GET /v1/components': { 200: { type: 'array', items: componentSchema } },
+  'POST /v1/components': { 200: componentSchema },
+  'GET /v1/components/:component_id/workers': { 200: workerPage },
+  'GET /v1/components/:component_id/workers/:worker_name': { 200: workerMeta },
+  'DELETE /v1/components/:component_id/workers/:worker_name': { 200: empty },
+  'DELETE /v1/components/:component_id/workers/:worker_name/invocations/:idempotency_key': { 200: { type: 'object', required: ['canceled'], properties: { canceled: { type: 'boolean' } } } },
+  'POST /v1/components/:component_id/workers/:worker_name/invoke-and-await': { 200: invokeResult },
+  'POST /v1/components/:component_id/workers/:worker_name/invoke': { 200: empty },
 } as const;

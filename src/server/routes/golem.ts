@@ -7,7 +7,7 @@ import { malformedForm } from '../errors/http-errors.js';
 import { componentView } from '../../core/components/golem-view.js';
 import { publicOplogPage } from '../../core/agents/public-oplog.js';
 import { WitCache } from '../../core/components/binary-wit.js';
-import { componentSchema, oplogPage, scanCursor } from './golem-schemas.js';
+import { componentSchema, empty, invokeResult, oplogPage, scanCursor, workerMeta } from './golem-schemas.js';
 import { compileTypedCall, golemOutcome, type TypedCall, type ValueAndOptionalType } from '../../core/values/typed.js';
 import type { DurableAgent } from '../../core/agents/agent.js';
 import { parseAgentFilter, parseAgentFilterJson, type AgentInfo } from '../../core/agents/info.js';
@@ -34,22 +34,6 @@ const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: erro
 const invokeBody = {
   type: 'object', required: ['params'],
   properties: { params: { type: 'array', items: { type: 'object', required: ['value'], properties: { typ: {}, value: {} } } } },
-} as const;
-const typed = { type: 'object', required: ['typ', 'value'], properties: { typ: { description: 'Golem AnalysedType' }, value: {} } } as const;
-const invokeResult = { type: 'object', properties: { result: typed } } as const;
-const empty = { type: 'object', additionalProperties: false } as const;
-const workerMeta = {
-  type: 'object',
-  required: ['workerId', 'status', 'pendingInvocationCount', 'createdAt'],
-  properties: {
-    workerId: { type: 'object', required: ['componentId', 'workerName'], properties: { componentId: { type: 'string' }, workerName: { type: 'string' } } },
-    status: { type: 'string', enum: ['Running', 'Idle', 'Suspended', 'Interrupted', 'Retrying', 'Failed', 'Exited'] },
-    pendingInvocationCount: { type: 'integer' }, createdAt: { type: 'string', format: 'date-time' }, oplogSize: { type: 'integer' },
-    args: { type: 'array', items: { type: 'string' } }, env: { type: 'object', additionalProperties: { type: 'string' } }, wasiConfigVars: { type: 'array' },
-    componentVersion: { type: 'integer' }, retryCount: { type: 'integer' }, updates: { type: 'array' },
-    componentSize: { type: 'integer' }, totalLinearMemorySize: { type: 'integer' },
-    exportedResourceInstances: { type: 'array' }, activePlugins: { type: 'array' }, skippedRegions: { type: 'array' }, deletedRegions: { type: 'array' },
-  },
 } as const;
 const invokeQuery = { type: 'object', required: ['function'], properties: { function: { type: 'string', minLength: 1, maxLength: 512 } } } as const;
 const idempotencyHeaders = { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 256 } } } as const;

@@ -6,6 +6,7 @@ import { compileLift, type Json } from '../../core/values/plain.js';
 import type { CallOutcome } from '../../core/services/service.js';
 import { describeService, invokeResponse, listServices, quiesceService, reload, restartService, startInvoke } from '../../core/usecases/services.js';
 import { tahoErrorSchema } from '../errors/taho-body.js';
+import { SERVICES_RESPONSES as R } from '../contract/services.js';
 
 const name = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' } as const;
 const serviceParams = { type: 'object', required: ['domain', 'service'], properties: { domain: name, service: name } } as const;
@@ -15,49 +16,7 @@ const invokeParams = {
   properties: { domain: name, service: name, method: { type: 'string', minLength: 1, maxLength: 256 } },
 } as const;
 
-const witType = { description: 'a WIT type as taho models it ({kind, …})' };
-const serviceSchema = {
-  type: 'object',
-  required: ['id', 'domain', 'service', 'state', 'isolation', 'componentId', 'version', 'methods'],
-  properties: {
-    id: { type: 'string' }, domain: { type: 'string' }, service: { type: 'string' },
-    state: { type: 'string', enum: ['idle', 'loading', 'ready', 'quiescing', 'stopped'] },
-    isolation: { type: 'string', enum: ['inline', 'worker'] },
-    componentId: { type: 'string', format: 'uuid' }, version: { type: 'string' },
-    methods: {
-      type: 'array',
-      items: {
-        type: 'object', required: ['name', 'signature', 'params'],
-        properties: {
-          name: { type: 'string' }, signature: { type: 'string' },
-          params: { type: 'array', items: { type: 'object', required: ['name', 'type'], properties: { name: { type: 'string' }, type: witType } } },
-          result: witType,
-        },
-      },
-    },
-  },
-} as const;
 const errors = { 400: tahoErrorSchema, 404: tahoErrorSchema, 413: tahoErrorSchema, 500: tahoErrorSchema, 503: tahoErrorSchema, 504: tahoErrorSchema };
-const status = { type: 'object', required: ['status'], properties: { status: { type: 'string' } } } as const;
-const reloadSchema = {
-  type: 'object',
-  required: ['status', 'components_loaded', 'services', 'newly_loaded', 'added', 'updated', 'removed', 'errors'],
-  properties: {
-    status: { type: 'string', enum: ['success', 'partial'] },
-    components_loaded: { type: 'integer' },
-    services: { type: 'array', items: { type: 'string' } },
-    newly_loaded: { type: 'array', items: { type: 'string' } },
-    added: { type: 'array', items: { type: 'string' } },
-    updated: { type: 'array', items: { type: 'string' } },
-    removed: { type: 'array', items: { type: 'string' } },
-    errors: { type: 'array', items: { type: 'object', required: ['component', 'error'], properties: { component: { type: 'string' }, error: { type: 'string' } } } },
-    config: {
-      type: 'object', required: ['applied', 'restart'],
-      description: 'Configuration keys taken from the re-read file, and those that wait for a restart',
-      properties: { applied: { type: 'array', items: { type: 'string' } }, restart: { type: 'array', items: { type: 'string' } } },
-    },
-  },
-} as const;
 
 type ServiceParams = { domain: string; service: string };
 type InvokeParams = ServiceParams & { method: string };
@@ -68,11 +27,11 @@ export function servicesRoutes(app: FastifyInstance, runtime: Runtime, reloadCon
   app.addContentTypeParser(['text/plain', 'application/toml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   app.get('/api/services', {
-    schema: { tags, summary: 'List services with their methods', response: { 200: { type: 'array', items: serviceSchema } } },
+    schema: { tags, summary: 'List services with their methods', response: R['GET /api/services'] },
   }, async () => listServices(runtime));
 
   app.get<{ Params: ServiceParams }>('/api/services/:domain/:service', {
-    schema: { tags, summary: 'One service: state, version, methods', params: serviceParams, response: { 200: serviceSchema, ...errors } },
+    schema: { tags, summary: 'One service: state, version, methods', params: serviceParams, response: { ...R['GET /api/services/:domain/:service'], ...errors } },
   }, async (req) => describeService(runtime, req.params.domain, req.params.service));
 
   app.post<{ Params: InvokeParams; Body: unknown }>('/api/services/:domain/:service/invoke/:method', {
@@ -85,7 +44,7 @@ export function servicesRoutes(app: FastifyInstance, runtime: Runtime, reloadCon
       params: invokeParams,
       body: { description: 'The input: any JSON value (or bytes for a list<u8> parameter)' },
       consumes: ['application/json', 'application/octet-stream'],
-      response: { 200: { type: 'object', required: ['result'], properties: { result: {} } }, ...errors },
+      response: { ...R['POST /api/services/:domain/:service/invoke/:method'], ...errors },
     },
   }, (req, reply) => {
     const input = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : req.body;
@@ -102,14 +61,14 @@ export function servicesRoutes(app: FastifyInstance, runtime: Runtime, reloadCon
       params: serviceParams,
       body: { description: 'The new service config (optional)' },
       consumes: ['application/json', 'application/toml', 'text/plain', 'application/octet-stream'],
-      response: { 200: status, ...errors },
+      response: { ...R['POST /api/services/:domain/:service/restart'], ...errors },
     },
   }, async (req) => {
     return await restartService(runtime, req.params.domain, req.params.service, configText(req.body));
   });
 
   app.put<{ Params: ServiceParams }>('/api/services/:domain/:service/quiesce', {
-    schema: { tags, summary: 'Stop taking calls and let those in flight finish', params: serviceParams, response: { 200: status, ...errors } },
+    schema: { tags, summary: 'Stop taking calls and let those in flight finish', params: serviceParams, response: { ...R['PUT /api/services/:domain/:service/quiesce'], ...errors } },
   }, async (req) => {
     // Answer at once: new calls get 503 from now on, and the state turns `stopped` once drained.
     const { response, drained } = quiesceService(runtime, req.params.domain, req.params.service);
@@ -118,7 +77,7 @@ export function servicesRoutes(app: FastifyInstance, runtime: Runtime, reloadCon
   });
 
   app.post('/api/reload', {
-    schema: { tags, summary: 'Re-read the configuration, rescan the repositories and swap changed components', response: { 200: reloadSchema, 400: tahoErrorSchema, 500: tahoErrorSchema } },
+    schema: { tags, summary: 'Re-read the configuration, rescan the repositories and swap changed components', response: { ...R['POST /api/reload'], 400: tahoErrorSchema, 500: tahoErrorSchema } },
   }, async () => {
     // A bad file throws here, before anything changes: the server keeps running as it was.
     return reload(runtime, await reloadConfig?.());

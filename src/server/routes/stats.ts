@@ -1,31 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../core/runtime.js';
-
-const series = { type: 'array', items: { type: 'number' } } as const;
-const statsSchema = {
-  type: 'object',
-  required: ['invocations'],
-  properties: {
-    invocations: {
-      type: 'object',
-      required: ['window_s', 'per_second', 'errors_per_second', 'count', 'errors', 'p50_ms', 'p99_ms'],
-      properties: {
-        window_s: { type: 'integer' },
-        per_second: series,
-        errors_per_second: series,
-        count: { type: 'integer' },
-        errors: { type: 'integer' },
-        p50_ms: { type: ['number', 'null'] },
-        p99_ms: { type: ['number', 'null'] },
-      },
-    },
-  },
-} as const;
+import { SYSTEM_RESPONSES } from '../contract/system.js';
 
 /** taho's own: invocations of services and durable agents in the last minute, for dashboards. */
 export function statsRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.get('/v1/stats', {
-    schema: { tags: ['events'], summary: 'Invocations (services and durable agents) per second over the last minute, errors, p50/p99 latency', response: { 200: statsSchema } },
+    schema: { tags: ['events'], summary: 'Invocations (services and durable agents) per second over the last minute, errors, p50/p99 latency', response: SYSTEM_RESPONSES['GET /v1/stats'] },
   }, async () => {
     const s = runtime.stats.snapshot();
     return {

@@ -1,31 +1,9 @@
 import type { TahoConfig } from '../../core/config/schema.js';
 import type { FastifyInstance } from 'fastify';
 import type { StoreHealth } from '../../core/store/ports/index.js';
+import { SYSTEM_RESPONSES as R } from '../contract/system.js';
 
-const healthSchema = {
-  type: 'object',
-  required: ['status', 'uptime_secs'],
-  properties: { status: { type: 'string', enum: ['ok'] }, uptime_secs: { type: 'integer' } },
-} as const;
 
-const readySchema = {
-  type: 'object',
-  required: ['status', 'services', 'dispatcher', 'town'],
-  properties: {
-    status: { type: 'string', enum: ['ready', 'not_ready'] },
-    services: { type: 'integer', description: 'services loaded' },
-    redis: { type: 'string', description: 'Tinytown\'s field: "connected" or "disconnected" on a Redis store, "not_used" on SQLite' },
-    store: { type: 'string' },
-    store_latency_ms: { type: 'number' },
-    redis_latency_ms: { type: 'number' },
-    dispatcher: { type: 'string', enum: ['idle', 'running', 'stalled', 'unknown'] },
-    town: { type: 'string' },
-    auth: { type: 'string', description: 'taho: the auth mode (none, api_key, …)' },
-    store_location: { type: 'string', description: 'taho: the store\'s file or URL' },
-    reason: { type: 'string', description: 'taho: why the store cannot take writes (not_ready)' },
-    hint: { type: 'string', description: 'taho: what to do about it' },
-  },
-} as const;
 
 export interface SystemRoutesOptions {
   readonly startedAt: number;
@@ -51,10 +29,10 @@ export function systemRoutes(app: FastifyInstance, options: SystemRoutesOptions)
     };
   };
   for (const url of ['/health', '/healthz']) {
-    app.get(url, { schema: { tags: ['system'], summary: 'Liveness', response: { 200: healthSchema } } }, health);
+    app.get(url, { schema: { tags: ['system'], summary: 'Liveness', response: R['GET /health'] } }, health);
   }
   for (const url of ['/ready', '/readyz']) {
-    app.get(url, { schema: { tags: ['system'], summary: 'Readiness', response: { 200: readySchema, 503: readySchema } } }, ready);
+    app.get(url, { schema: { tags: ['system'], summary: 'Readiness', response: R['GET /ready'] } }, ready);
   }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
