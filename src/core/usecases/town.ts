@@ -7,11 +7,12 @@ import { readFile } from 'node:fs/promises';
 import type { Runtime } from '../runtime.js';
 import { TahoError } from '../errors.js';
 import { TASK_STATES, type Agent, type BacklogEntry, type InboxItem, type Task, type TaskState } from '../town/model.js';
-import type { AgentStatus, PendingTask, SpawnRequest } from '../town/town.js';
+import type { AgentStatus, PendingTask, SendRequest, SpawnRequest } from '../town/town.js';
 
-export type { SpawnRequest } from '../town/town.js';
+export type { SendRequest as SendMessageRequest, SpawnRequest } from '../town/town.js';
+export type { ReclaimRequest, ReclaimResult as Reclaimed } from '../town/recovery.js';
 import type { Explanation } from '../town/explain.js';
-import type { HeldTask, Orphan, OrphanAction, RecoveredAgent } from '../town/recovery.js';
+import type { Orphan, OrphanAction, ReclaimRequest, ReclaimResult, RecoveredAgent } from '../town/recovery.js';
 import { checkTaskId } from '../town/refs.js';
 
 /** Tinytown's agent fields for `/v1/agents` (no counters; wire/tinytown.md §3). */
@@ -63,15 +64,6 @@ export interface Spawned {
   readonly parent_agent_id: string | null;
 }
 
-export interface SendMessageRequest {
-  readonly to: string;
-  readonly message: string;
-  /** task, query, info or ack; Tinytown takes an unknown kind as a task. */
-  readonly kind?: string | undefined;
-  readonly from?: string | undefined;
-  readonly urgent?: boolean | undefined;
-}
-
 export interface Assigned {
   readonly task_id: string;
   readonly agent_id: string;
@@ -92,18 +84,6 @@ export interface Recovered {
   readonly agents: string[];
   /** taho's: each one, what it was and why. */
   readonly details: readonly RecoveredAgent[];
-}
-
-export interface ReclaimRequest {
-  readonly to?: string | undefined;
-  readonly toBacklog?: boolean | undefined;
-  readonly from?: string | undefined;
-}
-
-export interface Reclaimed {
-  readonly reclaimed: number;
-  readonly destination: string;
-  readonly tasks: readonly HeldTask[];
 }
 
 export interface OrphanReport {
@@ -166,7 +146,7 @@ export async function assignTask(runtime: Runtime, agent: string, task: string, 
   return { task_id: r.task_id, agent_id: r.agent_id, agent_name: r.agent_name };
 }
 
-export async function sendMessage(runtime: Runtime, request: SendMessageRequest): Promise<{ message_id: string; to_agent: string; urgent: boolean }> {
+export async function sendMessage(runtime: Runtime, request: SendRequest): Promise<{ message_id: string; to_agent: string; urgent: boolean }> {
   const r = await runtime.town().send(request);
   return { message_id: r.message_id, to_agent: r.to_agent, urgent: r.urgent };
 }
@@ -228,9 +208,8 @@ export async function recover(runtime: Runtime): Promise<Recovered> {
 }
 
 /** Without `to` or `toBacklog` it only lists what dead agents hold. */
-export async function reclaim(runtime: Runtime, request: ReclaimRequest): Promise<Reclaimed> {
-  const r = await runtime.town().reclaim(request);
-  return { reclaimed: r.reclaimed, destination: r.destination, tasks: r.tasks };
+export function reclaim(runtime: Runtime, request: ReclaimRequest): Promise<ReclaimResult> {
+  return runtime.town().reclaim(request);
 }
 
 /**
