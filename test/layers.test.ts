@@ -39,6 +39,8 @@ describe('layers', () => {
         if (ALLOWED[layer]?.includes(to) || EXCEPTIONS.has(`${rel} -> ${to}`)) continue;
         // ui may see core types, never core code.
         if (layer === 'ui' && to === 'core' && typeOnly) continue;
+        // the HTTP client takes its types from the server's route schemas, never server code (style.md: "server types only").
+        if (layer === 'client' && to === 'server' && typeOnly) continue;
         violations.push(`${rel} imports ${target}`);
       }
       if (layer === 'core' && /from '(fastify|@oclif\/core|ink|react|@fastify\/[^']+)'/.test(text)) violations.push(`${rel} imports a framework`);
