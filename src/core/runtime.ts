@@ -22,6 +22,9 @@ import { Town } from './town/town.js';
 import { nextEvent } from './events/bus.js';
 import { InvocationStats } from './stats/invocations.js';
 import { packageRoot } from '../shared/paths.js';
+import { ClusterMember } from './cluster/member.js';
+import { FencedAgentStore } from './cluster/fenced-agents.js';
+import { shardOf } from './cluster/shards.js';
 
 export interface RuntimeOptions {
   /** Told when a component is transpiled (a cache miss), so the user knows why a call was slow. */
@@ -49,6 +52,14 @@ export interface Runtime {
   startJobs(): ReturnType<Orchestrator['start']>;
   /** When no live process runs this data directory's jobs: settle what a dead one left Running. */
   settleJobs(): Promise<void>;
+  /** This node's membership of a cluster, once it joined (a server on a store shared by several). */
+  readonly cluster: () => ClusterMember | undefined;
+  /**
+   * Joins the cluster when the store is shared by several nodes (it has a cluster port): registers
+   * this node as reachable at `url`, takes its share of the agents' shards and keeps beating.
+   * Resolves undefined on a store one process serves. Call before the first agent call.
+   */
+  joinCluster(self: { url: string; version: string; log?: (line: string) => void }): Promise<ClusterMember | undefined>;
   /** Every port of the store (opened on first use). */
   readonly stores: () => Stores;
   /** The one event log of every family (opened on first use). */
@@ -162,6 +173,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
   let orchestratorOptions: ConstructorParameters<typeof Orchestrator>[2] & { defaultTimeoutS: number } | undefined;
   let agentOptions: ConstructorParameters<typeof AgentManager>[3] & { invokeTimeoutMs: number } | undefined;
   let townLease: HeldLease | undefined;
+  let member: ClusterMember | undefined;
   const theTown = (): Town => {
     if (town) return town;
     town = new Town({
@@ -246,7 +258,15 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         const host = isolation === 'worker'
           ? new AgentWorkerHost(loader, { threads: config.agents.workers, memoryLimitBytes: config.limits.memory_limit_mb * 1024 * 1024 })
           : new InlineAgentHost(loader);
-        agents = new AgentManager(registry, host, stores().agents, agentOptions = {
+        // On a shared store, agents write only with their shard's fence: a process that is not a
+        // member (a one-shot CLI) or no longer holds the shard is refused before it writes.
+        const shared = stores().cluster;
+        const agentStore = shared ? new FencedAgentStore(stores().agents, {
+          tokenOf: (shard) => member?.tokenOf(shard),
+          ownerOf: (shard) => member?.owners().get(shard)?.node,
+          member: () => member !== undefined,
+        }) : stores().agents;
+        agents = new AgentManager(registry, host, agentStore, agentOptions = {
           maxActive: config.agents.max_active,
           maxMemoryBytes: sizeBytes(config.agents.max_memory),
           snapshotEvery: config.agents.snapshot_every,
@@ -256,6 +276,30 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         });
       }
       return agents;
+    },
+    cluster: () => member,
+    async joinCluster(self) {
+      const shared = stores().cluster;
+      if (!shared || member) return member;
+      const inShards = (shards: ReadonlySet<number>) => (componentId: string, name: string) => shards.has(shardOf(componentId, name));
+      const joined = new ClusterMember({
+        store: shared,
+        info: {
+          id: nodeId(config.data_dir),
+          url: config.cluster.advertise_url ?? self.url,
+          labels: config.jobs.labels,
+          capacity: { agents: config.agents.max_active, slots: config.jobs.slots },
+          version: self.version,
+          startedAt: new Date().toISOString(),
+        },
+        leaseMs: config.cluster.lease_ms,
+        onLost: async (shards) => agents?.release(inShards(shards), false),
+        onHandover: async (shards) => agents?.release(inShards(shards), true),
+        log: self.log,
+      });
+      await joined.start();
+      member = joined;
+      return member;
     },
     reconfigure(next) {
       current = next;
@@ -296,6 +340,8 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       // The store closes even when a step before fails (its store unreachable): an open Redis
       // connection would keep reconnecting and the process would never exit.
       try {
+        // A member hands its shards over first: their calls finish here, the next ones run elsewhere.
+        await member?.leave().catch(() => member?.stop());
         await services.close();
         await agents?.close();
         await jobs?.close();

@@ -52,11 +52,20 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
   if (https) apps.push({ app: await buildApp({ runtime, version, configView: view, reloadConfig, https }), port: config.http.tls_port, scheme: 'https' });
   const urls: string[] = [];
   let recovered: Awaited<ReturnType<typeof runtime.startJobs>> = { requeued: [], failed: [] };
+  const clustered = runtime.stores().cluster !== undefined;
   try {
-    // This server runs the data directory's jobs; what a killed one left Running is settled first.
-    recovered = await runtime.startJobs();
-    await runtime.startTown();
-    for (const { app, port } of apps) urls.push(await listen(app, config.http.bind, port));
+    if (clustered) {
+      // A cluster node must be reachable before it takes shards: it listens, then joins.
+      for (const { app, port } of apps) urls.push(await listen(app, config.http.bind, port));
+      await runtime.joinCluster({ url: urls[0] as string, version, log });
+      recovered = await standby(() => runtime.startJobs(), 'jobs', log) ?? recovered;
+      await standby(() => runtime.startTown(), 'town', log);
+    } else {
+      // This server runs the data directory's jobs; what a killed one left Running is settled first.
+      recovered = await runtime.startJobs();
+      await runtime.startTown();
+      for (const { app, port } of apps) urls.push(await listen(app, config.http.bind, port));
+    }
   } catch (err) {
     await Promise.all(apps.map(({ app }) => app.close()));
     await runtime.close();
@@ -72,6 +81,8 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
   if (recovered.requeued.length + recovered.failed.length > 0) {
     log(`  jobs interrupted by the last stop: ${recovered.requeued.length} re-queued, ${recovered.failed.length} failed (see their history)`);
   }
+  const member = runtime.cluster();
+  if (member) log(`  cluster: node ${member.id}, ${member.heldShards().length} of 64 shards, ${member.nodes().filter((n) => n.alive).length} live node(s), store ${runtime.stores().location}`);
   log(`  auth: ${config.http.auth.mode}${config.http.tls_enable ? `, TLS client certificates: ${config.http.client_auth}` : ''}`);
   for (const s of runtime.registry.list()) log(`  service ${s.domain}/${s.service} (${s.version.slice(0, 12)})`);
   for (const e of runtime.startup.errors) log(`  warning: ${e.component}: ${e.error}`);
@@ -83,6 +94,8 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
     closing ??= (async () => {
       follower?.close();
       removeServerState(config.data_dir, process.pid);
+      // Still answering while it hands its shards over: calls for them wait for the next owner.
+      await runtime.cluster()?.leave().catch((err: unknown) => log(`cluster: hand-over failed: ${err instanceof Error ? err.message : String(err)}`));
       const drain = new Promise<void>((resolve) => setTimeout(resolve, config.services.drain_ms).unref());
       // A keep-alive connection busy at close time turns idle only when its response is sent;
       // close it then, or the server would wait for the client's keep-alive to time out.
@@ -94,6 +107,20 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
     return closing;
   };
   return { app: (apps[0] as { app: FastifyInstance }).app, runtime, url, urls, close };
+}
+
+/**
+ * In a cluster one node runs the jobs and one the town (their leases); another node finding the
+ * lease held goes on serving everything else.
+ */
+async function standby<T>(start: () => Promise<T>, what: string, log: (line: string) => void): Promise<T | undefined> {
+  try {
+    return await start();
+  } catch (err) {
+    if (!(err instanceof TahoError && err.code === 'TAHO_CONFLICT')) throw err;
+    log(`  ${what}: run by another node of the cluster (${err.message})`);
+    return undefined;
+  }
 }
 
 async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {

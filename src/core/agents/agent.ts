@@ -4,7 +4,7 @@ import type { ComponentEntry } from '../components/registry.js';
 import type { CallPlan, Json } from '../services/call-plan.js';
 import { CallFailure } from '../services/executor.js';
 import { componentError, trapError } from '../services/failures.js';
-import type { AgentStore, HostRecord, OplogEntry } from '../store/ports/agents.js';
+import type { AgentStore, AppendEvent, HostRecord, NewOplogEntry, OplogEntry } from '../store/ports/agents.js';
 import { diverged } from './host-journal.js';
 import { InstanceLost, type AgentHost, type AgentInstance, type Step, type StepResult } from './instance.js';
 
@@ -296,9 +296,19 @@ export class DurableAgent {
     }
     if (!r || 'diverged' in r) throw diverged(`${method} diverged while running live`);
     const base = { fn: method, params: (input ?? null) as Json, host: r.host, key, at: Date.now() };
+    // The instance ran the call: if its entry is not stored (a store fault, a lost shard), the
+    // instance is ahead of the oplog and must go, so the next call rebuilds from what was stored.
+    const record = async (entry: NewOplogEntry, event: AppendEvent): Promise<number> => {
+      try {
+        return await this.#store.append(this.entry.id, this.name, entry, event);
+      } catch (err) {
+        if (this.#instance === instance) this.#drop();
+        throw err;
+      }
+    };
     if (r.ok) {
       const result = plan.result(r.value);
-      const seq = await this.#store.append(this.entry.id, this.name, { ...base, kind: 'completed', result }, { type: 'invoked', subject: this.#subject, data: { fn: method, key } });
+      const seq = await record({ ...base, kind: 'completed', result }, { type: 'invoked', subject: this.#subject, data: { fn: method, key } });
       if (this.#instance === instance) await this.#maybeSnapshot(instance, seq);
       return { seq, result, replayed: false };
     }
@@ -306,7 +316,7 @@ export class DurableAgent {
     if (!r.trap && plan.error) {
       const payload = plan.error(r.payload);
       const error = componentError(label, payload);
-      await this.#store.append(this.entry.id, this.name, { ...base, kind: 'completed', result: payload, error: { code: error.code, message: error.message } }, { type: 'failed', subject: this.#subject, data: { fn: method, key, code: error.code } });
+      await record({ ...base, kind: 'completed', result: payload, error: { code: error.code, message: error.message } }, { type: 'failed', subject: this.#subject, data: { fn: method, key, code: error.code } });
       this.#recorded.add(error);
       throw error;
     }

@@ -151,6 +151,18 @@ const storeSchema = z.strictObject({
   url: z.string().min(1).optional(),
 });
 
+const clusterSchema = z.strictObject({
+  /**
+   * How long a node's registration and the shards it owns outlive its last heartbeat (beats go
+   * every quarter of it): a dead node's agents are served again by the others after about this.
+   */
+  lease_ms: z.number().int().min(200).max(120_000).default(4000),
+  /** The URL the other nodes use to reach this one (default: the address it listens on). */
+  advertise_url: z.string().url().optional(),
+  /** How long a call waits for its agent's shard to get an owner (a takeover) before 503. */
+  forward_wait_ms: z.number().int().min(0).max(600_000).default(15_000),
+});
+
 export const configSchema = z.strictObject({
   data_dir: z.string().min(1).default(DEFAULT_DATA_DIR),
   /** Serve the repository of examples shipped with taho (example/hello, example/calculator, …). */
@@ -162,6 +174,7 @@ export const configSchema = z.strictObject({
   jobs: jobsSchema.prefault({}),
   town: townSchema.prefault({}),
   store: storeSchema.prefault({}),
+  cluster: clusterSchema.prefault({}),
   repositories: z.array(repositorySchema).default([]),
 });
 

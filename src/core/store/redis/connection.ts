@@ -4,6 +4,7 @@ import { TahoError } from '../../errors.js';
 /** A Lua script registered on the connection (EVALSHA, with EVAL when the server forgot it). */
 export interface LuaScript {
   readonly lua: string;
+  /** How many of a call's first arguments are keys; -1: as many as the call passes. */
   readonly keys: number;
 }
 
@@ -47,11 +48,14 @@ export class RedisConn {
   #lastError: string | undefined;
   #blocking: Redis | undefined;
 
+  readonly #varKeys: ReadonlySet<string>;
+
   constructor(url: string, scripts: Readonly<Record<string, LuaScript>>) {
+    this.#varKeys = new Set(Object.entries(scripts).filter(([, s]) => s.keys < 0).map(([name]) => name));
     this.location = redactUrl(url);
     this.redis = new Redis(url, {
       ...OPTIONS,
-      scripts: Object.fromEntries(Object.entries(scripts).map(([name, s]) => [name, { lua: s.lua, numberOfKeys: s.keys }])),
+      scripts: Object.fromEntries(Object.entries(scripts).map(([name, s]) => [name, s.keys < 0 ? { lua: s.lua } : { lua: s.lua, numberOfKeys: s.keys }])),
     });
     // Without a listener ioredis prints every failed reconnect; the last one is kept for messages.
     this.redis.on('error', (err: Error) => {
@@ -73,7 +77,9 @@ export class RedisConn {
 
   /** Runs a registered script. */
   async script(name: string, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {
-    return this.do((r) => (r as unknown as Record<string, ScriptFn>)[name]!(...keys, ...args));
+    // A script of variable arity takes its key count first (ioredis's convention).
+    const head = this.#varKeys.has(name) ? [keys.length] : [];
+    return this.do((r) => (r as unknown as Record<string, ScriptFn>)[name]!(...head, ...keys, ...args));
   }
 
   /** The connection the event tail blocks on: no command timeout, waits through reconnects. */

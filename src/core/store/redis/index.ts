@@ -1,6 +1,7 @@
 import { TahoError } from '../../errors.js';
 import type { StoreHealth, Stores } from '../ports/index.js';
 import { AGENT_SCRIPTS, RedisAgentStore } from './agents.js';
+import { CLUSTER_SCRIPTS, RedisClusterStore } from './cluster.js';
 import { RedisConn } from './connection.js';
 import { EVENT_SCRIPTS, RedisEventLog } from './events.js';
 import { JOB_SCRIPTS, RedisJobStore } from './jobs.js';
@@ -22,16 +23,18 @@ export class RedisStores implements Stores {
   readonly town: RedisTownStore;
   readonly events: RedisEventLog;
   readonly leases: RedisLeases;
+  readonly cluster: RedisClusterStore;
   readonly #conn: RedisConn;
 
   constructor(url: string) {
-    this.#conn = new RedisConn(url, { ...AGENT_SCRIPTS, ...EVENT_SCRIPTS, ...JOB_SCRIPTS, ...LEASE_SCRIPTS, ...TOWN_SCRIPTS });
+    this.#conn = new RedisConn(url, { ...AGENT_SCRIPTS, ...EVENT_SCRIPTS, ...JOB_SCRIPTS, ...LEASE_SCRIPTS, ...TOWN_SCRIPTS, ...CLUSTER_SCRIPTS });
     this.location = this.#conn.location;
     this.agents = new RedisAgentStore(this.#conn);
     this.events = new RedisEventLog(this.#conn);
     this.jobs = new RedisJobStore(this.#conn);
     this.town = new RedisTownStore(this.#conn);
     this.leases = new RedisLeases(this.#conn);
+    this.cluster = new RedisClusterStore(this.#conn);
   }
 
   /** Reachable and writable (a replica or a server out of memory or disk refuses the write). */

@@ -14,6 +14,9 @@ export const AGENT_INDEX = 'taho:{agents}';
 export const JOBS = 'taho:{jobs}:';
 export const TOWN = 'taho:{town}:';
 export const HEALTH = 'taho:{health}';
+/** Cluster members (in the leases' slot, so one script renews a node and its shards together). */
+export const NODES = 'taho:{lease}:nodes';
+export const NODES_SEEN = 'taho:{lease}:seen';
 
 /** Events kept for resuming streams (as SQLite keeps); XADD trims older ones approximately. */
 export const KEEP_EVENTS = 100_000;
