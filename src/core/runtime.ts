@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { TahoConfig } from './config/schema.js';
 import { ComponentLoader } from './components/loader.js';
 import { ComponentRegistry, type ReloadReport } from './components/registry.js';
@@ -215,6 +216,31 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     }
     return jobs;
   };
+  let joining: Promise<ClusterMember | undefined> | undefined;
+  const becomeMember = async (self: { url: string; version: string; log?: (line: string) => void }): Promise<ClusterMember | undefined> => {
+    const shared = stores().cluster;
+    if (!shared) return undefined;
+    const inShards = (shards: ReadonlySet<number>) => (componentId: string, name: string) => shards.has(shardOf(componentId, name));
+    const joined = new ClusterMember({
+      store: shared,
+      info: {
+        // A one-shot command is a member of its own, never mistaken for the server of its data directory.
+        id: self.url === '' ? `cli-${randomUUID()}` : nodeId(config.data_dir),
+        url: self.url === '' ? '' : config.cluster.advertise_url ?? self.url,
+        labels: config.jobs.labels,
+        capacity: { agents: config.agents.max_active, slots: config.jobs.slots },
+        version: self.version,
+        startedAt: new Date().toISOString(),
+      },
+      leaseMs: config.cluster.lease_ms,
+      onLost: async (shards) => agents?.release(inShards(shards), false),
+      onHandover: async (shards) => agents?.release(inShards(shards), true),
+      log: self.log,
+    });
+    await joined.start();
+    member = joined;
+    return member;
+  };
   const runtime: Runtime = {
     get config() {
       return current;
@@ -264,7 +290,11 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         const agentStore = shared ? new FencedAgentStore(stores().agents, {
           tokenOf: (shard) => member?.tokenOf(shard),
           ownerOf: (shard) => member?.owners().get(shard)?.node,
-          member: () => member !== undefined,
+          // A process that did not join (a one-shot command) joins without an address: it holds
+          // shards only while no server node is alive, and hands them over when it closes.
+          join: async () => {
+            if (!member) await runtime.joinCluster({ url: '', version: 'cli' });
+          },
         }) : stores().agents;
         agents = new AgentManager(registry, host, agentStore, agentOptions = {
           maxActive: config.agents.max_active,
@@ -278,28 +308,12 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       return agents;
     },
     cluster: () => member,
-    async joinCluster(self) {
-      const shared = stores().cluster;
-      if (!shared || member) return member;
-      const inShards = (shards: ReadonlySet<number>) => (componentId: string, name: string) => shards.has(shardOf(componentId, name));
-      const joined = new ClusterMember({
-        store: shared,
-        info: {
-          id: nodeId(config.data_dir),
-          url: config.cluster.advertise_url ?? self.url,
-          labels: config.jobs.labels,
-          capacity: { agents: config.agents.max_active, slots: config.jobs.slots },
-          version: self.version,
-          startedAt: new Date().toISOString(),
-        },
-        leaseMs: config.cluster.lease_ms,
-        onLost: async (shards) => agents?.release(inShards(shards), false),
-        onHandover: async (shards) => agents?.release(inShards(shards), true),
-        log: self.log,
+    joinCluster(self) {
+      joining ??= becomeMember(self).catch((err: unknown) => {
+        joining = undefined; // the store was down: the next call tries again
+        throw err;
       });
-      await joined.start();
-      member = joined;
-      return member;
+      return joining;
     },
     reconfigure(next) {
       current = next;

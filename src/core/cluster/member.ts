@@ -60,7 +60,7 @@ export class ClusterMember {
     if (token !== undefined) return { kind: 'local', token };
     const owner = this.#owners.get(shard);
     if (owner && owner.node !== this.id) {
-      const node = this.#nodes.find((n) => n.id === owner.node && n.alive);
+      const node = this.#nodes.find((n) => n.id === owner.node && n.alive && n.url !== '');
       if (node) return { kind: 'remote', node };
     }
     return { kind: 'none' };
@@ -164,8 +164,11 @@ export class ClusterMember {
   /** Hands over what a live node should own instead, claims what this one should and nobody holds. */
   async #rebalance(): Promise<void> {
     if (this.#stopped) return;
-    const alive = this.#nodes.filter((n) => n.alive).map((n) => n.id);
-    if (!alive.includes(this.id)) alive.push(this.id);
+    // Shards go to nodes others can reach (a URL); a process without one (a one-shot CLI command)
+    // holds them only while no such node is alive, and hands them over when one appears.
+    const live = this.#nodes.filter((n) => n.alive && n.id !== this.id).concat([{ ...this.#o.info, lastSeen: 0, alive: true }]);
+    const serving = live.filter((n) => n.url !== '');
+    const alive = (serving.length > 0 ? serving : live).map((n) => n.id);
     const want: number[] = [];
     const give: number[] = [];
     for (let shard = 0; shard < CLUSTER_SHARDS; shard++) {

@@ -15,6 +15,11 @@ export interface StoreOptions {
   readonly sync: 'normal' | 'full';
 }
 
+/** Whether `[store] url` names a store several processes on several machines share (a cluster's). */
+export function isSharedStore(url: string | undefined): boolean {
+  return /^rediss?:\/\//i.test(url ?? '');
+}
+
 /**
  * The one place that picks a store adapter from the configuration: nothing else in taho names a
  * storage technology. Opening is synchronous; an adapter that connects over the network does so
@@ -23,7 +28,7 @@ export interface StoreOptions {
 export function openStores(options: StoreOptions): Stores {
   const url = options.url ?? '';
   if (url === '') return new SqliteStores(options.dataDir, options.sync);
-  if (/^rediss?:\/\//i.test(url)) return new RedisStores(url);
+  if (isSharedStore(url)) return new RedisStores(url);
   if (url.startsWith('sqlite:')) return new SqliteStores(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), options.sync);
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return new SqliteStores(url, options.sync);
   throw new TahoError('TAHO_CONFIG_INVALID', `no store adapter for ${redactUrl(url)}`, {
