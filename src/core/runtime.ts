@@ -4,7 +4,8 @@ import type { TahoConfig } from './config/schema.js';
 import { ComponentLoader } from './components/loader.js';
 import { ComponentRegistry, type ReloadReport } from './components/registry.js';
 import { ServiceManager, type ServiceDefaults } from './services/manager.js';
-import { storeUpload, uploadsRepository } from './components/upload.js';
+import { removeUpload, storeUpload, uploadsRepository } from './components/upload.js';
+import { ComponentSync } from './cluster/components.js';
 import { TahoError } from './errors.js';
 import { componentByPrefix } from './components/refs.js';
 import type { ComponentEntry } from './components/registry.js';
@@ -84,8 +85,8 @@ export interface Runtime {
   reconfigure(next: TahoConfig): void;
   /** A component by UUID, `domain/service` or `domain.service`, or a TAHO_COMPONENT_NOT_FOUND naming what exists. */
   component(ref: string): ComponentEntry;
-  /** Validates and stores an uploaded component, then loads it. */
-  addComponent(name: string, bytes: Uint8Array): ComponentEntry;
+  /** Validates and stores an uploaded component, then loads it (in a cluster: on every node). */
+  addComponent(name: string, bytes: Uint8Array): Promise<ComponentEntry>;
   close(): Promise<void>;
 }
 
@@ -216,6 +217,13 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     }
     return jobs;
   };
+  const reloadHere = (): ReloadReport => {
+    const report = registry.reload();
+    services.prune();
+    prepare([...report.added, ...report.updated]);
+    return report;
+  };
+  let sync: ComponentSync | undefined;
   let joining: Promise<ClusterMember | undefined> | undefined;
   const becomeMember = async (self: { url: string; version: string; log?: (line: string) => void }): Promise<ClusterMember | undefined> => {
     const shared = stores().cluster;
@@ -239,6 +247,15 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     });
     await joined.start();
     member = joined;
+    if (self.url !== '') {
+      // A server node serves every component uploaded to any node, and rescans when any node reloads.
+      sync = new ComponentSync({
+        store: shared, events: events(), dataDir: config.data_dir, nodeId: joined.id, log: self.log,
+        onArrived: () => void reloadHere(),
+        onReload: () => void reloadHere(),
+      });
+      await sync.start();
+    }
     return member;
   };
   const runtime: Runtime = {
@@ -323,9 +340,9 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       town?.setPresets(next.town.presets, next.town.default_cli);
     },
     reload() {
-      const report = registry.reload();
-      services.prune();
-      prepare([...report.added, ...report.updated]);
+      const report = reloadHere();
+      // The other nodes rescan too; a failure to tell them does not undo this node's reload.
+      sync?.reloaded().catch(() => undefined);
       return report;
     },
     async warmUp() {
@@ -341,8 +358,16 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         details: { components: registry.list().map((e) => `${e.domain}/${e.service}`) },
       });
     },
-    addComponent(name, bytes) {
+    async addComponent(name, bytes) {
       const { domain, service } = storeUpload(config.data_dir, name, bytes);
+      if (sync) {
+        try {
+          await sync.publish(name, bytes);
+        } catch (err) {
+          removeUpload(config.data_dir, name); // not the cluster's: this node must not serve it either
+          throw err;
+        }
+      }
       registry.reload();
       services.prune();
       const entry = registry.get(domain, service);
@@ -355,6 +380,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       // connection would keep reconnecting and the process would never exit.
       try {
         // A member hands its shards over first: their calls finish here, the next ones run elsewhere.
+        sync?.close();
         await member?.leave().catch(() => member?.stop());
         await services.close();
         await agents?.close();

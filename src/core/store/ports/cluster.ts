@@ -72,4 +72,12 @@ export interface ClusterStore {
   nodes(): Promise<NodeView[]>;
   /** The live owner of every owned shard. */
   owners(): Promise<Map<number, ShardOwner>>;
+  /**
+   * Shares an uploaded component with every node: its bytes by content hash, and its name. A name
+   * keeps its first bytes: answers the hash now stored under it (another one: a conflict).
+   */
+  putComponent(name: string, sha256: string, bytes: Uint8Array): Promise<string>;
+  /** Every shared component's name and content hash. */
+  components(): Promise<{ name: string; sha256: string }[]>;
+  componentBytes(sha256: string): Promise<Uint8Array | undefined>;
 }

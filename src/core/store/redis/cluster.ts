@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { CLUSTER_SHARDS, type ClusterStore, type HeartbeatResult, type NodeInfo, type NodeView, type ShardLease, type ShardOwner } from '../ports/cluster.js';
 import type { LuaScript, RedisConn } from './connection.js';
-import { NODES, NODES_SEEN, leaseKeys } from './keys.js';
+import { COMPONENTS, NODES, NODES_SEEN, componentBlob, leaseKeys } from './keys.js';
 import { script } from './lua.js';
 
 /** A dead node stays listed (as dead) this long after its last heartbeat, then is forgotten. */
@@ -167,5 +167,22 @@ export class RedisClusterStore implements ClusterStore {
       if (node !== '') owners.set(shard, { node, token: Number(r[shard * 2 + 1]) });
     }
     return owners;
+  }
+
+  async putComponent(name: string, sha256: string, bytes: Uint8Array): Promise<string> {
+    // The bytes first: a name never points at bytes that are not there.
+    await this.#conn.do((r) => r.set(componentBlob(sha256), Buffer.from(bytes), 'NX'));
+    const [, stored] = await this.#conn.do((r) => Promise.all([r.hsetnx(COMPONENTS, name, sha256), r.hget(COMPONENTS, name)]));
+    return stored ?? sha256;
+  }
+
+  async components(): Promise<{ name: string; sha256: string }[]> {
+    const all = await this.#conn.do((r) => r.hgetall(COMPONENTS));
+    return Object.entries(all).map(([name, sha256]) => ({ name, sha256 })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async componentBytes(sha256: string): Promise<Uint8Array | undefined> {
+    const b = await this.#conn.do((r) => r.getBuffer(componentBlob(sha256)));
+    return b === null ? undefined : new Uint8Array(b);
   }
 }
