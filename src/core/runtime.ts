@@ -54,6 +54,8 @@ export interface Runtime {
   startJobs(): ReturnType<Orchestrator['start']>;
   /** When no live process runs this data directory's jobs: settle what a dead one left Running. */
   settleJobs(): Promise<void>;
+  /** Whether this process runs the jobs or the town now (it holds the lease). */
+  holds(name: 'jobs' | 'town'): boolean;
   /** This node's membership of a cluster, once it joined (a server on a store shared by several). */
   readonly cluster: () => ClusterMember | undefined;
   /**
@@ -258,6 +260,9 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     }
     return member;
   };
+  // A cluster node holds the jobs' and the town's leases under its id, for the cluster's lease time.
+  const leaseScope = () => (member && member.url !== '' ? `the cluster at ${stores().location}` : config.data_dir);
+  const leaseOptions = () => (member && member.url !== '' ? { holder: member.id, ttlMs: config.cluster.lease_ms } : {});
   const runtime: Runtime = {
     get config() {
       return current;
@@ -269,7 +274,12 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     town: theTown,
     async startTown() {
       const t = theTown();
-      townLease ??= await holdLease(stores().leases, 'town', config.data_dir, () => t.dispatcher.stop());
+      // Lost (another process took over while this one stalled): stop dispatching; a cluster node
+      // may take the lease again later and start afresh.
+      townLease ??= await holdLease(stores().leases, 'town', leaseScope(), () => {
+        townLease = undefined;
+        t.dispatcher.stop();
+      }, leaseOptions());
       t.start();
     },
     async settleJobs() {
@@ -292,7 +302,11 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     },
     async startJobs() {
       const o = orchestrator();
-      jobsLease ??= await holdLease(stores().leases, 'jobs', config.data_dir, () => void o.close());
+      jobsLease ??= await holdLease(stores().leases, 'jobs', leaseScope(), () => {
+        jobsLease = undefined;
+        if (jobs === o) jobs = undefined; // a later start builds a new orchestrator from the store
+        void o.close();
+      }, leaseOptions());
       return o.start();
     },
     agents() {
@@ -325,6 +339,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       return agents;
     },
     cluster: () => member,
+    holds: (name) => (name === 'jobs' ? jobsLease : townLease)?.held ?? false,
     joinCluster(self) {
       joining ??= becomeMember(self).catch((err: unknown) => {
         joining = undefined; // the store was down: the next call tries again

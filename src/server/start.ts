@@ -57,9 +57,11 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
     if (clustered) {
       // A cluster node must be reachable before it takes shards: it listens, then joins.
       for (const { app, port } of apps) urls.push(await listen(app, config.http.bind, port));
-      await runtime.joinCluster({ url: urls[0] as string, version, log });
-      recovered = await standby(() => runtime.startJobs(), 'jobs', log) ?? recovered;
-      await standby(() => runtime.startTown(), 'town', log);
+      const member = await runtime.joinCluster({ url: urls[0] as string, version, log });
+      const retryMs = Math.max(100, Math.floor(config.cluster.lease_ms / 2));
+      recovered = await standby(() => runtime.startJobs(), () => runtime.holds('jobs'), 'jobs', log, retryMs, () => closing !== undefined) ?? recovered;
+      await standby(() => runtime.startTown(), () => runtime.holds('town'), 'town', log, retryMs, () => closing !== undefined);
+      if (!member) throw new TahoError('TAHO_INTERNAL', 'a shared store without cluster membership');
     } else {
       // This server runs the data directory's jobs; what a killed one left Running is settled first.
       recovered = await runtime.startJobs();
@@ -113,14 +115,37 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
  * In a cluster one node runs the jobs and one the town (their leases); another node finding the
  * lease held goes on serving everything else.
  */
-async function standby<T>(start: () => Promise<T>, what: string, log: (line: string) => void): Promise<T | undefined> {
+async function standby<T>(start: () => Promise<T>, holds: () => boolean, what: string, log: (line: string) => void, retryMs: number, closing: () => boolean): Promise<T | undefined> {
+  let first: T | undefined;
   try {
-    return await start();
+    first = await start();
   } catch (err) {
     if (!(err instanceof TahoError && err.code === 'TAHO_CONFLICT')) throw err;
-    log(`  ${what}: run by another node of the cluster (${err.message})`);
-    return undefined;
+    log(`  ${what}: run by another node of the cluster (${err.message}); this node takes over if it stops`);
   }
+  // A holder's lease expires when its node dies (or stalls past it): whichever node then finds it
+  // free takes over, this one included if it was the holder that stalled.
+  let trying = false;
+  let held = holds();
+  const timer = setInterval(() => {
+    if (closing()) {
+      clearInterval(timer);
+      return;
+    }
+    if (holds()) return;
+    if (held) log(`cluster: this node no longer runs the ${what} (another took over)`);
+    held = false;
+    if (trying) return;
+    trying = true;
+    start().then(() => {
+      held = true;
+      log(`cluster: this node runs the ${what} now`);
+    }, () => undefined).finally(() => {
+      trying = false;
+    });
+  }, retryMs);
+  timer.unref();
+  return first;
 }
 
 async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {

@@ -48,6 +48,11 @@ export class ClusterMember {
     return this.#o.info.id;
   }
 
+  /** Where the other nodes reach this one ('' for a one-shot command). */
+  get url(): string {
+    return this.#o.info.url;
+  }
+
   /** Registers, takes this node's share of the shards, and keeps beating. */
   async start(): Promise<void> {
     await this.#beat();
