@@ -54,6 +54,7 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
   let recovered: Awaited<ReturnType<typeof runtime.startJobs>> = { requeued: [], failed: [] };
   const clustered = runtime.stores().cluster !== undefined;
   try {
+    for (const w of (await runtime.stores().verify?.()) ?? []) log(`  warning: ${w}`);
     if (clustered) {
       // A cluster node must be reachable before it takes shards: it listens, then joins.
       for (const { app, port } of apps) urls.push(await listen(app, config.http.bind, port));

@@ -149,6 +149,14 @@ const jobsSchema = z.strictObject({
 const storeSchema = z.strictObject({
   /** Where agents, jobs, the town and the event log are kept: absent, a directory or `sqlite:<dir>` (SQLite; default the data directory). */
   url: z.string().min(1).optional(),
+  /**
+   * What an acknowledged write survives: `process` any process kill; `fsync` also power loss
+   * (SQLite: an fsync per commit; Redis: its `appendfsync always`, checked at start);
+   * `replicated` (Redis) also losing the Redis machine: each write waits for a replica.
+   */
+  durability: z.enum(['process', 'fsync', 'replicated']).default('process'),
+  /** `replicated`: how long a write waits for a replica's acknowledgement before it fails. */
+  replica_timeout_ms: z.number().int().min(1).max(60_000).default(1000),
 });
 
 const clusterSchema = z.strictObject({

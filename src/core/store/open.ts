@@ -13,6 +13,9 @@ export interface StoreOptions {
   readonly dataDir: string;
   /** SQLite: `normal` survives a killed process (WAL), `full` also power loss (fsync per commit). */
   readonly sync: 'normal' | 'full';
+  /** `[store] durability` (the SQLite side is `sync`); `replicated` needs Redis. */
+  readonly durability?: 'process' | 'fsync' | 'replicated' | undefined;
+  readonly replicaTimeoutMs?: number | undefined;
 }
 
 /** Whether `[store] url` names a store several processes on several machines share (a cluster's). */
@@ -27,8 +30,13 @@ export function isSharedStore(url: string | undefined): boolean {
  */
 export function openStores(options: StoreOptions): Stores {
   const url = options.url ?? '';
+  if (isSharedStore(url)) return new RedisStores(url, { durability: options.durability ?? 'process', replicaTimeoutMs: options.replicaTimeoutMs ?? 1000 });
+  if (options.durability === 'replicated') {
+    throw new TahoError('TAHO_CONFIG_INVALID', '[store] durability = "replicated" needs a Redis store', {
+      hint: 'Set [store] url to a redis:// URL whose server has a replica, or use durability "process" or "fsync" with SQLite.',
+    });
+  }
   if (url === '') return new SqliteStores(options.dataDir, options.sync);
-  if (isSharedStore(url)) return new RedisStores(url);
   if (url.startsWith('sqlite:')) return new SqliteStores(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), options.sync);
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return new SqliteStores(url, options.sync);
   throw new TahoError('TAHO_CONFIG_INVALID', `no store adapter for ${redactUrl(url)}`, {

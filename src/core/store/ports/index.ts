@@ -47,6 +47,11 @@ export interface Stores {
   readonly kind: string;
   readonly location: string;
   health(): Promise<StoreHealth>;
+  /**
+   * Checks, before a server starts, that the store gives `[store] durability`: throws when it
+   * cannot, answers warnings for what the operator should know. Absent: nothing to check.
+   */
+  verify?(): Promise<string[]>;
   /** Commits what is pending, then closes. */
   close(): Promise<void>;
 }

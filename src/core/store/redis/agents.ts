@@ -105,7 +105,7 @@ export class RedisAgentStore implements AgentStore {
     }
     // Unfenced, the fence key slot names the agent's own log: a declared key that is never read.
     const fenceKey = fence ? leaseKeys(fence.lease).holder : k.log;
-    const r = (await this.#conn.script('tahoAppend', [k.log, k.keys, EVENT_COUNTER, EVENT_STREAM, fenceKey], args)) as number | [string, number];
+    const r = (await this.#conn.acknowledged('tahoAppend', [k.log, k.keys, EVENT_COUNTER, EVENT_STREAM, fenceKey], args)) as number | [string, number];
     if (Array.isArray(r)) throw leaseLost(fence as Fence, Number(r[1]));
     return Number(r);
   }

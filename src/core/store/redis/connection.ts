@@ -75,6 +75,30 @@ export class RedisConn {
     }
   }
 
+  /** Replicas every acknowledging write waits for (`replicated` durability), and how long. */
+  #replicas = 0;
+  #replicaTimeoutMs = 1000;
+
+  /** `[store] durability = "replicated"`: each acknowledging write waits for `replicas` (WAIT). */
+  waitForReplicas(replicas: number, timeoutMs: number): void {
+    this.#replicas = replicas;
+    this.#replicaTimeoutMs = timeoutMs;
+  }
+
+  /** Runs a script whose success acknowledges something to a caller: with `replicated` durability, only once a replica has it. */
+  async acknowledged(name: string, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {
+    const r = await this.script(name, keys, args);
+    if (this.#replicas > 0) {
+      const acked = await this.do((redis) => redis.wait(this.#replicas, this.#replicaTimeoutMs));
+      if (acked < this.#replicas) {
+        throw new TahoError('TAHO_STORE_UNREACHABLE', `the write reached the Redis primary at ${this.location} but ${acked} of ${this.#replicas} replica(s) acknowledged it within ${this.#replicaTimeoutMs} ms`, {
+          hint: 'It may survive or not if the primary is lost now: retry with the same idempotency key (applied once either way), and check the replica (INFO replication).',
+        });
+      }
+    }
+    return r;
+  }
+
   /** Runs a registered script. */
   async script(name: string, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {
     // A script of variable arity takes its key count first (ioredis's convention).
