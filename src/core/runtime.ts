@@ -242,7 +242,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         id: self.url === '' ? `cli-${randomUUID()}` : nodeId(config.data_dir),
         url: self.url === '' ? '' : config.cluster.advertise_url ?? self.url,
         labels: config.jobs.labels,
-        capacity: { agents: config.agents.max_active, slots: config.jobs.slots },
+        capacity: { agents: config.agents.max_active, slots: orchestrator().nodes()[0]?.slots ?? config.jobs.slots, resources: orchestrator().nodes()[0]?.max },
         version: self.version,
         startedAt: new Date().toISOString(),
       },

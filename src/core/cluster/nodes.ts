@@ -12,7 +12,7 @@ export async function clusterNodes(member: ClusterMember, local: readonly NodeSn
   return member.nodes().filter((n) => n.url !== '').map((n): NodeSnapshot => {
     if (self && n.id === member.id) return { ...self, id: n.id, address: new URL(n.url).hostname, connected: n.alive, lastSeen: n.lastSeen };
     const slots = n.capacity.slots || 1;
-    const res = { CPU: slots, Memory: 0, Disk: 0, GPU: 0 };
+    const res = n.capacity.resources ?? { CPU: slots, Memory: 0, Disk: 0, GPU: 0 };
     return {
       id: n.id, labels: n.labels, engines: self?.engines ?? ['wasm'], max: res, available: res, slots, running: 0,
       connected: n.alive, address: new URL(n.url).hostname, lastSeen: n.lastSeen,

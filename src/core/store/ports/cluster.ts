@@ -23,8 +23,12 @@ export interface NodeInfo {
   /** Where the other nodes reach this one (`http://host:port`). */
   readonly url: string;
   readonly labels: Readonly<Record<string, string>>;
-  /** What the node offers: durable agents it keeps in memory, job slots. */
-  readonly capacity: { readonly agents: number; readonly slots: number };
+  /** What the node offers: durable agents it keeps in memory, job slots, its machine's resources. */
+  readonly capacity: {
+    readonly agents: number;
+    readonly slots: number;
+    readonly resources?: { readonly CPU: number; readonly Memory: number; readonly Disk: number; readonly GPU: number } | undefined;
+  };
   readonly version: string;
   /** ISO time the node started. */
   readonly startedAt: string;
