@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request } from 'undici';
-import { notOwner } from '../../core/cluster/member.js';
+import { notOwner, type ClusterMember } from '../../core/cluster/member.js';
 import { shardOf } from '../../core/cluster/shards.js';
 import { TahoError } from '../../core/errors.js';
 import type { Runtime } from '../../core/runtime.js';
+import type { NodeView } from '../../core/store/ports/cluster.js';
 
 /** Routes whose work happens on the agent's owner: everything under one worker except reading its oplog (a store read any node does). */
 const WORKER = '/v1/components/:component_id/workers/:worker_name';
@@ -18,6 +19,9 @@ const FORWARDED = 'x-taho-forwarded-by';
 /** The node that answered (tests and operators see where a call ran). */
 const NODE = 'x-taho-node';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+
+/** How often a forwarded request checks that its shard's owner is still the node it waits for (owners are re-read every beat). */
+const OWNER_CHECK_MS = 50;
 
 type Params = { component_id?: string; worker_name?: string };
 
@@ -60,7 +64,7 @@ export function forwardToOwners(app: FastifyInstance, runtime: Runtime): void {
       if (route.kind === 'local') return;
       if (forwarded) throw notOwner(shard, route.kind === 'remote' ? route.node.id : undefined);
       if (route.kind === 'remote' && member) {
-        const answer = await send(route.node.url, req, member.id).catch(() => undefined);
+        const answer = await sendWhileOwner(member, shard, route.node, req).catch(() => undefined);
         // Refused by a node that lost the shard, or the node is gone: ask again who owns it.
         if (answer && !(answer.status === 421 && answer.headers['x-taho-not-owner'] === '1')) {
           void reply.status(answer.status);
@@ -82,14 +86,33 @@ export function forwardToOwners(app: FastifyInstance, runtime: Runtime): void {
     }
   });
 
-  async function send(base: string, req: FastifyRequest, self: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  /**
+   * A paused or partitioned owner holds a forwarded request as long as it likes: the request is
+   * given up once the shard's owner changes (its lease expired, another node took over), and the
+   * loop sends it to the new owner. That is safe: an invocation carries its idempotency key, and
+   * the old owner is fenced from writing when it wakes.
+   */
+  async function sendWhileOwner(member: ClusterMember, shard: number, owner: NodeView, req: FastifyRequest): ReturnType<typeof send> {
+    const moved = new AbortController();
+    const watch = setInterval(() => {
+      const now = member.route(shard);
+      if (now.kind !== 'remote' || now.node.id !== owner.id) moved.abort();
+    }, OWNER_CHECK_MS);
+    try {
+      return await send(owner.url, req, member.id, moved.signal);
+    } finally {
+      clearInterval(watch);
+    }
+  }
+
+  async function send(base: string, req: FastifyRequest, self: string, signal: AbortSignal): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (!HOP_BY_HOP.has(name) && typeof value === 'string') headers[name] = value;
     }
     headers[FORWARDED] = self;
     const body = req.body === undefined ? null : Buffer.isBuffer(req.body) ? req.body : JSON.stringify(req.body);
-    const res = await request(new URL(req.url, base), { method: req.method as 'GET', headers, body, dispatcher, headersTimeout: 0, bodyTimeout: 0 });
+    const res = await request(new URL(req.url, base), { method: req.method as 'GET', headers, body, dispatcher, headersTimeout: 0, bodyTimeout: 0, signal });
     return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) };
   }
 }
