@@ -179,8 +179,11 @@ export async function incrementUntilAcked(urls: () => readonly string[], agent: 
     const live = urls();
     const url = live[(first + attempt) % live.length] as string;
     const r = await counterCall(url, agent, { key }).catch((err: unknown) => err instanceof Error ? err : new Error(String(err)));
-    if (r instanceof Error) continue;
-    if (r.status === 200 && r.value !== undefined) return { value: r.value, node: r.node, failures: attempt };
-    if (!RETRYABLE.has(r.status)) throw new Error(`${agent} ${key} on ${url}: ${r.status} ${JSON.stringify(r.body)}`);
+    if (!(r instanceof Error)) {
+      if (r.status === 200 && r.value !== undefined) return { value: r.value, node: r.node, failures: attempt };
+      if (!RETRYABLE.has(r.status)) throw new Error(`${agent} ${key} on ${url}: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    // A client's backoff, so callers do not spin against a cluster that is down.
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
