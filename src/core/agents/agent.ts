@@ -45,6 +45,12 @@ export class DurableAgent {
   #queued = 0;
   #failure: TahoError | undefined;
   #interrupted = false;
+  /**
+   * Set when a cluster node lets go of the agent at once (its shard was lost): another node owns
+   * its state now, and this node may hold the shard again later, so a queued or running call
+   * must not run or write here any more, whatever fence the node holds by then.
+   */
+  #retired = false;
 
   readonly #snapshotEvery: number;
   /** How many entries the last rebuild replayed (after the snapshot it started from, if any). */
@@ -135,6 +141,7 @@ export class DurableAgent {
     const t0 = this.#onCall ? performance.now() : 0;
     const job = this.#tail.then(async () => {
       this.#waiting.delete(key);
+      if (this.#retired) throw this.#moved();
       if (ticket.canceled) {
         throw new TahoError('TAHO_INVOCATION_CANCELED', `the invocation ${key} of ${this.name} was canceled before it started`, {
           hint: 'It never ran; send it again (with a new idempotency key) to run it.',
@@ -172,6 +179,17 @@ export class DurableAgent {
     ticket.canceled = true;
     this.#waiting.delete(key);
     return true;
+  }
+
+  /** Lets go of the agent for good: what is queued fails with TAHO_NOT_OWNER (the caller retries on the new owner). */
+  retire(): void {
+    this.#retired = true;
+  }
+
+  #moved(): TahoError {
+    return new TahoError('TAHO_NOT_OWNER', `agent ${this.#subject} moved to another node of the cluster before this call was stored`, {
+      hint: 'Send the call again (with the same Idempotency-Key) to any node: it forwards to the new owner.',
+    });
   }
 
   /** Resolves when nothing is queued. */
@@ -300,6 +318,7 @@ export class DurableAgent {
     // instance is ahead of the oplog and must go, so the next call rebuilds from what was stored.
     const record = async (entry: NewOplogEntry, event: AppendEvent): Promise<number> => {
       try {
+        if (this.#retired) throw this.#moved();
         return await this.#store.append(this.entry.id, this.name, entry, event);
       } catch (err) {
         if (this.#instance === instance) this.#drop();

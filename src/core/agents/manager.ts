@@ -141,12 +141,16 @@ export class AgentManager {
 
   /**
    * Lets go of the agents `which` picks (a cluster node handing over or losing their shard): with
-   * `drain`, after their queued calls finish; without, at once (their calls still running fail at
-   * their next write). The next call of such an agent starts from the store.
+   * `drain`, after their queued calls finish; without, at once (their calls queued or running
+   * fail, even if this node holds the shard again by then). The next call of such an agent
+   * starts from the store.
    */
   async release(which: (componentId: string, name: string) => boolean, drain: boolean): Promise<void> {
     const picked = [...this.#active].filter(([, a]) => which(a.entry.id, a.name));
-    for (const [key] of picked) this.#active.delete(key);
+    for (const [key, a] of picked) {
+      this.#active.delete(key);
+      if (!drain) a.retire();
+    }
     const settle = Promise.all(picked.map(async ([, a]) => {
       await a.idle();
       a.evict();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request, type Dispatcher } from 'undici';
 import { leaseNode } from '../../core/store/lease-keeper.js';
-import { notOwner } from '../../core/cluster/member.js';
+import { notOwner, type ClusterMember } from '../../core/cluster/member.js';
 import { shardOf } from '../../core/cluster/shards.js';
 import { TahoError } from '../../core/errors.js';
 import type { Runtime } from '../../core/runtime.js';
@@ -19,6 +19,9 @@ const FORWARDED = 'x-taho-forwarded-by';
 /** The node that answered (tests and operators see where a call ran). */
 const NODE = 'x-taho-node';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+
+/** How often a forwarded request checks that its target's owner is still the node it waits for (owners are re-read every beat). */
+const OWNER_CHECK_MS = 50;
 
 type Params = { component_id?: string; worker_name?: string };
 /** What a request needs: the owner of an agent's shard, or the holder of the jobs' or the town's lease. */
@@ -95,7 +98,7 @@ export function forwardToOwners(app: FastifyInstance, runtime: Runtime): void {
       if (forwarded) throw refuse(target, route.kind === 'remote' ? route.node : route.owner);
       const member = runtime.cluster();
       if (route.kind === 'remote' && member) {
-        const answer = await send(route.url, req, member.id).catch(() => undefined);
+        const answer = await sendWhileOwner(member, target, route.node, route.url, req).catch(() => undefined);
         // Refused by a node that lost the shard or lease, or the node is gone: ask again who has it.
         if (answer && !(answer.statusCode === 421 && answer.headers['x-taho-not-owner'] === '1')) {
           void reply.status(answer.statusCode);
@@ -112,14 +115,34 @@ export function forwardToOwners(app: FastifyInstance, runtime: Runtime): void {
     }
   });
 
-  async function send(base: string, req: FastifyRequest, self: string): Promise<Dispatcher.ResponseData> {
+  /**
+   * A paused or partitioned owner holds a forwarded request as long as it likes: the request is
+   * given up once the target's owner changes (its lease expired, another node took over), and the
+   * loop sends it to the new owner. That is safe: an invocation carries its idempotency key, and
+   * the old owner is fenced from writing when it wakes.
+   */
+  async function sendWhileOwner(member: ClusterMember, target: Target, owner: string, url: string, req: FastifyRequest): Promise<Dispatcher.ResponseData> {
+    const moved = new AbortController();
+    const watch = setInterval(() => {
+      void routeOf(target).then((now) => {
+        if (now.kind !== 'remote' || now.node !== owner) moved.abort();
+      }, () => undefined);
+    }, OWNER_CHECK_MS);
+    try {
+      return await send(url, req, member.id, moved.signal);
+    } finally {
+      clearInterval(watch);
+    }
+  }
+
+  async function send(base: string, req: FastifyRequest, self: string, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (!HOP_BY_HOP.has(name) && typeof value === 'string') headers[name] = value;
     }
     headers[FORWARDED] = self;
     const body = req.body === undefined ? null : Buffer.isBuffer(req.body) ? req.body : JSON.stringify(req.body);
-    return request(new URL(req.url, base), { method: req.method as 'GET', headers, body, dispatcher, headersTimeout: 0, bodyTimeout: 0 });
+    return request(new URL(req.url, base), { method: req.method as 'GET', headers, body, dispatcher, headersTimeout: 0, bodyTimeout: 0, signal });
   }
 }
 
