@@ -170,6 +170,16 @@ describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) 
     expect((await agents.invoke(counter, 'q', 'get', [])).result).toBe(1);
   });
 
+  it('lets go of agents released at once (a cluster node lost their shard): their queued calls fail and write nothing; the next call starts from the store', async () => {
+    const { agents, counter, store } = boot(dataDir());
+    expect((await agents.invoke(counter, 'moved', 'increment', [1], 'k0')).result).toBe(1);
+    const queued = Array.from({ length: 3 }, (_, i) => errorOf(agents.invoke(counter, 'moved', 'increment', [1], `q${i}`)));
+    await agents.release((_, name) => name === 'moved', false);
+    for (const e of await Promise.all(queued)) expect(e).toMatchObject({ code: 'TAHO_NOT_OWNER' });
+    expect((await store.oplog(counter, 'moved')).map((e) => e.key)).toEqual(['k0']);
+    expect((await agents.invoke(counter, 'moved', 'increment', [1], 'k1')).result).toBe(2);
+  });
+
   it('refuses unknown functions and bad arguments before queueing them', async () => {
     const { agents, counter, store } = boot(dataDir());
     expect(await errorOf(agents.invoke(counter, 'x', 'decrement', [1]))).toMatchObject({ code: 'TAHO_METHOD_NOT_FOUND', message: expect.stringContaining('increment, get, observe') });
