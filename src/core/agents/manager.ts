@@ -147,13 +147,18 @@ export class AgentManager {
    */
   async release(which: (componentId: string, name: string) => boolean, drain: boolean): Promise<void> {
     const picked = [...this.#active].filter(([, a]) => which(a.entry.id, a.name));
-    for (const [key, a] of picked) {
-      this.#active.delete(key);
-      if (!drain) a.retire();
+    // Lost: retired at once. Handed over: kept in place until drained, so a call made in this
+    // process meanwhile queues behind the others on the same instance instead of starting a second.
+    if (!drain) {
+      for (const [key, a] of picked) {
+        this.#active.delete(key);
+        a.retire();
+      }
     }
-    const settle = Promise.all(picked.map(async ([, a]) => {
+    const settle = Promise.all(picked.map(async ([key, a]) => {
       await a.idle();
       a.evict();
+      if (this.#active.get(key) === a) this.#active.delete(key);
     }));
     if (drain) await settle;
   }

@@ -61,7 +61,8 @@ export class ClusterMember {
 
   /** Where calls of an agent in `shard` go now (no store access). */
   route(shard: number): Route {
-    const token = this.tokenOf(shard);
+    // A shard being handed over takes no new calls; those queued still finish (tokenOf).
+    const token = this.#leaving.has(shard) ? undefined : this.tokenOf(shard);
     if (token !== undefined) return { kind: 'local', token };
     const owner = this.#owners.get(shard);
     if (owner && owner.node !== this.id) {
@@ -71,10 +72,10 @@ export class ClusterMember {
     return { kind: 'none' };
   }
 
-  /** The fencing token of a shard this node holds and may still write, else undefined. */
+  /** The fencing token of a shard this node holds and may still write (one being handed over too, until released), else undefined. */
   tokenOf(shard: number): number | undefined {
     const h = this.#held.get(shard);
-    if (!h || this.#leaving.has(shard) || performance.now() >= h.until) return undefined;
+    if (!h || performance.now() >= h.until) return undefined;
     return h.token;
   }
 
@@ -99,7 +100,7 @@ export class ClusterMember {
 
   /** Shards held now (for /metrics and the nodes list). */
   heldShards(): number[] {
-    return [...this.#held.keys()].filter((s) => this.tokenOf(s) !== undefined).sort((a, b) => a - b);
+    return [...this.#held.keys()].filter((s) => this.route(s).kind === 'local').sort((a, b) => a - b);
   }
 
   /** Owner node id per owned shard, as last read. */

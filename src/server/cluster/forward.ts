@@ -105,7 +105,9 @@ export function forwardToOwners(app: FastifyInstance, runtime: Runtime): void {
           for (const [name, value] of Object.entries(answer.headers)) {
             if (!HOP_BY_HOP.has(name) && value !== undefined) void reply.header(name, value);
           }
-          return reply.send(answer.body);
+          // An event stream goes on as it comes; anything else is read whole, which costs less than piping.
+          const streaming = String(answer.headers['content-type'] ?? '').startsWith('text/event-stream');
+          return reply.send(streaming ? answer.body : Buffer.from(await answer.body.arrayBuffer()));
         }
         await answer?.body.dump();
       }
