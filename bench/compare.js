@@ -5,7 +5,7 @@
 // Usage: npm run build && node bench/compare.js [commit=main]
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,9 +41,21 @@ function call(url, method, body, headers = {}) {
   });
 }
 
+/**
+ * A directory holding a stand-in `claude`: spawning an agent is refused when its CLI is not
+ * installed, and the bench agent never runs a round (no dispatcher), so any executable will do.
+ */
+function fakeCliDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'taho-compare-bin-'));
+  writeFileSync(join(dir, 'claude'), '#!/bin/sh\nexit 0\n');
+  chmodSync(join(dir, 'claude'), 0o755);
+  return dir;
+}
+
 async function server(tree, name) {
   const dataDir = mkdtempSync(join(tmpdir(), `taho-compare-${name}-`));
-  const child = spawn(process.execPath, [join(ROOT, 'bench', 'compare-target.js'), tree, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}` };
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'compare-target.js'), tree, dataDir], { stdio: ['ignore', 'pipe', 'inherit'], env });
   const [line] = await once(child.stdout, 'data');
   const url = `http://127.0.0.1:${Number(String(line).trim())}`;
   servers.push({ name, tree, url, dataDir, child, calls: 0 });
@@ -141,6 +153,7 @@ const MEASURES = [
 ];
 
 const baseTree = baselineTree();
+const binDir = fakeCliDir();
 const trees = [['baseline', baseTree], ['current', ROOT]];
 const servers = [];
 try {
@@ -179,6 +192,7 @@ try {
     await once(s.child, 'exit').catch(() => undefined);
     rmSync(s.dataDir, { recursive: true, force: true });
   }
+  rmSync(binDir, { recursive: true, force: true });
   execFileSync('git', ['worktree', 'remove', '--force', baseTree], { cwd: ROOT, stdio: 'pipe' });
   if (existsSync(baseTree)) rmSync(baseTree, { recursive: true, force: true });
 }
