@@ -29,9 +29,20 @@ export function openSse(req: FastifyRequest, reply: FastifyReply): SseStream {
   };
   req.raw.on('close', done);
   res.on('close', done);
+  let corked = false;
   return {
     send(event, data, id) {
       if (res.writableEnded) return;
+      // Events sent in one go (a follower's batch, several commits of one turn) leave in one
+      // write instead of a system call each.
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(() => {
+          corked = false;
+          res.uncork();
+        });
+      }
       res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },
     comment(text) {

@@ -156,6 +156,68 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
         ac.abort();
       });
 
+      it('a live follower gets the writes of two connections, interleaved, once each and in id order', async () => {
+        const a = await store();
+        const b = await store();
+        const ac = new AbortController();
+        const got: TahoEvent[] = [];
+        let started: () => void = () => undefined;
+        const live = new Promise<void>((resolve) => {
+          started = resolve;
+        });
+        const want = ['start', 'b0', 'a0', 'b1', 'a1', 'b2', 'a2', 'b3', 'a3', 'b4', 'a4'];
+        const after = await a.events.lastId();
+        const done = (async () => {
+          for await (const e of a.events.follow({ after, kinds: ['service'], signal: ac.signal })) {
+            got.push(e);
+            if (e.subject === 'start') started();
+            if (got.length === want.length) ac.abort();
+          }
+        })();
+        await a.events.append([{ kind: 'service', type: 'loaded', subject: 'start', data: {} }]);
+        await live;
+        // Each write of this connection lands right after one of the other's, before any file
+        // event of it could arrive; an event of another kind sits between them too.
+        for (let i = 0; i < 5; i++) {
+          await b.events.append([{ kind: 'service', type: 'loaded', subject: `b${i}`, data: {} }]);
+          await a.events.append([{ kind: 'town', type: 'x', subject: `t${i}`, data: {} }]);
+          await a.events.append([{ kind: 'service', type: 'loaded', subject: `a${i}`, data: {} }]);
+        }
+        await done;
+        expect(got.map((e) => e.subject)).toEqual(want);
+        expect(got.map((e) => e.id)).toEqual([...got.map((e) => e.id)].sort((x, y) => x - y));
+      });
+
+      it('a follower that stops reading for a while goes on with every event in order', async () => {
+        const s = await store();
+        const ac = new AbortController();
+        const got: string[] = [];
+        let resume: () => void = () => undefined;
+        const paused = new Promise<void>((resolve) => {
+          resume = resolve;
+        });
+        let heard: () => void = () => undefined;
+        const first = new Promise<void>((resolve) => {
+          heard = resolve;
+        });
+        const done = (async () => {
+          for await (const e of s.events.follow({ after: await s.events.lastId(), signal: ac.signal })) {
+            got.push(e.subject);
+            if (got.length === 1) {
+              heard();
+              await paused; // a stalled consumer (an SSE client that stopped reading)
+            }
+            if (got.length === 301) ac.abort();
+          }
+        })();
+        await s.events.append([{ kind: 'service', type: 'loaded', subject: 'e0', data: {} }]);
+        await first;
+        for (let i = 1; i <= 300; i++) await s.events.append([{ kind: 'service', type: 'loaded', subject: `e${i}`, data: {} }]);
+        resume();
+        await done;
+        expect(got).toEqual(Array.from({ length: 301 }, (_, i) => `e${i}`));
+      });
+
       it('log notices reach followers that ask for log, live only, never stored', async () => {
         const s = await store();
         const ac = new AbortController();
