@@ -80,7 +80,9 @@ export default class Logs extends BaseCommand<typeof Logs> {
         }
         return;
       }
-      await waker.wait();
+      // New output: look again at once (the round may have ended meanwhile); otherwise sleep until
+      // the stream says something changed.
+      if (!fresh) await waker.wait();
     }
   }
 
