@@ -645,8 +645,11 @@ export class Orchestrator {
     // Unfinished jobs are the queued ones and those with a live execution: no store scan needed.
     const unfinished = new Set([...this.#queue.keys(), ...[...this.#live.values()].map((l) => l.jobId)]);
     for (const id of unfinished) {
+      const queued = this.#queue.get(id)?.job;
+      // The store is read only for a job that may time out: most have no TotalTimeout.
+      if (queued && (queued.Tasks[0]?.Timeouts?.TotalTimeout ?? 0) <= 0) continue;
       const stored = await this.#store.job(id);
-      const job = this.#queue.get(id)?.job ?? stored;
+      const job = queued ?? stored;
       const tt = job?.Tasks[0]?.Timeouts?.TotalTimeout ?? 0;
       if (!job || tt <= 0 || TERMINAL_JOB_STATES.has(stored?.State.StateType ?? 'Completed')) continue;
       if (now - (this.#submittedAt.get(id) ?? job.CreateTime / 1e6) > tt * 1000) {
