@@ -27,6 +27,15 @@ async function refusal(p: Promise<unknown>): Promise<TahoError> {
   throw new Error('expected a refusal');
 }
 
+/** A promise and the function that resolves it: a point a test waits for. */
+function latch(): { reached: Promise<void>; reach: () => void } {
+  let reach: () => void = () => undefined;
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  return { reached, reach };
+}
+
 async function take<T>(it: AsyncIterable<T>, n: number): Promise<T[]> {
   const out: T[] = [];
   if (n === 0) return out;
@@ -161,21 +170,18 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
         const b = await store();
         const ac = new AbortController();
         const got: TahoEvent[] = [];
-        let started: () => void = () => undefined;
-        const live = new Promise<void>((resolve) => {
-          started = resolve;
-        });
+        const live = latch();
         const want = ['start', 'b0', 'a0', 'b1', 'a1', 'b2', 'a2', 'b3', 'a3', 'b4', 'a4'];
         const after = await a.events.lastId();
         const done = (async () => {
           for await (const e of a.events.follow({ after, kinds: ['service'], signal: ac.signal })) {
             got.push(e);
-            if (e.subject === 'start') started();
+            if (e.subject === 'start') live.reach();
             if (got.length === want.length) ac.abort();
           }
         })();
         await a.events.append([{ kind: 'service', type: 'loaded', subject: 'start', data: {} }]);
-        await live;
+        await live.reached;
         // Each write of this connection lands right after one of the other's, before any file
         // event of it could arrive; an event of another kind sits between them too.
         for (let i = 0; i < 5; i++) {
@@ -192,28 +198,22 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
         const s = await store();
         const ac = new AbortController();
         const got: string[] = [];
-        let resume: () => void = () => undefined;
-        const paused = new Promise<void>((resolve) => {
-          resume = resolve;
-        });
-        let heard: () => void = () => undefined;
-        const first = new Promise<void>((resolve) => {
-          heard = resolve;
-        });
+        const paused = latch();
+        const first = latch();
         const done = (async () => {
           for await (const e of s.events.follow({ after: await s.events.lastId(), signal: ac.signal })) {
             got.push(e.subject);
             if (got.length === 1) {
-              heard();
-              await paused; // a stalled consumer (an SSE client that stopped reading)
+              first.reach();
+              await paused.reached; // a stalled consumer (an SSE client that stopped reading)
             }
             if (got.length === 301) ac.abort();
           }
         })();
         await s.events.append([{ kind: 'service', type: 'loaded', subject: 'e0', data: {} }]);
-        await first;
+        await first.reached;
         for (let i = 1; i <= 300; i++) await s.events.append([{ kind: 'service', type: 'loaded', subject: `e${i}`, data: {} }]);
-        resume();
+        paused.reach();
         await done;
         expect(got).toEqual(Array.from({ length: 301 }, (_, i) => `e${i}`));
       });
