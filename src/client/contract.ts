@@ -123,6 +123,12 @@ export interface WatchOptions {
   /** Keep the stream open for new events (default true). */
   readonly follow?: boolean | undefined;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Called once the stream's starting point is fixed (`latest` resolved, the server answered):
+   * every event committed after this call is delivered. A wait for changes subscribes, waits for
+   * this, and only then reads the state it waits on, so no change falls in between.
+   */
+  readonly onLive?: (() => void) | undefined;
 }
 
 /** `GET /jobs/{id}?include=executions,history`. */

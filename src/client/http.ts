@@ -295,7 +295,7 @@ export class HttpClient implements Client {
       after: last === undefined && options.after === 'latest' ? 'latest' : undefined,
     })}`;
     const first = options.after === 'latest' ? undefined : String(options.after ?? 0);
-    for await (const ev of this.#sse(url, first, { signal: options.signal, resume: follow, what: 'the event stream' })) {
+    for await (const ev of this.#sse(url, first, { signal: options.signal, resume: follow, what: 'the event stream', onOpen: options.onLive })) {
       // Stored events carry their id; live-only `log` events none.
       if ((ev.id !== undefined || ev.event === 'log') && ev.data.startsWith('{')) yield JSON.parse(ev.data) as TahoEvent;
     }
@@ -306,9 +306,10 @@ export class HttpClient implements Client {
    * gets the last id, undefined before the first) until the server's `end`. Without `resume` a
    * drop is an error; with it, five failures in a row are.
    */
-  async *#sse(url: (last: string | undefined) => string, first: string | undefined, options: { signal?: AbortSignal | undefined; resume: boolean; what: string }): AsyncGenerator<{ event: string; data: string; id: string | undefined }> {
+  async *#sse(url: (last: string | undefined) => string, first: string | undefined, options: { signal?: AbortSignal | undefined; resume: boolean; what: string; onOpen?: (() => void) | undefined }): AsyncGenerator<{ event: string; data: string; id: string | undefined }> {
     let last = first;
     let failures = 0;
+    let opened = false;
     const retry = async (err?: unknown): Promise<void> => {
       if (!options.resume || ++failures > 5) {
         throw err ?? new TahoError('TAHO_SERVER_UNREACHABLE', `${options.what} from ${this.#base} ${options.resume ? 'keeps dropping' : 'ended early'}`, {
@@ -329,7 +330,18 @@ export class HttpClient implements Client {
         await retry(unreachable(this.#base, err));
         continue;
       }
-      if (!res.ok) throw fromErrorBody(res.status, parse(await res.text()), `GET ${url(last)} answered ${res.status}`);
+      if (!res.ok) {
+        const err = fromErrorBody(res.status, parse(await res.text()), `GET ${url(last)} answered ${res.status}`);
+        // A server stopping or starting answers 503: a follow tries again as after a drop.
+        if (res.status !== 503 || !options.resume) throw err;
+        await retry();
+        continue;
+      }
+      // The server fixed the stream's starting point before it answered.
+      if (!opened) {
+        opened = true;
+        options.onOpen?.();
+      }
       try {
         for await (const ev of sseEvents(res)) {
           if (ev.event === 'end') return;

@@ -279,6 +279,7 @@ export class LocalClient implements Client {
     const log = this.runtime.events();
     const filter = { kinds: options.kinds, subject: options.subject };
     const after = options.after === 'latest' ? await log.lastId() : options.after ?? 0;
+    options.onLive?.();
     if (options.follow === false) {
       for (let last = after, page = await log.read(last, filter); page.length > 0; page = await log.read(last, filter)) {
         for (const e of page) yield e;

@@ -27,6 +27,15 @@ async function refusal(p: Promise<unknown>): Promise<TahoError> {
   throw new Error('expected a refusal');
 }
 
+/** A promise and the function that resolves it: a point a test waits for. */
+function latch(): { reached: Promise<void>; reach: () => void } {
+  let reach: () => void = () => undefined;
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  return { reached, reach };
+}
+
 async function take<T>(it: AsyncIterable<T>, n: number): Promise<T[]> {
   const out: T[] = [];
   if (n === 0) return out;
@@ -154,6 +163,59 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
         await b.town.apply({ ops: [{ op: 'putAgent', agent }], events: [{ kind: 'town', type: 'agent.spawned', subject: agent.id, data: {} }] });
         expect((await heard)[0]).toMatchObject({ kind: 'town', subject: agent.id });
         ac.abort();
+      });
+
+      it('a live follower gets the writes of two connections, interleaved, once each and in id order', async () => {
+        const a = await store();
+        const b = await store();
+        const ac = new AbortController();
+        const got: TahoEvent[] = [];
+        const live = latch();
+        const want = ['start', 'b0', 'a0', 'b1', 'a1', 'b2', 'a2', 'b3', 'a3', 'b4', 'a4'];
+        const after = await a.events.lastId();
+        const done = (async () => {
+          for await (const e of a.events.follow({ after, kinds: ['service'], signal: ac.signal })) {
+            got.push(e);
+            if (e.subject === 'start') live.reach();
+            if (got.length === want.length) ac.abort();
+          }
+        })();
+        await a.events.append([{ kind: 'service', type: 'loaded', subject: 'start', data: {} }]);
+        await live.reached;
+        // Each write of this connection lands right after one of the other's, before any file
+        // event of it could arrive; an event of another kind sits between them too.
+        for (let i = 0; i < 5; i++) {
+          await b.events.append([{ kind: 'service', type: 'loaded', subject: `b${i}`, data: {} }]);
+          await a.events.append([{ kind: 'town', type: 'x', subject: `t${i}`, data: {} }]);
+          await a.events.append([{ kind: 'service', type: 'loaded', subject: `a${i}`, data: {} }]);
+        }
+        await done;
+        expect(got.map((e) => e.subject)).toEqual(want);
+        expect(got.map((e) => e.id)).toEqual([...got.map((e) => e.id)].sort((x, y) => x - y));
+      });
+
+      it('a follower that stops reading for a while goes on with every event in order', async () => {
+        const s = await store();
+        const ac = new AbortController();
+        const got: string[] = [];
+        const paused = latch();
+        const first = latch();
+        const done = (async () => {
+          for await (const e of s.events.follow({ after: await s.events.lastId(), signal: ac.signal })) {
+            got.push(e.subject);
+            if (got.length === 1) {
+              first.reach();
+              await paused.reached; // a stalled consumer (an SSE client that stopped reading)
+            }
+            if (got.length === 301) ac.abort();
+          }
+        })();
+        await s.events.append([{ kind: 'service', type: 'loaded', subject: 'e0', data: {} }]);
+        await first.reached;
+        for (let i = 1; i <= 300; i++) await s.events.append([{ kind: 'service', type: 'loaded', subject: `e${i}`, data: {} }]);
+        paused.reach();
+        await done;
+        expect(got).toEqual(Array.from({ length: 301 }, (_, i) => `e${i}`));
       });
 
       it('log notices reach followers that ask for log, live only, never stored', async () => {

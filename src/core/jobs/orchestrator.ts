@@ -8,7 +8,7 @@ import {
   type Execution, type Job, type JobHistory, type JobStateType, type SpecConfig,
 } from './model.js';
 import { decodeToken, encodeToken } from './paging.js';
-import { changeWaiter, executionLogs, type FollowOptions, type LogLine } from './logs.js';
+import { changeWaiter, executionLogs, type FollowOptions, type LogLine, type NextChange } from './logs.js';
 import { place, queueOrder, rejectionOf } from './scheduler.js';
 import { matches, parseSelector } from './selector.js';
 import type { JobStore } from '../store/ports/jobs.js';
@@ -26,7 +26,7 @@ export interface OrchestratorOptions {
   /** Executions a job may have after a server restart interrupted it (1: never re-queued). */
   readonly maxAttempts: number;
   /** Resolves at the job's next change (state, or output written) or when `signal` aborts: what log follows wait on. */
-  readonly nextChange?: ((jobId: string, signal: AbortSignal) => Promise<void>) | undefined;
+  readonly nextChange: (jobId: string, signal: AbortSignal) => Promise<void>;
   /** The fence of the `jobs` lease this process holds: every write carries it, so a process that lost the lease writes nothing. */
   readonly fence?: (() => Fence | undefined) | undefined;
 }
@@ -428,16 +428,15 @@ export class Orchestrator {
   async *logs(idOrName: string, options: FollowOptions & { executionId?: string | undefined; namespace?: string | undefined }): AsyncGenerator<LogLine> {
     let e = await this.logExecution(idOrName, options.executionId, options.namespace);
     const job = await this.resolve(idOrName, options.namespace);
-    const ofJob = this.#options.nextChange;
-    const nextChange = options.nextChange ?? (ofJob && ((signal: AbortSignal) => ofJob(job.ID, signal)));
+    const nextChange: NextChange = (signal) => this.#options.nextChange(job.ID, signal);
     while (!e && options.follow && !options.signal?.aborted && !TERMINAL_JOB_STATES.has((await this.#store.job(job.ID))?.State.StateType ?? 'Completed')) {
-      const change = changeWaiter({ nextChange }, options.signal);
+      const change = changeWaiter(nextChange, options.signal);
       e = await this.logExecution(idOrName, options.executionId, options.namespace);
       if (e) change.cancel();
       else await change.wait();
     }
     if (!e) return;
-    yield* executionLogs({ execution: async (id) => this.#store.execution(id), executionDir: (j, x) => this.executionDir(j, x) }, e, { ...options, nextChange });
+    yield* executionLogs({ execution: async (id) => this.#store.execution(id), executionDir: (j, x) => this.executionDir(j, x) }, e, options, nextChange);
   }
 
   /** The directory of an execution's files. */
@@ -642,8 +641,11 @@ export class Orchestrator {
     // Unfinished jobs are the queued ones and those with a live execution: no store scan needed.
     const unfinished = new Set([...this.#queue.keys(), ...[...this.#live.values()].map((l) => l.jobId)]);
     for (const id of unfinished) {
+      const queued = this.#queue.get(id)?.job;
+      // The store is read only for a job that may time out: most have no TotalTimeout.
+      if (queued && (queued.Tasks[0]?.Timeouts?.TotalTimeout ?? 0) <= 0) continue;
       const stored = await this.#store.job(id);
-      const job = this.#queue.get(id)?.job ?? stored;
+      const job = queued ?? stored;
       const tt = job?.Tasks[0]?.Timeouts?.TotalTimeout ?? 0;
       if (!job || tt <= 0 || TERMINAL_JOB_STATES.has(stored?.State.StateType ?? 'Completed')) continue;
       if (now - (this.#submittedAt.get(id) ?? job.CreateTime / 1e6) > tt * 1000) {

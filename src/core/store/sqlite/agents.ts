@@ -2,6 +2,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AgentRecord, AgentStore, AppendEvent, NewOplogEntry, OplogEntry } from '../ports/agents.js';
 import type { Fence } from '../ports/leases.js';
 import type { SqliteLeases } from './leases.js';
+import type { TahoEvent } from '../ports/events.js';
 import type { Changes } from './changes.js';
 import { reading, transaction } from './db.js';
 import type { Outbox } from './events.js';
@@ -110,8 +111,9 @@ export class SqliteAgentStore implements AgentStore {
   #flush(): void {
     const batch = this.#pending.splice(0);
     let seqs: number[];
+    let events: TahoEvent[] = [];
     try {
-      seqs = transaction(this.#db, this.#path, () => batch.map((p) => this.#insert(p)));
+      seqs = transaction(this.#db, this.#path, () => batch.map((p) => this.#insert(p, events)));
     } catch (err) {
       if (batch.length === 1) {
         batch[0]?.reject(err);
@@ -120,25 +122,27 @@ export class SqliteAgentStore implements AgentStore {
       // One bad entry must not fail the others that happened to share its commit.
       for (const p of batch) {
         try {
-          p.resolve(transaction(this.#db, this.#path, () => this.#insert(p)));
+          events = [];
+          p.resolve(transaction(this.#db, this.#path, () => this.#insert(p, events)));
+          this.#changes.committed(events);
         } catch (e) {
           p.reject(e);
         }
       }
-      this.#changes.committed();
       return;
     }
-    this.#changes.committed();
+    this.#changes.committed(events);
     batch.forEach((p, i) => p.resolve(seqs[i] as number));
   }
 
-  #insert(p: Pending): number {
+  /** Inserts the entry (and its event, added to `events`); the seq it has. */
+  #insert(p: Pending, events: TahoEvent[]): number {
     if (p.fence) this.#leases.check(p.fence);
     const seq = Number((this.#st.maxSeq.get(p.componentId, p.agent) as { seq: number }).seq) + 1;
     const r = this.#st.append.run(p.componentId, p.agent, seq, JSON.stringify({ ...p.entry, seq }), p.entry.key);
     // The key was stored before: that entry is the answer, and nothing new happened.
     if (Number(r.changes) === 0) return Number((this.#st.seqOfKey.get(p.componentId, p.agent, p.entry.key) as { seq: number }).seq);
-    if (p.event) this.#outbox.write([{ kind: 'agent', type: p.event.type, subject: p.event.subject, data: { ...p.event.data, seq } }]);
+    if (p.event) events.push(...this.#outbox.write([{ kind: 'agent', type: p.event.type, subject: p.event.subject, data: { ...p.event.data, seq } }]));
     return seq;
   }
 

@@ -21,6 +21,11 @@ export class Outbox {
   }
 }
 
+/** Rows read at a time, and events a follower takes from one read. */
+const PAGE = 1000;
+/** Commits a follower may have waiting before it drops them and reads the log instead (a stalled SSE client). */
+const MAX_BATCHES = 64;
+
 export class SqliteEventLog implements EventLog {
   readonly #db: DatabaseSync;
   readonly #path: string;
@@ -41,7 +46,7 @@ export class SqliteEventLog implements EventLog {
   async append(events: readonly NewEvent[]): Promise<TahoEvent[]> {
     if (events.length === 0) return [];
     const stored = transaction(this.#db, this.#path, () => this.#outbox.write(events));
-    this.#changes.committed();
+    this.#changes.committed(stored);
     return stored;
   }
 
@@ -61,14 +66,19 @@ export class SqliteEventLog implements EventLog {
     const { signal } = options;
     const filter: EventFilter = { kinds: options.kinds, subject: options.subject };
     const notices: TahoEvent[] = [];
-    let last = options.after;
-    let generation = 0;
+    /** Commits of this process since the last read, each with its events (contiguous ids). */
+    let batches: (readonly TahoEvent[])[] = [];
+    let mustRead = true;
     let wake: (() => void) | undefined;
-    const poke = (): void => {
-      generation += 1;
-      wake?.();
-    };
-    const offWake = this.#changes.onWake(poke);
+    const poke = (): void => wake?.();
+    const offWake = this.#changes.onWake((events) => {
+      // Another process committed, or this follower is far behind: the log itself says what came.
+      if (events === undefined || batches.length >= MAX_BATCHES) {
+        mustRead = true;
+        batches = [];
+      } else if (!mustRead) batches.push(events);
+      poke();
+    });
     const offNotice = filter.kinds?.includes('log')
       ? this.#changes.onNotice((e) => {
         if (matchesFilter(e, filter)) {
@@ -78,22 +88,42 @@ export class SqliteEventLog implements EventLog {
       })
       : undefined;
     signal.addEventListener('abort', poke);
+    let last = options.after;
     try {
       while (!signal.aborted) {
-        const seen = generation;
         while (notices.length > 0) yield notices.shift() as TahoEvent;
-        const page = this.#read(last, filter, 1000);
-        last = page.last;
-        for (const e of page.events) {
+        let next: readonly TahoEvent[];
+        if (mustRead) {
+          // Whatever was committed before this read is in it.
+          mustRead = false;
+          batches = [];
+          const page = this.#read(last, filter, PAGE);
+          last = page.last;
+          // A full page may have more behind it.
+          if (page.events.length >= PAGE) mustRead = true;
+          next = page.events;
+        } else if (batches.length > 0) {
+          const batch = batches.shift() as readonly TahoEvent[];
+          const first = batch[0]?.id ?? 0;
+          // Ids are given at commit, in commit order: when this batch starts right after the last
+          // id looked at, nothing can sit between them and it is the next thing in the log.
+          if (first > last + 1) {
+            mustRead = true;
+            continue;
+          }
+          next = batch.filter((e) => e.id > last && matchesFilter(e, filter));
+          last = Math.max(last, batch.at(-1)?.id ?? last);
+        } else {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+          continue;
+        }
+        for (const e of next) {
           if (signal.aborted) return;
           yield e;
         }
-        // A full page may have more behind it; a wake-up during the read may have news.
-        if (page.scanned > 0 || generation !== seen || notices.length > 0) continue;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = undefined;
       }
     } finally {
       signal.removeEventListener('abort', poke);
@@ -103,24 +133,22 @@ export class SqliteEventLog implements EventLog {
   }
 
   /** Matching events after `after`, and the last id looked at (filtered ones included). */
-  #read(after: number, filter: EventFilter, limit: number): { events: TahoEvent[]; last: number; scanned: number } {
+  #read(after: number, filter: EventFilter, limit: number): { events: TahoEvent[]; last: number } {
     return reading(this.#path, () => {
       const out: TahoEvent[] = [];
       let last = after;
-      let scanned = 0;
       // Filtering in JS keeps one statement; rows are read in pages until `limit` matched.
       while (out.length < limit) {
-        const rows = this.#since.all(last, 1000) as { id: number; body: string }[];
-        if (rows.length === 0) break;
+        const rows = this.#since.all(last, PAGE) as { id: number; body: string }[];
         for (const r of rows) {
           last = Number(r.id);
-          scanned += 1;
           const e = { id: last, ...(JSON.parse(r.body) as Omit<TahoEvent, 'id'>) };
           if (matchesFilter(e, filter)) out.push(e);
           if (out.length >= limit) break;
         }
+        if (rows.length < PAGE) break;
       }
-      return { events: out, last, scanned };
+      return { events: out, last };
     });
   }
 }

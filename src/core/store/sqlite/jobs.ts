@@ -68,7 +68,7 @@ export class SqliteJobStore implements JobStore {
       const events = this.#ctx.outbox.write(w.events ?? []);
       return { history, events };
     });
-    if (out.events.length > 0) this.#ctx.changes.committed();
+    this.#ctx.changes.committed(out.events);
     return out;
   }
 

@@ -88,7 +88,8 @@ export class SqliteLeases implements Leases {
 
   #live(row: Row, now: number): boolean {
     if (row.expires_at <= now) return false;
-    if (row.pid !== null && row.host === hostname() && row.pid !== process.pid && !processAlive(row.pid)) return false;
+    // Our own lease (every fenced write checks it) costs no system call.
+    if (row.pid !== null && row.pid !== process.pid && row.host === hostname() && !processAlive(row.pid)) return false;
     return true;
   }
 }

@@ -73,7 +73,7 @@ export class SqliteTownStore implements TownStore {
       if (err instanceof Conflict) return { ok: false, conflict: err.why };
       throw err;
     }
-    this.#ctx.changes.committed();
+    this.#ctx.changes.committed(events);
     return { ok: true, events };
   }
 
