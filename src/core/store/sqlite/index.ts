@@ -10,6 +10,7 @@ import { Outbox, SqliteEventLog } from './events.js';
 import { SqliteJobStore } from './jobs.js';
 import { SqliteLeases } from './leases.js';
 import { createSchema } from './schema.js';
+import { prepareStoreFile, verifyOpened } from './startup.js';
 import { SqliteTownStore } from './town.js';
 
 export const STORE_FILE = 'taho.db';
@@ -41,8 +42,10 @@ export class SqliteStores implements Stores {
   constructor(dataDir: string, sync: 'normal' | 'full') {
     const path = join(dataDir, STORE_FILE);
     this.location = path;
+    prepareStoreFile(path);
     this.#db = openDb(dataDir, STORE_FILE, sync);
     try {
+      reading(path, () => verifyOpened(this.#db, path));
       createSchema(this.#db, path, dataDir);
     } catch (err) {
       this.#db.close();

@@ -1,7 +1,10 @@
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
+import { TahoError } from '../../errors.js';
+import { inspectDbFile } from './check.js';
 import { transaction } from './db.js';
+import { SCHEMA_VERSION } from './startup.js';
 
 /**
  * Every family in one file, so a change and its events commit in one transaction (outbox) and
@@ -90,7 +93,10 @@ const LEGACY: readonly { file: string; copy: readonly string[] }[] = [
 const LEGACY_LOCKS = ['jobs.lock', 'town.lock'];
 
 export function createSchema(db: DatabaseSync, path: string, dataDir: string): void {
-  transaction(db, path, () => db.exec(SCHEMA));
+  transaction(db, path, () => {
+    db.exec(SCHEMA);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  });
   migrateLegacy(db, path, dataDir);
   db.prepare('DELETE FROM events WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM events) - ?').run(KEEP_EVENTS);
 }
@@ -107,6 +113,12 @@ function migrateLegacy(db: DatabaseSync, path: string, dataDir: string): void {
     if (!existsSync(old)) continue;
     const done = db.prepare('SELECT 1 AS x FROM migrations WHERE file = ?').get(file) !== undefined;
     if (!done) {
+      // An earlier version's file is checked like the store itself: an empty or damaged one
+      // would migrate as "nothing" and be renamed away.
+      const problem = inspectDbFile(old).problem;
+      if (problem) throw new TahoError('TAHO_STORE_CORRUPT', `${problem.what}; it was to be copied into ${path}`, {
+        hint: `Nothing was changed. Restore ${old} from a backup, or move it aside (with its -wal file) to go on without what it held.`,
+      });
       db.prepare('ATTACH DATABASE ? AS old').run(old);
       try {
         const tables = new Set(db.prepare("SELECT name FROM old.sqlite_master WHERE type = 'table'").all().map((r) => String(r.name)));
