@@ -51,7 +51,7 @@ export function inspectDbFile(path: string): DbFileState {
   const restore = `Restore ${path} from a backup, or run \`taho doctor --repair --data-dir ${dir}\`, which keeps what can still be read in a new file and the damaged one beside it`;
   if (bytes === 0) {
     return problem(
-      `the store ${path} is empty (0 bytes): taho never leaves it so, so the data it held is gone from this file`,
+      `the store ${path} is empty (0 bytes), though taho never leaves it empty: what it held is gone from this file`,
       `Restore ${path} from a backup, or start over with an empty store: \`taho doctor --repair --data-dir ${dir}\` moves the empty file aside.`,
     );
   }

@@ -4,7 +4,6 @@ import type { DatabaseSync } from 'node:sqlite';
 import { TahoError } from '../../errors.js';
 import { inspectDbFile } from './check.js';
 import { transaction } from './db.js';
-import { SCHEMA_VERSION } from './startup.js';
 
 /**
  * Every family in one file, so a change and its events commit in one transaction (outbox) and
@@ -52,6 +51,9 @@ export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, token INTEGER NOT NULL, expires_at INTEGER NOT NULL, pid INTEGER, host TEXT);
   CREATE TABLE IF NOT EXISTS migrations (file TEXT PRIMARY KEY, at TEXT NOT NULL);
 `;
+
+/** The schema this taho writes (`PRAGMA user_version`); a file from a newer one is refused. */
+export const SCHEMA_VERSION = 1;
 
 /** Events kept for resuming streams; older ones are trimmed when the store opens. */
 const KEEP_EVENTS = 100_000;

@@ -4,9 +4,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { TahoError } from '../../errors.js';
 import { inspectDbFile, type DbFileState } from './check.js';
 import { storeFault } from './db.js';
-
-/** The schema this taho writes (`PRAGMA user_version`); a file from a newer one is refused. */
-export const SCHEMA_VERSION = 1;
+import { interruptedRepair } from './salvage.js';
+import { SCHEMA_VERSION } from './schema.js';
 
 /** Up to this size the store is checked page by page at open (≈ 4 ms a MiB here); larger ones by `taho doctor`. */
 const QUICK_CHECK_BYTES = 8 * 1024 * 1024;
@@ -18,6 +17,13 @@ const QUICK_CHECK_BYTES = 8 * 1024 * 1024;
  */
 export function prepareStoreFile(path: string): void {
   writableDir(dirname(path), path);
+  const interrupted = interruptedRepair(dirname(path));
+  if (interrupted !== undefined) {
+    throw damaged(
+      `a repair of ${path} by taho doctor was interrupted before the repaired store replaced it (the originals are in ${interrupted})`,
+      `Run \`taho doctor --repair --data-dir ${dirname(path)}\` again to finish it.`,
+    );
+  }
   const state = inspectSettled(path);
   if (state.problem) throw damaged(state.problem.what, state.problem.todo);
   if (!state.exists) createWhole(path);
