@@ -64,7 +64,13 @@ export class Changes {
     this.#stopWatch = watchDir(this.#dataDir, () => this.#emitter.emit('wake'), 2);
     this.#timer = setInterval(() => {
       if (!this.#db.isOpen) return;
-      const v = Number((this.#version.get() as { data_version: number }).data_version);
+      let v: number;
+      try {
+        v = Number((this.#version.get() as { data_version: number }).data_version);
+      } catch {
+        // A failing file (damaged, gone) is reported by the next read or write; a timer must not crash the server.
+        return;
+      }
       if (v !== this.#lastVersion) {
         this.#lastVersion = v;
         this.#emitter.emit('wake');
