@@ -36,7 +36,7 @@ export async function stopRoundProcesses(pids: readonly number[], graceMs: numbe
   if (pids.length === 0) return;
   signalAll(pids, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (pids.some(processAlive) && Date.now() < deadline) await pause(25);
+  while (pids.some(alive) && Date.now() < deadline) await pause(25);
   signalAll(pids, 'SIGKILL');
   // SIGKILL cannot be ignored; this waits only for the kernel to reap them.
   for (let i = 0; i < 400 && pids.some(alive); i++) await pause(25);
