@@ -21,6 +21,7 @@ import { LocalNode } from './jobs/local-node.js';
 import { Orchestrator } from './jobs/orchestrator.js';
 import { nodeId } from './jobs/node-id.js';
 import { Town } from './town/town.js';
+import type { InterruptedRound } from './town/interrupted.js';
 import { nextEvent } from './events/bus.js';
 import { InvocationStats } from './stats/invocations.js';
 import { packageRoot } from '../shared/paths.js';
@@ -72,8 +73,8 @@ export interface Runtime {
   readonly stats: InvocationStats;
   /** The town (Tinytown model); its rounds run only after `startTown`. */
   readonly town: () => Town;
-  /** Takes the data directory's town lease and starts dispatching rounds. */
-  startTown(): Promise<void>;
+  /** Takes the data directory's town lease, settles the rounds a server that died left, and starts dispatching rounds. */
+  startTown(): Promise<InterruptedRound[]>;
   /** What the first scan of the repositories found wrong (missing repository, broken component). */
   readonly startup: ReloadReport;
   reload(): ReloadReport;
@@ -193,6 +194,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       heartbeatMs: config.town.heartbeat_ms,
       staleAfterMs: config.town.stale_after_ms,
       killGraceMs: config.town.kill_grace_ms,
+      interruptedRounds: config.town.interrupted_rounds,
       components: componentAgents(() => runtime),
       onOutput: (agent, round) => events().notify({ kind: 'log', type: 'grew', subject: `agent/${agent}`, data: { agent, round } }),
     });
@@ -284,7 +286,9 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         townLease = undefined;
         t.dispatcher.stop();
       }, leaseOptions());
+      const settled = await t.settleInterrupted();
       t.start();
+      return settled;
     },
     async settleJobs() {
       // Once per process: a dashboard refreshing its snapshot must not take the lease each time.

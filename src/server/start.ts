@@ -52,6 +52,7 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
   if (https) apps.push({ app: await buildApp({ runtime, version, configView: view, reloadConfig, https }), port: config.http.tls_port, scheme: 'https' });
   const urls: string[] = [];
   let recovered: Awaited<ReturnType<typeof runtime.startJobs>> = { requeued: [], failed: [] };
+  let interrupted: Awaited<ReturnType<typeof runtime.startTown>> = [];
   const clustered = runtime.stores().cluster !== undefined;
   try {
     for (const w of (await runtime.stores().verify?.()) ?? []) log(`  warning: ${w}`);
@@ -61,12 +62,12 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
       const member = await runtime.joinCluster({ url: urls[0] as string, version, log });
       const retryMs = Math.max(100, Math.floor(config.cluster.lease_ms / 2));
       recovered = await standby(() => runtime.startJobs(), () => runtime.holds('jobs'), 'jobs', log, retryMs, () => closing !== undefined) ?? recovered;
-      await standby(() => runtime.startTown(), () => runtime.holds('town'), 'town', log, retryMs, () => closing !== undefined);
+      interrupted = await standby(() => runtime.startTown(), () => runtime.holds('town'), 'town', log, retryMs, () => closing !== undefined) ?? interrupted;
       if (!member) throw new TahoError('TAHO_INTERNAL', 'a shared store without cluster membership');
     } else {
       // This server runs the data directory's jobs; what a killed one left Running is settled first.
       recovered = await runtime.startJobs();
-      await runtime.startTown();
+      interrupted = await runtime.startTown();
       for (const { app, port } of apps) urls.push(await listen(app, config.http.bind, port));
     }
   } catch (err) {
@@ -86,6 +87,11 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
   }
   const member = runtime.cluster();
   if (member) log(`  cluster: node ${member.id}, ${member.heldShards().length} of 64 shards, ${member.nodes().filter((n) => n.alive).length} live node(s), store ${runtime.stores().location}`);
+  if (interrupted.length > 0) {
+    const n = (o: string) => interrupted.filter((r) => r.outcome === o).length;
+    const stopped = interrupted.filter((r) => r.process === 'stopped').length;
+    log(`  town rounds interrupted by the last stop: ${n('requeued')} re-queued, ${n('failed')} failed; ${stopped} of their processes had outlived it and were stopped`);
+  }
   log(`  auth: ${config.http.auth.mode}${config.http.tls_enable ? `, TLS client certificates: ${config.http.client_auth}` : ''}`);
   for (const s of runtime.registry.list()) log(`  service ${s.domain}/${s.service} (${s.version.slice(0, 12)})`);
   for (const e of runtime.startup.errors) log(`  warning: ${e.component}: ${e.error}`);

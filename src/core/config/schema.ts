@@ -125,6 +125,8 @@ const townSchema = z.strictObject({
   stale_after_ms: positiveInt.default(120_000),
   /** kill: SIGTERM, then SIGKILL after this long. */
   kill_grace_ms: positiveInt.default(2000),
+  /** A round a server that died left running: its process is stopped at the next start, and its task run again (`requeue`) or failed (`fail`). */
+  interrupted_rounds: z.enum(['requeue', 'fail']).default('requeue'),
   /** Upper bound /api/scaling recommends. */
   max_agents: positiveInt.default(10),
 });

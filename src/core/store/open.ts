@@ -36,9 +36,16 @@ export function openStores(options: StoreOptions): Stores {
       hint: 'Set [store] url to a redis:// URL whose server has a replica, or use durability "process" or "fsync" with SQLite.',
     });
   }
-  if (url === '') return new SqliteStores(options.dataDir, options.sync);
-  if (url.startsWith('sqlite:')) return new SqliteStores(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), options.sync);
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return new SqliteStores(url, options.sync);
+  return new SqliteStores(sqliteDir(options) ?? options.dataDir, options.sync);
+}
+
+/** The directory of the SQLite store `[store] url` names, or undefined for a shared (Redis) store. */
+export function sqliteDir(options: Pick<StoreOptions, 'url' | 'dataDir'>): string | undefined {
+  const url = options.url ?? '';
+  if (isSharedStore(url)) return undefined;
+  if (url === '') return options.dataDir;
+  if (url.startsWith('sqlite:')) return url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
   throw new TahoError('TAHO_CONFIG_INVALID', `no store adapter for ${redactUrl(url)}`, {
     hint: 'Set [store] url to a directory (SQLite) or a redis:// or rediss:// URL (Redis), or leave it out to use the data directory.',
   });

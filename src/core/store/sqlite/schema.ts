@@ -1,6 +1,8 @@
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
+import { TahoError } from '../../errors.js';
+import { inspectDbFile } from './check.js';
 import { transaction } from './db.js';
 
 /**
@@ -50,6 +52,9 @@ export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS migrations (file TEXT PRIMARY KEY, at TEXT NOT NULL);
 `;
 
+/** The schema this taho writes (`PRAGMA user_version`); a file from a newer one is refused. */
+export const SCHEMA_VERSION = 1;
+
 /** Events kept for resuming streams; older ones are trimmed when the store opens. */
 const KEEP_EVENTS = 100_000;
 
@@ -90,7 +95,10 @@ const LEGACY: readonly { file: string; copy: readonly string[] }[] = [
 const LEGACY_LOCKS = ['jobs.lock', 'town.lock'];
 
 export function createSchema(db: DatabaseSync, path: string, dataDir: string): void {
-  transaction(db, path, () => db.exec(SCHEMA));
+  transaction(db, path, () => {
+    db.exec(SCHEMA);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  });
   migrateLegacy(db, path, dataDir);
   db.prepare('DELETE FROM events WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM events) - ?').run(KEEP_EVENTS);
 }
@@ -107,6 +115,12 @@ function migrateLegacy(db: DatabaseSync, path: string, dataDir: string): void {
     if (!existsSync(old)) continue;
     const done = db.prepare('SELECT 1 AS x FROM migrations WHERE file = ?').get(file) !== undefined;
     if (!done) {
+      // An earlier version's file is checked like the store itself: an empty or damaged one
+      // would migrate as "nothing" and be renamed away.
+      const problem = inspectDbFile(old).problem;
+      if (problem) throw new TahoError('TAHO_STORE_CORRUPT', `${problem.what}; it was to be copied into ${path}`, {
+        hint: `Nothing was changed. Restore ${old} from a backup, or move it aside (with its -wal file) to go on without what it held.`,
+      });
       db.prepare('ATTACH DATABASE ? AS old').run(old);
       try {
         const tables = new Set(db.prepare("SELECT name FROM old.sqlite_master WHERE type = 'table'").all().map((r) => String(r.name)));
