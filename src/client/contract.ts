@@ -1,9 +1,11 @@
 import type { ConfigView } from '../core/config/load.js';
 import type { AgentInfo } from '../core/agents/info.js';
+import type { AgentPage } from '../core/agents/listing.js';
 import type { OplogEntry } from '../core/store/ports/agents.js';
 import type { ValueAndType } from '../core/values/typed.js';
 
 export type { AgentInfo } from '../core/agents/info.js';
+export type { AgentPage } from '../core/agents/listing.js';
 export type { OplogEntry } from '../core/store/ports/agents.js';
 
 export type { ConfigView } from '../core/config/load.js';
@@ -32,6 +34,14 @@ export type { Round } from '../core/town/model.js';
 // Values the CLI shows jobs and towns with (names of states, short ids).
 export { shortId, COMPUTE_STATE_NAMES, DESIRED_STATE_NAMES, TERMINAL_JOB_STATES } from '../core/jobs/model.js';
 export { TASK_STATES, SUPERVISOR_ID } from '../core/town/model.js';
+
+export interface AgentsQuery {
+  /** A component name or id; absent: every component. */
+  readonly component?: string | undefined;
+  readonly after?: number | undefined;
+  /** Default 100. */
+  readonly limit?: number | undefined;
+}
 
 export interface TownStatus {
   readonly name: string;
@@ -162,7 +172,8 @@ export interface Client extends TownClient {
   quiesce(domain: string, service: string): Promise<StatusResponse>;
   /** Invokes a durable agent (created by its first invocation); `wait: false` only enqueues. */
   agentInvoke(request: AgentInvokeRequest): Promise<AgentInvokeResponse>;
-  agents(component?: string): Promise<AgentInfo[]>;
+  /** One page of durable agents in creation order; `after` is the previous page's `next`. */
+  agents(query?: AgentsQuery): Promise<AgentPage>;
   agent(component: string, agent: string): Promise<AgentInfo>;
   deleteAgent(component: string, agent: string): Promise<void>;
   cancelInvocation(component: string, agent: string, key: string): Promise<{ canceled: boolean }>;

@@ -7,6 +7,7 @@ export interface StatusSnapshot {
   readonly at: string;
   readonly town: TownStatus;
   readonly tasks?: readonly TownTask[] | undefined;
+  /** The first page of durable agents (the oldest). */
   readonly durableAgents: readonly AgentInfo[];
   /** The most recent jobs, newest first. */
   readonly jobs: readonly Job[];
@@ -28,6 +29,6 @@ export async function statusSnapshot(client: Client, options: { source: string; 
   for (const j of jobs.Items) jobCounts[j.State.StateType] = (jobCounts[j.State.StateType] ?? 0) + 1;
   return {
     source: options.source, at: new Date().toISOString(), town, ...(tasks ? { tasks } : {}),
-    durableAgents, jobs: jobs.Items.slice(0, RECENT_JOBS), jobCounts, services,
+    durableAgents: durableAgents.items, jobs: jobs.Items.slice(0, RECENT_JOBS), jobCounts, services,
   };
 }

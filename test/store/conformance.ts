@@ -101,6 +101,26 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
       });
     });
 
+      it('pages agents in creation order from a cursor, of one component or all, each with its last seq', async () => {
+        const s = await store();
+        for (const [c, a] of [['c1', 'b'], ['c2', 'x'], ['c1', 'a'], ['c1', 'c']] as const) await s.agents.ensureAgent(c, a);
+        await s.agents.ensureAgent('c1', 'b'); // seen again: it keeps its place
+        for (let i = 0; i < 3; i++) await s.agents.append('c1', 'a', entry(`k${i}`));
+        const names = (p: readonly { componentId: string; agent: string }[]) => p.map((x) => `${x.componentId}/${x.agent}`);
+        const p1 = await s.agents.agentPage({ limit: 2 });
+        expect(names(p1)).toEqual(['c1/b', 'c2/x']);
+        const p2 = await s.agents.agentPage({ after: p1.at(-1)?.ord, limit: 2 });
+        expect(names(p2)).toEqual(['c1/a', 'c1/c']);
+        expect(p2.map((x) => x.lastSeq)).toEqual([3, 0]);
+        expect(await s.agents.agentPage({ after: p2.at(-1)?.ord, limit: 2 })).toEqual([]);
+        expect(names(await s.agents.agentPage({ componentId: 'c1', limit: 10 }))).toEqual(['c1/b', 'c1/a', 'c1/c']);
+        const first = await s.agents.agentPage({ componentId: 'c1', limit: 1 });
+        expect(names(await s.agents.agentPage({ componentId: 'c1', after: first[0]?.ord, limit: 10 }))).toEqual(['c1/a', 'c1/c']);
+        await s.agents.deleteAgent('c1', 'a');
+        expect(names(await s.agents.agentPage({ componentId: 'c1', limit: 10 }))).toEqual(['c1/b', 'c1/c']);
+        expect((await s.agents.listAgents()).map((x) => x.agent)).toEqual(['b', 'c', 'x']);
+      });
+
     describe('events', () => {
       it('ids only grow, across families, and read filters by kind and subject', async () => {
         const s = await store();

@@ -98,6 +98,26 @@ describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) 
     expect((await agents.invoke(counter, 'b', 'get', [])).result).toBe(4);
   });
 
+  it('lists agents a page at a time, oldest first, without loading one: a hot agent stays in memory', async () => {
+    const { agents, counter, store } = boot(dataDir(), 2);
+    for (let i = 0; i < 5; i++) await store.ensureAgent(counter, `cold-${i}`);
+    await agents.invoke(counter, 'hot', 'increment', [7]);
+    const hot = agents.agent(counter, 'hot');
+    const seen: string[] = [];
+    let after: number | undefined;
+    do {
+      const page = await agents.page({ componentId: counter, after, limit: 2 });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((a) => a.agent));
+      after = page.next;
+    } while (after !== undefined);
+    expect(seen).toEqual(['cold-0', 'cold-1', 'cold-2', 'cold-3', 'cold-4', 'hot']);
+    expect((await agents.info(counter, 'cold-3')).status).toBe('Idle');
+    expect((await agents.page({ componentId: counter, limit: 10, match: (a) => a.oplogSize > 0 })).items.map((a) => a.agent)).toEqual(['hot']);
+    expect(agents.activeCount).toBe(1);
+    expect(hot.loaded).toBe(true);
+  });
+
   it('keeps agents within a memory budget, measured from their linear memory: idle ones are evicted first', async () => {
     const { agents, calculator } = boot(dataDir(), 100, 0, { maxMemoryBytes: BUDGET });
     // reverse-bytes copies its argument and its result into the component's memory, which keeps the size it grew to.

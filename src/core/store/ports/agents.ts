@@ -38,6 +38,23 @@ export interface OplogEntry {
   readonly at: number;
 }
 
+/**
+ * An agent as a list shows it: its record, where it stands in creation order (`ord`, the cursor of
+ * the next page) and its last seq, read from an index rather than counted.
+ */
+export interface AgentSummary extends AgentRecord {
+  /** Grows with each new agent across every component; a page continues after the last one's. */
+  readonly ord: number;
+  readonly lastSeq: number;
+}
+
+/** One page of agents in creation order: at most `limit` with `ord` > `after` (0: from the first). */
+export interface AgentPageQuery {
+  readonly componentId?: string | undefined;
+  readonly after?: number | undefined;
+  readonly limit: number;
+}
+
 export type NewOplogEntry = Omit<OplogEntry, 'seq'>;
 
 /** An event that an append writes with its entry; the store sets `data.seq` to the entry's seq. */
@@ -62,11 +79,17 @@ export interface AgentStore {
   ensureAgent(componentId: string, agent: string, init?: { args?: readonly string[]; env?: Readonly<Record<string, string>> }): Promise<AgentRecord>;
   getAgent(componentId: string, agent: string): Promise<AgentRecord | undefined>;
   listAgents(componentId?: string): Promise<AgentRecord[]>;
+  /** A page costs its own size, not the number of agents stored. */
+  agentPage(query: AgentPageQuery): Promise<AgentSummary[]>;
   /** Removes the agent, its oplog and its snapshot in one write; false when there was none. */
   deleteAgent(componentId: string, agent: string): Promise<boolean>;
   /** Resolves with the entry's seq once it (and `event`, if given) is durable. */
   append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent): Promise<number>;
   oplog(componentId: string, agent: string, afterSeq?: number): Promise<OplogEntry[]>;
+  /**
+   * Entries ever appended: the last seq, read from the log's end rather than counted, and unchanged
+   * when entries below a snapshot are dropped.
+   */
   oplogSize(componentId: string, agent: string): Promise<number>;
   byKey(componentId: string, agent: string, key: string): Promise<OplogEntry | undefined>;
   /** Keeps the agent's latest snapshot: its state as of entry `seq` (a later one replaces it). */

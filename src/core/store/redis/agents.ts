@@ -1,7 +1,7 @@
-import type { AgentRecord, AgentStore, AppendEvent, NewOplogEntry, OplogEntry } from '../ports/agents.js';
+import type { AgentPageQuery, AgentRecord, AgentStore, AgentSummary, AppendEvent, NewOplogEntry, OplogEntry } from '../ports/agents.js';
 import { numberSlot } from './codec.js';
 import type { LuaScript, RedisConn } from './connection.js';
-import { AGENT_INDEX, EVENT_COUNTER, EVENT_STREAM, agentKeys } from './keys.js';
+import { AGENT_INDEX, AGENT_ORD, EVENT_COUNTER, EVENT_STREAM, agentKeys, agentsOf } from './keys.js';
 import { script } from './lua.js';
 
 export const AGENT_SCRIPTS: Record<string, LuaScript> = {
@@ -28,6 +28,18 @@ if not seq then return false end
 local e = redis.call('XRANGE', KEYS[1], seq .. '-0', seq .. '-0')
 if e[1] then return e[1][2][2] end
 return false`,
+  },
+  // KEYS: index, counter, the component's index. ARGV: member. The first sight of an agent numbers
+  // it; later ones keep that number (creation order, the list's cursor).
+  tahoIndexAgent: {
+    keys: 3,
+    lua: `
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if s then return s end
+local n = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[1], n, ARGV[1])
+redis.call('ZADD', KEYS[3], n, ARGV[1])
+return n`,
   },
   tahoDeleteAgent: {
     keys: 4,
@@ -58,7 +70,7 @@ export class RedisAgentStore implements AgentStore {
     // The index entry first: a crash in between leaves an entry without a record, which lists skip,
     // never a record that no list shows.
     const [, before] = await this.#conn.do((r) => Promise.all([
-      r.zadd(AGENT_INDEX, 'NX', 0, member(componentId, agent)),
+      this.#conn.script('tahoIndexAgent', [AGENT_INDEX, AGENT_ORD, agentsOf(componentId)], [member(componentId, agent)]),
       r.call('SET', agentKeys(componentId, agent).meta, JSON.stringify(record), 'NX', 'GET') as Promise<string | null>,
     ]));
     return before === null ? record : (JSON.parse(before) as AgentRecord);
@@ -71,22 +83,37 @@ export class RedisAgentStore implements AgentStore {
 
   async listAgents(componentId?: string): Promise<AgentRecord[]> {
     return this.#conn.do(async (r) => {
-      const members = componentId === undefined
-        ? await r.zrange(AGENT_INDEX, 0, -1)
-        : await r.zrangebylex(AGENT_INDEX, `[${componentId}\u0000`, `(${componentId}\u0001`);
+      const members = await r.zrange(componentId === undefined ? AGENT_INDEX : agentsOf(componentId), 0, -1);
       // One GET per agent, pipelined: each record is in its agent's slot.
-      const bodies = await Promise.all(members.map((m) => {
-        const [c = '', a = ''] = m.split('\u0000');
-        return r.get(agentKeys(c, a).meta);
+      const bodies = await Promise.all(members.map((m) => r.get(keysOf(m).meta)));
+      // Name order, as SQLite lists them; the index is in creation order.
+      return bodies.filter((b): b is string => b !== null).map((b) => JSON.parse(b) as AgentRecord)
+        .sort((a, b) => (a.componentId === b.componentId ? cmp(a.agent, b.agent) : cmp(a.componentId, b.componentId)));
+    });
+  }
+
+  async agentPage(q: AgentPageQuery): Promise<AgentSummary[]> {
+    return this.#conn.do(async (r) => {
+      const index = q.componentId === undefined ? AGENT_INDEX : agentsOf(q.componentId);
+      const scored = await r.zrangebyscore(index, `(${q.after ?? 0}`, '+inf', 'WITHSCORES', 'LIMIT', 0, q.limit);
+      const members = scored.filter((_, i) => i % 2 === 0);
+      // Pipelined: the record and the log's last id of each agent, each in its agent's slot.
+      const rows = await Promise.all(members.map((m) => {
+        const k = keysOf(m);
+        return Promise.all([r.get(k.meta), r.xrevrange(k.log, '+', '-', 'COUNT', 1)]);
       }));
-      return bodies.filter((b): b is string => b !== null).map((b) => JSON.parse(b) as AgentRecord);
+      return rows.flatMap(([body, last], i): AgentSummary[] => (body === null ? [] : [{
+        ...(JSON.parse(body) as AgentRecord),
+        ord: Number(scored[i * 2 + 1]),
+        lastSeq: lastSeqOf(last as Entry[]),
+      }]));
     });
   }
 
   async deleteAgent(componentId: string, agent: string): Promise<boolean> {
     const k = agentKeys(componentId, agent);
     const had = Number(await this.#conn.script('tahoDeleteAgent', [k.meta, k.log, k.keys, k.snap], []));
-    await this.#conn.do((r) => r.zrem(AGENT_INDEX, member(componentId, agent)));
+    await this.#conn.do((r) => Promise.all([r.zrem(AGENT_INDEX, member(componentId, agent)), r.zrem(agentsOf(componentId), member(componentId, agent))]));
     return had > 0;
   }
 
@@ -107,7 +134,7 @@ export class RedisAgentStore implements AgentStore {
   }
 
   async oplogSize(componentId: string, agent: string): Promise<number> {
-    return this.#conn.do((r) => r.xlen(agentKeys(componentId, agent).log));
+    return lastSeqOf((await this.#conn.do((r) => r.xrevrange(agentKeys(componentId, agent).log, '+', '-', 'COUNT', 1))) as Entry[]);
   }
 
   async byKey(componentId: string, agent: string, key: string): Promise<OplogEntry | undefined> {
@@ -125,6 +152,19 @@ export class RedisAgentStore implements AgentStore {
     if (h.seq === undefined || h.bytes === undefined) return undefined;
     return { seq: Number(h.seq.toString()), bytes: new Uint8Array(h.bytes) };
   }
+}
+
+function lastSeqOf(last: readonly Entry[]): number {
+  return last[0] ? Number.parseInt(last[0][0], 10) : 0;
+}
+
+function keysOf(m: string): ReturnType<typeof agentKeys> {
+  const [c = '', a = ''] = m.split('\u0000');
+  return agentKeys(c, a);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function member(componentId: string, agent: string): string {

@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { AgentRecord, AgentStore, AppendEvent, NewOplogEntry, OplogEntry } from '../ports/agents.js';
+import type { AgentPageQuery, AgentRecord, AgentStore, AgentSummary, AppendEvent, NewOplogEntry, OplogEntry } from '../ports/agents.js';
 import type { Changes } from './changes.js';
 import { reading, transaction } from './db.js';
 import type { Outbox } from './events.js';
@@ -27,7 +27,7 @@ export class SqliteAgentStore implements AgentStore {
   #turnEndScheduled = false;
   #committedThisTurn = false;
   readonly #groupCommit: boolean;
-  readonly #st: Record<'insertAgent' | 'getAgent' | 'listAll' | 'listOf' | 'deleteAgent' | 'deleteLog' | 'deleteSnapshot' | 'append' | 'maxSeq' | 'log' | 'size' | 'byKey' | 'seqOfKey' | 'putSnapshot' | 'getSnapshot', StatementSync>;
+  readonly #st: Record<'insertAgent' | 'getAgent' | 'listAll' | 'listOf' | 'pageAll' | 'pageOf' | 'deleteAgent' | 'deleteLog' | 'deleteSnapshot' | 'append' | 'maxSeq' | 'log' | 'byKey' | 'seqOfKey' | 'putSnapshot' | 'getSnapshot', StatementSync>;
 
   constructor(db: DatabaseSync, path: string, sync: 'normal' | 'full', outbox: Outbox, changes: Changes) {
     this.#db = db;
@@ -40,12 +40,14 @@ export class SqliteAgentStore implements AgentStore {
       getAgent: db.prepare('SELECT * FROM agents WHERE component_id = ? AND agent = ?'),
       listAll: db.prepare('SELECT * FROM agents ORDER BY component_id, agent'),
       listOf: db.prepare('SELECT * FROM agents WHERE component_id = ? ORDER BY agent'),
+      // rowid is creation order; the index on component_id holds rowid too, so both pages seek.
+      pageAll: db.prepare(`SELECT a.rowid AS ord, a.*, ${LAST_SEQ} FROM agents a WHERE a.rowid > ? ORDER BY a.rowid LIMIT ?`),
+      pageOf: db.prepare(`SELECT a.rowid AS ord, a.*, ${LAST_SEQ} FROM agents a WHERE a.component_id = ? AND a.rowid > ? ORDER BY a.rowid LIMIT ?`),
       deleteAgent: db.prepare('DELETE FROM agents WHERE component_id = ? AND agent = ?'),
       deleteLog: db.prepare('DELETE FROM oplog WHERE component_id = ? AND agent = ?'),
       append: db.prepare('INSERT INTO oplog VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM oplog WHERE component_id = ? AND agent = ?'),
       log: db.prepare('SELECT seq, body FROM oplog WHERE component_id = ? AND agent = ? AND seq > ? ORDER BY seq'),
-      size: db.prepare('SELECT COUNT(*) AS n FROM oplog WHERE component_id = ? AND agent = ?'),
       byKey: db.prepare('SELECT seq, body FROM oplog WHERE component_id = ? AND agent = ? AND idem_key = ?'),
       seqOfKey: db.prepare('SELECT seq FROM oplog WHERE component_id = ? AND agent = ? AND idem_key = ?'),
       deleteSnapshot: db.prepare('DELETE FROM snapshots WHERE component_id = ? AND agent = ?'),
@@ -68,6 +70,12 @@ export class SqliteAgentStore implements AgentStore {
 
   async listAgents(componentId?: string): Promise<AgentRecord[]> {
     return reading(this.#path, () => (componentId === undefined ? this.#st.listAll.all() : this.#st.listOf.all(componentId)).map(toAgent));
+  }
+
+  async agentPage(q: AgentPageQuery): Promise<AgentSummary[]> {
+    const after = q.after ?? 0;
+    return reading(this.#path, () => (q.componentId === undefined ? this.#st.pageAll.all(after, q.limit) : this.#st.pageOf.all(q.componentId, after, q.limit))
+      .map((r) => ({ ...toAgent(r), ord: Number(r.ord), lastSeq: Number(r.last_seq) })));
   }
 
   async deleteAgent(componentId: string, agent: string): Promise<boolean> {
@@ -141,7 +149,7 @@ export class SqliteAgentStore implements AgentStore {
   }
 
   async oplogSize(componentId: string, agent: string): Promise<number> {
-    return reading(this.#path, () => Number((this.#st.size.get(componentId, agent) as { n: number }).n));
+    return reading(this.#path, () => Number((this.#st.maxSeq.get(componentId, agent) as { seq: number }).seq));
   }
 
   async byKey(componentId: string, agent: string, key: string): Promise<OplogEntry | undefined> {
@@ -163,6 +171,9 @@ export class SqliteAgentStore implements AgentStore {
     if (this.#pending.length > 0) this.#flush();
   }
 }
+
+/** The last seq of the row's agent: one seek on the oplog's primary key, not a count. */
+const LAST_SEQ = '(SELECT COALESCE(MAX(o.seq), 0) FROM oplog o WHERE o.component_id = a.component_id AND o.agent = a.agent) AS last_seq';
 
 function toAgent(row: Record<string, unknown>): AgentRecord {
   return {

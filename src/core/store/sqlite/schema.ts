@@ -12,6 +12,7 @@ export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS agents (
     component_id TEXT NOT NULL, agent TEXT NOT NULL, created_at INTEGER NOT NULL,
     args TEXT NOT NULL, env TEXT NOT NULL, PRIMARY KEY (component_id, agent));
+  CREATE INDEX IF NOT EXISTS agents_of ON agents (component_id);
   CREATE TABLE IF NOT EXISTS oplog (
     component_id TEXT NOT NULL, agent TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
     idem_key TEXT NOT NULL, PRIMARY KEY (component_id, agent, seq));
