@@ -9,6 +9,7 @@ import type {
 import { golemOutcome } from '../core/values/typed.js';
 import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
 import { nodeState } from '../core/jobs/views.js';
+import { listJobs } from '../core/jobs/list.js';
 import { DEFAULT_AGENT_PAGE } from '../core/agents/listing.js';
 import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, ServerInfo, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
 import { toTownEvent } from './contract.js';
@@ -120,7 +121,7 @@ export class LocalClient implements Client {
 
   async jobs(query: ListQuery = {}): Promise<Page<Job>> {
     await this.runtime.settleJobs();
-    return this.runtime.jobs().list(query);
+    return listJobs(this.runtime.stores().jobs, query);
   }
 
   async describeJob(id: string): Promise<JobDescription> {

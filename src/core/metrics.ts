@@ -19,7 +19,7 @@ export async function prometheus(runtime: Runtime): Promise<string> {
   // One timed store read, whose answer is also a metric.
   const { backlog, ms } = await town.timedBacklog();
   const storeSeconds = ms / 1000;
-  const jobs = (await runtime.jobs().list({})).Items;
+  const jobCounts = await runtime.stores().jobs.jobCounts();
   const metrics: Metric[] = [
     { name: 'tinytown_up', help: 'Whether the server is up', type: 'gauge', samples: [['', 1]] },
     { name: 'tinytown_ready', help: 'Whether the server is ready', type: 'gauge', samples: [['', 1]] },
@@ -34,7 +34,7 @@ export async function prometheus(runtime: Runtime): Promise<string> {
     { name: 'taho_services_loaded', help: 'Services loaded from the repositories', type: 'gauge', samples: [['', runtime.registry.list().length]] },
     { name: 'taho_durable_agents_active', help: 'Durable agents in memory', type: 'gauge', samples: [['', runtime.agents().activeCount]] },
     { name: 'taho_durable_agents_memory_bytes', help: 'Linear memory the agent instances in memory hold ([agents] max_memory bounds it)', type: 'gauge', samples: [['', runtime.agents().memoryBytes]] },
-    { name: 'taho_jobs', help: 'Jobs by state', type: 'gauge', samples: ['Pending', 'Queued', 'Running', 'Completed', 'Failed', 'Stopped'].map((s) => [`state="${s}"`, jobs.filter((j) => j.State.StateType === s).length]) },
+    { name: 'taho_jobs', help: 'Jobs by state', type: 'gauge', samples: ['Pending', 'Queued', 'Running', 'Completed', 'Failed', 'Stopped'].map((s) => [`state="${s}"`, jobCounts[s] ?? 0]) },
   ];
   return `${metrics.map((m) => [
     `# HELP ${m.name} ${m.help}`,

@@ -330,6 +330,39 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
         expect(await s.jobs.jobs()).toHaveLength(1);
       });
 
+      it('pages jobs by creation or modification time from a cursor, either way, and keeps counts by state', async () => {
+        const s = await store();
+        const made = Array.from({ length: 5 }, () => job());
+        // Two share a creation time: the id breaks the tie.
+        const tied = job({ CreateTime: made[2]?.CreateTime ?? 0 });
+        for (const j of [...made, tied]) await s.jobs.commit({ jobs: [{ job: j, newVersion: true }] });
+        const created = [...made, tied].sort((a, b) => a.CreateTime - b.CreateTime || (a.ID < b.ID ? -1 : 1)).map((j) => j.ID);
+        const read = async (orderBy: 'created' | 'modified', reverse: boolean) => {
+          const ids: string[] = [];
+          let after: { time: number; id: string } | undefined;
+          for (;;) {
+            const page = await s.jobs.jobPage({ orderBy, reverse, after, limit: 4 });
+            ids.push(...page.map((j) => j.ID));
+            const last = page.at(-1);
+            if (page.length < 4 || !last) return ids;
+            after = { time: orderBy === 'created' ? last.CreateTime : last.ModifyTime, id: last.ID };
+          }
+        };
+        expect(await read('created', false)).toEqual(created);
+        expect(await read('created', true)).toEqual([...created].reverse());
+        // A change moves a job in modification order, and only there.
+        const first = made[0] as (typeof made)[number];
+        await s.jobs.commit({ jobs: [{ job: { ...first, State: { StateType: 'Running' }, Revision: 2, ModifyTime: (tied.ModifyTime ?? 0) + 1_000_000 } }] });
+        expect((await read('modified', false)).at(-1)).toBe(first.ID);
+        expect((await read('modified', true))[0]).toBe(first.ID);
+        expect(await read('created', false)).toEqual(created);
+        expect(await s.jobs.jobCounts()).toEqual({ Pending: 5, Running: 1 });
+        await s.jobs.commit({ deleteJobs: [first.ID] });
+        expect(await read('modified', false)).not.toContain(first.ID);
+        expect(await read('created', true)).toEqual([...created].reverse().filter((id) => id !== first.ID));
+        expect(await s.jobs.jobCounts()).toEqual({ Pending: 5 });
+      });
+
       it('deletes a job with everything that belongs to it', async () => {
         const s = await store();
         const j = job();

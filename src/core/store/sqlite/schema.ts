@@ -29,6 +29,8 @@ export const SCHEMA = `
     create_time INTEGER NOT NULL, modify_time INTEGER NOT NULL, body TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS jobs_name ON jobs (namespace, name);
   CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
+  CREATE INDEX IF NOT EXISTS jobs_created ON jobs (create_time, id);
+  CREATE INDEX IF NOT EXISTS jobs_modified ON jobs (modify_time, id);
   CREATE TABLE IF NOT EXISTS job_versions (id TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (id, version));
   CREATE TABLE IF NOT EXISTS executions (id TEXT PRIMARY KEY, job_id TEXT NOT NULL, create_time INTEGER NOT NULL, body TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS executions_job ON executions (job_id);
