@@ -59,7 +59,17 @@ describe.each(['local', 'http'] as const)('%s client: town, jobs, events', (kind
     const done = await c().completeTask(added.task_id, 'ok');
     keep('completeTask', done);
     expect(done).toMatchObject({ state: 'completed', result: 'ok' });
-    expect((await c().tasks({ state: 'completed' })).map((t) => t.id)).toContain(added.task_id);
+    expect((await c().tasks({ state: 'completed' })).tasks.map((t) => t.id)).toContain(added.task_id);
+    await c().backlogAdd('a second, so there are pages');
+    const all = (await c().tasks()).tasks.map((t) => t.id);
+    const paged: string[] = [];
+    for (let after: number | undefined, n = 0; n === 0 || after !== undefined; n++) {
+      const page = await c().tasks({ after, limit: 1 });
+      expect(page.tasks.length).toBeLessThanOrEqual(1);
+      paged.push(...page.tasks.map((t) => t.id));
+      after = page.next;
+    }
+    expect(paged).toEqual(all);
     keep('pending', await c().pendingTasks());
   });
 

@@ -35,6 +35,20 @@ export type { Round } from '../core/town/model.js';
 export { shortId, COMPUTE_STATE_NAMES, DESIRED_STATE_NAMES, TERMINAL_JOB_STATES } from '../core/jobs/model.js';
 export { TASK_STATES, SUPERVISOR_ID } from '../core/town/model.js';
 
+export interface TasksQuery {
+  readonly state?: string | undefined;
+  /** An agent's name or id. */
+  readonly agent?: string | undefined;
+  readonly after?: number | undefined;
+  /** Default 100. */
+  readonly limit?: number | undefined;
+}
+
+export interface TaskPage {
+  readonly tasks: TownTask[];
+  readonly next?: number | undefined;
+}
+
 export interface AgentsQuery {
   /** A component name or id; absent: every component. */
   readonly component?: string | undefined;
@@ -81,7 +95,8 @@ export interface TownClient {
   backlogClaim(taskId: string, agent: string): Promise<{ task_id: string; agent_id: string; agent_name: string }>;
   backlogAssignAll(agent: string): Promise<{ assigned: number; tasks: string[] }>;
   backlogRemove(taskId: string): Promise<{ removed: boolean; task_id: string }>;
-  tasks(filter?: { state?: string | undefined; agent?: string | undefined }): Promise<TownTask[]>;
+  /** A page of tasks in creation order; `after` is the previous page's `next`. */
+  tasks(query?: TasksQuery): Promise<TaskPage>;
   task(id: string): Promise<TownTask>;
   completeTask(id: string, result?: string): Promise<TownTask>;
   pendingTasks(): Promise<PendingTask[]>;

@@ -2,7 +2,7 @@ import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-pa
 import { ambiguousId, TahoError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import { isUuid, looksLikeIdPrefix, matchIdPrefix } from '../shared/ids.js';
 import type {
-  AgentInfo, AgentInvokeRequest, AgentPage, AgentsQuery, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
+  AgentInfo, AgentInvokeRequest, AgentPage, AgentsQuery, TaskPage, TasksQuery, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
   OplogEntry, ReloadResult, ServiceInfo, StatusResponse, ComponentDetail,
 } from './contract.js';
 import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, InvocationSnapshot, ServerInfo, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
@@ -211,8 +211,9 @@ export class HttpClient implements Client {
     return this.#request('DELETE', `/v1/backlog/${seg(taskId)}`);
   }
 
-  async tasks(filter: { state?: string | undefined; agent?: string | undefined } = {}): Promise<TownTask[]> {
-    return (await this.#request<{ tasks: TownTask[] }>('GET', `/v1/tasks${query({ state: filter.state, agent: filter.agent })}`)).tasks;
+  async tasks(q: TasksQuery = {}): Promise<TaskPage> {
+    const page = await this.#request<{ tasks: TownTask[]; next?: number }>('GET', `/v1/tasks${query({ state: q.state, agent: q.agent, after: q.after?.toString(), limit: q.limit?.toString() })}`);
+    return page.next === undefined ? { tasks: page.tasks } : { tasks: page.tasks, next: page.next };
   }
 
   task(id: string): Promise<TownTask> {

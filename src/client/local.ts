@@ -4,7 +4,7 @@ import { componentDetail, componentInfo, reloadResult, serviceInfo } from '../co
 import { formatWitFunction } from '../core/components/wit-print.js';
 import { componentView } from '../core/components/golem-view.js';
 import type {
-  Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse, AgentInvokeRequest, AgentInvokeResponse, AgentInfo, AgentPage, AgentsQuery, OplogEntry, ComponentDetail,
+  Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse, AgentInvokeRequest, AgentInvokeResponse, AgentInfo, AgentPage, AgentsQuery, TaskPage, TasksQuery, OplogEntry, ComponentDetail,
 } from './contract.js';
 import { golemOutcome } from '../core/values/typed.js';
 import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
@@ -227,8 +227,8 @@ export class LocalClient implements Client {
     return await this.runtime.town().backlogRemove(taskId);
   }
 
-  async tasks(filter: { state?: string | undefined; agent?: string | undefined } = {}): Promise<TownTask[]> {
-    return await this.runtime.town().tasks(filter as never);
+  async tasks(q: TasksQuery = {}): Promise<TaskPage> {
+    return await this.runtime.town().tasks(q as never);
   }
 
   async task(id: string): Promise<TownTask> {

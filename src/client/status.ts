@@ -16,11 +16,13 @@ export interface StatusSnapshot {
 }
 
 const RECENT_JOBS = 10;
+/** A bound, so a town with years of tasks still answers at once: the oldest this many. */
+const STATUS_TASKS = 1000;
 
 export async function statusSnapshot(client: Client, options: { source: string; tasks: boolean }): Promise<StatusSnapshot> {
   const [town, tasks, durableAgents, jobs, services] = await Promise.all([
     client.townStatus(),
-    options.tasks ? client.tasks() : Promise.resolve(undefined),
+    options.tasks ? client.tasks({ limit: STATUS_TASKS }).then((p) => p.tasks) : Promise.resolve(undefined),
     client.agents(),
     client.jobs({ orderBy: 'created_at', reverse: true }),
     client.services(),

@@ -15,7 +15,7 @@ interface Metric {
 export async function prometheus(runtime: Runtime): Promise<string> {
   const town = runtime.town();
   const status = await town.status();
-  const tasks = await town.tasks();
+  const tasks = await town.taskCounts();
   // One timed store read, whose answer is also a metric.
   const { backlog, ms } = await town.timedBacklog();
   const storeSeconds = ms / 1000;
@@ -24,8 +24,8 @@ export async function prometheus(runtime: Runtime): Promise<string> {
     { name: 'tinytown_up', help: 'Whether the server is up', type: 'gauge', samples: [['', 1]] },
     { name: 'tinytown_ready', help: 'Whether the server is ready', type: 'gauge', samples: [['', 1]] },
     { name: 'tinytown_agents_total', help: 'Agents by state', type: 'gauge', samples: AGENT_STATES.map((s) => [`state="${s.toLowerCase()}"`, status.filter((a) => a.state === s).length]) },
-    { name: 'tinytown_tasks_pending', help: 'Tasks not started', type: 'gauge', samples: [['', tasks.filter((t) => t.state === 'pending' || t.state === 'assigned').length]] },
-    { name: 'tinytown_tasks_completed_total', help: 'Tasks completed', type: 'counter', samples: [['', tasks.filter((t) => t.state === 'completed').length]] },
+    { name: 'tinytown_tasks_pending', help: 'Tasks not started', type: 'gauge', samples: [['', (tasks.pending ?? 0) + (tasks.assigned ?? 0)]] },
+    { name: 'tinytown_tasks_completed_total', help: 'Tasks completed', type: 'counter', samples: [['', tasks.completed ?? 0]] },
     { name: 'tinytown_missions_active', help: 'Active missions (taho has none)', type: 'gauge', samples: [['', 0]] },
     { name: 'tinytown_redis_latency_seconds', help: 'Latency of one store read (SQLite here)', type: 'gauge', samples: [['', storeSeconds]] },
     { name: 'tinytown_backlog_tasks', help: 'Tasks in the backlog', type: 'gauge', samples: [['', backlog.length]] },

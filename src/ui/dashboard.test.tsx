@@ -80,7 +80,7 @@ function fake(world: Partial<World> = {}) {
   const client = {
     inProcess: false,
     townStatus: vi.fn(async () => ({ name: 'springfield', root: '/t', agent_count: w.agents.length, agents: w.agents })),
-    tasks: vi.fn(async () => w.tasks),
+    tasks: vi.fn(async () => ({ tasks: w.tasks })),
     agents: vi.fn(async () => ({ items: w.durable })),
     jobs: vi.fn(async () => ({ Items: w.jobs, NextToken: '' })),
     services: vi.fn(async () => w.services),

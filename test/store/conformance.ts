@@ -279,6 +279,37 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
       });
     });
 
+    describe('town pages', () => {
+      it('pages tasks in the order first stored, filtered by state and agent, and keeps counts by state', async () => {
+        const s = await store();
+        const a = townAgent('pager');
+        const tasks = Array.from({ length: 7 }, (_, i) => townTask(`t${i}`, i % 3 === 0 ? { state: 'assigned', assigned_to: a.id } : {}));
+        for (const task of tasks) await s.town.apply({ ops: [{ op: 'putTask', task }] });
+        // An update keeps the task's place.
+        const moved = { ...(tasks[1] as (typeof tasks)[number]), state: 'completed' as const };
+        await s.town.apply({ ops: [{ op: 'putTask', task: moved }] });
+        const read = async (q: { state?: ('pending' | 'assigned' | 'completed')[]; assigned_to?: string }, limit: number) => {
+          const ids: string[] = [];
+          let after: number | undefined;
+          for (;;) {
+            const page = await s.town.taskPage({ ...q, after, limit });
+            expect(page.length).toBeLessThanOrEqual(limit);
+            ids.push(...page.map((r) => r.task.id));
+            if (page.length < limit) return ids;
+            after = page.at(-1)?.ord;
+          }
+        };
+        expect(await read({}, 3)).toEqual(tasks.map((t) => t.id));
+        expect(await read({ state: ['assigned'] }, 2)).toEqual([tasks[0], tasks[3], tasks[6]].map((t) => t?.id));
+        expect(await read({ assigned_to: a.id, state: ['assigned', 'completed'] }, 10)).toEqual([tasks[0], tasks[3], tasks[6]].map((t) => t?.id));
+        expect(await read({ state: ['pending', 'completed'] }, 2)).toEqual([1, 2, 4, 5].map((i) => tasks[i]?.id));
+        expect((await s.town.taskPage({ state: ['completed'], limit: 5 }))[0]?.task.state).toBe('completed');
+        expect(await s.town.taskCounts()).toEqual({ assigned: 3, pending: 3, completed: 1 });
+        await s.town.apply({ ops: [{ op: 'deleteTask', id: moved.id }] });
+        expect(await s.town.taskCounts()).toEqual({ assigned: 3, pending: 3 });
+      });
+    });
+
     describe('jobs', () => {
       it('commits a job, its history numbered per job and its events together', async () => {
         const s = await store();
