@@ -137,6 +137,27 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
         expect(await s.events.lastId()).toBe(all.at(-1)?.id);
       });
 
+      it('reads filtered events a page at a time from an id: by kind, by subject, by both', async () => {
+        const s = await store();
+        const kinds = ['service', 'job', 'town'] as const;
+        for (let i = 0; i < 30; i++) await s.events.append([{ kind: kinds[i % 3] as (typeof kinds)[number], type: 't', subject: `s${i % 4}`, data: { i } }]);
+        const pages = async (filter: { kinds?: ('service' | 'job' | 'town')[]; subject?: string }) => {
+          const got: number[] = [];
+          for (let after = 0; ;) {
+            const page = await s.events.read(after, filter, 4);
+            got.push(...page.map((e) => e.data.i as number));
+            if (page.length < 4) return got;
+            after = page.at(-1)?.id ?? after;
+          }
+        };
+        const all = Array.from({ length: 30 }, (_, i) => i);
+        expect(await pages({})).toEqual(all);
+        expect(await pages({ kinds: ['job'] })).toEqual(all.filter((i) => i % 3 === 1));
+        expect(await pages({ kinds: ['job', 'town'] })).toEqual(all.filter((i) => i % 3 !== 0));
+        expect(await pages({ subject: 's2' })).toEqual(all.filter((i) => i % 4 === 2));
+        expect(await pages({ subject: 's2', kinds: ['service'] })).toEqual(all.filter((i) => i % 4 === 2 && i % 3 === 0));
+      });
+
       it('follow replays from an id, then goes live across the seam with no gap and no duplicate', async () => {
         const s = await store();
         for (let i = 0; i < 5; i++) await s.events.append([{ kind: 'service', type: 'loaded', subject: `s${i}`, data: {} }]);

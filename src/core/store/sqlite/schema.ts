@@ -23,6 +23,7 @@ export const SCHEMA = `
 
   CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS events_kind ON events (kind, id);
+  CREATE INDEX IF NOT EXISTS events_subject ON events (subject, id);
 
   CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, namespace TEXT NOT NULL, name TEXT NOT NULL, state TEXT NOT NULL,
