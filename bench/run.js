@@ -18,6 +18,7 @@ import { startupBench } from './startup.js';
 import { buildBench } from './build.js';
 import { nsPerCall } from './measure.js';
 import { storeBench } from './store.js';
+import { listsBench } from './lists.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-'));
@@ -69,6 +70,7 @@ rows.push(...await cliRequestsBench());
 rows.push(...await firstCallBench());
 rows.push(...await buildBench());
 rows.push(...await storeBench());
+rows.push(...await listsBench());
 
 rows.push(...startupBench({ dataDir }));
 
