@@ -127,7 +127,8 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
   let current = initial;
   const config = initial;
   let opened: Stores | undefined;
-  const stores = (): Stores => (opened ??= openStores({ url: config.store.url, dataDir: config.data_dir, sync: config.agents.sync }));
+  const keepBelowSnapshot = config.agents.keep_below_snapshot === 'all' ? undefined : config.agents.keep_below_snapshot;
+  const stores = (): Stores => (opened ??= openStores({ url: config.store.url, dataDir: config.data_dir, sync: config.agents.sync, keepBelowSnapshot }));
   const events = (): EventLog => stores().events;
   // Events that belong to no family write (a service reloaded, a call refused before it ran).
   const publish = (kind: EventKind, type: string, subject: string, data: Readonly<Record<string, unknown>> = {}): void => {

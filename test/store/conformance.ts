@@ -8,9 +8,13 @@ import { TahoError } from '../../src/core/errors.js';
 import type { Stores, TahoEvent } from '../../src/core/store/ports/index.js';
 import { execution, history, job, message, townAgent, townTask } from './fixtures.js';
 
+export interface StoreOpenOptions {
+  readonly keepBelowSnapshot?: number | undefined;
+}
+
 export interface StoreFixture {
   /** A new connection to the same (initially empty) store. */
-  open(): Stores;
+  open(options?: StoreOpenOptions): Stores;
   /** Closes nothing of its own; removes the store's data. */
   destroy(): Promise<void>;
 }
@@ -41,9 +45,9 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
   describe(`store conformance: ${name}`, () => {
     const open: Stores[] = [];
     let fixture: StoreFixture | undefined;
-    const store = async (): Promise<Stores> => {
+    const store = async (options?: StoreOpenOptions): Promise<Stores> => {
       fixture ??= await makeFixture();
-      const s = fixture.open();
+      const s = fixture.open(options);
       open.push(s);
       return s;
     };
@@ -83,6 +87,31 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
         const snap = await s.agents.latestSnapshot('c1', 'a');
         expect(snap).toEqual({ seq: 4, bytes: new Uint8Array([4, 4]) });
         expect((await s.agents.oplog('c1', 'a', snap?.seq)).map((e) => e.seq)).toEqual([5]);
+      });
+
+      it('drops entries more than keep below a saved snapshot, with their keys; numbering goes on; a read into the hole refuses', async () => {
+        const s = await store({ keepBelowSnapshot: 2 });
+        for (let i = 1; i <= 10; i++) await s.agents.append('c1', 'a', entry(`k${i}`));
+        await s.agents.saveSnapshot('c1', 'a', 8, new Uint8Array([8]));
+        expect((await s.agents.oplog('c1', 'a', 5)).map((e) => e.seq)).toEqual([6, 7, 8, 9, 10]);
+        await expect(s.agents.oplog('c1', 'a')).rejects.toMatchObject({ code: 'TAHO_AGENT_DIVERGED' });
+        await expect(s.agents.oplog('c1', 'a', 3)).rejects.toMatchObject({ code: 'TAHO_AGENT_DIVERGED' });
+        expect(await s.agents.oplogSize('c1', 'a')).toBe(10);
+        expect(await s.agents.byKey('c1', 'a', 'k5')).toBeUndefined();
+        expect((await s.agents.byKey('c1', 'a', 'k6'))?.seq).toBe(6);
+        expect(await s.agents.append('c1', 'a', entry('k6'))).toBe(6);
+        expect(await s.agents.append('c1', 'a', entry('k11'))).toBe(11);
+        // A snapshot at the newest entry with nothing kept below it: that entry stays, so the next is 13.
+        const none = await store({ keepBelowSnapshot: 0 });
+        expect(await none.agents.append('c1', 'a', entry('k12'))).toBe(12);
+        await none.agents.saveSnapshot('c1', 'a', 12, new Uint8Array([12]));
+        expect((await none.agents.oplog('c1', 'a', 11)).map((e) => e.seq)).toEqual([12]);
+        expect(await none.agents.append('c1', 'a', entry('k13'))).toBe(13);
+        // Without the setting nothing is dropped.
+        const all = await store();
+        for (let i = 1; i <= 3; i++) await all.agents.append('c2', 'b', entry(`k${i}`));
+        await all.agents.saveSnapshot('c2', 'b', 3, new Uint8Array([3]));
+        expect((await all.agents.oplog('c2', 'b')).map((e) => e.seq)).toEqual([1, 2, 3]);
       });
 
       it('an append and its event are one write; deleting an agent removes its log and snapshot', async () => {

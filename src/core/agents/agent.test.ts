@@ -30,10 +30,10 @@ function dataDir(): string {
 }
 
 /** A runtime's agent layer over a data directory; a second call on the same directory is a restart. */
-function boot(dir: string, maxActive = 100, snapshotEvery = 0, options: { threads?: number; timeoutMs?: number; maxMemoryBytes?: number } = {}) {
+function boot(dir: string, maxActive = 100, snapshotEvery = 0, options: { threads?: number; timeoutMs?: number; maxMemoryBytes?: number; keepBelowSnapshot?: number } = {}) {
   const registry = new ComponentRegistry(() => [examplesRepository()]);
   registry.reload();
-  const opened = openStores({ dataDir: dir, sync: 'normal' });
+  const opened = openStores({ dataDir: dir, sync: 'normal', keepBelowSnapshot: options.keepBelowSnapshot });
   stores.push(opened);
   const store = opened.agents;
   const loader = new ComponentLoader({ cacheDir: join(dir, 'cache') });
@@ -148,6 +148,24 @@ describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) 
     await whole.load();
     expect(whole.lastReplayed).toBe(26);
     expect((await whole.invoke('get', [])).result).toBe(50);
+  });
+
+  it('keeps the oplog bounded below its snapshots and still rebuilds the same state; a refused snapshot fails the agent instead of replaying a log with a hole', async () => {
+    const dir = dataDir();
+    const first = boot(dir, 100, 10, { keepBelowSnapshot: 3 });
+    for (let i = 0; i < 45; i++) await first.agents.invoke(first.counter, 'bounded', 'increment', [1]);
+    // The snapshot at 40 keeps 37 and later: 9 entries stored, not 45.
+    expect((await first.store.oplog(first.counter, 'bounded', 36)).map((e) => e.seq)).toEqual([37, 38, 39, 40, 41, 42, 43, 44, 45]);
+    expect(await first.store.oplogSize(first.counter, 'bounded')).toBe(45);
+    const second = boot(dir, 100, 10, { keepBelowSnapshot: 3 });
+    const agent = second.agents.agent(second.counter, 'bounded');
+    await agent.load();
+    expect(agent.lastReplayed).toBe(5);
+    expect((await agent.invoke('get', [])).result).toBe(45);
+    // A snapshot the component refuses means replay from the start, which the dropped entries forbid.
+    await second.store.saveSnapshot(second.counter, 'bounded', 46, new Uint8Array([1, 2, 3]));
+    const third = boot(dir, 100, 10, { keepBelowSnapshot: 3 });
+    expect(await errorOf(third.agents.invoke(third.counter, 'bounded', 'get', []))).toMatchObject({ code: 'TAHO_AGENT_DIVERGED' });
   });
 
   it('reports a divergence instead of rebuilding wrong state', async () => {

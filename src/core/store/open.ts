@@ -13,6 +13,8 @@ export interface StoreOptions {
   readonly dataDir: string;
   /** SQLite: `normal` survives a killed process (WAL), `full` also power loss (fsync per commit). */
   readonly sync: 'normal' | 'full';
+  /** `[agents] keep_below_snapshot`: oplog entries kept below an agent's latest snapshot (absent: all). */
+  readonly keepBelowSnapshot?: number | undefined;
 }
 
 /**
@@ -22,10 +24,11 @@ export interface StoreOptions {
  */
 export function openStores(options: StoreOptions): Stores {
   const url = options.url ?? '';
-  if (url === '') return new SqliteStores(options.dataDir, options.sync);
-  if (/^rediss?:\/\//i.test(url)) return new RedisStores(url);
-  if (url.startsWith('sqlite:')) return new SqliteStores(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), options.sync);
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return new SqliteStores(url, options.sync);
+  const keep = options.keepBelowSnapshot;
+  if (url === '') return new SqliteStores(options.dataDir, options.sync, keep);
+  if (/^rediss?:\/\//i.test(url)) return new RedisStores(url, keep);
+  if (url.startsWith('sqlite:')) return new SqliteStores(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), options.sync, keep);
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return new SqliteStores(url, options.sync, keep);
   throw new TahoError('TAHO_CONFIG_INVALID', `no store adapter for ${redactUrl(url)}`, {
     hint: 'Set [store] url to a directory (SQLite) or a redis:// or rediss:// URL (Redis), or leave it out to use the data directory.',
   });

@@ -1,3 +1,4 @@
+import { TahoError } from '../../errors.js';
 import type { Json } from '../../values/plain.js';
 import type { NewEvent } from './events.js';
 
@@ -55,6 +56,15 @@ export interface AgentPageQuery {
   readonly limit: number;
 }
 
+/** The read `oplog(after)` answered, or the refusal when entries it needs were dropped below a snapshot. */
+export function contiguous(entries: OplogEntry[], afterSeq: number, subject: string): OplogEntry[] {
+  const first = entries[0];
+  if (first === undefined || first.seq === afterSeq + 1) return entries;
+  throw new TahoError('TAHO_AGENT_DIVERGED', `the oplog of agent ${subject} starts at entry ${first.seq}: entries after ${afterSeq} were dropped below a snapshot`, {
+    hint: 'It can be rebuilt only from its latest snapshot, which its component refused to load. Raise [agents] keep_below_snapshot (or "all") to keep more of the log.',
+  });
+}
+
 export type NewOplogEntry = Omit<OplogEntry, 'seq'>;
 
 /** An event that an append writes with its entry; the store sets `data.seq` to the entry's seq. */
@@ -92,7 +102,13 @@ export interface AgentStore {
    */
   oplogSize(componentId: string, agent: string): Promise<number>;
   byKey(componentId: string, agent: string, key: string): Promise<OplogEntry | undefined>;
-  /** Keeps the agent's latest snapshot: its state as of entry `seq` (a later one replaces it). */
+  /**
+   * Keeps the agent's latest snapshot: its state as of entry `seq` (a later one replaces it). In
+   * the same write, entries more than the store's keep-below-snapshot setting below `seq` are
+   * dropped (with their idempotency keys); the entry at `seq` and every later one always stay, so
+   * numbering goes on. An `oplog(after)` read that would start inside the dropped range refuses
+   * (TAHO_AGENT_DIVERGED) rather than hand out a log with a hole: only the snapshot rebuilds it.
+   */
   saveSnapshot(componentId: string, agent: string, seq: number, bytes: Uint8Array): Promise<void>;
   latestSnapshot(componentId: string, agent: string): Promise<{ seq: number; bytes: Uint8Array } | undefined>;
 }

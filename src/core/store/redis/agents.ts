@@ -1,4 +1,4 @@
-import type { AgentPageQuery, AgentRecord, AgentStore, AgentSummary, AppendEvent, NewOplogEntry, OplogEntry } from '../ports/agents.js';
+import { contiguous, type AgentPageQuery, type AgentRecord, type AgentStore, type AgentSummary, type AppendEvent, type NewOplogEntry, type OplogEntry } from '../ports/agents.js';
 import { numberSlot } from './codec.js';
 import type { LuaScript, RedisConn } from './connection.js';
 import { AGENT_INDEX, AGENT_ORD, EVENT_COUNTER, EVENT_STREAM, agentKeys, agentsOf } from './keys.js';
@@ -41,6 +41,23 @@ redis.call('ZADD', KEYS[1], n, ARGV[1])
 redis.call('ZADD', KEYS[3], n, ARGV[1])
 return n`,
   },
+  // KEYS: snap, log, keys. ARGV: seq, bytes, the first seq to keep ('' keeps all). The snapshot and
+  // the drop are one write; the dropped entries' idempotency keys go with them.
+  tahoSnapshot: {
+    keys: 3,
+    lua: `
+redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'bytes', ARGV[2])
+if ARGV[3] == '' then return 0 end
+local below = tonumber(ARGV[3])
+if below <= 1 then return 0 end
+local old = redis.call('XRANGE', KEYS[2], '-', '(' .. below .. '-0')
+for _, e in ipairs(old) do
+  local key = cjson.decode(e[2][2]).key
+  if key then redis.call('HDEL', KEYS[3], key) end
+end
+redis.call('XTRIM', KEYS[2], 'MINID', below .. '-0')
+return #old`,
+  },
   tahoDeleteAgent: {
     keys: 4,
     lua: `
@@ -60,9 +77,12 @@ type Entry = [id: string, fields: string[]];
  */
 export class RedisAgentStore implements AgentStore {
   readonly #conn: RedisConn;
+  /** Entries kept below the latest snapshot (undefined: all). */
+  readonly #keep: number | undefined;
 
-  constructor(conn: RedisConn) {
+  constructor(conn: RedisConn, keepBelowSnapshot?: number) {
     this.#conn = conn;
+    this.#keep = keepBelowSnapshot;
   }
 
   async ensureAgent(componentId: string, agent: string, init: { args?: readonly string[]; env?: Readonly<Record<string, string>> } = {}): Promise<AgentRecord> {
@@ -130,7 +150,7 @@ export class RedisAgentStore implements AgentStore {
 
   async oplog(componentId: string, agent: string, afterSeq = 0): Promise<OplogEntry[]> {
     const entries = (await this.#conn.do((r) => r.xrange(agentKeys(componentId, agent).log, `(${afterSeq}-0`, '+'))) as Entry[];
-    return entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as OplogEntry);
+    return contiguous(entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as OplogEntry), afterSeq, `${componentId}/${agent}`);
   }
 
   async oplogSize(componentId: string, agent: string): Promise<number> {
@@ -144,7 +164,8 @@ export class RedisAgentStore implements AgentStore {
   }
 
   async saveSnapshot(componentId: string, agent: string, seq: number, bytes: Uint8Array): Promise<void> {
-    await this.#conn.do((r) => r.hset(agentKeys(componentId, agent).snap, 'seq', seq, 'bytes', Buffer.from(bytes)));
+    const k = agentKeys(componentId, agent);
+    await this.#conn.script('tahoSnapshot', [k.snap, k.log, k.keys], [seq, Buffer.from(bytes), this.#keep === undefined ? '' : seq - this.#keep]);
   }
 
   async latestSnapshot(componentId: string, agent: string): Promise<{ seq: number; bytes: Uint8Array } | undefined> {

@@ -24,10 +24,10 @@ export class RedisStores implements Stores {
   readonly leases: RedisLeases;
   readonly #conn: RedisConn;
 
-  constructor(url: string) {
+  constructor(url: string, keepBelowSnapshot?: number) {
     this.#conn = new RedisConn(url, { ...AGENT_SCRIPTS, ...EVENT_SCRIPTS, ...JOB_SCRIPTS, ...LEASE_SCRIPTS, ...TOWN_SCRIPTS });
     this.location = this.#conn.location;
-    this.agents = new RedisAgentStore(this.#conn);
+    this.agents = new RedisAgentStore(this.#conn, keepBelowSnapshot);
     this.events = new RedisEventLog(this.#conn);
     this.jobs = new RedisJobStore(this.#conn);
     this.town = new RedisTownStore(this.#conn);

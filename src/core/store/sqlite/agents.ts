@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { AgentPageQuery, AgentRecord, AgentStore, AgentSummary, AppendEvent, NewOplogEntry, OplogEntry } from '../ports/agents.js';
+import { contiguous, type AgentPageQuery, type AgentRecord, type AgentStore, type AgentSummary, type AppendEvent, type NewOplogEntry, type OplogEntry } from '../ports/agents.js';
 import type { Changes } from './changes.js';
 import { reading, transaction } from './db.js';
 import type { Outbox } from './events.js';
@@ -27,9 +27,12 @@ export class SqliteAgentStore implements AgentStore {
   #turnEndScheduled = false;
   #committedThisTurn = false;
   readonly #groupCommit: boolean;
-  readonly #st: Record<'insertAgent' | 'getAgent' | 'listAll' | 'listOf' | 'pageAll' | 'pageOf' | 'deleteAgent' | 'deleteLog' | 'deleteSnapshot' | 'append' | 'maxSeq' | 'log' | 'byKey' | 'seqOfKey' | 'putSnapshot' | 'getSnapshot', StatementSync>;
+  /** Entries kept below the latest snapshot (undefined: all). */
+  readonly #keep: number | undefined;
+  readonly #st: Record<'insertAgent' | 'getAgent' | 'listAll' | 'listOf' | 'pageAll' | 'pageOf' | 'deleteAgent' | 'deleteLog' | 'deleteSnapshot' | 'append' | 'maxSeq' | 'log' | 'byKey' | 'seqOfKey' | 'putSnapshot' | 'getSnapshot' | 'dropBelow', StatementSync>;
 
-  constructor(db: DatabaseSync, path: string, sync: 'normal' | 'full', outbox: Outbox, changes: Changes) {
+  constructor(db: DatabaseSync, path: string, sync: 'normal' | 'full', outbox: Outbox, changes: Changes, keepBelowSnapshot?: number) {
+    this.#keep = keepBelowSnapshot;
     this.#db = db;
     this.#path = path;
     this.#outbox = outbox;
@@ -52,6 +55,7 @@ export class SqliteAgentStore implements AgentStore {
       seqOfKey: db.prepare('SELECT seq FROM oplog WHERE component_id = ? AND agent = ? AND idem_key = ?'),
       deleteSnapshot: db.prepare('DELETE FROM snapshots WHERE component_id = ? AND agent = ?'),
       putSnapshot: db.prepare('INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)'),
+      dropBelow: db.prepare('DELETE FROM oplog WHERE component_id = ? AND agent = ? AND seq < ?'),
       getSnapshot: db.prepare('SELECT seq, bytes FROM snapshots WHERE component_id = ? AND agent = ?'),
     };
   }
@@ -145,7 +149,8 @@ export class SqliteAgentStore implements AgentStore {
   }
 
   async oplog(componentId: string, agent: string, afterSeq = 0): Promise<OplogEntry[]> {
-    return reading(this.#path, () => this.#st.log.all(componentId, agent, afterSeq).map((r) => JSON.parse(String(r.body)) as OplogEntry));
+    const entries = reading(this.#path, () => this.#st.log.all(componentId, agent, afterSeq).map((r) => JSON.parse(String(r.body)) as OplogEntry));
+    return contiguous(entries, afterSeq, `${componentId}/${agent}`);
   }
 
   async oplogSize(componentId: string, agent: string): Promise<number> {
@@ -158,7 +163,10 @@ export class SqliteAgentStore implements AgentStore {
   }
 
   async saveSnapshot(componentId: string, agent: string, seq: number, bytes: Uint8Array): Promise<void> {
-    transaction(this.#db, this.#path, () => this.#st.putSnapshot.run(componentId, agent, seq, bytes));
+    transaction(this.#db, this.#path, () => {
+      this.#st.putSnapshot.run(componentId, agent, seq, bytes);
+      if (this.#keep !== undefined) this.#st.dropBelow.run(componentId, agent, seq - this.#keep);
+    });
   }
 
   async latestSnapshot(componentId: string, agent: string): Promise<{ seq: number; bytes: Uint8Array } | undefined> {

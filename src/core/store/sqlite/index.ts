@@ -25,7 +25,7 @@ export class SqliteStores implements Stores {
   readonly #db: DatabaseSync;
   readonly #changes: Changes;
 
-  constructor(dataDir: string, sync: 'normal' | 'full') {
+  constructor(dataDir: string, sync: 'normal' | 'full', keepBelowSnapshot?: number) {
     const path = join(dataDir, STORE_FILE);
     this.location = path;
     this.#db = openDb(dataDir, STORE_FILE, sync);
@@ -38,7 +38,7 @@ export class SqliteStores implements Stores {
     const outbox = new Outbox(this.#db);
     this.#changes = new Changes(this.#db, dataDir);
     this.leases = new SqliteLeases(this.#db, path);
-    this.agents = new SqliteAgentStore(this.#db, path, sync, outbox, this.#changes);
+    this.agents = new SqliteAgentStore(this.#db, path, sync, outbox, this.#changes, keepBelowSnapshot);
     this.events = new SqliteEventLog(this.#db, path, outbox, this.#changes);
     const ctx = { db: this.#db, path, outbox, changes: this.#changes, leases: this.leases };
     this.jobs = new SqliteJobStore(ctx);
