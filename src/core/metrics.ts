@@ -20,6 +20,7 @@ export async function prometheus(runtime: Runtime): Promise<string> {
   const { backlog, ms } = await town.timedBacklog();
   const storeSeconds = ms / 1000;
   const jobCounts = await runtime.stores().jobs.jobCounts();
+  const storeBytes = await runtime.stores().usage();
   const metrics: Metric[] = [
     { name: 'tinytown_up', help: 'Whether the server is up', type: 'gauge', samples: [['', 1]] },
     { name: 'tinytown_ready', help: 'Whether the server is ready', type: 'gauge', samples: [['', 1]] },
@@ -34,6 +35,8 @@ export async function prometheus(runtime: Runtime): Promise<string> {
     { name: 'taho_services_loaded', help: 'Services loaded from the repositories', type: 'gauge', samples: [['', runtime.registry.list().length]] },
     { name: 'taho_durable_agents_active', help: 'Durable agents in memory', type: 'gauge', samples: [['', runtime.agents().activeCount]] },
     { name: 'taho_durable_agents_memory_bytes', help: 'Linear memory the agent instances in memory hold ([agents] max_memory bounds it)', type: 'gauge', samples: [['', runtime.agents().memoryBytes]] },
+    { name: 'taho_store_bytes', help: 'Bytes the store holds (SQLite: the file with its WAL; Redis: the dataset in memory)', type: 'gauge', samples: [[`kind="${runtime.stores().kind}"`, storeBytes]] },
+    { name: 'taho_job_outputs_bytes', help: 'Bytes of job outputs in the data directory ([jobs] keep_outputs_for and retain_for bound them)', type: 'gauge', samples: [['', runtime.retention().outputsBytes()]] },
     { name: 'taho_jobs', help: 'Jobs by state', type: 'gauge', samples: ['Pending', 'Queued', 'Running', 'Completed', 'Failed', 'Stopped'].map((s) => [`state="${s}"`, jobCounts[s] ?? 0]) },
   ];
   return `${metrics.map((m) => [

@@ -1,3 +1,4 @@
+import { Retention } from './retention.js';
 import { join } from 'node:path';
 import type { TahoConfig } from './config/schema.js';
 import { ComponentLoader } from './components/loader.js';
@@ -51,6 +52,8 @@ export interface Runtime {
   settleJobs(): Promise<void>;
   /** Every port of the store (opened on first use). */
   readonly stores: () => Stores;
+  /** Events trimmed and old outputs deleted by the `[events]` and `[jobs]` keep settings (a server starts it). */
+  readonly retention: () => Retention;
   /** The one event log of every family (opened on first use). */
   readonly events: () => EventLog;
   /** Invocations of services and durable agents over the last minute (counts, errors, latency). */
@@ -130,6 +133,12 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
   const keepBelowSnapshot = config.agents.keep_below_snapshot === 'all' ? undefined : config.agents.keep_below_snapshot;
   const stores = (): Stores => (opened ??= openStores({ url: config.store.url, dataDir: config.data_dir, sync: config.agents.sync, keepBelowSnapshot }));
   const events = (): EventLog => stores().events;
+  let retained: Retention | undefined;
+  const retention = (): Retention => (retained ??= new Retention(stores, {
+    eventsKeep: config.events.keep,
+    eventsKeepForMs: durationMs(config.events.keep_for),
+    outputsKeepForMs: durationMs(config.jobs.keep_outputs_for),
+  }, config.data_dir));
   // Events that belong to no family write (a service reloaded, a call refused before it ran).
   const publish = (kind: EventKind, type: string, subject: string, data: Readonly<Record<string, unknown>> = {}): void => {
     events().append([{ kind, type, subject, data }]).catch(() => undefined);
@@ -211,6 +220,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     registry, services, startup, stats,
     jobs: orchestrator,
     stores,
+    retention,
     events,
     town: theTown,
     async startTown() {
@@ -297,6 +307,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       // The store closes even when a step before fails (its store unreachable): an open Redis
       // connection would keep reconnecting and the process would never exit.
       try {
+        retained?.stop();
         await services.close();
         await agents?.close();
         await jobs?.close();

@@ -187,6 +187,18 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
         expect(await pages({ subject: 's2', kinds: ['service'] })).toEqual(all.filter((i) => i % 4 === 2 && i % 3 === 0));
       });
 
+      it('trims events below an id; ids go on from where they were, and the store reports its size', async () => {
+        const s = await store();
+        for (let i = 0; i < 10; i++) await s.events.append([{ kind: 'service', type: 't', subject: `s${i}`, data: {} }]);
+        const ids = (await s.events.read(0)).map((e) => e.id);
+        expect(await s.events.trim(ids[4] as number)).toBe(4);
+        expect((await s.events.read(0)).map((e) => e.id)).toEqual(ids.slice(4));
+        expect(await s.events.trim(ids[4] as number)).toBe(0);
+        const [next] = await s.events.append([{ kind: 'service', type: 't', subject: 'after', data: {} }]);
+        expect(next?.id).toBe((ids.at(-1) as number) + 1);
+        expect(await s.usage()).toBeGreaterThan(0);
+      });
+
       it('follow replays from an id, then goes live across the seam with no gap and no duplicate', async () => {
         const s = await store();
         for (let i = 0; i < 5; i++) await s.events.append([{ kind: 'service', type: 'loaded', subject: `s${i}`, data: {} }]);

@@ -42,6 +42,8 @@ export interface Stores {
   readonly kind: string;
   readonly location: string;
   health(): Promise<StoreHealth>;
+  /** Bytes the store holds: the file with its WAL (SQLite), the server's dataset memory (Redis). */
+  usage(): Promise<number>;
   /** Commits what is pending, then closes. */
   close(): Promise<void>;
 }

@@ -48,6 +48,11 @@ export class RedisStores implements Stores {
     }
   }
 
+  async usage(): Promise<number> {
+    const info = await this.#conn.do((r) => r.info('memory'));
+    return Number(/^used_memory_dataset:(\d+)/m.exec(info)?.[1] ?? /^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
+  }
+
   async close(): Promise<void> {
     await this.events.close();
     await this.#conn.close();

@@ -29,6 +29,7 @@ export class SqliteEventLog implements EventLog {
   readonly #since: StatementSync;
   readonly #last: StatementSync;
   readonly #byKind: StatementSync;
+  readonly #trim: StatementSync;
   readonly #bySubject: StatementSync;
 
   constructor(db: DatabaseSync, path: string, outbox: Outbox, changes: Changes) {
@@ -38,6 +39,7 @@ export class SqliteEventLog implements EventLog {
     this.#changes = changes;
     this.#since = db.prepare('SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?');
     this.#last = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events');
+    this.#trim = db.prepare('DELETE FROM events WHERE id < ?');
     this.#byKind = db.prepare('SELECT id, body FROM events WHERE kind = ? AND id > ? ORDER BY id LIMIT ?');
     this.#bySubject = db.prepare('SELECT id, kind, body FROM events WHERE subject = ? AND id > ? ORDER BY id LIMIT ?');
   }
@@ -51,6 +53,10 @@ export class SqliteEventLog implements EventLog {
 
   async read(afterId: number, filter: EventFilter = {}, limit = 1000): Promise<TahoEvent[]> {
     return this.#read(afterId, filter, limit).events;
+  }
+
+  async trim(beforeId: number): Promise<number> {
+    return transaction(this.#db, this.#path, () => Number(this.#trim.run(beforeId).changes));
   }
 
   async lastId(): Promise<number> {

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { TahoError } from '../../errors.js';
@@ -58,6 +59,16 @@ export class SqliteStores implements Stores {
       const e = err instanceof TahoError ? err : undefined;
       return { ok: false, ...base, readMs: Number(process.hrtime.bigint() - t0) / 1e6, reason: e?.message ?? String(err), hint: e?.hint };
     }
+  }
+
+  async usage(): Promise<number> {
+    return ['', '-wal', '-shm'].reduce((n, suffix) => {
+      try {
+        return n + statSync(this.location + suffix).size;
+      } catch {
+        return n;
+      }
+    }, 0);
   }
 
   async close(): Promise<void> {

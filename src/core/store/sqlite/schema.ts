@@ -54,9 +54,6 @@ export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS migrations (file TEXT PRIMARY KEY, at TEXT NOT NULL);
 `;
 
-/** Events kept for resuming streams; older ones are trimmed when the store opens. */
-const KEEP_EVENTS = 100_000;
-
 /** What each file written by taho before the single store held, and where its rows go. */
 const LEGACY: readonly { file: string; copy: readonly string[] }[] = [
   {
@@ -96,7 +93,6 @@ const LEGACY_LOCKS = ['jobs.lock', 'town.lock'];
 export function createSchema(db: DatabaseSync, path: string, dataDir: string): void {
   transaction(db, path, () => db.exec(SCHEMA));
   migrateLegacy(db, path, dataDir);
-  db.prepare('DELETE FROM events WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM events) - ?').run(KEEP_EVENTS);
 }
 
 /**
