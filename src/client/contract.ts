@@ -23,7 +23,7 @@ export type { HistoryQuery, JobExplanation, ListQuery, Page, SubmitResult } from
 export type { LogLine } from '../core/jobs/logs.js';
 
 import type { Agent as TownAgent, BacklogEntry, InboxItem, Task as TownTask, TownEvent } from '../core/town/model.js';
-import type { AgentStatus as TownAgentStatus, PendingTask } from '../core/town/town.js';
+import type { AgentStatus as TownAgentStatus, PendingTask, TaskPage, TaskQuery as TasksQuery } from '../core/town/town.js';
 import type { Explanation } from '../core/town/explain.js';
 import type { Orphan, OrphanAction, HeldTask } from '../core/town/recovery.js';
 
@@ -35,20 +35,7 @@ export type { Round } from '../core/town/model.js';
 export { shortId, COMPUTE_STATE_NAMES, DESIRED_STATE_NAMES, TERMINAL_JOB_STATES } from '../core/jobs/model.js';
 export { TASK_STATES, SUPERVISOR_ID } from '../core/town/model.js';
 
-export interface TasksQuery {
-  readonly state?: string | undefined;
-  /** An agent's name or id. */
-  readonly agent?: string | undefined;
-  readonly after?: number | undefined;
-  /** Default 100. */
-  readonly limit?: number | undefined;
-}
-
-export interface TaskPage {
-  readonly tasks: TownTask[];
-  readonly next?: number | undefined;
-}
-
+export type { TaskPage, TaskQuery as TasksQuery } from '../core/town/town.js';
 export interface AgentsQuery {
   /** A component name or id; absent: every component. */
   readonly component?: string | undefined;

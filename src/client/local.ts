@@ -228,7 +228,7 @@ export class LocalClient implements Client {
   }
 
   async tasks(q: TasksQuery = {}): Promise<TaskPage> {
-    return await this.runtime.town().tasks(q as never);
+    return await this.runtime.town().tasks(q);
   }
 
   async task(id: string): Promise<TownTask> {

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { table } from '../../cli/output.js';
-import { TASK_STATES } from '../../client/contract.js';
+import { TASK_STATES, type TasksQuery } from '../../client/contract.js';
 import { nameOf, oneLine } from '../../cli/town-view.js';
 import { allFlag, nextPageHint, readPages } from '../../cli/paging.js';
 
@@ -20,7 +20,9 @@ export default class TaskList extends BaseCommand<typeof TaskList> {
 
   async run(): Promise<void> {
     const client = await this.client();
-    const { state, agent, limit } = this.flags;
+    const { agent, limit } = this.flags;
+    // oclif checked it against TASK_STATES.
+    const state = this.flags.state as TasksQuery['state'];
     const page = await readPages(this.flags.after, this.flags.all, async (after) => {
       const p = await client.tasks({ state, agent, after, limit });
       return { items: p.tasks, next: p.next };
