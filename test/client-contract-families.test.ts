@@ -80,6 +80,9 @@ describe.each(['local', 'http'] as const)('%s client: town, jobs, events', (kind
     const described = await c().describeJob(JobID);
     keep('describe', { state: described.Job.State.StateType, history: described.History?.Items.map((h) => h.Event.Topic) });
     expect(described.Job.State.StateType).toBe('Completed');
+    const counts = await c().jobCounts();
+    expect(counts.Completed).toBeGreaterThanOrEqual(1);
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe((await c().jobs({ limit: 0 })).Items.length);
     const executions = await c().jobExecutions(JobID);
     expect(executions).toHaveLength(1);
     keep('history', (await c().jobHistory(JobID)).Items.map((h) => [h.Type, h.Event.Topic]));

@@ -185,6 +185,8 @@ export interface Client extends TownClient {
   /** Submits a Bacalhau job spec (the `Job` object). */
   submitJob(job: unknown, options?: { force?: boolean | undefined; idempotencyKey?: string | undefined }): Promise<SubmitResult>;
   jobs(query?: ListQuery): Promise<Page<Job>>;
+  /** Jobs by state, as the store keeps them (no job is read). */
+  jobCounts(): Promise<Record<string, number>>;
   /** A job by id, unique id prefix or name, with its executions and history. */
   describeJob(id: string): Promise<JobDescription>;
   stopJob(id: string, reason?: string): Promise<{ EvaluationID: string }>;

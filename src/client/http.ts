@@ -71,6 +71,10 @@ export class HttpClient implements Client {
     return this.#request('GET', `/api/agents${params.size > 0 ? `?${params}` : ''}`);
   }
 
+  async jobCounts(): Promise<Record<string, number>> {
+    return (await this.#request<{ counts: Record<string, number> }>('GET', '/api/jobs/counts')).counts;
+  }
+
   async agent(component: string, agent: string): Promise<AgentInfo> {
     const c = await this.#component(component);
     return toInfo(c.name, await this.#request<WorkerMeta>('GET', workerPath(c.id, agent)));

@@ -119,6 +119,10 @@ export class LocalClient implements Client {
     return this.runtime.jobs().submit(job, options);
   }
 
+  jobCounts(): Promise<Record<string, number>> {
+    return this.runtime.stores().jobs.jobCounts();
+  }
+
   async jobs(query: ListQuery = {}): Promise<Page<Job>> {
     await this.runtime.settleJobs();
     return listJobs(this.runtime.stores().jobs, query);

@@ -83,6 +83,11 @@ function fake(world: Partial<World> = {}) {
     tasks: vi.fn(async () => ({ tasks: w.tasks })),
     agents: vi.fn(async () => ({ items: w.durable })),
     jobs: vi.fn(async () => ({ Items: w.jobs, NextToken: '' })),
+    jobCounts: vi.fn(async () => {
+      const counts: Record<string, number> = {};
+      for (const j of w.jobs) counts[j.State.StateType] = (counts[j.State.StateType] ?? 0) + 1;
+      return counts;
+    }),
     services: vi.fn(async () => w.services),
     jobExecutions: vi.fn(async (id: string): Promise<Execution[]> => [{ ID: `exec-${id}`, NodeID: 'node-abc123456', CreateTime: 1 } as unknown as Execution]),
     explain: vi.fn(async (id: string) => ({

@@ -93,6 +93,12 @@ export function adminRoutes(app: FastifyInstance, runtime: Runtime, config: () =
     const q = req.query;
     return agents.page({ componentId: q.component === undefined ? undefined : agents.component(q.component).id, after: Number(q.after ?? 0), limit: Number(q.limit ?? DEFAULT_AGENT_PAGE) });
   });
+  app.get('/api/jobs/counts', {
+    schema: {
+      tags, summary: 'Jobs by state, as the store keeps them (what `tt status` and the dashboard show without reading every job)',
+      response: { 200: { type: 'object', required: ['counts'], properties: { counts: { type: 'object', additionalProperties: { type: 'integer' } } } } },
+    },
+  }, async () => ({ counts: await runtime.stores().jobs.jobCounts() }));
   app.get<{ Params: { ref: string; agent: string } }>('/api/agents/:ref/:agent/oplog', {
     schema: {
       tags, summary: 'A durable agent\'s oplog as taho records it (each call with what the host answered); Golem\'s public form is under /v1/components/…/oplog',
