@@ -47,7 +47,7 @@ export class LocalClient implements Client {
   }
 
   async addComponent(name: string, bytes: Uint8Array): Promise<ComponentDetail> {
-    const entry = this.runtime.addComponent(name, bytes);
+    const entry = await this.runtime.addComponent(name, bytes);
     return componentDetail(entry, formatWitFunction, componentView(entry));
   }
 

@@ -501,6 +501,21 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
         await s.jobs.commit({ jobs: [{ job: { ...j, State: { StateType: 'Running' }, Revision: 2 } }], fence: { lease: 'jobs', token: next.token } });
       });
 
+      it('an agent append fenced by a shard lease is refused once the lease is taken over, and writes nothing', async () => {
+        const s = await store();
+        const old = await s.leases.acquire('shard:7', holder('a'), 30);
+        if (!old) throw new Error('no lease');
+        expect(await s.agents.append('c', 'fenced', entry('k1'), { type: 'invoked', subject: 'c/fenced', data: {} }, { lease: 'shard:7', token: old.token })).toBe(1);
+        let next;
+        while (!(next = await s.leases.acquire('shard:7', holder('b'), 10_000))) await new Promise((r) => setTimeout(r, 10));
+        const before = (await s.events.read(0)).length;
+        const err = await refusal(s.agents.append('c', 'fenced', entry('k2'), { type: 'invoked', subject: 'c/fenced', data: {} }, { lease: 'shard:7', token: old.token }));
+        expect(err.code).toBe('TAHO_LEASE_LOST');
+        expect((await s.agents.oplog('c', 'fenced')).map((e) => e.key)).toEqual(['k1']);
+        expect((await s.events.read(0)).length).toBe(before);
+        expect(await s.agents.append('c', 'fenced', entry('k2'), undefined, { lease: 'shard:7', token: next.token })).toBe(2);
+      });
+
       it('release frees it for the next holder, with a higher token; releasing a lost lease is a no-op', async () => {
         const s = await store();
         const a = await s.leases.acquire('town', holder('a'), 10_000);

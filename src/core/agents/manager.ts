@@ -151,6 +151,25 @@ export class AgentManager {
     return deleted;
   }
 
+  /**
+   * Lets go of the agents `which` picks (a cluster node handing over or losing their shard): with
+   * `drain`, after their queued calls finish; without, at once (their calls queued or running
+   * fail, even if this node holds the shard again by then). The next call of such an agent
+   * starts from the store.
+   */
+  async release(which: (componentId: string, name: string) => boolean, drain: boolean): Promise<void> {
+    const picked = [...this.#active].filter(([, a]) => which(a.entry.id, a.name));
+    for (const [key, a] of picked) {
+      this.#active.delete(key);
+      if (!drain) a.retire();
+    }
+    const settle = Promise.all(picked.map(async ([, a]) => {
+      await a.idle();
+      a.evict();
+    }));
+    if (drain) await settle;
+  }
+
   /** Waits for every queued invocation to finish (shutdown). */
   async drain(): Promise<void> {
     await Promise.all([...this.#active.values()].map((a) => a.idle()));

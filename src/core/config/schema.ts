@@ -163,6 +163,26 @@ const jobsSchema = z.strictObject({
 const storeSchema = z.strictObject({
   /** Where agents, jobs, the town and the event log are kept: absent, a directory or `sqlite:<dir>` (SQLite; default the data directory). */
   url: z.string().min(1).optional(),
+  /**
+   * What an acknowledged write survives: `process` any process kill; `fsync` also power loss
+   * (SQLite: an fsync per commit; Redis: its `appendfsync always`, checked at start);
+   * `replicated` (Redis) also losing the Redis machine: each write waits for a replica.
+   */
+  durability: z.enum(['process', 'fsync', 'replicated']).default('process'),
+  /** `replicated`: how long a write waits for a replica's acknowledgement before it fails. */
+  replica_timeout_ms: z.number().int().min(1).max(60_000).default(1000),
+});
+
+const clusterSchema = z.strictObject({
+  /**
+   * How long a node's registration and the shards it owns outlive its last heartbeat (beats go
+   * every quarter of it): a dead node's agents are served again by the others after about this.
+   */
+  lease_ms: z.number().int().min(200).max(120_000).default(4000),
+  /** The URL the other nodes use to reach this one (default: the address it listens on). */
+  advertise_url: z.string().url().optional(),
+  /** How long a call waits for its agent's shard to get an owner (a takeover) before 503. */
+  forward_wait_ms: z.number().int().min(0).max(600_000).default(15_000),
 });
 
 export const configSchema = z.strictObject({
@@ -177,6 +197,7 @@ export const configSchema = z.strictObject({
   town: townSchema.prefault({}),
   events: eventsSchema.prefault({}),
   store: storeSchema.prefault({}),
+  cluster: clusterSchema.prefault({}),
   repositories: z.array(repositorySchema).default([]),
 });
 

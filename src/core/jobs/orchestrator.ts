@@ -174,11 +174,7 @@ export class Orchestrator {
   }
 
   node(id: string): NodeSnapshot {
-    const all = this.nodes();
-    const found = all.filter((n) => n.id.startsWith(id));
-    if (found.length === 1) return found[0] as NodeSnapshot;
-    if (found.length > 1) throw ambiguous('node', id, found.map((n) => n.id));
-    throw new TahoError('TAHO_NODE_NOT_FOUND', `node not found: ${id}`, { hint: '`taho nodes list` shows the nodes.', details: { nodes: all.map((n) => n.id) } });
+    return nodeByPrefix(this.nodes(), id);
   }
 
   async submit(raw: unknown, options: SubmitOptions = {}): Promise<SubmitResult> {
@@ -779,4 +775,12 @@ function head(path: string): [string, boolean] {
   } finally {
     closeSync(fd);
   }
+}
+
+/** The node whose id starts with `id`, or TAHO_NODE_NOT_FOUND / TAHO_AMBIGUOUS_ID naming the candidates. */
+export function nodeByPrefix(all: readonly NodeSnapshot[], id: string): NodeSnapshot {
+  const found = all.filter((n) => n.id.startsWith(id));
+  if (found.length === 1) return found[0] as NodeSnapshot;
+  if (found.length > 1) throw ambiguous('node', id, found.map((n) => n.id));
+  throw new TahoError('TAHO_NODE_NOT_FOUND', `node not found: ${id}`, { hint: '`taho nodes list` shows the nodes.', details: { nodes: all.map((n) => n.id) } });
 }

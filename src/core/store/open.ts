@@ -15,6 +15,14 @@ export interface StoreOptions {
   readonly sync: 'normal' | 'full';
   /** `[agents] keep_below_snapshot`: oplog entries kept below an agent's latest snapshot (absent: all). */
   readonly keepBelowSnapshot?: number | undefined;
+  /** `[store] durability` (the SQLite side is `sync`); `replicated` needs Redis. */
+  readonly durability?: 'process' | 'fsync' | 'replicated' | undefined;
+  readonly replicaTimeoutMs?: number | undefined;
+}
+
+/** Whether `[store] url` names a store several processes on several machines share (a cluster's). */
+export function isSharedStore(url: string | undefined): boolean {
+  return /^rediss?:\/\//i.test(url ?? '');
 }
 
 /**
@@ -24,11 +32,16 @@ export interface StoreOptions {
  */
 export function openStores(options: StoreOptions): Stores {
   const url = options.url ?? '';
-  const keep = options.keepBelowSnapshot;
-  if (url === '') return new SqliteStores(options.dataDir, options.sync, keep);
-  if (/^rediss?:\/\//i.test(url)) return new RedisStores(url, keep);
-  if (url.startsWith('sqlite:')) return new SqliteStores(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), options.sync, keep);
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return new SqliteStores(url, options.sync, keep);
+  const keepBelowSnapshot = options.keepBelowSnapshot;
+  if (isSharedStore(url)) return new RedisStores(url, { durability: options.durability ?? 'process', replicaTimeoutMs: options.replicaTimeoutMs ?? 1000, keepBelowSnapshot });
+  if (options.durability === 'replicated') {
+    throw new TahoError('TAHO_CONFIG_INVALID', '[store] durability = "replicated" needs a Redis store', {
+      hint: 'Set [store] url to a redis:// URL whose server has a replica, or use durability "process" or "fsync" with SQLite.',
+    });
+  }
+  if (url === '') return new SqliteStores(options.dataDir, options.sync, keepBelowSnapshot);
+  if (url.startsWith('sqlite:')) return new SqliteStores(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), options.sync, keepBelowSnapshot);
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return new SqliteStores(url, options.sync, keepBelowSnapshot);
   throw new TahoError('TAHO_CONFIG_INVALID', `no store adapter for ${redactUrl(url)}`, {
     hint: 'Set [store] url to a directory (SQLite) or a redis:// or rediss:// URL (Redis), or leave it out to use the data directory.',
   });

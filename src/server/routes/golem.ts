@@ -138,7 +138,7 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
       });
     }
     // Golem answers 200 (not 201) with the new component.
-    return view(runtime.addComponent(name, bytes));
+    return view(await runtime.addComponent(name, bytes));
   });
   app.get<{ Params: { component_id: string } }>('/v1/components/:component_id', {
     schema: { tags, summary: 'All versions of a component', params: componentParams, response: { 200: { type: 'array', items: componentSchema }, ...errors } },

@@ -7,7 +7,8 @@ import { TahoError } from '../../core/errors.js';
 import type { NodeSnapshot } from '../../core/jobs/compute.js';
 import { buildVersion, nodeInfo, nodeState } from '../../core/jobs/views.js';
 import { matches, parseSelector } from '../../core/jobs/selector.js';
-import type { Orchestrator, Page } from '../../core/jobs/orchestrator.js';
+import { nodeByPrefix, type Orchestrator, type Page } from '../../core/jobs/orchestrator.js';
+import { clusterNodes } from '../../core/cluster/nodes.js';
 import type { JobHistory } from '../../core/jobs/model.js';
 
 const BASE = '/api/v1/orchestrator';
@@ -21,6 +22,11 @@ type Req = FastifyRequest<{ Params: { id: string }; Querystring: Query; Body: un
 /** Bacalhau's orchestrator and agent API (wire/bacalhau.md) over the jobs core. */
 export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: string): void {
   const jobs = (): Orchestrator => runtime.jobs();
+  // In a cluster every node is listed; otherwise the embedded one.
+  const allNodes = async (): Promise<NodeSnapshot[]> => {
+    const member = runtime.cluster();
+    return member ? clusterNodes(member, jobs().nodes()) : jobs().nodes();
+  };
 
   for (const method of ['PUT', 'POST'] as const) {
     app.route<{ Body: { Job?: unknown; Force?: boolean } }>({
@@ -128,7 +134,7 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
     if (!key) throw new TahoError('TAHO_BAD_REQUEST', `invalid order_by: ${orderBy}`, { hint: `Use one of ${Object.keys(sorters).join(', ')}.` });
     const approval = one(q['filter-approval'])?.toUpperCase();
     const status = one(q['filter-status'])?.toUpperCase();
-    let nodes = jobs().nodes().filter((n) => matches(n.labels, reqs))
+    let nodes = (await allNodes()).filter((n) => matches(n.labels, reqs))
       .filter(() => approval === undefined || approval === 'APPROVED')
       .filter((n) => status === undefined || (status === 'CONNECTED') === n.connected)
       .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
@@ -137,7 +143,7 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
     return { NextToken: '', Nodes: (limit ? nodes.slice(0, limit) : nodes).map((n) => nodeState(n, version)) };
   });
 
-  app.get(`${BASE}/nodes/:id`, { schema: { tags, summary: 'A node (id prefix)' } }, async (req: Req) => ({ Node: nodeState(jobs().node(req.params.id), version) }));
+  app.get(`${BASE}/nodes/:id`, { schema: { tags, summary: 'A node (id prefix)' } }, async (req: Req) => ({ Node: nodeState(nodeByPrefix(await allNodes(), req.params.id), version) }));
 
   const AGENT = '/api/v1/agent';
   app.get(`${AGENT}/alive`, { schema: { tags, summary: 'Liveness' } }, async () => ({ Status: 'OK' }));

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../core/runtime.js';
+import { clusterView } from '../../core/cluster/nodes.js';
 import { TahoError } from '../../core/errors.js';
 import type { Agent } from '../../core/town/model.js';
 import type { Town } from '../../core/town/town.js';
@@ -37,8 +38,9 @@ export function townRoutes(app: FastifyInstance, runtime: Runtime): void {
     town: townName, timestamp: new Date().toISOString(), ...(await scaling(town(), runtime.config.town.max_agents)),
   }));
 
-  // Tinytown's redis_url is the (redacted) store address; here the store is a SQLite file.
-  const storeUrl = `sqlite://${runtime.stores().location}`;
+  // Tinytown's redis_url is the (redacted) store address: a Redis URL, or the SQLite file.
+  const location = runtime.stores().location;
+  const storeUrl = /^rediss?:\/\//.test(location) ? location : `sqlite://${location}`;
   app.get('/v1/town', { schema: { tags, summary: 'The town' } }, async () => ({ name: townName, root: runtime.config.data_dir, redis_url: storeUrl }));
   app.get('/v1/status', { schema: { tags, summary: 'The town and every agent with its counters' } }, async () => {
     // Tinytown's AgentStatus fields, then taho's own (what a dashboard needs to say why).
@@ -47,7 +49,10 @@ export function townRoutes(app: FastifyInstance, runtime: Runtime): void {
       current_task: a.current_task, last_heartbeat: a.last_heartbeat, last_active_at: a.last_active_at, created_at: a.created_at,
       max_rounds: a.max_rounds, pid: a.pid, last_exit_code: a.last_exit_code,
     }));
-    return { name: townName, root: runtime.config.data_dir, redis_url: storeUrl, agent_count: agents.length, agents };
+    // taho's addition in a cluster: every node, live or recently dead, and the shards it holds.
+    const member = runtime.cluster();
+    const nodes = member ? await clusterView(member) : undefined;
+    return { name: townName, root: runtime.config.data_dir, redis_url: storeUrl, agent_count: agents.length, agents, ...(nodes ? { nodes } : {}) };
   });
   app.get('/v1/agents', { schema: { tags, summary: 'Town agents' } }, async () => {
     const agents = (await town().agents()).map(brief);

@@ -1,6 +1,7 @@
 import { TahoError } from '../../errors.js';
 import type { Json } from '../../values/plain.js';
 import type { NewEvent } from './events.js';
+import type { Fence } from './leases.js';
 
 /**
  * What durable agents need from storage. The embedded adapter is SQLite; the Redis adapter of
@@ -93,8 +94,12 @@ export interface AgentStore {
   agentPage(query: AgentPageQuery): Promise<AgentSummary[]>;
   /** Removes the agent, its oplog and its snapshot in one write; false when there was none. */
   deleteAgent(componentId: string, agent: string): Promise<boolean>;
-  /** Resolves with the entry's seq once it (and `event`, if given) is durable. */
-  append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent): Promise<number>;
+  /**
+   * Resolves with the entry's seq once it (and `event`, if given) is durable. With a `fence` (a
+   * cluster node writing an agent of a shard it holds) the write is refused with TAHO_LEASE_LOST,
+   * and nothing of it applied, unless the fence's token is still the lease's current one.
+   */
+  append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent, fence?: Fence): Promise<number>;
   oplog(componentId: string, agent: string, afterSeq?: number): Promise<OplogEntry[]>;
   /**
    * Entries ever appended: the last seq, read from the log's end rather than counted, and unchanged

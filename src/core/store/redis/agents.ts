@@ -1,23 +1,28 @@
 import { contiguous, type AgentPageQuery, type AgentRecord, type AgentStore, type AgentSummary, type AppendEvent, type NewOplogEntry, type OplogEntry } from '../ports/agents.js';
 import { numberSlot } from './codec.js';
 import type { LuaScript, RedisConn } from './connection.js';
-import { AGENT_INDEX, AGENT_ORD, EVENT_COUNTER, EVENT_STREAM, agentKeys, agentsOf } from './keys.js';
+import { AGENT_INDEX, AGENT_ORD, EVENT_COUNTER, EVENT_STREAM, agentKeys, agentsOf, leaseKeys } from './keys.js';
+import { leaseLost } from './leases.js';
+import type { Fence } from '../ports/leases.js';
 import { script } from './lua.js';
 
 export const AGENT_SCRIPTS: Record<string, LuaScript> = {
-  // KEYS: log, keys, event counter, event stream. ARGV: idempotency key, entry text before and
-  // after its seq, and (optional) the event's text before and after its data.seq.
+  // KEYS: log, keys, event counter, event stream, and the fence's lease holder when fenced.
+  // ARGV: fence token ('' none), idempotency key, entry text before and after its seq, and
+  // (optional) the event's text before and after its data.seq. Answers the seq, or
+  // {'lease', current token} when the fence is stale (nothing written).
   tahoAppend: {
-    keys: 4,
+    keys: 5,
     lua: script(`
-local known = redis.call('HGET', KEYS[2], ARGV[1])
+if ARGV[1] ~= '' and not fenced(KEYS[5], ARGV[1]) then return {'lease', fence_token(KEYS[5])} end
+local known = redis.call('HGET', KEYS[2], ARGV[2])
 if known then return tonumber(known) end
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local seq = 1
 if last[1] then seq = tonumber(string.match(last[1][1], '^(%d+)')) + 1 end
-redis.call('XADD', KEYS[1], seq .. '-0', 'b', ARGV[2] .. seq .. ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[1], seq)
-if #ARGV >= 5 then emit(KEYS[3], KEYS[4], ARGV[4] .. seq .. ARGV[5]) end
+redis.call('XADD', KEYS[1], seq .. '-0', 'b', ARGV[3] .. seq .. ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[2], seq)
+if #ARGV >= 6 then emit(KEYS[3], KEYS[4], ARGV[5] .. seq .. ARGV[6]) end
 return seq`),
   },
   tahoByKey: {
@@ -137,15 +142,19 @@ export class RedisAgentStore implements AgentStore {
     return had > 0;
   }
 
-  async append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent): Promise<number> {
+  async append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent, fence?: Fence): Promise<number> {
     const k = agentKeys(componentId, agent);
-    const args = [entry.key, ...numberSlot(entry as unknown as Record<string, unknown>, 'seq')];
+    const args = [fence?.token ?? '', entry.key, ...numberSlot(entry as unknown as Record<string, unknown>, 'seq')];
     if (event) {
       const [dataHead, dataTail] = numberSlot(event.data, 'seq');
       const head = JSON.stringify({ kind: 'agent', type: event.type, subject: event.subject, at: new Date().toISOString() }).slice(0, -1);
       args.push(`${head},"data":${dataHead}`, `${dataTail}}`);
     }
-    return Number(await this.#conn.script('tahoAppend', [k.log, k.keys, EVENT_COUNTER, EVENT_STREAM], args));
+    // Unfenced, the fence key slot names the agent's own log: a declared key that is never read.
+    const fenceKey = fence ? leaseKeys(fence.lease).holder : k.log;
+    const r = (await this.#conn.acknowledged('tahoAppend', [k.log, k.keys, EVENT_COUNTER, EVENT_STREAM, fenceKey], args)) as number | [string, number];
+    if (Array.isArray(r)) throw leaseLost(fence as Fence, Number(r[1]));
+    return Number(r);
   }
 
   async oplog(componentId: string, agent: string, afterSeq = 0): Promise<OplogEntry[]> {

@@ -156,7 +156,7 @@ export class RedisJobStore implements JobStore {
     };
     const fence = w.fence;
     const holder = leaseKeys(fence?.lease ?? 'jobs').holder;
-    const r = (await this.#conn.script('tahoJobs', [EVENT_COUNTER, EVENT_STREAM, holder], [JOBS, JSON.stringify(write), fence?.token ?? ''])) as Refusal | ['ok', number[], number[]];
+    const r = (await this.#conn.acknowledged('tahoJobs', [EVENT_COUNTER, EVENT_STREAM, holder], [JOBS, JSON.stringify(write), fence?.token ?? ''])) as Refusal | ['ok', number[], number[]];
     if (r[0] !== 'ok') throw refusal(r as Refusal, w, fence);
     const [, seqs, ids] = r as ['ok', number[], number[]];
     return {

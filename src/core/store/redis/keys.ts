@@ -19,6 +19,12 @@ export function agentsOf(componentId: string): string {
 export const JOBS = 'taho:{jobs}:';
 export const TOWN = 'taho:{town}:';
 export const HEALTH = 'taho:{health}';
+/** Cluster members (in the leases' slot, so one script renews a node and its shards together). */
+export const NODES = 'taho:{lease}:nodes';
+export const NODES_SEEN = 'taho:{lease}:seen';
+/** Uploaded components shared by the nodes: name → sha256, and the bytes per sha256. */
+export const COMPONENTS = 'taho:{components}';
+export const componentBlob = (sha256: string): string => `taho:{components}:b:${sha256}`;
 
 /** Events kept for resuming streams (as SQLite keeps); XADD trims older ones approximately. */
 export const KEEP_EVENTS = 100_000;

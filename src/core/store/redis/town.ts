@@ -49,7 +49,7 @@ export class RedisTownStore implements TownStore {
     const bodies = (w.events ?? []).map((e) => eventBody(e, new Date().toISOString()));
     const write = { g: (w.guards ?? []).map(encodeGuard), ops: w.ops.map(encodeOp), ev: bodies };
     const holder = leaseKeys(w.fence?.lease ?? 'town').holder;
-    const r = (await this.#conn.script('tahoTown', [EVENT_COUNTER, EVENT_STREAM, holder], [TOWN, JSON.stringify(write), w.fence?.token ?? ''])) as [string, unknown];
+    const r = (await this.#conn.acknowledged('tahoTown', [EVENT_COUNTER, EVENT_STREAM, holder], [TOWN, JSON.stringify(write), w.fence?.token ?? ''])) as [string, unknown];
     if (r[0] === 'lease' && w.fence) throw leaseLost(w.fence, Number(r[1]));
     if (r[0] === 'conflict') return { ok: false, conflict: String(r[1]) };
     return { ok: true, events: storedEvents(bodies, r[1] as number[]) };

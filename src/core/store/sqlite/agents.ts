@@ -1,5 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { contiguous, type AgentPageQuery, type AgentRecord, type AgentStore, type AgentSummary, type AppendEvent, type NewOplogEntry, type OplogEntry } from '../ports/agents.js';
+import type { Fence } from '../ports/leases.js';
+import type { SqliteLeases } from './leases.js';
 import type { Changes } from './changes.js';
 import { reading, transaction } from './db.js';
 import type { Outbox } from './events.js';
@@ -9,6 +11,7 @@ interface Pending {
   readonly agent: string;
   readonly entry: NewOplogEntry;
   readonly event: AppendEvent | undefined;
+  readonly fence: Fence | undefined;
   readonly resolve: (seq: number) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -23,6 +26,7 @@ export class SqliteAgentStore implements AgentStore {
   readonly #path: string;
   readonly #outbox: Outbox;
   readonly #changes: Changes;
+  readonly #leases: SqliteLeases;
   readonly #pending: Pending[] = [];
   #turnEndScheduled = false;
   #committedThisTurn = false;
@@ -31,9 +35,10 @@ export class SqliteAgentStore implements AgentStore {
   readonly #keep: number | undefined;
   readonly #st: Record<'insertAgent' | 'getAgent' | 'listAll' | 'listOf' | 'pageAll' | 'pageOf' | 'deleteAgent' | 'deleteLog' | 'deleteSnapshot' | 'append' | 'maxSeq' | 'log' | 'byKey' | 'seqOfKey' | 'putSnapshot' | 'getSnapshot' | 'dropBelow', StatementSync>;
 
-  constructor(db: DatabaseSync, path: string, sync: 'normal' | 'full', outbox: Outbox, changes: Changes, keepBelowSnapshot?: number) {
+  constructor(db: DatabaseSync, path: string, sync: 'normal' | 'full', outbox: Outbox, changes: Changes, leases: SqliteLeases, keepBelowSnapshot?: number) {
     this.#keep = keepBelowSnapshot;
     this.#db = db;
+    this.#leases = leases;
     this.#path = path;
     this.#outbox = outbox;
     this.#changes = changes;
@@ -91,9 +96,9 @@ export class SqliteAgentStore implements AgentStore {
     });
   }
 
-  append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent): Promise<number> {
+  append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent, fence?: Fence): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ componentId, agent, entry, event, resolve, reject });
+      this.#pending.push({ componentId, agent, entry, event, fence, resolve, reject });
       // A NORMAL commit in WAL mode writes without fsync (≈ 40 µs), less than waiting for the end
       // of the loop turn costs a quiet server: the first append of a turn commits at once. Appends
       // after it in the same turn (a busy server) share one commit at the turn's end. FULL pays an
@@ -140,6 +145,7 @@ export class SqliteAgentStore implements AgentStore {
   }
 
   #insert(p: Pending): number {
+    if (p.fence) this.#leases.check(p.fence);
     const seq = Number((this.#st.maxSeq.get(p.componentId, p.agent) as { seq: number }).seq) + 1;
     const r = this.#st.append.run(p.componentId, p.agent, seq, JSON.stringify({ ...p.entry, seq }), p.entry.key);
     // The key was stored before: that entry is the answer, and nothing new happened.

@@ -39,7 +39,7 @@ export class SqliteStores implements Stores {
     const outbox = new Outbox(this.#db);
     this.#changes = new Changes(this.#db, dataDir);
     this.leases = new SqliteLeases(this.#db, path);
-    this.agents = new SqliteAgentStore(this.#db, path, sync, outbox, this.#changes, keepBelowSnapshot);
+    this.agents = new SqliteAgentStore(this.#db, path, sync, outbox, this.#changes, this.leases, keepBelowSnapshot);
     this.events = new SqliteEventLog(this.#db, path, outbox, this.#changes);
     const ctx = { db: this.#db, path, outbox, changes: this.#changes, leases: this.leases };
     this.jobs = new SqliteJobStore(ctx);
