@@ -19,6 +19,8 @@ import { buildBench } from './build.js';
 import { nsPerCall } from './measure.js';
 import { storeBench } from './store.js';
 import { clusterBench } from './cluster.js';
+import { listsBench } from './lists.js';
+import { diskBench } from './disk.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-'));
@@ -71,6 +73,8 @@ rows.push(...await firstCallBench());
 rows.push(...await buildBench());
 rows.push(...await storeBench());
 rows.push(...await clusterBench());
+rows.push(...await listsBench());
+rows.push(...await diskBench());
 
 rows.push(...startupBench({ dataDir }));
 

@@ -1,9 +1,11 @@
 import type { ConfigView } from '../core/config/load.js';
 import type { AgentInfo } from '../core/agents/info.js';
+import type { AgentPage } from '../core/agents/listing.js';
 import type { OplogEntry } from '../core/store/ports/agents.js';
 import type { ValueAndType } from '../core/values/typed.js';
 
 export type { AgentInfo } from '../core/agents/info.js';
+export type { AgentPage } from '../core/agents/listing.js';
 export type { OplogEntry } from '../core/store/ports/agents.js';
 
 export type { ConfigView } from '../core/config/load.js';
@@ -21,7 +23,7 @@ export type { HistoryQuery, JobExplanation, ListQuery, Page, SubmitResult } from
 export type { LogLine } from '../core/jobs/logs.js';
 
 import type { Agent as TownAgent, BacklogEntry, InboxItem, Task as TownTask, TownEvent } from '../core/town/model.js';
-import type { AgentStatus as TownAgentStatus, PendingTask } from '../core/town/town.js';
+import type { AgentStatus as TownAgentStatus, PendingTask, TaskPage, TaskQuery as TasksQuery } from '../core/town/town.js';
 import type { Explanation } from '../core/town/explain.js';
 import type { Orphan, OrphanAction, HeldTask } from '../core/town/recovery.js';
 
@@ -32,6 +34,15 @@ export type { Round } from '../core/town/model.js';
 // Values the CLI shows jobs and towns with (names of states, short ids).
 export { shortId, COMPUTE_STATE_NAMES, DESIRED_STATE_NAMES, TERMINAL_JOB_STATES } from '../core/jobs/model.js';
 export { TASK_STATES, SUPERVISOR_ID } from '../core/town/model.js';
+
+export type { TaskPage, TaskQuery as TasksQuery } from '../core/town/town.js';
+export interface AgentsQuery {
+  /** A component name or id; absent: every component. */
+  readonly component?: string | undefined;
+  readonly after?: number | undefined;
+  /** Default 100. */
+  readonly limit?: number | undefined;
+}
 
 export interface TownStatus {
   readonly name: string;
@@ -71,7 +82,8 @@ export interface TownClient {
   backlogClaim(taskId: string, agent: string): Promise<{ task_id: string; agent_id: string; agent_name: string }>;
   backlogAssignAll(agent: string): Promise<{ assigned: number; tasks: string[] }>;
   backlogRemove(taskId: string): Promise<{ removed: boolean; task_id: string }>;
-  tasks(filter?: { state?: string | undefined; agent?: string | undefined }): Promise<TownTask[]>;
+  /** A page of tasks in creation order; `after` is the previous page's `next`. */
+  tasks(query?: TasksQuery): Promise<TaskPage>;
   task(id: string): Promise<TownTask>;
   completeTask(id: string, result?: string): Promise<TownTask>;
   pendingTasks(): Promise<PendingTask[]>;
@@ -168,7 +180,8 @@ export interface Client extends TownClient {
   quiesce(domain: string, service: string): Promise<StatusResponse>;
   /** Invokes a durable agent (created by its first invocation); `wait: false` only enqueues. */
   agentInvoke(request: AgentInvokeRequest): Promise<AgentInvokeResponse>;
-  agents(component?: string): Promise<AgentInfo[]>;
+  /** One page of durable agents in creation order; `after` is the previous page's `next`. */
+  agents(query?: AgentsQuery): Promise<AgentPage>;
   agent(component: string, agent: string): Promise<AgentInfo>;
   deleteAgent(component: string, agent: string): Promise<void>;
   cancelInvocation(component: string, agent: string, key: string): Promise<{ canceled: boolean }>;
@@ -178,6 +191,8 @@ export interface Client extends TownClient {
   /** Submits a Bacalhau job spec (the `Job` object). */
   submitJob(job: unknown, options?: { force?: boolean | undefined; idempotencyKey?: string | undefined }): Promise<SubmitResult>;
   jobs(query?: ListQuery): Promise<Page<Job>>;
+  /** Jobs by state, as the store keeps them (no job is read). */
+  jobCounts(): Promise<Record<string, number>>;
   /** A job by id, unique id prefix or name, with its executions and history. */
   describeJob(id: string): Promise<JobDescription>;
   stopJob(id: string, reason?: string): Promise<{ EvaluationID: string }>;

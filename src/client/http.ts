@@ -2,7 +2,7 @@ import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-pa
 import { ambiguousId, TahoError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import { isUuid, looksLikeIdPrefix, matchIdPrefix } from '../shared/ids.js';
 import type {
-  AgentInfo, AgentInvokeRequest, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
+  AgentInfo, AgentInvokeRequest, AgentPage, AgentsQuery, TaskPage, TasksQuery, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
   OplogEntry, ReloadResult, ServiceInfo, StatusResponse, ComponentDetail,
 } from './contract.js';
 import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, InvocationSnapshot, ServerInfo, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
@@ -63,13 +63,16 @@ export class HttpClient implements Client {
       { params: r.args.map((value) => ({ value })) }, 'application/json', r.key === undefined ? {} : { 'idempotency-key': r.key });
   }
 
-  async agents(component?: string): Promise<AgentInfo[]> {
-    const components = component === undefined ? await this.#components() : [await this.#component(component)];
-    const lists = await Promise.all(components.map(async (c) => {
-      const { workers } = await this.#request<{ workers: WorkerMeta[] }>('GET', `/v1/components/${c.id}/workers`);
-      return workers.map((w) => toInfo(c.name, w));
-    }));
-    return lists.flat();
+  async agents(q: AgentsQuery = {}): Promise<AgentPage> {
+    const params = new URLSearchParams();
+    if (q.component !== undefined) params.set('component', q.component);
+    if (q.after !== undefined) params.set('after', String(q.after));
+    if (q.limit !== undefined) params.set('limit', String(q.limit));
+    return this.#request('GET', `/api/agents${params.size > 0 ? `?${params}` : ''}`);
+  }
+
+  async jobCounts(): Promise<Record<string, number>> {
+    return (await this.#request<{ counts: Record<string, number> }>('GET', '/api/jobs/counts')).counts;
   }
 
   async agent(component: string, agent: string): Promise<AgentInfo> {
@@ -212,8 +215,9 @@ export class HttpClient implements Client {
     return this.#request('DELETE', `/v1/backlog/${seg(taskId)}`);
   }
 
-  async tasks(filter: { state?: string | undefined; agent?: string | undefined } = {}): Promise<TownTask[]> {
-    return (await this.#request<{ tasks: TownTask[] }>('GET', `/v1/tasks${query({ state: filter.state, agent: filter.agent })}`)).tasks;
+  async tasks(q: TasksQuery = {}): Promise<TaskPage> {
+    const page = await this.#request<{ tasks: TownTask[]; next?: number }>('GET', `/v1/tasks${query({ state: q.state, agent: q.agent, after: q.after?.toString(), limit: q.limit?.toString() })}`);
+    return page.next === undefined ? { tasks: page.tasks } : { tasks: page.tasks, next: page.next };
   }
 
   task(id: string): Promise<TownTask> {
@@ -458,13 +462,16 @@ interface WorkerMeta {
   readonly pendingInvocationCount: number;
   readonly createdAt: string;
   readonly oplogSize?: number;
+  readonly args?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  readonly totalLinearMemorySize?: number;
 }
 
 function toInfo(component: string, w: WorkerMeta): AgentInfo {
   return {
     component, componentId: w.workerId.componentId, agent: w.workerId.workerName, status: w.status,
-    pending: w.pendingInvocationCount, oplogSize: w.oplogSize ?? 0, createdAt: w.createdAt, env: w.env ?? {},
+    pending: w.pendingInvocationCount, oplogSize: w.oplogSize ?? 0, createdAt: w.createdAt, args: w.args ?? [], env: w.env ?? {},
+    memoryBytes: w.totalLinearMemorySize ?? 0,
   };
 }
 

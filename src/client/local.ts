@@ -4,11 +4,13 @@ import { componentDetail, componentInfo, reloadResult, serviceInfo } from '../co
 import { formatWitFunction } from '../core/components/wit-print.js';
 import { componentView } from '../core/components/golem-view.js';
 import type {
-  Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse, AgentInvokeRequest, AgentInvokeResponse, AgentInfo, OplogEntry, ComponentDetail,
+  Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse, AgentInvokeRequest, AgentInvokeResponse, AgentInfo, AgentPage, AgentsQuery, TaskPage, TasksQuery, OplogEntry, ComponentDetail,
 } from './contract.js';
 import { golemOutcome } from '../core/values/typed.js';
 import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, SpecConfig, SubmitResult } from './contract.js';
 import { nodeState } from '../core/jobs/views.js';
+import { listJobs } from '../core/jobs/list.js';
+import { DEFAULT_AGENT_PAGE } from '../core/agents/listing.js';
 import type { BacklogEntry, Explanation, InboxItem, PendingTask, SendMessageRequest, SpawnRequest, ServerInfo, TahoEvent, TownEvent, TownStatus, TownTask, WatchOptions } from './contract.js';
 import { toTownEvent } from './contract.js';
 import type { HeldTask, Orphan, OrphanAction } from '../core/town/recovery.js';
@@ -82,11 +84,9 @@ export class LocalClient implements Client {
     return typed ? { result: typed } : {};
   }
 
-  async agents(component?: string): Promise<AgentInfo[]> {
+  async agents(q: AgentsQuery = {}): Promise<AgentPage> {
     const agents = this.runtime.agents();
-    const ids = component === undefined ? this.runtime.registry.list().map((e) => e.id) : [agents.component(component).id];
-    const names = await Promise.all(ids.map(async (id) => (await agents.names(id)).map((name) => [id, name] as const)));
-    return Promise.all(names.flat().map(([id, name]) => agents.info(id, name)));
+    return agents.page({ componentId: q.component === undefined ? undefined : agents.component(q.component).id, after: q.after, limit: q.limit ?? DEFAULT_AGENT_PAGE });
   }
 
   async agent(component: string, agent: string): Promise<AgentInfo> {
@@ -119,9 +119,13 @@ export class LocalClient implements Client {
     return this.runtime.jobs().submit(job, options);
   }
 
+  jobCounts(): Promise<Record<string, number>> {
+    return this.runtime.stores().jobs.jobCounts();
+  }
+
   async jobs(query: ListQuery = {}): Promise<Page<Job>> {
     await this.runtime.settleJobs();
-    return this.runtime.jobs().list(query);
+    return listJobs(this.runtime.stores().jobs, query);
   }
 
   async describeJob(id: string): Promise<JobDescription> {
@@ -227,8 +231,8 @@ export class LocalClient implements Client {
     return await this.runtime.town().backlogRemove(taskId);
   }
 
-  async tasks(filter: { state?: string | undefined; agent?: string | undefined } = {}): Promise<TownTask[]> {
-    return await this.runtime.town().tasks(filter as never);
+  async tasks(q: TasksQuery = {}): Promise<TaskPage> {
+    return await this.runtime.town().tasks(q);
   }
 
   async task(id: string): Promise<TownTask> {

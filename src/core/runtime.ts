@@ -1,3 +1,4 @@
+import { Retention } from './retention.js';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { TahoConfig } from './config/schema.js';
@@ -67,6 +68,8 @@ export interface Runtime {
   joinCluster(self: { url: string; version: string; log?: (line: string) => void }): Promise<ClusterMember | undefined>;
   /** Every port of the store (opened on first use). */
   readonly stores: () => Stores;
+  /** Events trimmed and old outputs deleted by the `[events]` and `[jobs]` keep settings (a server starts it). */
+  readonly retention: () => Retention;
   /** The one event log of every family (opened on first use). */
   readonly events: () => EventLog;
   /** Invocations of services and durable agents over the last minute (counts, errors, latency). */
@@ -143,12 +146,19 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
   let current = initial;
   const config = initial;
   let opened: Stores | undefined;
+  const keepBelowSnapshot = config.agents.keep_below_snapshot === 'all' ? undefined : config.agents.keep_below_snapshot;
   const stores = (): Stores => (opened ??= openStores({
     url: config.store.url, dataDir: config.data_dir,
     sync: config.store.durability === 'fsync' ? 'full' : config.agents.sync,
-    durability: config.store.durability, replicaTimeoutMs: config.store.replica_timeout_ms,
+    durability: config.store.durability, replicaTimeoutMs: config.store.replica_timeout_ms, keepBelowSnapshot,
   }));
   const events = (): EventLog => stores().events;
+  let retained: Retention | undefined;
+  const retention = (): Retention => (retained ??= new Retention(stores, {
+    eventsKeep: config.events.keep,
+    eventsKeepForMs: durationMs(config.events.keep_for),
+    outputsKeepForMs: durationMs(config.jobs.keep_outputs_for),
+  }, config.data_dir));
   // Events that belong to no family write (a service reloaded, a call refused before it ran).
   const publish = (kind: EventKind, type: string, subject: string, data: Readonly<Record<string, unknown>> = {}): void => {
     events().append([{ kind, type, subject, data }]).catch(() => undefined);
@@ -276,6 +286,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     registry, services, startup, stats,
     jobs: orchestrator,
     stores,
+    retention,
     events,
     town: theTown,
     async startTown() {
@@ -402,6 +413,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       // The store closes even when a step before fails (its store unreachable): an open Redis
       // connection would keep reconnecting and the process would never exit.
       try {
+        retained?.stop();
         // A member hands its shards over first: their calls finish here, the next ones run elsewhere.
         sync?.close();
         await member?.leave().catch(() => member?.stop());

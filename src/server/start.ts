@@ -80,6 +80,8 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
   void runtime.agents().warm().catch(() => undefined);
   // Nor a never-seen component's first call for loading the transpiler or starting a thread.
   void runtime.warmUp().catch(() => undefined);
+  // Events and old outputs trimmed now and every minute; an oplog is trimmed by its own snapshots.
+  runtime.retention().start();
   writeServerState(config.data_dir, state = { url, pid: process.pid, startedAt: new Date().toISOString(), config: stateOf(loaded) });
   for (const u of urls) log(`taho listening on ${u} (TAHO API at ${u}/api)`);
   if (recovered.requeued.length + recovered.failed.length > 0) {

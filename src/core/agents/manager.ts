@@ -5,6 +5,7 @@ import { planAll, type CallPlan } from '../services/call-plan.js';
 import type { AgentRecord, AgentStore } from '../store/ports/agents.js';
 import { DurableAgent, type Invocation } from './agent.js';
 import { agentInfo, type AgentInfo } from './info.js';
+import { pageAgents, type AgentListQuery, type AgentPage } from './listing.js';
 import type { AgentHost } from './instance.js';
 import { MemoryBudget } from './memory-budget.js';
 
@@ -56,7 +57,18 @@ export class AgentManager {
         hint: 'An agent is created by its first invocation; `taho agents list` shows the existing ones.',
       });
     }
-    return agentInfo(this.agent(entry.id, name), await this.#store.oplogSize(entry.id, name), record.createdAt, record.env);
+    return agentInfo(entry, record, this.#active.get(`${entry.id}/${name}`), await this.#store.oplogSize(entry.id, name));
+  }
+
+  /**
+   * A page of agents as they are. Like `info`, it neither loads an agent nor touches its recency,
+   * so listing never evicts a hot one.
+   */
+  page(query: AgentListQuery): Promise<AgentPage> {
+    return pageAgents(this.#store, (s) => {
+      const entry = this.#registry.byId(s.componentId);
+      return entry && agentInfo(entry, s, this.#active.get(`${entry.id}/${s.agent}`), s.lastSeq);
+    }, query);
   }
 
   /** Creates an agent explicitly, with the arguments and environment its component will see. */

@@ -1,4 +1,4 @@
-import type { AgentRecord, AgentStore, AppendEvent, NewOplogEntry, OplogEntry } from '../store/ports/agents.js';
+import type { AgentPageQuery, AgentRecord, AgentStore, AgentSummary, AppendEvent, NewOplogEntry, OplogEntry } from '../store/ports/agents.js';
 import type { Fence } from '../store/ports/leases.js';
 import { notOwner } from './member.js';
 import { shardOf } from './shards.js';
@@ -38,6 +38,10 @@ export class FencedAgentStore implements AgentStore {
 
   listAgents(componentId?: string): Promise<AgentRecord[]> {
     return this.#inner.listAgents(componentId);
+  }
+
+  agentPage(query: AgentPageQuery): Promise<AgentSummary[]> {
+    return this.#inner.agentPage(query);
   }
 
   async deleteAgent(componentId: string, agent: string): Promise<boolean> {

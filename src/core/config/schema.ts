@@ -101,6 +101,11 @@ const agentsSchema = z.strictObject({
   sync: z.enum(['normal', 'full']).default('normal'),
   /** Save a snapshot every N oplog entries when the component exports golem:api/save-snapshot (0: never). */
   snapshot_every: z.number().int().min(0).default(100),
+  /**
+   * Oplog entries kept below an agent's latest snapshot (older ones are dropped when it is saved;
+   * their idempotency keys are forgotten with them); "all" never drops.
+   */
+  keep_below_snapshot: z.union([z.number().int().min(0), z.literal('all')]).default(1000),
   /** Linear memory all agents in memory may hold together: idle ones are evicted past it, new ones refused (503). */
   max_memory: size.default('1GiB'),
   /** New agents one API key (or client address without a key) may create per minute over HTTP. */
@@ -111,6 +116,13 @@ const repositorySchema = z.strictObject({ path: z.string().min(1) });
 
 /** `90s`, `30m`, `24h`, `7d`, or a number of seconds; 0 keeps forever. */
 const duration = z.union([z.number().min(0), z.string().regex(/^\d+(\.\d+)?\s*(s|m|h|d)$/, 'a duration such as "90s", "30m", "24h" or "7d"')]);
+
+const eventsSchema = z.strictObject({
+  /** Events kept for resuming streams (Last-Event-ID, --after): older ones are trimmed as new ones come (0: keep all). */
+  keep: z.number().int().min(0).default(100_000),
+  /** Events older than this are trimmed too (0: no age limit). */
+  keep_for: duration.default(0),
+});
 
 const townSchema = z.strictObject({
   /** The town's name in /v1/town, /ready and the dashboard. */
@@ -144,6 +156,8 @@ const jobsSchema = z.strictObject({
   default_timeout_s: positiveInt.default(600),
   /** Finished jobs older than this are deleted with their results. */
   retain_for: duration.default('7d'),
+  /** A finished job's outputs (stdout, stderr, published files) older than this are deleted before the job is (0: kept as long as the job). */
+  keep_outputs_for: duration.default(0),
   /** Executions a job may have when a server restart interrupts it (1: fail instead of re-queueing). */
   max_attempts: z.number().int().min(1).max(10).default(2),
 });
@@ -183,6 +197,7 @@ export const configSchema = z.strictObject({
   agents: agentsSchema.prefault({}),
   jobs: jobsSchema.prefault({}),
   town: townSchema.prefault({}),
+  events: eventsSchema.prefault({}),
   store: storeSchema.prefault({}),
   cluster: clusterSchema.prefault({}),
   repositories: z.array(repositorySchema).default([]),

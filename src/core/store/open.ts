@@ -13,6 +13,8 @@ export interface StoreOptions {
   readonly dataDir: string;
   /** SQLite: `normal` survives a killed process (WAL), `full` also power loss (fsync per commit). */
   readonly sync: 'normal' | 'full';
+  /** `[agents] keep_below_snapshot`: oplog entries kept below an agent's latest snapshot (absent: all). */
+  readonly keepBelowSnapshot?: number | undefined;
   /** `[store] durability` (the SQLite side is `sync`); `replicated` needs Redis. */
   readonly durability?: 'process' | 'fsync' | 'replicated' | undefined;
   readonly replicaTimeoutMs?: number | undefined;
@@ -30,13 +32,14 @@ export function isSharedStore(url: string | undefined): boolean {
  */
 export function openStores(options: StoreOptions): Stores {
   const url = options.url ?? '';
-  if (isSharedStore(url)) return new RedisStores(url, { durability: options.durability ?? 'process', replicaTimeoutMs: options.replicaTimeoutMs ?? 1000 });
+  const keepBelowSnapshot = options.keepBelowSnapshot;
+  if (isSharedStore(url)) return new RedisStores(url, { durability: options.durability ?? 'process', replicaTimeoutMs: options.replicaTimeoutMs ?? 1000, keepBelowSnapshot });
   if (options.durability === 'replicated') {
     throw new TahoError('TAHO_CONFIG_INVALID', '[store] durability = "replicated" needs a Redis store', {
       hint: 'Set [store] url to a redis:// URL whose server has a replica, or use durability "process" or "fsync" with SQLite.',
     });
   }
-  return new SqliteStores(sqliteDir(options) ?? options.dataDir, options.sync);
+  return new SqliteStores(sqliteDir(options) ?? options.dataDir, options.sync, keepBelowSnapshot);
 }
 
 /** The directory of the SQLite store `[store] url` names, or undefined for a shared (Redis) store. */

@@ -73,6 +73,22 @@ export interface AgentStatus extends Agent {
   readonly urgent_len: number;
 }
 
+/** A page's size when the caller names none. */
+export const DEFAULT_TASK_PAGE = 100;
+
+export interface TaskQuery {
+  readonly state?: TaskState | undefined;
+  /** An agent's name or id. */
+  readonly agent?: string | undefined;
+  readonly after?: number | undefined;
+  readonly limit?: number | undefined;
+}
+
+export interface TaskPage {
+  readonly tasks: Task[];
+  readonly next?: number | undefined;
+}
+
 export interface PendingTask {
   readonly task_id: string;
   readonly description: string;
@@ -372,9 +388,19 @@ export class Town {
 
   // ---- tasks ----
 
-  async tasks(filter: { state?: TaskState | undefined; agent?: string | undefined } = {}): Promise<Task[]> {
-    const agent = filter.agent === undefined ? undefined : (await this.agent(filter.agent)).id;
-    return this.#store.tasks({ ...(filter.state === undefined ? {} : { state: [filter.state] }), ...(agent === undefined ? {} : { assigned_to: agent }) });
+  /** A page of tasks in the order they were created; `next` (absent on the last page) is the following page's `after`. */
+  async tasks(q: TaskQuery = {}): Promise<TaskPage> {
+    const agent = q.agent === undefined ? undefined : (await this.agent(q.agent)).id;
+    const limit = q.limit ?? DEFAULT_TASK_PAGE;
+    // One row past the page says whether another follows.
+    const rows = await this.#store.taskPage({ state: q.state === undefined ? undefined : [q.state], assigned_to: agent, after: q.after, limit: limit + 1 });
+    const tasks = rows.slice(0, limit).map((r) => r.task);
+    return rows.length > limit ? { tasks, next: rows[limit - 1]?.ord } : { tasks };
+  }
+
+  /** Tasks by state, as the store keeps them (nothing is counted per request). */
+  taskCounts(): Promise<Partial<Record<TaskState, number>>> {
+    return this.#store.taskCounts();
   }
 
   task(id: string): Promise<Task> {

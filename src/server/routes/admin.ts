@@ -5,6 +5,7 @@ import { componentDetail, componentInfo } from '../../core/services/info.js';
 import { formatWitFunction } from '../../core/components/wit-print.js';
 import { componentView } from '../../core/components/golem-view.js';
 import { TahoError } from '../../core/errors.js';
+import { DEFAULT_AGENT_PAGE } from '../../core/agents/listing.js';
 
 const componentSchema = {
   type: 'object',
@@ -48,6 +49,15 @@ const oplogEntrySchema = {
   },
 } as const;
 
+const agentInfoSchema = {
+  type: 'object', required: ['component', 'componentId', 'agent', 'status', 'pending', 'oplogSize', 'createdAt', 'args', 'env', 'memoryBytes'],
+  properties: {
+    component: { type: 'string' }, componentId: { type: 'string' }, agent: { type: 'string' }, status: { type: 'string' },
+    pending: { type: 'integer' }, oplogSize: { type: 'integer', description: 'Entries ever appended (the last seq)' }, createdAt: { type: 'string', format: 'date-time' },
+    args: { type: 'array', items: { type: 'string' } }, env: { type: 'object', additionalProperties: { type: 'string' } }, memoryBytes: { type: 'integer' },
+  },
+} as const;
+
 /** taho's own additions under /api: what `taho components` and `taho config` show, over HTTP. */
 export function adminRoutes(app: FastifyInstance, runtime: Runtime, config: () => ConfigView | Promise<ConfigView>): void {
   const tags = ['taho'];
@@ -64,6 +74,31 @@ export function adminRoutes(app: FastifyInstance, runtime: Runtime, config: () =
     const entry = runtime.component(req.params.ref);
     return componentDetail(entry, formatWitFunction, componentView(entry));
   });
+  app.get<{ Querystring: { component?: string; after?: string; limit?: string } }>('/api/agents', {
+    schema: {
+      tags, summary: 'Durable agents of every component (or one), a page at a time in creation order; `next` is the `after` of the following page',
+      querystring: {
+        type: 'object',
+        properties: {
+          component: { type: 'string', minLength: 1, maxLength: 257 },
+          // Query strings are strings: the app does not coerce types.
+          after: { type: 'string', pattern: '^[0-9]{1,15}$' },
+          limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
+        },
+      },
+      response: { 200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: agentInfoSchema }, next: { type: 'integer' } } } },
+    },
+  }, async (req) => {
+    const agents = runtime.agents();
+    const q = req.query;
+    return agents.page({ componentId: q.component === undefined ? undefined : agents.component(q.component).id, after: Number(q.after ?? 0), limit: Number(q.limit ?? DEFAULT_AGENT_PAGE) });
+  });
+  app.get('/api/jobs/counts', {
+    schema: {
+      tags, summary: 'Jobs by state, as the store keeps them (what `tt status` and the dashboard show without reading every job)',
+      response: { 200: { type: 'object', required: ['counts'], properties: { counts: { type: 'object', additionalProperties: { type: 'integer' } } } } },
+    },
+  }, async () => ({ counts: await runtime.stores().jobs.jobCounts() }));
   app.get<{ Params: { ref: string; agent: string } }>('/api/agents/:ref/:agent/oplog', {
     schema: {
       tags, summary: 'A durable agent\'s oplog as taho records it (each call with what the host answered); Golem\'s public form is under /v1/components/…/oplog',
@@ -73,7 +108,7 @@ export function adminRoutes(app: FastifyInstance, runtime: Runtime, config: () =
   }, async (req) => {
     const agents = runtime.agents();
     const entry = runtime.component(req.params.ref);
-    if (!agents.exists(entry.id, req.params.agent)) {
+    if (!(await agents.exists(entry.id, req.params.agent))) {
       throw new TahoError('TAHO_AGENT_NOT_FOUND', `agent ${req.params.agent} of ${entry.domain}/${entry.service} not found`, { hint: 'It is created by its first invocation; `taho agents list` shows them.' });
     }
     return { entries: await agents.oplog(entry.id, req.params.agent) };

@@ -1,3 +1,4 @@
+import { listJobs } from '../../core/jobs/list.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Runtime } from '../../core/runtime.js';
@@ -46,7 +47,7 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
 
   app.get(`${BASE}/jobs`, { schema: { tags, summary: 'Jobs: labels selector, limit, next_token, order_by, reverse, namespace' } }, async (req: Req) => {
     const q = req.query;
-    return jobs().list({
+    return listJobs(runtime.stores().jobs, {
       namespace: one(q.namespace), labels: labelsOf(q), limit: int(q, 'limit'), nextToken: one(q.next_token),
       orderBy: one(q.order_by), reverse: bool(q, 'reverse'),
     });

@@ -47,6 +47,8 @@ export interface Stores {
   readonly kind: string;
   readonly location: string;
   health(): Promise<StoreHealth>;
+  /** Bytes the store holds: the file with its WAL (SQLite), the server's dataset memory (Redis). */
+  usage(): Promise<number>;
   /**
    * Checks, before a server starts, that the store gives `[store] durability`: throws when it
    * cannot, answers warnings for what the operator should know. Absent: nothing to check.

@@ -30,12 +30,12 @@ export class RedisStores implements Stores {
 
   readonly #durability: Durability;
 
-  constructor(url: string, options: { durability: Durability; replicaTimeoutMs: number } = { durability: 'process', replicaTimeoutMs: 1000 }) {
+  constructor(url: string, options: { durability: Durability; replicaTimeoutMs: number; keepBelowSnapshot?: number | undefined } = { durability: 'process', replicaTimeoutMs: 1000 }) {
     this.#conn = new RedisConn(url, { ...AGENT_SCRIPTS, ...EVENT_SCRIPTS, ...JOB_SCRIPTS, ...LEASE_SCRIPTS, ...TOWN_SCRIPTS, ...CLUSTER_SCRIPTS });
     this.#durability = options.durability;
     if (options.durability === 'replicated') this.#conn.waitForReplicas(1, options.replicaTimeoutMs);
     this.location = this.#conn.location;
-    this.agents = new RedisAgentStore(this.#conn);
+    this.agents = new RedisAgentStore(this.#conn, options.keepBelowSnapshot);
     this.events = new RedisEventLog(this.#conn);
     this.jobs = new RedisJobStore(this.#conn);
     this.town = new RedisTownStore(this.#conn);
@@ -55,6 +55,11 @@ export class RedisStores implements Stores {
       const e = err instanceof TahoError ? err : undefined;
       return { ok: false, ...base, readMs: ms(), reason: e?.message ?? String(err), hint: e?.hint };
     }
+  }
+
+  async usage(): Promise<number> {
+    const info = await this.#conn.do((r) => r.info('memory'));
+    return Number(/^used_memory_dataset:(\d+)/m.exec(info)?.[1] ?? /^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
   }
 
   /**

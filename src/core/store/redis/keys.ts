@@ -9,7 +9,12 @@ import type { LeaseName } from '../ports/leases.js';
  */
 export const EVENT_COUNTER = 'taho:{ev}:n';
 export const EVENT_STREAM = 'taho:{ev}:s';
+/** Every agent, scored by its creation ordinal (`…:n` counts them); `agentsOf` one component's. */
 export const AGENT_INDEX = 'taho:{agents}';
+export const AGENT_ORD = 'taho:{agents}:n';
+export function agentsOf(componentId: string): string {
+  return `taho:{agents}:c:${encodeURIComponent(componentId)}`;
+}
 /** Prefixes the family scripts build their keys from (all in the family's slot). */
 export const JOBS = 'taho:{jobs}:';
 export const TOWN = 'taho:{town}:';

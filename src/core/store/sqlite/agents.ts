@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { AgentRecord, AgentStore, AppendEvent, NewOplogEntry, OplogEntry } from '../ports/agents.js';
+import { contiguous, type AgentPageQuery, type AgentRecord, type AgentStore, type AgentSummary, type AppendEvent, type NewOplogEntry, type OplogEntry } from '../ports/agents.js';
 import type { Fence } from '../ports/leases.js';
 import type { SqliteLeases } from './leases.js';
 import type { TahoEvent } from '../ports/events.js';
@@ -32,9 +32,12 @@ export class SqliteAgentStore implements AgentStore {
   #turnEndScheduled = false;
   #committedThisTurn = false;
   readonly #groupCommit: boolean;
-  readonly #st: Record<'insertAgent' | 'getAgent' | 'listAll' | 'listOf' | 'deleteAgent' | 'deleteLog' | 'deleteSnapshot' | 'append' | 'maxSeq' | 'log' | 'size' | 'byKey' | 'seqOfKey' | 'putSnapshot' | 'getSnapshot', StatementSync>;
+  /** Entries kept below the latest snapshot (undefined: all). */
+  readonly #keep: number | undefined;
+  readonly #st: Record<'insertAgent' | 'getAgent' | 'listAll' | 'listOf' | 'pageAll' | 'pageOf' | 'deleteAgent' | 'deleteLog' | 'deleteSnapshot' | 'append' | 'maxSeq' | 'log' | 'byKey' | 'seqOfKey' | 'putSnapshot' | 'getSnapshot' | 'dropBelow', StatementSync>;
 
-  constructor(db: DatabaseSync, path: string, sync: 'normal' | 'full', outbox: Outbox, changes: Changes, leases: SqliteLeases) {
+  constructor(db: DatabaseSync, path: string, sync: 'normal' | 'full', outbox: Outbox, changes: Changes, leases: SqliteLeases, keepBelowSnapshot?: number) {
+    this.#keep = keepBelowSnapshot;
     this.#db = db;
     this.#leases = leases;
     this.#path = path;
@@ -46,16 +49,19 @@ export class SqliteAgentStore implements AgentStore {
       getAgent: db.prepare('SELECT * FROM agents WHERE component_id = ? AND agent = ?'),
       listAll: db.prepare('SELECT * FROM agents ORDER BY component_id, agent'),
       listOf: db.prepare('SELECT * FROM agents WHERE component_id = ? ORDER BY agent'),
+      // rowid is creation order; the index on component_id holds rowid too, so both pages seek.
+      pageAll: db.prepare(`SELECT a.rowid AS ord, a.*, ${LAST_SEQ} FROM agents a WHERE a.rowid > ? ORDER BY a.rowid LIMIT ?`),
+      pageOf: db.prepare(`SELECT a.rowid AS ord, a.*, ${LAST_SEQ} FROM agents a WHERE a.component_id = ? AND a.rowid > ? ORDER BY a.rowid LIMIT ?`),
       deleteAgent: db.prepare('DELETE FROM agents WHERE component_id = ? AND agent = ?'),
       deleteLog: db.prepare('DELETE FROM oplog WHERE component_id = ? AND agent = ?'),
       append: db.prepare('INSERT INTO oplog VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM oplog WHERE component_id = ? AND agent = ?'),
       log: db.prepare('SELECT seq, body FROM oplog WHERE component_id = ? AND agent = ? AND seq > ? ORDER BY seq'),
-      size: db.prepare('SELECT COUNT(*) AS n FROM oplog WHERE component_id = ? AND agent = ?'),
       byKey: db.prepare('SELECT seq, body FROM oplog WHERE component_id = ? AND agent = ? AND idem_key = ?'),
       seqOfKey: db.prepare('SELECT seq FROM oplog WHERE component_id = ? AND agent = ? AND idem_key = ?'),
       deleteSnapshot: db.prepare('DELETE FROM snapshots WHERE component_id = ? AND agent = ?'),
       putSnapshot: db.prepare('INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)'),
+      dropBelow: db.prepare('DELETE FROM oplog WHERE component_id = ? AND agent = ? AND seq < ?'),
       getSnapshot: db.prepare('SELECT seq, bytes FROM snapshots WHERE component_id = ? AND agent = ?'),
     };
   }
@@ -74,6 +80,12 @@ export class SqliteAgentStore implements AgentStore {
 
   async listAgents(componentId?: string): Promise<AgentRecord[]> {
     return reading(this.#path, () => (componentId === undefined ? this.#st.listAll.all() : this.#st.listOf.all(componentId)).map(toAgent));
+  }
+
+  async agentPage(q: AgentPageQuery): Promise<AgentSummary[]> {
+    const after = q.after ?? 0;
+    return reading(this.#path, () => (q.componentId === undefined ? this.#st.pageAll.all(after, q.limit) : this.#st.pageOf.all(q.componentId, after, q.limit))
+      .map((r) => ({ ...toAgent(r), ord: Number(r.ord), lastSeq: Number(r.last_seq) })));
   }
 
   async deleteAgent(componentId: string, agent: string): Promise<boolean> {
@@ -147,11 +159,12 @@ export class SqliteAgentStore implements AgentStore {
   }
 
   async oplog(componentId: string, agent: string, afterSeq = 0): Promise<OplogEntry[]> {
-    return reading(this.#path, () => this.#st.log.all(componentId, agent, afterSeq).map((r) => JSON.parse(String(r.body)) as OplogEntry));
+    const entries = reading(this.#path, () => this.#st.log.all(componentId, agent, afterSeq).map((r) => JSON.parse(String(r.body)) as OplogEntry));
+    return contiguous(entries, afterSeq, `${componentId}/${agent}`);
   }
 
   async oplogSize(componentId: string, agent: string): Promise<number> {
-    return reading(this.#path, () => Number((this.#st.size.get(componentId, agent) as { n: number }).n));
+    return reading(this.#path, () => Number((this.#st.maxSeq.get(componentId, agent) as { seq: number }).seq));
   }
 
   async byKey(componentId: string, agent: string, key: string): Promise<OplogEntry | undefined> {
@@ -160,7 +173,10 @@ export class SqliteAgentStore implements AgentStore {
   }
 
   async saveSnapshot(componentId: string, agent: string, seq: number, bytes: Uint8Array): Promise<void> {
-    transaction(this.#db, this.#path, () => this.#st.putSnapshot.run(componentId, agent, seq, bytes));
+    transaction(this.#db, this.#path, () => {
+      this.#st.putSnapshot.run(componentId, agent, seq, bytes);
+      if (this.#keep !== undefined) this.#st.dropBelow.run(componentId, agent, seq - this.#keep);
+    });
   }
 
   async latestSnapshot(componentId: string, agent: string): Promise<{ seq: number; bytes: Uint8Array } | undefined> {
@@ -173,6 +189,9 @@ export class SqliteAgentStore implements AgentStore {
     if (this.#pending.length > 0) this.#flush();
   }
 }
+
+/** The last seq of the row's agent: one seek on the oplog's primary key, not a count. */
+const LAST_SEQ = '(SELECT COALESCE(MAX(o.seq), 0) FROM oplog o WHERE o.component_id = a.component_id AND o.agent = a.agent) AS last_seq';
 
 function toAgent(row: Record<string, unknown>): AgentRecord {
   return {

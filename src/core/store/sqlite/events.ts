@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { matchesFilter, type EventFilter, type EventLog, type FollowOptions, type NewEvent, type TahoEvent } from '../ports/events.js';
+import { matchesFilter, type EventFilter, type EventKind, type EventLog, type FollowOptions, type NewEvent, type TahoEvent } from '../ports/events.js';
 import type { Changes } from './changes.js';
 import { reading, transaction } from './db.js';
 
@@ -33,6 +33,9 @@ export class SqliteEventLog implements EventLog {
   readonly #changes: Changes;
   readonly #since: StatementSync;
   readonly #last: StatementSync;
+  readonly #byKind: StatementSync;
+  readonly #trim: StatementSync;
+  readonly #bySubject: StatementSync;
 
   constructor(db: DatabaseSync, path: string, outbox: Outbox, changes: Changes) {
     this.#db = db;
@@ -41,6 +44,9 @@ export class SqliteEventLog implements EventLog {
     this.#changes = changes;
     this.#since = db.prepare('SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?');
     this.#last = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events');
+    this.#trim = db.prepare('DELETE FROM events WHERE id < ?');
+    this.#byKind = db.prepare('SELECT id, body FROM events WHERE kind = ? AND id > ? ORDER BY id LIMIT ?');
+    this.#bySubject = db.prepare('SELECT id, kind, body FROM events WHERE subject = ? AND id > ? ORDER BY id LIMIT ?');
   }
 
   async append(events: readonly NewEvent[]): Promise<TahoEvent[]> {
@@ -52,6 +58,10 @@ export class SqliteEventLog implements EventLog {
 
   async read(afterId: number, filter: EventFilter = {}, limit = 1000): Promise<TahoEvent[]> {
     return this.#read(afterId, filter, limit).events;
+  }
+
+  async trim(beforeId: number): Promise<number> {
+    return transaction(this.#db, this.#path, () => Number(this.#trim.run(beforeId).changes));
   }
 
   async lastId(): Promise<number> {
@@ -132,23 +142,36 @@ export class SqliteEventLog implements EventLog {
     }
   }
 
-  /** Matching events after `after`, and the last id looked at (filtered ones included). */
-  #read(after: number, filter: EventFilter, limit: number): { events: TahoEvent[]; last: number } {
+  /**
+   * Matching events after `after`, read through an index: by subject (then kinds checked per
+   * row), else one seek per kind merged by id, else the ids themselves. A filtered read costs the
+   * rows it returns, not every event since `after`. `last` is the last id returned (unchanged when
+   * none matched: the next read seeks from the same place) or, when the read reached the end of the
+   * log, its newest id; `scanned` how many were.
+   */
+  #read(after: number, filter: EventFilter, limit: number): { events: TahoEvent[]; last: number; scanned: number } {
     return reading(this.#path, () => {
-      const out: TahoEvent[] = [];
-      let last = after;
-      // Filtering in JS keeps one statement; rows are read in pages until `limit` matched.
-      while (out.length < limit) {
-        const rows = this.#since.all(last, PAGE) as { id: number; body: string }[];
-        for (const r of rows) {
-          last = Number(r.id);
-          const e = { id: last, ...(JSON.parse(r.body) as Omit<TahoEvent, 'id'>) };
-          if (matchesFilter(e, filter)) out.push(e);
-          if (out.length >= limit) break;
+      const kinds = filter.kinds !== undefined && filter.kinds.length > 0 ? filter.kinds : undefined;
+      let rows: { id: number; body: string }[];
+      if (filter.subject) {
+        rows = [];
+        for (let from = after; rows.length < limit;) {
+          const batch = this.#bySubject.all(filter.subject, from, limit) as { id: number; kind: EventKind; body: string }[];
+          rows.push(...batch.filter((r) => kinds === undefined || kinds.includes(r.kind)));
+          if (batch.length < limit) break;
+          from = Number(batch.at(-1)?.id);
         }
-        if (rows.length < PAGE) break;
+        rows = rows.slice(0, limit);
+      } else if (kinds !== undefined) {
+        rows = kinds.flatMap((k) => this.#byKind.all(k, after, limit) as { id: number; body: string }[]).sort((a, b) => Number(a.id) - Number(b.id)).slice(0, limit);
+      } else {
+        rows = this.#since.all(after, limit) as { id: number; body: string }[];
       }
-      return { events: out, last };
+      const events = rows.map((r) => ({ id: Number(r.id), ...(JSON.parse(r.body) as Omit<TahoEvent, 'id'>) }));
+      // A read that reached the end of the log looked at everything up to its newest id: a follower
+      // takes the next committed batch as contiguous from there, filtered or not.
+      const end = rows.length < limit ? Math.max(after, Number((this.#last.get() as { id: number }).id)) : undefined;
+      return { events, last: end ?? events.at(-1)?.id ?? after, scanned: events.length };
     });
   }
 }

@@ -1,4 +1,4 @@
-import { statfsSync } from 'node:fs';
+import { statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { TahoError } from '../../errors.js';
@@ -39,7 +39,7 @@ export class SqliteStores implements Stores {
   readonly #db: DatabaseSync;
   readonly #changes: Changes;
 
-  constructor(dataDir: string, sync: 'normal' | 'full') {
+  constructor(dataDir: string, sync: 'normal' | 'full', keepBelowSnapshot?: number) {
     const path = join(dataDir, STORE_FILE);
     this.location = path;
     prepareStoreFile(path);
@@ -54,7 +54,7 @@ export class SqliteStores implements Stores {
     const outbox = new Outbox(this.#db);
     this.#changes = new Changes(this.#db, dataDir);
     this.leases = new SqliteLeases(this.#db, path);
-    this.agents = new SqliteAgentStore(this.#db, path, sync, outbox, this.#changes, this.leases);
+    this.agents = new SqliteAgentStore(this.#db, path, sync, outbox, this.#changes, this.leases, keepBelowSnapshot);
     this.events = new SqliteEventLog(this.#db, path, outbox, this.#changes);
     const ctx = { db: this.#db, path, outbox, changes: this.#changes, leases: this.leases };
     this.jobs = new SqliteJobStore(ctx);
@@ -84,6 +84,16 @@ export class SqliteStores implements Stores {
       const e = err instanceof TahoError ? err : undefined;
       return { ok: false, ...base, readMs: Number(process.hrtime.bigint() - t0) / 1e6, reason: e?.message ?? String(err), hint: e?.hint };
     }
+  }
+
+  async usage(): Promise<number> {
+    return ['', '-wal', '-shm'].reduce((n, suffix) => {
+      try {
+        return n + statSync(this.location + suffix).size;
+      } catch {
+        return n;
+      }
+    }, 0);
   }
 
   async close(): Promise<void> {

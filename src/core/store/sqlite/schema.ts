@@ -14,6 +14,7 @@ export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS agents (
     component_id TEXT NOT NULL, agent TEXT NOT NULL, created_at INTEGER NOT NULL,
     args TEXT NOT NULL, env TEXT NOT NULL, PRIMARY KEY (component_id, agent));
+  CREATE INDEX IF NOT EXISTS agents_of ON agents (component_id);
   CREATE TABLE IF NOT EXISTS oplog (
     component_id TEXT NOT NULL, agent TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
     idem_key TEXT NOT NULL, PRIMARY KEY (component_id, agent, seq));
@@ -24,12 +25,15 @@ export const SCHEMA = `
 
   CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS events_kind ON events (kind, id);
+  CREATE INDEX IF NOT EXISTS events_subject ON events (subject, id);
 
   CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, namespace TEXT NOT NULL, name TEXT NOT NULL, state TEXT NOT NULL,
     create_time INTEGER NOT NULL, modify_time INTEGER NOT NULL, body TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS jobs_name ON jobs (namespace, name);
   CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
+  CREATE INDEX IF NOT EXISTS jobs_created ON jobs (create_time, id);
+  CREATE INDEX IF NOT EXISTS jobs_modified ON jobs (modify_time, id);
   CREATE TABLE IF NOT EXISTS job_versions (id TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (id, version));
   CREATE TABLE IF NOT EXISTS executions (id TEXT PRIMARY KEY, job_id TEXT NOT NULL, create_time INTEGER NOT NULL, body TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS executions_job ON executions (job_id);
@@ -54,9 +58,6 @@ export const SCHEMA = `
 
 /** The schema this taho writes (`PRAGMA user_version`); a file from a newer one is refused. */
 export const SCHEMA_VERSION = 1;
-
-/** Events kept for resuming streams; older ones are trimmed when the store opens. */
-const KEEP_EVENTS = 100_000;
 
 /** What each file written by taho before the single store held, and where its rows go. */
 const LEGACY: readonly { file: string; copy: readonly string[] }[] = [
@@ -100,7 +101,6 @@ export function createSchema(db: DatabaseSync, path: string, dataDir: string): v
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
   });
   migrateLegacy(db, path, dataDir);
-  db.prepare('DELETE FROM events WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM events) - ?').run(KEEP_EVENTS);
 }
 
 /**
