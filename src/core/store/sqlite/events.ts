@@ -151,6 +151,7 @@ export class SqliteEventLog implements EventLog {
    */
   #read(after: number, filter: EventFilter, limit: number): { events: TahoEvent[]; last: number; scanned: number } {
     return reading(this.#path, () => {
+      const newest = Number((this.#last.get() as { id: number }).id);
       const kinds = filter.kinds !== undefined && filter.kinds.length > 0 ? filter.kinds : undefined;
       let rows: { id: number; body: string }[];
       if (filter.subject) {
@@ -170,8 +171,9 @@ export class SqliteEventLog implements EventLog {
       const events = rows.map((r) => ({ id: Number(r.id), ...(JSON.parse(r.body) as Omit<TahoEvent, 'id'>) }));
       // A read that reached the end of the log looked at everything up to its newest id: a follower
       // takes the next committed batch as contiguous from there, filtered or not.
-      const end = rows.length < limit ? Math.max(after, Number((this.#last.get() as { id: number }).id)) : undefined;
-      return { events, last: end ?? events.at(-1)?.id ?? after, scanned: events.length };
+      // (`newest` is read before the rows, so every event up to it is in them.)
+      const returned = events.at(-1)?.id ?? after;
+      return { events, last: rows.length < limit ? Math.max(newest, returned) : returned, scanned: events.length };
     });
   }
 }
