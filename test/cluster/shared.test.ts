@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers.js';
+import { ROOT, tempDir } from '../helpers.js';
 import { startRedis, type RedisServer } from '../redis-server.js';
 import { startNode, until, type ClusterNode } from './nodes.js';
 
@@ -55,6 +55,24 @@ describe('what the nodes of a cluster share', () => {
     expect(clash.status).toBe(409);
     for (const n of [a, b, c]) n.signal('SIGTERM');
     await Promise.all([a, b, c].map((n) => n.exited));
+  });
+
+  it('a reload on one node makes every node rescan its repositories', async () => {
+    const store = (redis as RedisServer).url(3);
+    const repo = tempDir('taho-repo-');
+    const config = join(tempDir('taho-config-'), 'config.toml');
+    writeFileSync(config, `[[repositories]]\npath = "${repo}"\n`);
+    const a = await startNode(store, { leaseMs: 3000, env: { TAHO_CONFIG: config } });
+    const b = await startNode(store, { leaseMs: 3000, env: { TAHO_CONFIG: config } });
+    mkdirSync(join(repo, 'fresh'));
+    copyFileSync(join(ROOT, 'examples', 'example', 'counter.wasm'), join(repo, 'fresh', 'counter.wasm'));
+    expect((await fetch(`${b.url}/api/services/fresh/counter`)).status).toBe(404);
+    const reload = await fetch(`${a.url}/api/reload`, { method: 'POST' });
+    expect(reload.status).toBe(200);
+    // b was not asked: it rescans when it hears of a's reload on the event log.
+    await until(async () => ((await fetch(`${b.url}/api/services/fresh/counter`)).status === 200 ? true : undefined));
+    for (const n of [a, b]) n.signal('SIGTERM');
+    await Promise.all([a, b].map((n) => n.exited));
   });
 
   it('jobs run on the node holding their lease, submitted through any node; when that node dies another takes the jobs over', async () => {
