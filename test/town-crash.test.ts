@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { processAlive } from '../src/shared/process.js';
+import { processAlive, processRunning } from '../src/shared/process.js';
 import { runCli, tempDir } from './helpers.js';
 import { post, startServer, type Server } from './server-helpers.js';
 
@@ -107,13 +107,13 @@ describe('the town after a SIGKILL of taho serve', () => {
     s1.process.kill('SIGKILL');
     await s1.stop();
     killRound(first.get('b') as number);
-    await until('b\'s round to be gone', () => !processAlive(first.get('b') as number));
+    await until('b\'s round to be gone', () => !processRunning(first.get('b') as number));
     expect(processAlive(first.get('a') as number)).toBe(true);
 
     const s2 = await serve();
     expect(s2.output()).toMatch(/town rounds interrupted by the last stop: 2 re-queued, 0 failed; 1 of their processes had outlived it and were stopped/);
     // a's first round was stopped before the new server dispatched anything.
-    expect(processAlive(first.get('a') as number)).toBe(false);
+    expect(processRunning(first.get('a') as number)).toBe(false);
     expect(lines().filter((l) => l.name === 'a').map((l) => l.what)).toEqual(expect.arrayContaining(['start', 'term']));
     await until('both tasks to run again', () => lines().filter((l) => l.what === 'start').length === 4);
     neverTwiceAtOnce(new Set([first.get('b') as number]));
@@ -145,7 +145,7 @@ describe('the town after a SIGKILL of taho serve', () => {
     const recovered = await runCli(['recover', '--json'], { cwd: dir, env });
     expect(recovered.exitCode, recovered.stderr).toBe(0);
     expect(JSON.parse(recovered.stdout)).toMatchObject({ recovered: 1 });
-    expect(processAlive(pid)).toBe(false);
+    expect(processRunning(pid)).toBe(false);
     expect(lines().filter((l) => l.name === 'c').map((l) => l.what)).toEqual(['start', 'term']);
     const reclaimed = await runCli(['reclaim', '--to-backlog', '--json'], { cwd: dir, env });
     expect(reclaimed.exitCode, reclaimed.stderr).toBe(0);

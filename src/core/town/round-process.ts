@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { processAlive } from '../../shared/process.js';
+import { processAlive, processRunning } from '../../shared/process.js';
 
 /**
  * The processes of one round, found by the environment every round starts with
@@ -36,10 +36,10 @@ export async function stopRoundProcesses(pids: readonly number[], graceMs: numbe
   if (pids.length === 0) return;
   signalAll(pids, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (pids.some(alive) && Date.now() < deadline) await pause(25);
+  while (pids.some(processRunning) && Date.now() < deadline) await pause(25);
   signalAll(pids, 'SIGKILL');
   // SIGKILL cannot be ignored; this waits only for the kernel to reap them.
-  for (let i = 0; i < 400 && pids.some(alive); i++) await pause(25);
+  for (let i = 0; i < 400 && pids.some(processRunning); i++) await pause(25);
 }
 
 function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
@@ -51,16 +51,6 @@ function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
         // ESRCH: not a group leader, or already gone.
       }
     }
-  }
-}
-
-/** Alive and not a zombie waiting for a parent that is gone (init reaps those soon). */
-function alive(pid: number): boolean {
-  if (!processAlive(pid)) return false;
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
-  } catch {
-    return true;
   }
 }
 
