@@ -9,7 +9,7 @@ export interface AgentInfo {
   readonly agent: string;
   readonly status: string;
   readonly pending: number;
-  /** Entries ever appended (the last seq). */
+  /** Entries the oplog holds. */
   readonly oplogSize: number;
   readonly createdAt: string;
   /** The arguments the agent was created with. */

@@ -67,7 +67,7 @@ export class AgentManager {
   page(query: AgentListQuery): Promise<AgentPage> {
     return pageAgents(this.#store, (s) => {
       const entry = this.#registry.byId(s.componentId);
-      return entry && agentInfo(entry, s, this.#active.get(`${entry.id}/${s.agent}`), s.lastSeq);
+      return entry && agentInfo(entry, s, this.#active.get(`${entry.id}/${s.agent}`), s.oplogSize);
     }, query);
   }
 
@@ -132,8 +132,9 @@ export class AgentManager {
     return this.#store.oplogSize(componentId, name);
   }
 
+  /** The oplog as kept (entries dropped below a snapshot are not shown), for reading, not replay. */
   oplog(componentId: string, name: string): ReturnType<AgentStore['oplog']> {
-    return this.#store.oplog(componentId, name);
+    return this.#store.oplog(componentId, name, 0, { kept: true });
   }
 
   /** Deletes an agent and its oplog once its queue is empty. */

@@ -1,4 +1,4 @@
-import type { AgentPageQuery, AgentRecord, AgentStore, AgentSummary, AppendEvent, NewOplogEntry, OplogEntry } from '../store/ports/agents.js';
+import type { AgentPageQuery, AgentRecord, AgentStore, AgentSummary, AppendEvent, NewOplogEntry, OplogEntry, OplogReadOptions } from '../store/ports/agents.js';
 import type { Fence } from '../store/ports/leases.js';
 import { notOwner } from './member.js';
 import { shardOf } from './shards.js';
@@ -53,8 +53,8 @@ export class FencedAgentStore implements AgentStore {
     return this.#inner.append(componentId, agent, entry, event, await this.#fence(componentId, agent));
   }
 
-  oplog(componentId: string, agent: string, afterSeq?: number): Promise<OplogEntry[]> {
-    return this.#inner.oplog(componentId, agent, afterSeq);
+  oplog(componentId: string, agent: string, afterSeq?: number, options?: OplogReadOptions): Promise<OplogEntry[]> {
+    return this.#inner.oplog(componentId, agent, afterSeq, options);
   }
 
   oplogSize(componentId: string, agent: string): Promise<number> {

@@ -53,7 +53,7 @@ const agentInfoSchema = {
   type: 'object', required: ['component', 'componentId', 'agent', 'status', 'pending', 'oplogSize', 'createdAt', 'args', 'env', 'memoryBytes'],
   properties: {
     component: { type: 'string' }, componentId: { type: 'string' }, agent: { type: 'string' }, status: { type: 'string' },
-    pending: { type: 'integer' }, oplogSize: { type: 'integer', description: 'Entries ever appended (the last seq)' }, createdAt: { type: 'string', format: 'date-time' },
+    pending: { type: 'integer' }, oplogSize: { type: 'integer', description: 'Entries the oplog holds' }, createdAt: { type: 'string', format: 'date-time' },
     args: { type: 'array', items: { type: 'string' } }, env: { type: 'object', additionalProperties: { type: 'string' } }, memoryBytes: { type: 'integer' },
   },
 } as const;

@@ -337,7 +337,7 @@ function workerView(entry: ComponentEntry, a: AgentInfo): Record<string, unknown
     componentVersion: 0,
     retryCount: 0,
     pendingInvocationCount: a.pending,
-    /** taho's addition: entries appended to the oplog. */
+    /** taho's addition: entries in the oplog. */
     oplogSize: a.oplogSize,
     updates: [],
     createdAt: a.createdAt,

@@ -42,12 +42,12 @@ export interface OplogEntry {
 
 /**
  * An agent as a list shows it: its record, where it stands in creation order (`ord`, the cursor of
- * the next page) and its last seq, read from an index rather than counted.
+ * the next page) and its oplog's size, read from the log's ends rather than counted.
  */
 export interface AgentSummary extends AgentRecord {
   /** Grows with each new agent across every component; a page continues after the last one's. */
   readonly ord: number;
-  readonly lastSeq: number;
+  readonly oplogSize: number;
 }
 
 /** One page of agents in creation order: at most `limit` with `ord` > `after` (0: from the first). */
@@ -57,10 +57,14 @@ export interface AgentPageQuery {
   readonly limit: number;
 }
 
+export interface OplogReadOptions {
+  readonly kept?: boolean | undefined;
+}
+
 /** The read `oplog(after)` answered, or the refusal when entries it needs were dropped below a snapshot. */
-export function contiguous(entries: OplogEntry[], afterSeq: number, subject: string): OplogEntry[] {
+export function contiguous(entries: OplogEntry[], afterSeq: number, subject: string, options?: OplogReadOptions): OplogEntry[] {
   const first = entries[0];
-  if (first === undefined || first.seq === afterSeq + 1) return entries;
+  if (options?.kept === true || first === undefined || first.seq === afterSeq + 1) return entries;
   throw new TahoError('TAHO_AGENT_DIVERGED', `the oplog of agent ${subject} starts at entry ${first.seq}: entries after ${afterSeq} were dropped below a snapshot`, {
     hint: 'It can be rebuilt only from its latest snapshot, which its component refused to load. Raise [agents] keep_below_snapshot (or "all") to keep more of the log.',
   });
@@ -100,10 +104,15 @@ export interface AgentStore {
    * and nothing of it applied, unless the fence's token is still the lease's current one.
    */
   append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent, fence?: Fence): Promise<number>;
-  oplog(componentId: string, agent: string, afterSeq?: number): Promise<OplogEntry[]>;
   /**
-   * Entries ever appended: the last seq, read from the log's end rather than counted, and unchanged
-   * when entries below a snapshot are dropped.
+   * Entries after `afterSeq`, in order. A read that would start inside a range dropped below a
+   * snapshot refuses (replay must not skip entries); `kept` takes what is kept instead, for showing
+   * the log, never for rebuilding state.
+   */
+  oplog(componentId: string, agent: string, afterSeq?: number, options?: OplogReadOptions): Promise<OplogEntry[]>;
+  /**
+   * Entries the oplog holds (those dropped below a snapshot no longer count), read from the log's
+   * ends, not counted: the same cost at 100 entries as at 100 000.
    */
   oplogSize(componentId: string, agent: string): Promise<number>;
   byKey(componentId: string, agent: string, key: string): Promise<OplogEntry | undefined>;

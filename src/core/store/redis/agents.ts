@@ -1,4 +1,4 @@
-import { contiguous, type AgentPageQuery, type AgentRecord, type AgentStore, type AgentSummary, type AppendEvent, type NewOplogEntry, type OplogEntry } from '../ports/agents.js';
+import { contiguous, type AgentPageQuery, type AgentRecord, type AgentStore, type AgentSummary, type AppendEvent, type NewOplogEntry, type OplogEntry, type OplogReadOptions } from '../ports/agents.js';
 import { numberSlot } from './codec.js';
 import type { LuaScript, RedisConn } from './connection.js';
 import { AGENT_INDEX, AGENT_ORD, EVENT_COUNTER, EVENT_STREAM, agentKeys, agentsOf, leaseKeys } from './keys.js';
@@ -125,12 +125,12 @@ export class RedisAgentStore implements AgentStore {
       // Pipelined: the record and the log's last id of each agent, each in its agent's slot.
       const rows = await Promise.all(members.map((m) => {
         const k = keysOf(m);
-        return Promise.all([r.get(k.meta), r.xrevrange(k.log, '+', '-', 'COUNT', 1)]);
+        return Promise.all([r.get(k.meta), r.xlen(k.log)]);
       }));
-      return rows.flatMap(([body, last], i): AgentSummary[] => (body === null ? [] : [{
+      return rows.flatMap(([body, size], i): AgentSummary[] => (body === null ? [] : [{
         ...(JSON.parse(body) as AgentRecord),
         ord: Number(scored[i * 2 + 1]),
-        lastSeq: lastSeqOf(last as Entry[]),
+        oplogSize: size,
       }]));
     });
   }
@@ -157,13 +157,14 @@ export class RedisAgentStore implements AgentStore {
     return Number(r);
   }
 
-  async oplog(componentId: string, agent: string, afterSeq = 0): Promise<OplogEntry[]> {
+  async oplog(componentId: string, agent: string, afterSeq = 0, options?: OplogReadOptions): Promise<OplogEntry[]> {
     const entries = (await this.#conn.do((r) => r.xrange(agentKeys(componentId, agent).log, `(${afterSeq}-0`, '+'))) as Entry[];
-    return contiguous(entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as OplogEntry), afterSeq, `${componentId}/${agent}`);
+    return contiguous(entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as OplogEntry), afterSeq, `${componentId}/${agent}`, options);
   }
 
   async oplogSize(componentId: string, agent: string): Promise<number> {
-    return lastSeqOf((await this.#conn.do((r) => r.xrevrange(agentKeys(componentId, agent).log, '+', '-', 'COUNT', 1))) as Entry[]);
+    // XLEN is O(1), and XTRIM below a snapshot keeps it the number of entries held.
+    return this.#conn.do((r) => r.xlen(agentKeys(componentId, agent).log));
   }
 
   async byKey(componentId: string, agent: string, key: string): Promise<OplogEntry | undefined> {
@@ -182,10 +183,6 @@ export class RedisAgentStore implements AgentStore {
     if (h.seq === undefined || h.bytes === undefined) return undefined;
     return { seq: Number(h.seq.toString()), bytes: new Uint8Array(h.bytes) };
   }
-}
-
-function lastSeqOf(last: readonly Entry[]): number {
-  return last[0] ? Number.parseInt(last[0][0], 10) : 0;
 }
 
 function keysOf(m: string): ReturnType<typeof agentKeys> {

@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { contiguous, type AgentPageQuery, type AgentRecord, type AgentStore, type AgentSummary, type AppendEvent, type NewOplogEntry, type OplogEntry } from '../ports/agents.js';
+import { contiguous, type AgentPageQuery, type AgentRecord, type AgentStore, type AgentSummary, type AppendEvent, type NewOplogEntry, type OplogEntry, type OplogReadOptions } from '../ports/agents.js';
 import type { Fence } from '../ports/leases.js';
 import type { SqliteLeases } from './leases.js';
 import type { TahoEvent } from '../ports/events.js';
@@ -34,7 +34,7 @@ export class SqliteAgentStore implements AgentStore {
   readonly #groupCommit: boolean;
   /** Entries kept below the latest snapshot (undefined: all). */
   readonly #keep: number | undefined;
-  readonly #st: Record<'insertAgent' | 'getAgent' | 'listAll' | 'listOf' | 'pageAll' | 'pageOf' | 'deleteAgent' | 'deleteLog' | 'deleteSnapshot' | 'append' | 'maxSeq' | 'log' | 'byKey' | 'seqOfKey' | 'putSnapshot' | 'getSnapshot' | 'dropBelow', StatementSync>;
+  readonly #st: Record<'insertAgent' | 'getAgent' | 'listAll' | 'listOf' | 'pageAll' | 'pageOf' | 'deleteAgent' | 'deleteLog' | 'deleteSnapshot' | 'append' | 'maxSeq' | 'log' | 'size' | 'byKey' | 'seqOfKey' | 'putSnapshot' | 'getSnapshot' | 'dropBelow', StatementSync>;
 
   constructor(db: DatabaseSync, path: string, sync: 'normal' | 'full', outbox: Outbox, changes: Changes, leases: SqliteLeases, keepBelowSnapshot?: number) {
     this.#keep = keepBelowSnapshot;
@@ -50,12 +50,13 @@ export class SqliteAgentStore implements AgentStore {
       listAll: db.prepare('SELECT * FROM agents ORDER BY component_id, agent'),
       listOf: db.prepare('SELECT * FROM agents WHERE component_id = ? ORDER BY agent'),
       // rowid is creation order; the index on component_id holds rowid too, so both pages seek.
-      pageAll: db.prepare(`SELECT a.rowid AS ord, a.*, ${LAST_SEQ} FROM agents a WHERE a.rowid > ? ORDER BY a.rowid LIMIT ?`),
-      pageOf: db.prepare(`SELECT a.rowid AS ord, a.*, ${LAST_SEQ} FROM agents a WHERE a.component_id = ? AND a.rowid > ? ORDER BY a.rowid LIMIT ?`),
+      pageAll: db.prepare(`SELECT a.rowid AS ord, a.*, ${SIZE} FROM agents a WHERE a.rowid > ? ORDER BY a.rowid LIMIT ?`),
+      pageOf: db.prepare(`SELECT a.rowid AS ord, a.*, ${SIZE} FROM agents a WHERE a.component_id = ? AND a.rowid > ? ORDER BY a.rowid LIMIT ?`),
       deleteAgent: db.prepare('DELETE FROM agents WHERE component_id = ? AND agent = ?'),
       deleteLog: db.prepare('DELETE FROM oplog WHERE component_id = ? AND agent = ?'),
       append: db.prepare('INSERT INTO oplog VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM oplog WHERE component_id = ? AND agent = ?'),
+      size: db.prepare(`SELECT ${sizeOf('?1', '?2')} AS n`),
       log: db.prepare('SELECT seq, body FROM oplog WHERE component_id = ? AND agent = ? AND seq > ? ORDER BY seq'),
       byKey: db.prepare('SELECT seq, body FROM oplog WHERE component_id = ? AND agent = ? AND idem_key = ?'),
       seqOfKey: db.prepare('SELECT seq FROM oplog WHERE component_id = ? AND agent = ? AND idem_key = ?'),
@@ -85,7 +86,7 @@ export class SqliteAgentStore implements AgentStore {
   async agentPage(q: AgentPageQuery): Promise<AgentSummary[]> {
     const after = q.after ?? 0;
     return reading(this.#path, () => (q.componentId === undefined ? this.#st.pageAll.all(after, q.limit) : this.#st.pageOf.all(q.componentId, after, q.limit))
-      .map((r) => ({ ...toAgent(r), ord: Number(r.ord), lastSeq: Number(r.last_seq) })));
+      .map((r) => ({ ...toAgent(r), ord: Number(r.ord), oplogSize: Number(r.size) })));
   }
 
   async deleteAgent(componentId: string, agent: string): Promise<boolean> {
@@ -158,13 +159,13 @@ export class SqliteAgentStore implements AgentStore {
     return seq;
   }
 
-  async oplog(componentId: string, agent: string, afterSeq = 0): Promise<OplogEntry[]> {
+  async oplog(componentId: string, agent: string, afterSeq = 0, options?: OplogReadOptions): Promise<OplogEntry[]> {
     const entries = reading(this.#path, () => this.#st.log.all(componentId, agent, afterSeq).map((r) => JSON.parse(String(r.body)) as OplogEntry));
-    return contiguous(entries, afterSeq, `${componentId}/${agent}`);
+    return contiguous(entries, afterSeq, `${componentId}/${agent}`, options);
   }
 
   async oplogSize(componentId: string, agent: string): Promise<number> {
-    return reading(this.#path, () => Number((this.#st.maxSeq.get(componentId, agent) as { seq: number }).seq));
+    return reading(this.#path, () => Number((this.#st.size.get(componentId, agent) as { n: number }).n));
   }
 
   async byKey(componentId: string, agent: string, key: string): Promise<OplogEntry | undefined> {
@@ -190,8 +191,15 @@ export class SqliteAgentStore implements AgentStore {
   }
 }
 
-/** The last seq of the row's agent: one seek on the oplog's primary key, not a count. */
-const LAST_SEQ = '(SELECT COALESCE(MAX(o.seq), 0) FROM oplog o WHERE o.component_id = a.component_id AND o.agent = a.agent) AS last_seq';
+/**
+ * Entries an agent's oplog holds: seqs are gap-free from the first kept one, so last - first + 1,
+ * each end one seek on the primary key (a COUNT, or MIN and MAX in one query, walks every entry).
+ */
+const sizeOf = (c: string, a: string): string => {
+  const end = (dir: string): string => `(SELECT o.seq FROM oplog o WHERE o.component_id = ${c} AND o.agent = ${a} ORDER BY o.seq ${dir} LIMIT 1)`;
+  return `COALESCE(${end('DESC')} - ${end('ASC')} + 1, 0)`;
+};
+const SIZE = `${sizeOf('a.component_id', 'a.agent')} AS size`;
 
 function toAgent(row: Record<string, unknown>): AgentRecord {
   return {
