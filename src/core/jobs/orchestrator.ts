@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ambiguousId as ambiguous, TahoError } from '../errors.js';
+import { listJobs } from './list.js';
 import { executionFiles, type ComputeNode, type NodeSnapshot, type RunningExecution } from './compute.js';
 import {
   ComputeState, DesiredState, TERMINAL_COMPUTE_STATES, TERMINAL_JOB_STATES, nowNs, shortId,
@@ -251,30 +252,9 @@ export class Orchestrator {
     return old;
   }
 
-  async list(q: ListQuery): Promise<Page<Job>> {
-    let sortBy = q.orderBy ?? '';
-    let reverse = q.reverse ?? false;
-    let limit = q.limit ?? 0;
-    let offset = 0;
-    if (q.nextToken) {
-      const t = decodeToken(q.nextToken);
-      if (typeof t === 'string') throw new TahoError('TAHO_BAD_REQUEST', t, { hint: 'Pass back the NextToken of the previous page unchanged.' });
-      ({ sortBy, reverse, limit, offset } = t);
-    }
-    if (sortBy !== '' && sortBy !== 'created_at' && sortBy !== 'modified_at') {
-      throw new TahoError('TAHO_BAD_REQUEST', `invalid order_by: ${sortBy}`, { hint: 'Use created_at or modified_at.' });
-    }
-    const reqs = q.labels ? parseSelector(q.labels) : [];
-    if (typeof reqs === 'string') throw new TahoError('TAHO_BAD_REQUEST', reqs, { hint: 'Label selectors look like env=prod,tier in (a,b),!gpu.' });
-    const ns = q.namespace ?? '';
-    const key = sortBy === 'modified_at' ? 'ModifyTime' : 'CreateTime';
-    const all = (await this.#store.jobs())
-      .filter((j) => ns === '' || ns === '*' || j.Namespace === ns)
-      .filter((j) => matches(j.Labels, reqs))
-      .sort((a, b) => (a[key] - b[key] || (a.ID < b.ID ? -1 : 1)) * (reverse ? -1 : 1));
-    const items = limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset);
-    const more = limit > 0 && offset + limit < all.length;
-    return { Items: items, NextToken: more ? encodeToken({ sortBy: sortBy || 'created_at', reverse, limit, offset: offset + limit }) : '' };
+  /** A page of jobs, from the store's index (src/core/jobs/list.ts). */
+  list(q: ListQuery): Promise<Page<Job>> {
+    return listJobs(this.#store, q);
   }
 
   /** Stops a job: its executions are killed (gone when this resolves) and the job says why. */
