@@ -111,6 +111,8 @@ describe('the town after a SIGKILL of taho serve', () => {
     expect(processAlive(first.get('a') as number)).toBe(true);
 
     const s2 = await serve();
+    // The settlement is logged after the listening line the start waits for: wait for it too.
+    await until('the settlement to be logged', () => /town rounds interrupted by the last stop/.test(s2.output()));
     expect(s2.output()).toMatch(/town rounds interrupted by the last stop: 2 re-queued, 0 failed; 1 of their processes had outlived it and were stopped/);
     // a's first round was stopped before the new server dispatched anything.
     expect(processRunning(first.get('a') as number)).toBe(false);

@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { processAlive } from '../../../shared/process.js';
+import { processRunning } from '../../../shared/process.js';
 import { inspectDbFile, type DbFileState } from './check.js';
 import { STORE_FILE } from './index.js';
 import { backupDir, interruptedRepair, recoverInto, REPAIR_MARKER, type Salvage } from './salvage.js';
@@ -104,7 +104,7 @@ function leases(db: DatabaseSync, path: string, options: StoreDoctorOptions): Fi
       out.push({ level: 'note', what: `the ${r.name} lease is held by ${r.holder}` });
       continue;
     }
-    if (processAlive(r.pid)) {
+    if (processRunning(r.pid)) {
       out.push({ level: 'ok', what: `the ${r.name} lease is held by pid ${r.pid}, which runs` });
       continue;
     }
