@@ -1062,7 +1062,10 @@ describe('placement: constraints (wire §3) and explain', () => {
       const u = await getJob(s, urgent);
       expect(u.State.StateType).toBe('Completed');
       expect(u.ModifyTime).toBeLessThan((await getJob(s, second)).ModifyTime);
-      await sleep(300);
+      // A job queued now runs after anything still waiting ahead of it: once it completes, the
+      // scheduler has had its chance to (wrongly) run the stopped one.
+      const marker = await submit(s, noopJob());
+      expect((await waitState(s, marker, TERMINAL)).State.StateType).toBe('Completed');
       expect((await getJob(s, doomed)).State.StateType).toBe('Stopped');
       expect(await executions(s, doomed)).toEqual([]);
     } finally {
