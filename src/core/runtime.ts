@@ -246,6 +246,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
   const becomeMember = async (self: { url: string; version: string; log?: (line: string) => void }): Promise<ClusterMember | undefined> => {
     const shared = stores().cluster;
     if (!shared) return undefined;
+    const compute = orchestrator().nodes()[0];
     const inShards = (shards: ReadonlySet<number>) => (componentId: string, name: string) => shards.has(shardOf(componentId, name));
     const joined = new ClusterMember({
       store: shared,
@@ -254,7 +255,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         id: self.url === '' ? `cli-${randomUUID()}` : nodeId(config.data_dir),
         url: self.url === '' ? '' : config.cluster.advertise_url ?? self.url,
         labels: config.jobs.labels,
-        capacity: { agents: config.agents.max_active, slots: orchestrator().nodes()[0]?.slots ?? config.jobs.slots, resources: orchestrator().nodes()[0]?.max },
+        capacity: { agents: config.agents.max_active, slots: compute?.slots ?? config.jobs.slots, resources: compute?.max },
         version: self.version,
         startedAt: new Date().toISOString(),
       },

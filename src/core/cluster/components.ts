@@ -28,6 +28,8 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 export class ComponentSync {
   readonly #o: ComponentSyncOptions;
   readonly #stop = new AbortController();
+  /** Shared components already copied or compared here (name → sha256): not read and hashed again. */
+  readonly #seen = new Map<string, string>();
 
   constructor(options: ComponentSyncOptions) {
     this.#o = options;
@@ -50,6 +52,7 @@ export class ComponentSync {
         hint: 'Pick another name; `taho components` lists the names in use.',
       });
     }
+    this.#seen.set(name, hash);
     await this.#o.events.append([{ kind: 'service', type: 'uploaded', subject: name, data: { sha256: hash, node: this.#o.nodeId } }]);
   }
 
@@ -63,14 +66,18 @@ export class ComponentSync {
     const arrived: string[] = [];
     for (const { name, sha256: hash } of await this.#o.store.components()) {
       const path = uploadPath(this.#o.dataDir, name);
+      // Each name is looked at once: later uploads announce other names, not this one again.
+      if (this.#seen.get(name) === hash) continue;
       if (existsSync(path)) {
         if (sha256(readFileSync(path)) !== hash) this.#o.log?.(`cluster: ${name} here differs from the cluster's; keeping this node's copy`);
+        this.#seen.set(name, hash);
         continue;
       }
       const bytes = await this.#o.store.componentBytes(hash);
       if (!bytes) continue;
       try {
         storeUpload(this.#o.dataDir, name, bytes);
+        this.#seen.set(name, hash);
         arrived.push(name);
       } catch (err) {
         this.#o.log?.(`cluster: cannot copy ${name}: ${err instanceof Error ? err.message : String(err)}`);
