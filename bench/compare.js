@@ -5,7 +5,7 @@
 // Usage: npm run build && node bench/compare.js [commit=main]
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,9 +41,21 @@ function call(url, method, body, headers = {}) {
   });
 }
 
+/**
+ * A directory holding a stand-in `claude`: spawning an agent is refused when its CLI is not
+ * installed, and the bench agent never runs a round (no dispatcher), so any executable will do.
+ */
+function fakeCliDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'taho-compare-bin-'));
+  writeFileSync(join(dir, 'claude'), '#!/bin/sh\nexit 0\n');
+  chmodSync(join(dir, 'claude'), 0o755);
+  return dir;
+}
+
 async function server(tree, name) {
   const dataDir = mkdtempSync(join(tmpdir(), `taho-compare-${name}-`));
-  const child = spawn(process.execPath, [join(ROOT, 'bench', 'compare-target.js'), tree, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}` };
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'compare-target.js'), tree, dataDir], { stdio: ['ignore', 'pipe', 'inherit'], env });
   const [line] = await once(child.stdout, 'data');
   const url = `http://127.0.0.1:${Number(String(line).trim())}`;
   servers.push({ name, tree, url, dataDir, child, calls: 0 });
@@ -58,10 +70,10 @@ async function server(tree, name) {
 /** Requests/s of the stateless invoke route, 50 connections (autocannon in its own process). */
 function httpInvoke(s) {
   const script = `require(${JSON.stringify(join(ROOT, 'node_modules', 'autocannon'))})({ url: '${s.url}/api/services/example/hello/invoke/greet', method: 'POST',
-    headers: { 'content-type': 'application/json' }, body: '"World"', connections: 50, duration: 3 }, (e, r) => process.stdout.write(JSON.stringify(e ? { error: String(e) } : { rps: r.requests.average, bad: r.non2xx + r.errors })));`;
+    headers: { 'content-type': 'application/json' }, body: '"World"', connections: 50, duration: 3 }, (e, r) => process.stdout.write(JSON.stringify(e ? { error: String(e) } : { rps: r.requests.average, total: r.requests.total, bad: r.non2xx + r.errors })));`;
   const r = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
   if (r.error || r.bad > 0) throw new Error(`invoke load: ${JSON.stringify(r)}`);
-  return r.rps;
+  return { value: r.rps, ops: r.total };
 }
 
 const durable = (s, worker, key) => call(`${s.url}/v1/components/${s.cid}/workers/${worker}/invoke-and-await?function=increment`, 'POST', '{"params":[{"value":1}]}', { 'idempotency-key': key });
@@ -74,7 +86,7 @@ async function durableSequential(s) {
     await durable(s, 'seq', `k${s.calls++}`);
     times.push(ms(t0));
   }
-  return pct(times, 0.5);
+  return { value: pct(times, 0.5), ops: times.length };
 }
 
 /** Calls/s of 100 agents called concurrently, 10 calls each. */
@@ -83,7 +95,7 @@ async function durableHundred(s) {
   await Promise.all(Array.from({ length: 100 }, async (_, a) => {
     for (let i = 0; i < 10; i++) await durable(s, `many-${a}`, `k${s.calls++}`);
   }));
-  return 1000 / (ms(t0) / 1000);
+  return { value: 1000 / (ms(t0) / 1000), ops: 1000 };
 }
 
 /** p50 ms of POST /v1/tasks/assign (the dispatcher does not run here: only the write is timed). */
@@ -94,7 +106,7 @@ async function townAssign(s) {
     await call(`${s.url}/v1/tasks/assign`, 'POST', JSON.stringify({ agent: 'bench', task: `task ${i}` }));
     times.push(ms(t0));
   }
-  return pct(times, 0.5);
+  return { value: pct(times, 0.5), ops: times.length };
 }
 
 /** Jobs/s: 200 trivial wasm jobs submitted over HTTP, until the event stream says each ended. */
@@ -129,7 +141,7 @@ async function jobsPerSecond(s) {
   await ended;
   const rate = n / (ms(t0) / 1000);
   stream.req.destroy();
-  return rate;
+  return { value: rate, ops: n };
 }
 
 const MEASURES = [
@@ -140,7 +152,24 @@ const MEASURES = [
   ['jobs/s, 200 trivial wasm jobs over HTTP', 'jobs/s', jobsPerSecond, true],
 ];
 
+/**
+ * CPU seconds the server process has used (all its threads), from /proc: on a shared machine a
+ * server's CPU per operation moves much less with other load than its wall-clock figures do.
+ * Undefined where /proc is not there.
+ */
+function cpuSeconds(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`).reduce((sum, t) => {
+      const fields = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8').split(') ')[1].split(' ');
+      return sum + (Number(fields[11]) + Number(fields[12])) / 100;
+    }, 0);
+  } catch {
+    return undefined;
+  }
+}
+
 const baseTree = baselineTree();
+const binDir = fakeCliDir();
 const trees = [['baseline', baseTree], ['current', ROOT]];
 const servers = [];
 try {
@@ -152,13 +181,18 @@ try {
     log(`warmed ${s.name}`);
   }
   const samples = MEASURES.map(() => ({ baseline: [], current: [] }));
+  const cpu = MEASURES.map(() => ({ baseline: [], current: [] }));
   for (let round = 0; round < ROUNDS; round++) {
     for (let m = 0; m < MEASURES.length; m++) {
       // Alternate which tree goes first, so neither always meets the warmer machine.
       const order = round % 2 === 0 ? servers : [...servers].reverse();
       for (const s of order) {
-        samples[m][s.name].push(await MEASURES[m][2](s));
-        log(`${MEASURES[m][0]}: ${s.name} ${samples[m][s.name].at(-1).toFixed(3)}`);
+        const c0 = cpuSeconds(s.child.pid);
+        const r = await MEASURES[m][2](s);
+        const c1 = cpuSeconds(s.child.pid);
+        samples[m][s.name].push(r.value);
+        if (c0 !== undefined && c1 !== undefined) cpu[m][s.name].push(((c1 - c0) * 1e3) / r.ops);
+        log(`${MEASURES[m][0]}: ${s.name} ${r.value.toFixed(3)}${c0 === undefined ? '' : `, server CPU ${cpu[m][s.name].at(-1).toFixed(3)} ms/op`}`);
       }
     }
     log(`round ${round + 1}/${ROUNDS} done`);
@@ -168,9 +202,12 @@ try {
     const c = median(samples[m].current);
     // Ratio > 1 means the current tree is faster, whichever way the unit points.
     const speed = higherIsBetter ? c / b : b / c;
-    return [label, `${c.toFixed(unit === 'ms' ? 3 : 0)} ${unit}`, `${b.toFixed(unit === 'ms' ? 3 : 0)} ${unit}`, speed.toFixed(2)];
+    // CPU ratio > 1 means the current server spends less CPU per operation.
+    const cpuRatio = cpu[m].current.length > 0 ? (median(cpu[m].baseline) / median(cpu[m].current)).toFixed(2) : 'n/a';
+    const cpuCell = cpu[m].current.length > 0 ? `${median(cpu[m].current).toFixed(3)} / ${median(cpu[m].baseline).toFixed(3)}` : 'n/a';
+    return [label, `${c.toFixed(unit === 'ms' ? 3 : 0)} ${unit}`, `${b.toFixed(unit === 'ms' ? 3 : 0)} ${unit}`, speed.toFixed(2), cpuCell, cpuRatio];
   });
-  const header = ['measure', 'this tree', `baseline ${BASE}`, 'speed ratio (>1 faster)'];
+  const header = ['measure', 'this tree', `baseline ${BASE}`, 'speed ratio (>1 faster)', 'server CPU ms/op (this / baseline)', 'CPU ratio (>1 less)'];
   const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
   process.stdout.write(`${table}\n\nMedians of ${ROUNDS} interleaved rounds, both trees built and run in this process's run.\n`);
 } finally {
@@ -179,6 +216,7 @@ try {
     await once(s.child, 'exit').catch(() => undefined);
     rmSync(s.dataDir, { recursive: true, force: true });
   }
+  rmSync(binDir, { recursive: true, force: true });
   execFileSync('git', ['worktree', 'remove', '--force', baseTree], { cwd: ROOT, stdio: 'pipe' });
   if (existsSync(baseTree)) rmSync(baseTree, { recursive: true, force: true });
 }

@@ -14,7 +14,7 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Median wall time of whole processes, the candidates interleaved so noise hits all alike. */
+/** Wall times of whole processes (ms, one per run), the candidates interleaved so noise hits all alike. */
 function wall(commands, env, runs) {
   const times = commands.map(() => []);
   for (let i = 0; i < runs; i++) {
@@ -24,17 +24,20 @@ function wall(commands, env, runs) {
       times[k].push(Number(process.hrtime.bigint() - t0) / 1e6);
     });
   }
-  return times.map(median);
+  return times;
 }
 
-export function startupBench({ dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-')), runs = 10 } = {}) {
+const spread = (xs, digits = 0) => `${median(xs).toFixed(digits)} (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)})`;
+
+export function startupBench({ dataDir = mkdtempSync(join(tmpdir(), 'taho-bench-')), runs = 20 } = {}) {
   const env = { ...process.env, TAHO_DATA_DIR: dataDir, NO_COLOR: '1' };
   const taho = join(root, 'bin', 'taho');
   // What `taho` runs on: the Node npm pinned, not necessarily the one running this script.
   const node = join(root, 'node_modules', 'node', 'bin', 'node');
   execFileSync(taho, ['invoke', 'example/hello', 'greet', 'warm'], { cwd: root, env, stdio: 'pipe' }); // warm the transpile cache
   const [nodeMs, versionMs, invokeMs] = wall([[node, ['-e', '0']], [taho, ['--version']], [taho, ['invoke', 'example/hello', 'greet', 'World']]], env, runs);
-  const row = (label, ms) => [label, `${ms.toFixed(0)} ms`, `${nodeMs.toFixed(0)} ms (node -e 0)`, `${(ms - nodeMs).toFixed(0)} ms ours`, (ms / nodeMs).toFixed(2)];
+  // Each run's ratio against the `node -e 0` of the same run; min / median / max over runs.
+  const row = (label, ms) => [label, `${spread(ms)} ms`, `${spread(nodeMs)} ms (node -e 0)`, `${(median(ms) - median(nodeMs)).toFixed(0)} ms ours`, spread(ms.map((x, i) => x / (nodeMs[i] ?? x)), 2)];
   return [row('`taho --version` wall (bin/taho on PATH)', versionMs), row('`taho invoke example/hello greet World` wall (bin/taho, warm cache)', invokeMs)];
 }
 

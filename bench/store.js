@@ -3,7 +3,7 @@
 // ports: an agent's oplog append with its event (what acknowledges a durable call), an event's
 // delivery to a follower on another connection (another process or node), a lease renewal.
 // Rounds alternate between the adapters so machine noise hits both alike; medians of p50s.
-// Standalone: `npm run build && node bench/store.js`; `npm run bench` includes it.
+// Standalone: `npm run build && node bench/store.js`; `npm run bench` includes it. bench/cluster.js starts its redis-server the same way.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -15,7 +15,7 @@ const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Mat
 const median = (xs) => pct(xs, 0.5);
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
-async function startRedis(dir) {
+export async function startRedis(dir) {
   const srv = createServer();
   await new Promise((r) => srv.listen(0, '127.0.0.1', r));
   const port = srv.address().port;

@@ -150,6 +150,17 @@ describe('taho components add/get and taho agents', () => {
     expect((await run(['agents', 'invoke', 'shop/tally/t1', 'increment', '4', '-k', 'once'])).stdout).toBe('4');
     expect((await run(['agents', 'invoke', 'shop/tally/t1', 'get'])).stdout).toBe('4');
     expect((await run(['agents', 'list'])).stdout).toMatch(/^durable\s+t1\s+shop\/tally\s+Idle\s+0\s+oplog 2$/m);
+    // A page of one, a hint naming where the next starts, and that page holding the rest.
+    await run(['agents', 'invoke', 'shop/tally/t2', 'get']);
+    const first = await run(['agents', 'list', 'shop/tally', '--limit', '1']);
+    expect(first.stdout).toMatch(/^durable\s+t1\s/m);
+    expect(first.stdout).not.toContain('t2');
+    const after = /More agents: \S+ agents list shop\/tally --limit 1 --after (\d+) \(or --all/.exec(first.stderr)?.[1];
+    expect(after).toBeDefined();
+    const second = await run(['agents', 'list', 'shop/tally', '--limit', '1', '--after', String(after)]);
+    expect(second.stdout).toMatch(/^durable\s+t2\s/m);
+    expect(second.stderr).not.toContain('More agents');
+    expect((await run(['agents', 'list', 'shop/tally', '--limit', '1', '--all'])).stdout).toMatch(/t1[\s\S]*t2/);
     expect((await run(['agents', 'oplog', 'shop/tally/t1'])).stdout).toMatch(/#1 .* increment\(4\) = 4  \[key once\]/);
     const missing = await run(['agents', 'get', 'shop/tally/none']);
     expect(missing.exitCode).toBe(2);

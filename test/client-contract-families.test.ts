@@ -59,7 +59,17 @@ describe.each(['local', 'http'] as const)('%s client: town, jobs, events', (kind
     const done = await c().completeTask(added.task_id, 'ok');
     keep('completeTask', done);
     expect(done).toMatchObject({ state: 'completed', result: 'ok' });
-    expect((await c().tasks({ state: 'completed' })).map((t) => t.id)).toContain(added.task_id);
+    expect((await c().tasks({ state: 'completed' })).tasks.map((t) => t.id)).toContain(added.task_id);
+    await c().backlogAdd('a second, so there are pages');
+    const all = (await c().tasks()).tasks.map((t) => t.id);
+    const paged: string[] = [];
+    for (let after: number | undefined, n = 0; n === 0 || after !== undefined; n++) {
+      const page = await c().tasks({ after, limit: 1 });
+      expect(page.tasks.length).toBeLessThanOrEqual(1);
+      paged.push(...page.tasks.map((t) => t.id));
+      after = page.next;
+    }
+    expect(paged).toEqual(all);
     keep('pending', await c().pendingTasks());
   });
 
@@ -70,6 +80,9 @@ describe.each(['local', 'http'] as const)('%s client: town, jobs, events', (kind
     const described = await c().describeJob(JobID);
     keep('describe', { state: described.Job.State.StateType, history: described.History?.Items.map((h) => h.Event.Topic) });
     expect(described.Job.State.StateType).toBe('Completed');
+    const counts = await c().jobCounts();
+    expect(counts.Completed).toBeGreaterThanOrEqual(1);
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe((await c().jobs({ limit: 0 })).Items.length);
     const executions = await c().jobExecutions(JobID);
     expect(executions).toHaveLength(1);
     keep('history', (await c().jobHistory(JobID)).Items.map((h) => [h.Type, h.Event.Topic]));

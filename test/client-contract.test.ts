@@ -43,7 +43,17 @@ describe.each(['local', 'http'] as const)('%s client', (kind) => {
     expect((await c.agentInvoke({ component: 'example/counter', agent: name, fn: 'increment', args: [2], key: 'a', wait: true })).result?.value).toBe(2);
     expect((await c.agentInvoke({ component: 'example/counter', agent: name, fn: 'get', args: [], wait: true })).result?.value).toBe(2);
     expect(await c.agent('example/counter', name)).toMatchObject({ component: 'example/counter', agent: name, status: 'Idle', pending: 0, oplogSize: 2 });
-    expect((await c.agents('example/counter')).map((a) => a.agent)).toContain(name);
+    await c.agentInvoke({ component: 'example/counter', agent: `${name}-2`, fn: 'get', args: [], wait: true });
+    const listed = (await c.agents({ component: 'example/counter' })).items.map((a) => a.agent);
+    expect(listed).toEqual(expect.arrayContaining([name, `${name}-2`]));
+    // Pages of one, each continuing after the last: every agent once, in the same order.
+    const paged: string[] = [];
+    for (let after: number | undefined, n = 0; n === 0 || after !== undefined; n++) {
+      const page = await c.agents({ component: 'example/counter', after, limit: 1 });
+      paged.push(...page.items.map((a) => a.agent));
+      after = page.next;
+    }
+    expect(paged).toEqual(listed);
     expect((await c.oplog('example/counter', name)).map((e) => `${e.fn}:${e.key}`)).toEqual(['increment:a', expect.stringMatching(/^get:/)]);
     expect(await c.cancelInvocation('example/counter', name, 'a')).toEqual({ canceled: false });
     const bad = await errorOf(c.agentInvoke({ component: 'example/counter', agent: name, fn: 'increment', args: ['x'], wait: true }));

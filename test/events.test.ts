@@ -20,7 +20,8 @@ async function read(url: string, options: { after?: number | 'latest'; kinds?: (
 }
 
 async function until(url: string, pred: (e: TahoEvent[]) => boolean, after = 0): Promise<TahoEvent[]> {
-  for (let i = 0; i < 200; i++) {
+  // A generous ceiling against hangs, in time rather than tries, so a loaded machine is only slower.
+  for (const end = Date.now() + 60_000; Date.now() < end;) {
     const events = await read(url, { after });
     if (pred(events)) return events;
     await new Promise((r) => setTimeout(r, 50));

@@ -47,4 +47,20 @@ describe('layers', () => {
     }
     expect(violations).toEqual([]);
   });
+
+  it('only the store names a database: node:sqlite and ioredis are imported under core/store/ alone, its adapters by nothing else', () => {
+    const src = join(ROOT, 'src');
+    const violations: string[] = [];
+    for (const file of files(src)) {
+      const rel = relative(src, file);
+      if (rel.startsWith('core/store/')) continue;
+      const text = readFileSync(file, 'utf8');
+      if (/from '(node:sqlite|ioredis)'/.test(text)) violations.push(`${rel} imports a database client`);
+      for (const m of text.matchAll(/from\s+'(\.[^']+)'/g)) {
+        const target = relative(src, resolve(file, '..', m[1] ?? ''));
+        if (/^core\/store\/(sqlite|redis)\//.test(target)) violations.push(`${rel} imports ${target} (use the store factory, core/store/open.ts)`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
 });

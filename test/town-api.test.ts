@@ -172,6 +172,9 @@ describe('public routes', () => {
       'tinytown_urgent_messages 0',
     ];
     expect(samples.slice(0, expected.length)).toEqual(expected);
+    // Disk use: the store's file and the job outputs, in bytes.
+    expect(samples).toContainEqual(expect.stringMatching(/^taho_store_bytes\{kind="sqlite"\} [1-9]\d*$/));
+    expect(samples).toContainEqual(expect.stringMatching(/^taho_job_outputs_bytes \d+$/));
     // Each metric has its own HELP and TYPE lines, just before its first sample.
     const names = [...new Set(samples.slice(0, expected.length).map((s) => s.split(/[{ ]/)[0] as string))];
     for (const name of names) {

@@ -182,6 +182,17 @@ describe('town CLI against a server', { timeout: 120_000 }, () => {
     expect(after.every((e) => e.id > mid)).toBe(true);
   });
 
+  it('prints events a page at a time; the hint after a page resumes where it ended, and --all reads every page', async () => {
+    const every = json<{ id: number }[]>((await tt(['events', '--all', '--json'])).stdout).map((e) => e.id);
+    expect(every.length).toBeGreaterThan(4);
+    const first = await tt(['events', '--limit', '2']);
+    expect(first.stdout.split('\n')).toHaveLength(2);
+    const cursor = /More events: \S+ events --limit 2 --after (\d+) \(or --all/.exec(first.stderr)?.[1];
+    expect(Number(cursor)).toBe(every[1]);
+    const next = json<{ id: number }[]>((await tt(['events', '--limit', '2', '--after', String(cursor), '--json'])).stdout);
+    expect(next.map((e) => e.id)).toEqual(every.slice(2, 4));
+  });
+
   it('follows events until Ctrl-C, then exits 0', async () => {
     const child = execa(process.execPath, [BIN, 'events', '--follow', '--url', server.url], { cwd: work, env: { NO_COLOR: '1', TAHO_DATA_DIR: dataDir }, reject: false });
     let out = '';

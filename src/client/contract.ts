@@ -1,9 +1,11 @@
 import type { ConfigView } from '../core/config/load.js';
 import type { AgentInfo } from '../core/agents/info.js';
+import type { AgentPage } from '../core/agents/listing.js';
 import type { OplogEntry } from '../core/store/ports/agents.js';
 import type { ValueAndType } from '../core/values/typed.js';
 
 export type { AgentInfo } from '../core/agents/info.js';
+export type { AgentPage } from '../core/agents/listing.js';
 export type { OplogEntry } from '../core/store/ports/agents.js';
 
 export type { ConfigView } from '../core/config/load.js';
@@ -20,7 +22,7 @@ export type { HistoryQuery, JobExplanation, ListQuery, Page, SubmitResult } from
 export type { LogLine } from '../core/jobs/logs.js';
 
 import type { BacklogEntry, Task as TownTask, TownEvent } from '../core/town/model.js';
-import type { PendingTask } from '../core/town/town.js';
+import type { PendingTask, TaskPage } from '../core/town/town.js';
 import type { Explanation } from '../core/town/explain.js';
 
 export type { Agent as TownAgent, BacklogEntry, InboxItem, Task as TownTask, TownEvent } from '../core/town/model.js';
@@ -38,6 +40,12 @@ export type {
 import type {
   Assigned, Inbox, OrphanReport, Reclaimed, ReclaimRequest, Recovered, SendMessageRequest, Spawned, SpawnRequest, TaskFilter, TownStatus,
 } from '../core/usecases/town.js';
+export type { TaskPage } from '../core/town/town.js';
+/** The CLI's name for a task listing's query (state as typed, checked by the town). */
+export type { TaskFilter as TasksQuery } from '../core/usecases/town.js';
+
+export type { AgentsQuery } from '../core/usecases/agents.js';
+import type { AgentsQuery } from '../core/usecases/agents.js';
 
 /** The town half of the Client (Tinytown's townhall). */
 export interface TownClient {
@@ -54,7 +62,8 @@ export interface TownClient {
   backlogClaim(taskId: string, agent: string): Promise<Assigned>;
   backlogAssignAll(agent: string): Promise<{ assigned: number; tasks: string[] }>;
   backlogRemove(taskId: string): Promise<{ removed: true; task_id: string }>;
-  tasks(filter?: TaskFilter): Promise<TownTask[]>;
+  /** A page of tasks in creation order; `after` is the previous page's `next`. */
+  tasks(query?: TaskFilter): Promise<TaskPage>;
   task(id: string): Promise<TownTask>;
   completeTask(id: string, result?: string): Promise<TownTask>;
   pendingTasks(): Promise<PendingTask[]>;
@@ -106,6 +115,12 @@ export interface WatchOptions {
   /** Keep the stream open for new events (default true). */
   readonly follow?: boolean | undefined;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Called once the stream's starting point is fixed (`latest` resolved, the server answered):
+   * every event committed after this call is delivered. A wait for changes subscribes, waits for
+   * this, and only then reads the state it waits on, so no change falls in between.
+   */
+  readonly onLive?: (() => void) | undefined;
 }
 
 export type { JobDescription, NodeState, Rerun } from '../core/usecases/jobs.js';
@@ -138,7 +153,8 @@ export interface Client extends TownClient {
   quiesce(domain: string, service: string): Promise<StatusResponse>;
   /** Invokes a durable agent (created by its first invocation); `wait: false` only enqueues. */
   agentInvoke(request: AgentInvokeRequest): Promise<AgentInvokeResponse>;
-  agents(component?: string): Promise<AgentInfo[]>;
+  /** One page of durable agents in creation order; `after` is the previous page's `next`. */
+  agents(query?: AgentsQuery): Promise<AgentPage>;
   agent(component: string, agent: string): Promise<AgentInfo>;
   deleteAgent(component: string, agent: string): Promise<void>;
   cancelInvocation(component: string, agent: string, key: string): Promise<{ canceled: boolean }>;
@@ -148,6 +164,8 @@ export interface Client extends TownClient {
   /** Submits a Bacalhau job spec (the `Job` object). */
   submitJob(job: unknown, options?: { force?: boolean | undefined; idempotencyKey?: string | undefined }): Promise<SubmitResult>;
   jobs(query?: ListQuery): Promise<Page<Job>>;
+  /** Jobs by state, as the store keeps them (no job is read). */
+  jobCounts(): Promise<Record<string, number>>;
   /** A job by id, unique id prefix or name, with its executions and history. */
   describeJob(id: string): Promise<JobDescription>;
   stopJob(id: string, reason?: string): Promise<{ EvaluationID: string }>;

@@ -2,7 +2,7 @@ import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-pa
 import { ambiguousId, TahoError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import { isUuid, looksLikeIdPrefix, matchIdPrefix } from '../shared/ids.js';
 import type {
-  AgentInfo, AgentInvokeRequest, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
+  AgentInfo, AgentInvokeRequest, AgentPage, AgentsQuery, TaskPage, AgentInvokeResponse, Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse,
   OplogEntry, ReloadResult, ServiceInfo, StatusResponse, ComponentDetail,
 } from './contract.js';
 import type {
@@ -74,13 +74,12 @@ export class HttpClient implements Client {
     return answer.result === undefined ? {} : { result: answer.result };
   }
 
-  async agents(component?: string): Promise<AgentInfo[]> {
-    const components = component === undefined ? await this.#components() : [await this.#component(component)];
-    const lists = await Promise.all(components.map(async (c) => {
-      const page = await this.#call('GET /v1/components/:component_id/workers', { params: { component_id: c.id } });
-      return page.workers.map((w) => toInfo(c.name, w));
-    }));
-    return lists.flat();
+  async agents(q: AgentsQuery = {}): Promise<AgentPage> {
+    return this.#call('GET /api/agents', { query: { component: q.component, after: q.after, limit: q.limit } });
+  }
+
+  async jobCounts(): Promise<Record<string, number>> {
+    return (await this.#call('GET /api/jobs/counts')).counts;
   }
 
   async agent(component: string, agent: string): Promise<AgentInfo> {
@@ -220,8 +219,9 @@ export class HttpClient implements Client {
     return this.#call('DELETE /v1/backlog/:task_id', { params: { task_id: taskId } });
   }
 
-  async tasks(filter: TaskFilter = {}): Promise<TownTask[]> {
-    return (await this.#call('GET /v1/tasks', { query: { state: filter.state, agent: filter.agent } })).tasks;
+  async tasks(filter: TaskFilter = {}): Promise<TaskPage> {
+    const page = await this.#call('GET /v1/tasks', { query: { state: filter.state, agent: filter.agent, after: filter.after, limit: filter.limit } });
+    return page.next === undefined ? { tasks: page.tasks } : { tasks: page.tasks, next: page.next };
   }
 
   task(id: string): Promise<TownTask> {
@@ -308,7 +308,7 @@ export class HttpClient implements Client {
       after: last === undefined && options.after === 'latest' ? 'latest' : undefined,
     })}`;
     const first = options.after === 'latest' ? undefined : String(options.after ?? 0);
-    for await (const ev of this.#sse(url, first, { signal: options.signal, resume: follow, what: 'the event stream' })) {
+    for await (const ev of this.#sse(url, first, { signal: options.signal, resume: follow, what: 'the event stream', onOpen: options.onLive })) {
       // Stored events carry their id; live-only `log` events none.
       if ((ev.id !== undefined || ev.event === 'log') && ev.data.startsWith('{')) yield JSON.parse(ev.data) as TahoEvent;
     }
@@ -319,9 +319,10 @@ export class HttpClient implements Client {
    * gets the last id, undefined before the first) until the server's `end`. Without `resume` a
    * drop is an error; with it, five failures in a row are.
    */
-  async *#sse(url: (last: string | undefined) => string, first: string | undefined, options: { signal?: AbortSignal | undefined; resume: boolean; what: string }): AsyncGenerator<{ event: string; data: string; id: string | undefined }> {
+  async *#sse(url: (last: string | undefined) => string, first: string | undefined, options: { signal?: AbortSignal | undefined; resume: boolean; what: string; onOpen?: (() => void) | undefined }): AsyncGenerator<{ event: string; data: string; id: string | undefined }> {
     let last = first;
     let failures = 0;
+    let opened = false;
     const retry = async (err?: unknown): Promise<void> => {
       if (!options.resume || ++failures > 5) {
         throw err ?? new TahoError('TAHO_SERVER_UNREACHABLE', `${options.what} from ${this.#base} ${options.resume ? 'keeps dropping' : 'ended early'}`, {
@@ -342,7 +343,18 @@ export class HttpClient implements Client {
         await retry(unreachable(this.#base, err));
         continue;
       }
-      if (!res.ok) throw fromErrorBody(res.status, parse(await res.text()), `GET ${url(last)} answered ${res.status}`);
+      if (!res.ok) {
+        const err = fromErrorBody(res.status, parse(await res.text()), `GET ${url(last)} answered ${res.status}`);
+        // A server stopping or starting answers 503: a follow tries again as after a drop.
+        if (res.status !== 503 || !options.resume) throw err;
+        await retry();
+        continue;
+      }
+      // The server fixed the stream's starting point before it answered.
+      if (!opened) {
+        opened = true;
+        options.onOpen?.();
+      }
       try {
         for await (const ev of sseEvents(res)) {
           if (ev.event === 'end') return;
@@ -484,7 +496,8 @@ type WorkerMeta = Answer<'GET /v1/components/:component_id/workers/:worker_name'
 function toInfo(component: string, w: WorkerMeta): AgentInfo {
   return {
     component, componentId: w.workerId.componentId, agent: w.workerId.workerName, status: w.status,
-    pending: w.pendingInvocationCount, oplogSize: w.oplogSize ?? 0, createdAt: w.createdAt, env: w.env ?? {},
+    pending: w.pendingInvocationCount, oplogSize: w.oplogSize ?? 0, createdAt: w.createdAt, args: w.args ?? [], env: w.env ?? {},
+    memoryBytes: w.totalLinearMemorySize ?? 0,
   };
 }
 

@@ -2,7 +2,7 @@ import { createRuntime, type Runtime, type RuntimeOptions } from '../core/runtim
 import { configView, type LoadedConfig } from '../core/config/load.js';
 import * as services from '../core/usecases/services.js';
 import type {
-  Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse, AgentInvokeRequest, AgentInvokeResponse, AgentInfo, OplogEntry, ComponentDetail,
+  Client, ComponentInfo, ConfigView, InvokeRequest, InvokeResponse, ReloadResult, ServiceInfo, StatusResponse, AgentInvokeRequest, AgentInvokeResponse, AgentInfo, AgentPage, AgentsQuery, TaskPage, OplogEntry, ComponentDetail,
 } from './contract.js';
 import { golemOutcome } from '../core/values/typed.js';
 import type { Execution, HistoryQuery, Job, JobDescription, JobExplanation, JobHistory, JobLogOptions, ListQuery, LogLine, NodeState, Page, Rerun, SpecConfig, SubmitResult } from './contract.js';
@@ -79,8 +79,8 @@ export class LocalClient implements Client {
     return typed ? { result: typed } : {};
   }
 
-  agents(component?: string): Promise<AgentInfo[]> {
-    return agentsUse.listAgents(this.runtime, component);
+  agents(q: AgentsQuery = {}): Promise<AgentPage> {
+    return agentsUse.listAgents(this.runtime, q);
   }
 
   agent(component: string, agent: string): Promise<AgentInfo> {
@@ -104,6 +104,10 @@ export class LocalClient implements Client {
   async submitJob(job: unknown, options: { force?: boolean | undefined; idempotencyKey?: string | undefined } = {}): Promise<SubmitResult> {
     await this.runtime.startJobs(); // in-process, this process runs what it submits
     return jobs.submitJob(this.runtime, job, options);
+  }
+
+  jobCounts(): Promise<Record<string, number>> {
+    return this.runtime.stores().jobs.jobCounts();
   }
 
   async jobs(query: ListQuery = {}): Promise<Page<Job>> {
@@ -208,7 +212,7 @@ export class LocalClient implements Client {
     return town.backlogRemove(this.runtime, taskId);
   }
 
-  tasks(filter?: TaskFilter): Promise<TownTask[]> {
+  tasks(filter?: TaskFilter): Promise<TaskPage> {
     return town.tasks(this.runtime, filter);
   }
 
@@ -257,6 +261,7 @@ export class LocalClient implements Client {
     const log = this.runtime.events();
     const filter = { kinds: options.kinds, subject: options.subject };
     const after = options.after === 'latest' ? await log.lastId() : options.after ?? 0;
+    options.onLive?.();
     if (options.follow === false) {
       for (let last = after, page = await log.read(last, filter); page.length > 0; page = await log.read(last, filter)) {
         for (const e of page) yield e;

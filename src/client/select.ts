@@ -36,6 +36,10 @@ export async function selectClient({ url, apiKey, locate, load, configFile, runt
     return new HttpClient(running.url, { apiKey });
   }
   const loaded = await load();
+  // A store several nodes share: a command talks to one of them (any node reaches every agent).
+  const { clusterNodeUrl } = await import('../core/cluster/discover.js');
+  const node = await clusterNodeUrl(loaded.config.store.url, loaded.config.data_dir);
+  if (node) return new HttpClient(node, { apiKey });
   const { LocalClient } = await import('./local.js');
   return new LocalClient(loaded, runtime);
 }

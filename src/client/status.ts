@@ -7,6 +7,7 @@ export interface StatusSnapshot {
   readonly at: string;
   readonly town: TownStatus;
   readonly tasks?: readonly TownTask[] | undefined;
+  /** The first page of durable agents (the oldest). */
   readonly durableAgents: readonly AgentInfo[];
   /** The most recent jobs, newest first. */
   readonly jobs: readonly Job[];
@@ -15,19 +16,20 @@ export interface StatusSnapshot {
 }
 
 const RECENT_JOBS = 10;
+/** A bound, so a town with years of tasks still answers at once: the oldest this many. */
+const STATUS_TASKS = 1000;
 
 export async function statusSnapshot(client: Client, options: { source: string; tasks: boolean }): Promise<StatusSnapshot> {
-  const [town, tasks, durableAgents, jobs, services] = await Promise.all([
+  const [town, tasks, durableAgents, jobs, jobCounts, services] = await Promise.all([
     client.townStatus(),
-    options.tasks ? client.tasks() : Promise.resolve(undefined),
+    options.tasks ? client.tasks({ limit: STATUS_TASKS }).then((p) => p.tasks) : Promise.resolve(undefined),
     client.agents(),
-    client.jobs({ orderBy: 'created_at', reverse: true }),
+    client.jobs({ orderBy: 'created_at', reverse: true, limit: RECENT_JOBS }),
+    client.jobCounts(),
     client.services(),
   ]);
-  const jobCounts: Record<string, number> = {};
-  for (const j of jobs.Items) jobCounts[j.State.StateType] = (jobCounts[j.State.StateType] ?? 0) + 1;
   return {
     source: options.source, at: new Date().toISOString(), town, ...(tasks ? { tasks } : {}),
-    durableAgents, jobs: jobs.Items.slice(0, RECENT_JOBS), jobCounts, services,
+    durableAgents: durableAgents.items, jobs: jobs.Items, jobCounts, services,
   };
 }

@@ -1,3 +1,4 @@
+import { allFlag, nextPageHint } from '../cli/paging.js';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import type { TownEvent } from '../client/contract.js';
@@ -38,12 +39,14 @@ export function eventLine(e: TownEvent, names?: ReadonlyMap<string, string>): st
 
 export default class Events extends BaseCommand<typeof Events> {
   static override summary = 'Print the town\'s events, one per line; --follow streams new ones until Ctrl-C';
-  static override description = 'Each line is `#id time kind type summary`. Ids increase by one per change and survive restarts, so --after <id> resumes where an earlier run stopped. With --json: an array, or with --follow one JSON object per line.';
+  static override description = 'Each line is `#id time kind type summary`. Ids increase by one per change and survive restarts, so --after <id> resumes where an earlier run stopped. Without --follow they come a page at a time (--limit, oldest first); the line after them says how to see the next page. With --json: an array, or with --follow one JSON object per line.';
   static override aliases = ['town:events'];
-  static override examples = ['<%= config.bin %> events', '<%= config.bin %> events --follow', '<%= config.bin %> events --after 120 --json'];
+  static override examples = ['<%= config.bin %> events', '<%= config.bin %> events --follow', '<%= config.bin %> events --after 120 --json', '<%= config.bin %> events --all'];
   static override flags = {
     follow: Flags.boolean({ char: 'f', description: 'keep printing new events until Ctrl-C', default: false }),
     after: Flags.integer({ description: 'only events after this id', min: 0 }),
+    limit: Flags.integer({ description: 'events per page (without --follow)', default: 100, min: 1 }),
+    all: allFlag,
   };
 
   async run(): Promise<void> {
@@ -57,9 +60,19 @@ export default class Events extends BaseCommand<typeof Events> {
     process.once('SIGINT', stop);
     try {
       const all: TownEvent[] = [];
+      const paged = !this.flags.follow && !this.flags.all;
       let seen = 0;
+      let last = 0;
+      let more: number | undefined;
       for await (const e of client.townEvents({ after: this.flags.after, follow: this.flags.follow, signal: ctl.signal })) {
         if (ctl.signal.aborted) break;
+        // One past the page: there is a next one, which starts after the last printed.
+        if (paged && seen === this.flags.limit) {
+          more = last;
+          ctl.abort();
+          break;
+        }
+        last = e.id;
         const name = e.kind === 'agent' && typeof e.data['agent_id'] === 'string' && typeof e.data['name'] === 'string' ? e.data['name'] : undefined;
         if (name !== undefined) names.set(e.data['agent_id'] as string, name);
         seen++;
@@ -69,6 +82,8 @@ export default class Events extends BaseCommand<typeof Events> {
       }
       if (!this.flags.follow && this.flags.json) this.output(all, () => '');
       else if (!this.flags.follow && seen === 0) this.log(this.flags.after === undefined ? 'No events yet.' : `No events after #${this.flags.after}.`);
+      const hint = nextPageHint('events', `${this.config.bin} events${this.flags.limit === 100 ? '' : ` --limit ${this.flags.limit}`} --after`, more);
+      if (hint) this.logToStderr(hint);
     } finally {
       process.off('SIGINT', stop);
     }

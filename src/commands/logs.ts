@@ -5,9 +5,6 @@ import type { AgentExplanation } from '../client/contract.js';
 import { isTahoError, TahoError } from '../cli/errors.js';
 import { eventWaker } from '../client/waker.js';
 
-/** Without news on the event stream, the follow still looks again this often. */
-const FALLBACK_MS = 2_000;
-
 export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = 'Print the output of an agent\'s round (default: its last); -f follows it';
   static override description = 'Each task runs as one round of the agent\'s CLI; its stdout and stderr go to one log. With --follow, new output is printed as it comes, and the next rounds\' too while the agent has work, until the agent is no longer working and nothing new came (or Ctrl-C).';
@@ -43,11 +40,13 @@ export default class Logs extends BaseCommand<typeof Logs> {
     const pinned = this.flags.round;
     let round: number | undefined = pinned;
     let printed = 0;
-    // Woken by the event stream: this agent's "log grew" events and its town events (a round
-    // starting or ending); subscribed before the first read, so nothing in between is missed.
+    // Woken by the event stream alone: this agent's "log grew" events and its town events (a
+    // round starting or ending). The stream is live before the first read, so nothing in between
+    // is missed; until the agent is known every event counts (one more read at most).
     let me: { id: string; name: string } | undefined;
-    const waker = eventWaker(client.watch({ kinds: ['log', 'town'], after: 'latest', follow: true, signal }), (e) => me !== undefined
-      && (e.kind === 'log' ? e.subject === `agent/${me.name}` : (e.data as { agent_id?: unknown }).agent_id === me.id));
+    const waker = eventWaker(client, { kinds: ['log', 'town'], after: 'latest', signal }, (e) => me === undefined
+      || (e.kind === 'log' ? e.subject === `agent/${me.name}` : (e.data as { agent_id?: unknown }).agent_id === me.id));
+    await waker.live;
     while (!signal.aborted) {
       // State first, log second: output written before the round ended is in this read.
       const x = await this.#agent(client, agent);
@@ -81,7 +80,9 @@ export default class Logs extends BaseCommand<typeof Logs> {
         }
         return;
       }
-      await waker.wait(FALLBACK_MS);
+      // New output: look again at once (the round may have ended meanwhile); otherwise sleep until
+      // the stream says something changed.
+      if (!fresh) await waker.wait();
     }
   }
 

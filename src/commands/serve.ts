@@ -7,14 +7,15 @@ import { startServer } from '../server/start.js';
 export default class Serve extends BaseCommand<typeof Serve> {
   static override summary = 'Run the HTTP server (TAHO services API, health, OpenAPI) on one port';
   static override description = 'Stops on SIGINT/SIGTERM: new requests are refused, requests in flight finish (up to [services] drain_ms), then it exits 0.';
-  static override examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --port 9000', 'TAHO__HTTP__BIND=127.0.0.1 <%= config.bin %> serve'];
+  static override examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --port 9000', '<%= config.bin %> serve --store redis://127.0.0.1:6379/0', 'TAHO__HTTP__BIND=127.0.0.1 <%= config.bin %> serve'];
   static override flags = {
     bind: Flags.string({ description: 'address to listen on (default: [http] bind, 127.0.0.1)' }),
     port: Flags.integer({ description: 'port to listen on (default: [http] port, 9481; 0 picks a free one)', min: 0, max: 65535 }),
+    store: Flags.string({ description: 'where state is kept (default: [store] url, the data directory); a redis:// URL makes this server a cluster node' }),
   };
 
   protected override configFlags(): Record<string, unknown> {
-    return { 'http.bind': this.flags.bind, 'http.port': this.flags.port };
+    return { 'http.bind': this.flags.bind, 'http.port': this.flags.port, 'store.url': this.flags.store };
   }
 
   async run(): Promise<void> {

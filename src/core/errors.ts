@@ -57,7 +57,12 @@ export const ERROR_CODES = {
   TAHO_STORE_FULL: { status: 507, kind: 'external' },
   TAHO_STORE_CORRUPT: { status: 503, kind: 'external' },
   TAHO_STORE_UNREACHABLE: { status: 503, kind: 'external' },
+  TAHO_STORE_VERSION: { status: 503, kind: 'external' },
   TAHO_LEASE_LOST: { status: 409, kind: 'external' },
+  /** A cluster node asked to run an agent of a shard it does not hold (421 Misdirected Request): ask the owner. */
+  TAHO_NOT_OWNER: { status: 421, kind: 'external' },
+  /** No cluster node holds the agent's shard yet (a takeover in progress). */
+  TAHO_NO_OWNER: { status: 503, kind: 'external' },
   TAHO_INTERNAL: { status: 500, kind: 'bug' },
 } as const satisfies Record<string, CodeSpec>;
 

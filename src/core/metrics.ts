@@ -15,17 +15,18 @@ interface Metric {
 export async function prometheus(runtime: Runtime): Promise<string> {
   const town = runtime.town();
   const status = await town.status();
-  const tasks = await town.tasks();
+  const tasks = await town.taskCounts();
   // One timed store read, whose answer is also a metric.
   const { backlog, ms } = await town.timedBacklog();
   const storeSeconds = ms / 1000;
-  const jobs = (await runtime.jobs().list({})).Items;
+  const jobCounts = await runtime.stores().jobs.jobCounts();
+  const storeBytes = await runtime.stores().usage();
   const metrics: Metric[] = [
     { name: 'tinytown_up', help: 'Whether the server is up', type: 'gauge', samples: [['', 1]] },
     { name: 'tinytown_ready', help: 'Whether the server is ready', type: 'gauge', samples: [['', 1]] },
     { name: 'tinytown_agents_total', help: 'Agents by state', type: 'gauge', samples: AGENT_STATES.map((s) => [`state="${s.toLowerCase()}"`, status.filter((a) => a.state === s).length]) },
-    { name: 'tinytown_tasks_pending', help: 'Tasks not started', type: 'gauge', samples: [['', tasks.filter((t) => t.state === 'pending' || t.state === 'assigned').length]] },
-    { name: 'tinytown_tasks_completed_total', help: 'Tasks completed', type: 'counter', samples: [['', tasks.filter((t) => t.state === 'completed').length]] },
+    { name: 'tinytown_tasks_pending', help: 'Tasks not started', type: 'gauge', samples: [['', (tasks.pending ?? 0) + (tasks.assigned ?? 0)]] },
+    { name: 'tinytown_tasks_completed_total', help: 'Tasks completed', type: 'counter', samples: [['', tasks.completed ?? 0]] },
     { name: 'tinytown_missions_active', help: 'Active missions (taho has none)', type: 'gauge', samples: [['', 0]] },
     { name: 'tinytown_redis_latency_seconds', help: 'Latency of one store read (SQLite here)', type: 'gauge', samples: [['', storeSeconds]] },
     { name: 'tinytown_backlog_tasks', help: 'Tasks in the backlog', type: 'gauge', samples: [['', backlog.length]] },
@@ -34,7 +35,9 @@ export async function prometheus(runtime: Runtime): Promise<string> {
     { name: 'taho_services_loaded', help: 'Services loaded from the repositories', type: 'gauge', samples: [['', runtime.registry.list().length]] },
     { name: 'taho_durable_agents_active', help: 'Durable agents in memory', type: 'gauge', samples: [['', runtime.agents().activeCount]] },
     { name: 'taho_durable_agents_memory_bytes', help: 'Linear memory the agent instances in memory hold ([agents] max_memory bounds it)', type: 'gauge', samples: [['', runtime.agents().memoryBytes]] },
-    { name: 'taho_jobs', help: 'Jobs by state', type: 'gauge', samples: ['Pending', 'Queued', 'Running', 'Completed', 'Failed', 'Stopped'].map((s) => [`state="${s}"`, jobs.filter((j) => j.State.StateType === s).length]) },
+    { name: 'taho_store_bytes', help: 'Bytes the store holds (SQLite: the file with its WAL; Redis: the dataset in memory)', type: 'gauge', samples: [[`kind="${runtime.stores().kind}"`, storeBytes]] },
+    { name: 'taho_job_outputs_bytes', help: 'Bytes of job outputs in the data directory ([jobs] keep_outputs_for and retain_for bound them)', type: 'gauge', samples: [['', runtime.retention().outputsBytes()]] },
+    { name: 'taho_jobs', help: 'Jobs by state', type: 'gauge', samples: ['Pending', 'Queued', 'Running', 'Completed', 'Failed', 'Stopped'].map((s) => [`state="${s}"`, jobCounts[s] ?? 0]) },
   ];
   return `${metrics.map((m) => [
     `# HELP ${m.name} ${m.help}`,

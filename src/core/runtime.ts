@@ -1,9 +1,12 @@
+import { Retention } from './retention.js';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { TahoConfig } from './config/schema.js';
 import { ComponentLoader } from './components/loader.js';
 import { ComponentRegistry, type ReloadReport } from './components/registry.js';
 import { ServiceManager, type ServiceDefaults } from './services/manager.js';
-import { storeUpload, uploadsRepository } from './components/upload.js';
+import { removeUpload, storeUpload, uploadsRepository } from './components/upload.js';
+import { ComponentSync } from './cluster/components.js';
 import { TahoError } from './errors.js';
 import { componentByPrefix } from './components/refs.js';
 import type { ComponentEntry } from './components/registry.js';
@@ -19,9 +22,13 @@ import { LocalNode } from './jobs/local-node.js';
 import { Orchestrator } from './jobs/orchestrator.js';
 import { nodeId } from './jobs/node-id.js';
 import { Town } from './town/town.js';
+import type { InterruptedRound } from './town/interrupted.js';
 import { nextEvent } from './events/bus.js';
 import { InvocationStats } from './stats/invocations.js';
 import { packageRoot } from '../shared/paths.js';
+import { ClusterMember } from './cluster/member.js';
+import { FencedAgentStore } from './cluster/fenced-agents.js';
+import { shardOf } from './cluster/shards.js';
 
 export interface RuntimeOptions {
   /** Told when a component is transpiled (a cache miss), so the user knows why a call was slow. */
@@ -49,16 +56,28 @@ export interface Runtime {
   startJobs(): ReturnType<Orchestrator['start']>;
   /** When no live process runs this data directory's jobs: settle what a dead one left Running. */
   settleJobs(): Promise<void>;
+  /** Whether this process runs the jobs or the town now (it holds the lease). */
+  holds(name: 'jobs' | 'town'): boolean;
+  /** This node's membership of a cluster, once it joined (a server on a store shared by several). */
+  readonly cluster: () => ClusterMember | undefined;
+  /**
+   * Joins the cluster when the store is shared by several nodes (it has a cluster port): registers
+   * this node as reachable at `url`, takes its share of the agents' shards and keeps beating.
+   * Resolves undefined on a store one process serves. Call before the first agent call.
+   */
+  joinCluster(self: { url: string; version: string; log?: (line: string) => void }): Promise<ClusterMember | undefined>;
   /** Every port of the store (opened on first use). */
   readonly stores: () => Stores;
+  /** Events trimmed and old outputs deleted by the `[events]` and `[jobs]` keep settings (a server starts it). */
+  readonly retention: () => Retention;
   /** The one event log of every family (opened on first use). */
   readonly events: () => EventLog;
   /** Invocations of services and durable agents over the last minute (counts, errors, latency). */
   readonly stats: InvocationStats;
   /** The town (Tinytown model); its rounds run only after `startTown`. */
   readonly town: () => Town;
-  /** Takes the data directory's town lease and starts dispatching rounds. */
-  startTown(): Promise<void>;
+  /** Takes the data directory's town lease, settles the rounds a server that died left, and starts dispatching rounds. */
+  startTown(): Promise<InterruptedRound[]>;
   /** What the first scan of the repositories found wrong (missing repository, broken component). */
   readonly startup: ReloadReport;
   reload(): ReloadReport;
@@ -72,8 +91,8 @@ export interface Runtime {
   reconfigure(next: TahoConfig): void;
   /** A component by UUID, `domain/service` or `domain.service`, or a TAHO_COMPONENT_NOT_FOUND naming what exists. */
   component(ref: string): ComponentEntry;
-  /** Validates and stores an uploaded component, then loads it. */
-  addComponent(name: string, bytes: Uint8Array): ComponentEntry;
+  /** Validates and stores an uploaded component, then loads it (in a cluster: on every node). */
+  addComponent(name: string, bytes: Uint8Array): Promise<ComponentEntry>;
   close(): Promise<void>;
 }
 
@@ -127,8 +146,19 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
   let current = initial;
   const config = initial;
   let opened: Stores | undefined;
-  const stores = (): Stores => (opened ??= openStores({ url: config.store.url, dataDir: config.data_dir, sync: config.agents.sync }));
+  const keepBelowSnapshot = config.agents.keep_below_snapshot === 'all' ? undefined : config.agents.keep_below_snapshot;
+  const stores = (): Stores => (opened ??= openStores({
+    url: config.store.url, dataDir: config.data_dir,
+    sync: config.store.durability === 'fsync' ? 'full' : config.agents.sync,
+    durability: config.store.durability, replicaTimeoutMs: config.store.replica_timeout_ms, keepBelowSnapshot,
+  }));
   const events = (): EventLog => stores().events;
+  let retained: Retention | undefined;
+  const retention = (): Retention => (retained ??= new Retention(stores, {
+    eventsKeep: config.events.keep,
+    eventsKeepForMs: durationMs(config.events.keep_for),
+    outputsKeepForMs: durationMs(config.jobs.keep_outputs_for),
+  }, config.data_dir));
   // Events that belong to no family write (a service reloaded, a call refused before it ran).
   const publish = (kind: EventKind, type: string, subject: string, data: Readonly<Record<string, unknown>> = {}): void => {
     events().append([{ kind, type, subject, data }]).catch(() => undefined);
@@ -162,6 +192,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
   let orchestratorOptions: ConstructorParameters<typeof Orchestrator>[2] & { defaultTimeoutS: number } | undefined;
   let agentOptions: ConstructorParameters<typeof AgentManager>[3] & { invokeTimeoutMs: number } | undefined;
   let townLease: HeldLease | undefined;
+  let member: ClusterMember | undefined;
   const theTown = (): Town => {
     if (town) return town;
     town = new Town({
@@ -173,6 +204,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       heartbeatMs: config.town.heartbeat_ms,
       staleAfterMs: config.town.stale_after_ms,
       killGraceMs: config.town.kill_grace_ms,
+      interruptedRounds: config.town.interrupted_rounds,
       components: componentAgents(() => runtime),
       onOutput: (agent, round) => events().notify({ kind: 'log', type: 'grew', subject: `agent/${agent}`, data: { agent, round } }),
     });
@@ -203,6 +235,51 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     }
     return jobs;
   };
+  const reloadHere = (): ReloadReport => {
+    const report = registry.reload();
+    services.prune();
+    prepare([...report.added, ...report.updated]);
+    return report;
+  };
+  let sync: ComponentSync | undefined;
+  let joining: Promise<ClusterMember | undefined> | undefined;
+  const becomeMember = async (self: { url: string; version: string; log?: (line: string) => void }): Promise<ClusterMember | undefined> => {
+    const shared = stores().cluster;
+    if (!shared) return undefined;
+    const compute = orchestrator().nodes()[0];
+    const inShards = (shards: ReadonlySet<number>) => (componentId: string, name: string) => shards.has(shardOf(componentId, name));
+    const joined = new ClusterMember({
+      store: shared,
+      info: {
+        // A one-shot command is a member of its own, never mistaken for the server of its data directory.
+        id: self.url === '' ? `cli-${randomUUID()}` : nodeId(config.data_dir),
+        url: self.url === '' ? '' : config.cluster.advertise_url ?? self.url,
+        labels: config.jobs.labels,
+        capacity: { agents: config.agents.max_active, slots: compute?.slots ?? config.jobs.slots, resources: compute?.max },
+        version: self.version,
+        startedAt: new Date().toISOString(),
+      },
+      leaseMs: config.cluster.lease_ms,
+      onLost: async (shards) => agents?.release(inShards(shards), false),
+      onHandover: async (shards) => agents?.release(inShards(shards), true),
+      log: self.log,
+    });
+    await joined.start();
+    member = joined;
+    if (self.url !== '') {
+      // A server node serves every component uploaded to any node, and rescans when any node reloads.
+      sync = new ComponentSync({
+        store: shared, events: events(), dataDir: config.data_dir, nodeId: joined.id, log: self.log,
+        onArrived: () => void reloadHere(),
+        onReload: () => void reloadHere(),
+      });
+      await sync.start();
+    }
+    return member;
+  };
+  // A cluster node holds the jobs' and the town's leases under its id, for the cluster's lease time.
+  const leaseScope = () => (member && member.url !== '' ? `the cluster at ${stores().location}` : config.data_dir);
+  const leaseOptions = () => (member && member.url !== '' ? { holder: member.id, ttlMs: config.cluster.lease_ms } : {});
   const runtime: Runtime = {
     get config() {
       return current;
@@ -210,12 +287,20 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     registry, services, startup, stats,
     jobs: orchestrator,
     stores,
+    retention,
     events,
     town: theTown,
     async startTown() {
       const t = theTown();
-      townLease ??= await holdLease(stores().leases, 'town', config.data_dir, () => t.dispatcher.stop());
+      // Lost (another process took over while this one stalled): stop dispatching; a cluster node
+      // may take the lease again later and start afresh.
+      townLease ??= await holdLease(stores().leases, 'town', leaseScope(), () => {
+        townLease = undefined;
+        t.dispatcher.stop();
+      }, leaseOptions());
+      const settled = await t.settleInterrupted();
       t.start();
+      return settled;
     },
     async settleJobs() {
       // Once per process: a dashboard refreshing its snapshot must not take the lease each time.
@@ -237,7 +322,11 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     },
     async startJobs() {
       const o = orchestrator();
-      jobsLease ??= await holdLease(stores().leases, 'jobs', config.data_dir, () => void o.close());
+      jobsLease ??= await holdLease(stores().leases, 'jobs', leaseScope(), () => {
+        jobsLease = undefined;
+        if (jobs === o) jobs = undefined; // a later start builds a new orchestrator from the store
+        void o.close();
+      }, leaseOptions());
       return o.start();
     },
     agents() {
@@ -246,7 +335,19 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         const host = isolation === 'worker'
           ? new AgentWorkerHost(loader, { threads: config.agents.workers, memoryLimitBytes: config.limits.memory_limit_mb * 1024 * 1024 })
           : new InlineAgentHost(loader);
-        agents = new AgentManager(registry, host, stores().agents, agentOptions = {
+        // On a shared store, agents write only with their shard's fence: a process that is not a
+        // member (a one-shot CLI) or no longer holds the shard is refused before it writes.
+        const shared = stores().cluster;
+        const agentStore = shared ? new FencedAgentStore(stores().agents, {
+          tokenOf: (shard) => member?.tokenOf(shard),
+          ownerOf: (shard) => member?.owners().get(shard)?.node,
+          // A process that did not join (a one-shot command) joins without an address: it holds
+          // shards only while no server node is alive, and hands them over when it closes.
+          join: async () => {
+            if (!member) await runtime.joinCluster({ url: '', version: 'cli' });
+          },
+        }) : stores().agents;
+        agents = new AgentManager(registry, host, agentStore, agentOptions = {
           maxActive: config.agents.max_active,
           maxMemoryBytes: sizeBytes(config.agents.max_memory),
           snapshotEvery: config.agents.snapshot_every,
@@ -257,6 +358,15 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       }
       return agents;
     },
+    cluster: () => member,
+    holds: (name) => (name === 'jobs' ? jobsLease : townLease)?.held ?? false,
+    joinCluster(self) {
+      joining ??= becomeMember(self).catch((err: unknown) => {
+        joining = undefined; // the store was down: the next call tries again
+        throw err;
+      });
+      return joining;
+    },
     reconfigure(next) {
       current = next;
       serviceDefaults.invokeTimeoutMs = next.limits.invoke_timeout_ms;
@@ -265,9 +375,9 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       town?.setPresets(next.town.presets, next.town.default_cli);
     },
     reload() {
-      const report = registry.reload();
-      services.prune();
-      prepare([...report.added, ...report.updated]);
+      const report = reloadHere();
+      // The other nodes rescan too; a failure to tell them does not undo this node's reload.
+      sync?.reloaded().catch(() => undefined);
       return report;
     },
     async warmUp() {
@@ -283,8 +393,16 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         details: { components: registry.list().map((e) => `${e.domain}/${e.service}`) },
       });
     },
-    addComponent(name, bytes) {
+    async addComponent(name, bytes) {
       const { domain, service } = storeUpload(config.data_dir, name, bytes);
+      if (sync) {
+        try {
+          await sync.publish(name, bytes);
+        } catch (err) {
+          removeUpload(config.data_dir, name); // not the cluster's: this node must not serve it either
+          throw err;
+        }
+      }
       registry.reload();
       services.prune();
       const entry = registry.get(domain, service);
@@ -296,6 +414,10 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       // The store closes even when a step before fails (its store unreachable): an open Redis
       // connection would keep reconnecting and the process would never exit.
       try {
+        retained?.stop();
+        // A member hands its shards over first: their calls finish here, the next ones run elsewhere.
+        sync?.close();
+        await member?.leave().catch(() => member?.stop());
         await services.close();
         await agents?.close();
         await jobs?.close();

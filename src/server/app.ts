@@ -20,6 +20,7 @@ import { isTinytownUrl, tinytownErrorBody } from './errors/tinytown-body.js';
 import websocket from '@fastify/websocket';
 import { randomUUID } from 'node:crypto';
 import { golemRoutes } from './routes/golem.js';
+import { forwardToOwners } from './cluster/forward.js';
 import { servicesRoutes } from './routes/services.js';
 import { systemRoutes } from './routes/system.js';
 import { adminRoutes } from './routes/admin.js';
@@ -202,6 +203,8 @@ export async function buildApp({ runtime, version, configView, reloadConfig, htt
       return { dispatcher, town: config.town.name, store };
     },
   });
+  // On a store several nodes share, agent calls run on their shard's owner.
+  if (runtime.stores().cluster) forwardToOwners(app, runtime);
   servicesRoutes(app, runtime, reloadConfig);
   adminRoutes(app, runtime, configView);
   golemRoutes(app, runtime);

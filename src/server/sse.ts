@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 
 /** Open event streams, so a server that shuts down ends them instead of waiting on them. */
-const open = new Set<ServerResponse>();
+const open = new Map<ServerResponse, () => void>();
 
 export interface SseStream {
   send(event: string, data: unknown, id?: string | number): void;
@@ -22,22 +22,36 @@ export function openSse(req: FastifyRequest, reply: FastifyReply): SseStream {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   res.flushHeaders();
   const abort = new AbortController();
-  open.add(res);
   const done = (): void => {
     open.delete(res);
     abort.abort();
   };
   req.raw.on('close', done);
   res.on('close', done);
+  // What is sent in one go (a follower's batch, several commits of one turn) leaves in one
+  // write at the end of the tick instead of a system call each.
+  let queued: string[] = [];
+  const flush = (): void => {
+    if (queued.length === 0) return;
+    const chunk = queued.join('');
+    queued = [];
+    if (!res.writableEnded) res.write(chunk);
+  };
+  const queue = (text: string): void => {
+    if (res.writableEnded) return;
+    queued.push(text);
+    if (queued.length === 1) process.nextTick(flush);
+  };
+  open.set(res, flush);
   return {
     send(event, data, id) {
-      if (res.writableEnded) return;
-      res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      queue(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },
     comment(text) {
-      if (!res.writableEnded) res.write(`: ${text}\n\n`);
+      queue(`: ${text}\n\n`);
     },
     end() {
+      flush();
       if (!res.writableEnded) res.end();
       done();
     },
@@ -47,6 +61,9 @@ export function openSse(req: FastifyRequest, reply: FastifyReply): SseStream {
 
 /** Ends every open stream (server shutdown). */
 export function endAllSse(): void {
-  for (const res of [...open]) res.end();
+  for (const [res, flush] of [...open]) {
+    flush();
+    res.end();
+  }
   open.clear();
 }

@@ -52,11 +52,24 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
   if (https) apps.push({ app: await buildApp({ runtime, version, configView: view, reloadConfig, https }), port: config.http.tls_port, scheme: 'https' });
   const urls: string[] = [];
   let recovered: Awaited<ReturnType<typeof runtime.startJobs>> = { requeued: [], failed: [] };
+  let interrupted: Awaited<ReturnType<typeof runtime.startTown>> = [];
+  const clustered = runtime.stores().cluster !== undefined;
   try {
-    // This server runs the data directory's jobs; what a killed one left Running is settled first.
-    recovered = await runtime.startJobs();
-    await runtime.startTown();
-    for (const { app, port } of apps) urls.push(await listen(app, config.http.bind, port));
+    for (const w of (await runtime.stores().verify?.()) ?? []) log(`  warning: ${w}`);
+    if (clustered) {
+      // A cluster node must be reachable before it takes shards: it listens, then joins.
+      for (const { app, port } of apps) urls.push(await listen(app, config.http.bind, port));
+      const member = await runtime.joinCluster({ url: urls[0] as string, version, log });
+      const retryMs = Math.max(100, Math.floor(config.cluster.lease_ms / 2));
+      recovered = await standby(() => runtime.startJobs(), () => runtime.holds('jobs'), 'jobs', log, retryMs, () => closing !== undefined) ?? recovered;
+      interrupted = await standby(() => runtime.startTown(), () => runtime.holds('town'), 'town', log, retryMs, () => closing !== undefined) ?? interrupted;
+      if (!member) throw new TahoError('TAHO_INTERNAL', 'a shared store without cluster membership');
+    } else {
+      // This server runs the data directory's jobs; what a killed one left Running is settled first.
+      recovered = await runtime.startJobs();
+      interrupted = await runtime.startTown();
+      for (const { app, port } of apps) urls.push(await listen(app, config.http.bind, port));
+    }
   } catch (err) {
     await Promise.all(apps.map(({ app }) => app.close()));
     await runtime.close();
@@ -67,10 +80,19 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
   void runtime.agents().warm().catch(() => undefined);
   // Nor a never-seen component's first call for loading the transpiler or starting a thread.
   void runtime.warmUp().catch(() => undefined);
+  // Events and old outputs trimmed now and every minute; an oplog is trimmed by its own snapshots.
+  runtime.retention().start();
   writeServerState(config.data_dir, state = { url, pid: process.pid, startedAt: new Date().toISOString(), config: stateOf(loaded) });
   for (const u of urls) log(`taho listening on ${u} (TAHO API at ${u}/api)`);
   if (recovered.requeued.length + recovered.failed.length > 0) {
     log(`  jobs interrupted by the last stop: ${recovered.requeued.length} re-queued, ${recovered.failed.length} failed (see their history)`);
+  }
+  const member = runtime.cluster();
+  if (member) log(`  cluster: node ${member.id}, ${member.heldShards().length} of 64 shards, ${member.nodes().filter((n) => n.alive).length} live node(s), store ${runtime.stores().location}`);
+  if (interrupted.length > 0) {
+    const n = (o: string) => interrupted.filter((r) => r.outcome === o).length;
+    const stopped = interrupted.filter((r) => r.process === 'stopped').length;
+    log(`  town rounds interrupted by the last stop: ${n('requeued')} re-queued, ${n('failed')} failed; ${stopped} of their processes had outlived it and were stopped`);
   }
   log(`  auth: ${config.http.auth.mode}${config.http.tls_enable ? `, TLS client certificates: ${config.http.client_auth}` : ''}`);
   for (const s of runtime.registry.list()) log(`  service ${s.domain}/${s.service} (${s.version.slice(0, 12)})`);
@@ -83,6 +105,8 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
     closing ??= (async () => {
       follower?.close();
       removeServerState(config.data_dir, process.pid);
+      // Still answering while it hands its shards over: calls for them wait for the next owner.
+      await runtime.cluster()?.leave().catch((err: unknown) => log(`cluster: hand-over failed: ${err instanceof Error ? err.message : String(err)}`));
       const drain = new Promise<void>((resolve) => setTimeout(resolve, config.services.drain_ms).unref());
       // A keep-alive connection busy at close time turns idle only when its response is sent;
       // close it then, or the server would wait for the client's keep-alive to time out.
@@ -94,6 +118,43 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
     return closing;
   };
   return { app: (apps[0] as { app: FastifyInstance }).app, runtime, url, urls, close };
+}
+
+/**
+ * In a cluster one node runs the jobs and one the town (their leases); another node finding the
+ * lease held goes on serving everything else.
+ */
+async function standby<T>(start: () => Promise<T>, holds: () => boolean, what: string, log: (line: string) => void, retryMs: number, closing: () => boolean): Promise<T | undefined> {
+  let first: T | undefined;
+  try {
+    first = await start();
+  } catch (err) {
+    if (!(err instanceof TahoError && err.code === 'TAHO_CONFLICT')) throw err;
+    log(`  ${what}: run by another node of the cluster (${err.message}); this node takes over if it stops`);
+  }
+  // A holder's lease expires when its node dies (or stalls past it): whichever node then finds it
+  // free takes over, this one included if it was the holder that stalled.
+  let trying = false;
+  let held = holds();
+  const timer = setInterval(() => {
+    if (closing()) {
+      clearInterval(timer);
+      return;
+    }
+    if (holds()) return;
+    if (held) log(`cluster: this node no longer runs the ${what} (another took over)`);
+    held = false;
+    if (trying) return;
+    trying = true;
+    start().then(() => {
+      held = true;
+      log(`cluster: this node runs the ${what} now`);
+    }, () => undefined).finally(() => {
+      trying = false;
+    });
+  }, retryMs);
+  timer.unref();
+  return first;
 }
 
 async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {

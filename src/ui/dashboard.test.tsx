@@ -80,9 +80,14 @@ function fake(world: Partial<World> = {}) {
   const client = {
     inProcess: false,
     townStatus: vi.fn(async () => ({ name: 'springfield', root: '/t', agent_count: w.agents.length, agents: w.agents })),
-    tasks: vi.fn(async () => w.tasks),
-    agents: vi.fn(async () => w.durable),
+    tasks: vi.fn(async () => ({ tasks: w.tasks })),
+    agents: vi.fn(async () => ({ items: w.durable })),
     jobs: vi.fn(async () => ({ Items: w.jobs, NextToken: '' })),
+    jobCounts: vi.fn(async () => {
+      const counts: Record<string, number> = {};
+      for (const j of w.jobs) counts[j.State.StateType] = (counts[j.State.StateType] ?? 0) + 1;
+      return counts;
+    }),
     services: vi.fn(async () => w.services),
     jobExecutions: vi.fn(async (id: string): Promise<Execution[]> => [{ ID: `exec-${id}`, NodeID: 'node-abc123456', CreateTime: 1 } as unknown as Execution]),
     explain: vi.fn(async (id: string) => ({
@@ -140,7 +145,7 @@ describe('Dashboard', () => {
     const f = fake({
       agents: [agent('alice', 'Working', { current_task: 'task0001-xx' }), agent('bob', 'Idle')],
       tasks: [task('task0001-xx', 'running', 'write the report'), task('task0002-xx', 'completed', 'tidy up')],
-      durable: [{ component: 'shop/cart', componentId: 'c1', agent: 'cart-7', status: 'Idle', pending: 2, oplogSize: 9, createdAt: iso(1000), env: {} }],
+      durable: [{ component: 'shop/cart', componentId: 'c1', agent: 'cart-7', status: 'Idle', pending: 2, oplogSize: 9, createdAt: iso(1000), args: [], env: {}, memoryBytes: 0 }],
       jobs: [job('job00001-aaaa', 'nightly', 'Running')],
       services: [{ id: 'shop.cart', domain: 'shop', service: 'cart', state: 'ready', isolation: 'inline', componentId: 'c1', version: '0123456789abcdef', methods: [] }],
     });
@@ -305,7 +310,7 @@ describe('Dashboard', () => {
     const world = () => fake({
       agents: [agent('alice', 'Working', { current_task: 'task0001-xx', last_heartbeat: iso(5 * 60_000) }), agent('bob', 'Idle', { last_heartbeat: iso(22 * 60_000) })],
       tasks: [{ ...task('task0001-xx', 'running', 'write the report'), assigned_to: 'alice-id-0000' }],
-      durable: [{ component: 'shop/cart', componentId: 'c1', agent: 'cart-7', status: 'Idle', pending: 2, oplogSize: 9, createdAt: iso(1000), env: { TEAM: 'blue' } }],
+      durable: [{ component: 'shop/cart', componentId: 'c1', agent: 'cart-7', status: 'Idle', pending: 2, oplogSize: 9, createdAt: iso(1000), args: [], env: { TEAM: 'blue' }, memoryBytes: 0 }],
       jobs: [job('job00001-aaaa', 'nightly', 'Running')],
     });
 

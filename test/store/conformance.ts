@@ -8,9 +8,13 @@ import { TahoError } from '../../src/core/errors.js';
 import type { Stores, TahoEvent } from '../../src/core/store/ports/index.js';
 import { execution, history, job, message, townAgent, townTask } from './fixtures.js';
 
+export interface StoreOpenOptions {
+  readonly keepBelowSnapshot?: number | undefined;
+}
+
 export interface StoreFixture {
   /** A new connection to the same (initially empty) store. */
-  open(): Stores;
+  open(options?: StoreOpenOptions): Stores;
   /** Closes nothing of its own; removes the store's data. */
   destroy(): Promise<void>;
 }
@@ -27,6 +31,15 @@ async function refusal(p: Promise<unknown>): Promise<TahoError> {
   throw new Error('expected a refusal');
 }
 
+/** A promise and the function that resolves it: a point a test waits for. */
+function latch(): { reached: Promise<void>; reach: () => void } {
+  let reach: () => void = () => undefined;
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  return { reached, reach };
+}
+
 async function take<T>(it: AsyncIterable<T>, n: number): Promise<T[]> {
   const out: T[] = [];
   if (n === 0) return out;
@@ -41,9 +54,9 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
   describe(`store conformance: ${name}`, () => {
     const open: Stores[] = [];
     let fixture: StoreFixture | undefined;
-    const store = async (): Promise<Stores> => {
+    const store = async (options?: StoreOpenOptions): Promise<Stores> => {
       fixture ??= await makeFixture();
-      const s = fixture.open();
+      const s = fixture.open(options);
       open.push(s);
       return s;
     };
@@ -85,6 +98,34 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
         expect((await s.agents.oplog('c1', 'a', snap?.seq)).map((e) => e.seq)).toEqual([5]);
       });
 
+      it('drops entries more than keep below a saved snapshot, with their keys; numbering goes on; a read into the hole refuses', async () => {
+        const s = await store({ keepBelowSnapshot: 2 });
+        for (let i = 1; i <= 10; i++) await s.agents.append('c1', 'a', entry(`k${i}`));
+        await s.agents.saveSnapshot('c1', 'a', 8, new Uint8Array([8]));
+        expect((await s.agents.oplog('c1', 'a', 5)).map((e) => e.seq)).toEqual([6, 7, 8, 9, 10]);
+        await expect(s.agents.oplog('c1', 'a')).rejects.toMatchObject({ code: 'TAHO_AGENT_DIVERGED' });
+        await expect(s.agents.oplog('c1', 'a', 3)).rejects.toMatchObject({ code: 'TAHO_AGENT_DIVERGED' });
+        // Reading the log to show it takes what is kept.
+        expect((await s.agents.oplog('c1', 'a', 0, { kept: true })).map((e) => e.seq)).toEqual([6, 7, 8, 9, 10]);
+        expect(await s.agents.oplogSize('c1', 'a')).toBe(5);
+        expect((await s.agents.agentPage({ componentId: 'c1', limit: 10 })).find((x) => x.agent === 'a')?.oplogSize ?? 5).toBe(5);
+        expect(await s.agents.byKey('c1', 'a', 'k5')).toBeUndefined();
+        expect((await s.agents.byKey('c1', 'a', 'k6'))?.seq).toBe(6);
+        expect(await s.agents.append('c1', 'a', entry('k6'))).toBe(6);
+        expect(await s.agents.append('c1', 'a', entry('k11'))).toBe(11);
+        // A snapshot at the newest entry with nothing kept below it: that entry stays, so the next is 13.
+        const none = await store({ keepBelowSnapshot: 0 });
+        expect(await none.agents.append('c1', 'a', entry('k12'))).toBe(12);
+        await none.agents.saveSnapshot('c1', 'a', 12, new Uint8Array([12]));
+        expect((await none.agents.oplog('c1', 'a', 11)).map((e) => e.seq)).toEqual([12]);
+        expect(await none.agents.append('c1', 'a', entry('k13'))).toBe(13);
+        // Without the setting nothing is dropped.
+        const all = await store();
+        for (let i = 1; i <= 3; i++) await all.agents.append('c2', 'b', entry(`k${i}`));
+        await all.agents.saveSnapshot('c2', 'b', 3, new Uint8Array([3]));
+        expect((await all.agents.oplog('c2', 'b')).map((e) => e.seq)).toEqual([1, 2, 3]);
+      });
+
       it('an append and its event are one write; deleting an agent removes its log and snapshot', async () => {
         const s = await store();
         const before = await s.events.lastId();
@@ -101,6 +142,26 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
       });
     });
 
+      it('pages agents in creation order from a cursor, of one component or all, each with its last seq', async () => {
+        const s = await store();
+        for (const [c, a] of [['c1', 'b'], ['c2', 'x'], ['c1', 'a'], ['c1', 'c']] as const) await s.agents.ensureAgent(c, a);
+        await s.agents.ensureAgent('c1', 'b'); // seen again: it keeps its place
+        for (let i = 0; i < 3; i++) await s.agents.append('c1', 'a', entry(`k${i}`));
+        const names = (p: readonly { componentId: string; agent: string }[]) => p.map((x) => `${x.componentId}/${x.agent}`);
+        const p1 = await s.agents.agentPage({ limit: 2 });
+        expect(names(p1)).toEqual(['c1/b', 'c2/x']);
+        const p2 = await s.agents.agentPage({ after: p1.at(-1)?.ord, limit: 2 });
+        expect(names(p2)).toEqual(['c1/a', 'c1/c']);
+        expect(p2.map((x) => x.oplogSize)).toEqual([3, 0]);
+        expect(await s.agents.agentPage({ after: p2.at(-1)?.ord, limit: 2 })).toEqual([]);
+        expect(names(await s.agents.agentPage({ componentId: 'c1', limit: 10 }))).toEqual(['c1/b', 'c1/a', 'c1/c']);
+        const first = await s.agents.agentPage({ componentId: 'c1', limit: 1 });
+        expect(names(await s.agents.agentPage({ componentId: 'c1', after: first[0]?.ord, limit: 10 }))).toEqual(['c1/a', 'c1/c']);
+        await s.agents.deleteAgent('c1', 'a');
+        expect(names(await s.agents.agentPage({ componentId: 'c1', limit: 10 }))).toEqual(['c1/b', 'c1/c']);
+        expect((await s.agents.listAgents()).map((x) => x.agent)).toEqual(['b', 'c', 'x']);
+      });
+
     describe('events', () => {
       it('ids only grow, across families, and read filters by kind and subject', async () => {
         const s = await store();
@@ -115,6 +176,39 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
         expect((await s.events.read(0, { kinds: ['job'] })).map((e) => e.subject)).toEqual([j.ID]);
         expect((await s.events.read(0, { subject: 'd/s/a' })).map((e) => e.kind)).toEqual(['agent']);
         expect(await s.events.lastId()).toBe(all.at(-1)?.id);
+      });
+
+      it('reads filtered events a page at a time from an id: by kind, by subject, by both', async () => {
+        const s = await store();
+        const kinds = ['service', 'job', 'town'] as const;
+        for (let i = 0; i < 30; i++) await s.events.append([{ kind: kinds[i % 3] as (typeof kinds)[number], type: 't', subject: `s${i % 4}`, data: { i } }]);
+        const pages = async (filter: { kinds?: ('service' | 'job' | 'town')[]; subject?: string }) => {
+          const got: number[] = [];
+          for (let after = 0; ;) {
+            const page = await s.events.read(after, filter, 4);
+            got.push(...page.map((e) => e.data.i as number));
+            if (page.length < 4) return got;
+            after = page.at(-1)?.id ?? after;
+          }
+        };
+        const all = Array.from({ length: 30 }, (_, i) => i);
+        expect(await pages({})).toEqual(all);
+        expect(await pages({ kinds: ['job'] })).toEqual(all.filter((i) => i % 3 === 1));
+        expect(await pages({ kinds: ['job', 'town'] })).toEqual(all.filter((i) => i % 3 !== 0));
+        expect(await pages({ subject: 's2' })).toEqual(all.filter((i) => i % 4 === 2));
+        expect(await pages({ subject: 's2', kinds: ['service'] })).toEqual(all.filter((i) => i % 4 === 2 && i % 3 === 0));
+      });
+
+      it('trims events below an id; ids go on from where they were, and the store reports its size', async () => {
+        const s = await store();
+        for (let i = 0; i < 10; i++) await s.events.append([{ kind: 'service', type: 't', subject: `s${i}`, data: {} }]);
+        const ids = (await s.events.read(0)).map((e) => e.id);
+        expect(await s.events.trim(ids[4] as number)).toBe(4);
+        expect((await s.events.read(0)).map((e) => e.id)).toEqual(ids.slice(4));
+        expect(await s.events.trim(ids[4] as number)).toBe(0);
+        const [next] = await s.events.append([{ kind: 'service', type: 't', subject: 'after', data: {} }]);
+        expect(next?.id).toBe((ids.at(-1) as number) + 1);
+        expect(await s.usage()).toBeGreaterThan(0);
       });
 
       it('follow replays from an id, then goes live across the seam with no gap and no duplicate', async () => {
@@ -154,6 +248,59 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
         await b.town.apply({ ops: [{ op: 'putAgent', agent }], events: [{ kind: 'town', type: 'agent.spawned', subject: agent.id, data: {} }] });
         expect((await heard)[0]).toMatchObject({ kind: 'town', subject: agent.id });
         ac.abort();
+      });
+
+      it('a live follower gets the writes of two connections, interleaved, once each and in id order', async () => {
+        const a = await store();
+        const b = await store();
+        const ac = new AbortController();
+        const got: TahoEvent[] = [];
+        const live = latch();
+        const want = ['start', 'b0', 'a0', 'b1', 'a1', 'b2', 'a2', 'b3', 'a3', 'b4', 'a4'];
+        const after = await a.events.lastId();
+        const done = (async () => {
+          for await (const e of a.events.follow({ after, kinds: ['service'], signal: ac.signal })) {
+            got.push(e);
+            if (e.subject === 'start') live.reach();
+            if (got.length === want.length) ac.abort();
+          }
+        })();
+        await a.events.append([{ kind: 'service', type: 'loaded', subject: 'start', data: {} }]);
+        await live.reached;
+        // Each write of this connection lands right after one of the other's, before any file
+        // event of it could arrive; an event of another kind sits between them too.
+        for (let i = 0; i < 5; i++) {
+          await b.events.append([{ kind: 'service', type: 'loaded', subject: `b${i}`, data: {} }]);
+          await a.events.append([{ kind: 'town', type: 'x', subject: `t${i}`, data: {} }]);
+          await a.events.append([{ kind: 'service', type: 'loaded', subject: `a${i}`, data: {} }]);
+        }
+        await done;
+        expect(got.map((e) => e.subject)).toEqual(want);
+        expect(got.map((e) => e.id)).toEqual([...got.map((e) => e.id)].sort((x, y) => x - y));
+      });
+
+      it('a follower that stops reading for a while goes on with every event in order', async () => {
+        const s = await store();
+        const ac = new AbortController();
+        const got: string[] = [];
+        const paused = latch();
+        const first = latch();
+        const done = (async () => {
+          for await (const e of s.events.follow({ after: await s.events.lastId(), signal: ac.signal })) {
+            got.push(e.subject);
+            if (got.length === 1) {
+              first.reach();
+              await paused.reached; // a stalled consumer (an SSE client that stopped reading)
+            }
+            if (got.length === 301) ac.abort();
+          }
+        })();
+        await s.events.append([{ kind: 'service', type: 'loaded', subject: 'e0', data: {} }]);
+        await first.reached;
+        for (let i = 1; i <= 300; i++) await s.events.append([{ kind: 'service', type: 'loaded', subject: `e${i}`, data: {} }]);
+        paused.reach();
+        await done;
+        expect(got).toEqual(Array.from({ length: 301 }, (_, i) => `e${i}`));
       });
 
       it('log notices reach followers that ask for log, live only, never stored', async () => {
@@ -259,6 +406,37 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
       });
     });
 
+    describe('town pages', () => {
+      it('pages tasks in the order first stored, filtered by state and agent, and keeps counts by state', async () => {
+        const s = await store();
+        const a = townAgent('pager');
+        const tasks = Array.from({ length: 7 }, (_, i) => townTask(`t${i}`, i % 3 === 0 ? { state: 'assigned', assigned_to: a.id } : {}));
+        for (const task of tasks) await s.town.apply({ ops: [{ op: 'putTask', task }] });
+        // An update keeps the task's place.
+        const moved = { ...(tasks[1] as (typeof tasks)[number]), state: 'completed' as const };
+        await s.town.apply({ ops: [{ op: 'putTask', task: moved }] });
+        const read = async (q: { state?: ('pending' | 'assigned' | 'completed')[]; assigned_to?: string }, limit: number) => {
+          const ids: string[] = [];
+          let after: number | undefined;
+          for (;;) {
+            const page = await s.town.taskPage({ ...q, after, limit });
+            expect(page.length).toBeLessThanOrEqual(limit);
+            ids.push(...page.map((r) => r.task.id));
+            if (page.length < limit) return ids;
+            after = page.at(-1)?.ord;
+          }
+        };
+        expect(await read({}, 3)).toEqual(tasks.map((t) => t.id));
+        expect(await read({ state: ['assigned'] }, 2)).toEqual([tasks[0], tasks[3], tasks[6]].map((t) => t?.id));
+        expect(await read({ assigned_to: a.id, state: ['assigned', 'completed'] }, 10)).toEqual([tasks[0], tasks[3], tasks[6]].map((t) => t?.id));
+        expect(await read({ state: ['pending', 'completed'] }, 2)).toEqual([1, 2, 4, 5].map((i) => tasks[i]?.id));
+        expect((await s.town.taskPage({ state: ['completed'], limit: 5 }))[0]?.task.state).toBe('completed');
+        expect(await s.town.taskCounts()).toEqual({ assigned: 3, pending: 3, completed: 1 });
+        await s.town.apply({ ops: [{ op: 'deleteTask', id: moved.id }] });
+        expect(await s.town.taskCounts()).toEqual({ assigned: 3, pending: 3 });
+      });
+    });
+
     describe('jobs', () => {
       it('commits a job, its history numbered per job and its events together', async () => {
         const s = await store();
@@ -310,6 +488,39 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
         expect(await s.jobs.jobs()).toHaveLength(1);
       });
 
+      it('pages jobs by creation or modification time from a cursor, either way, and keeps counts by state', async () => {
+        const s = await store();
+        const made = Array.from({ length: 5 }, () => job());
+        // Two share a creation time: the id breaks the tie.
+        const tied = job({ CreateTime: made[2]?.CreateTime ?? 0 });
+        for (const j of [...made, tied]) await s.jobs.commit({ jobs: [{ job: j, newVersion: true }] });
+        const created = [...made, tied].sort((a, b) => a.CreateTime - b.CreateTime || (a.ID < b.ID ? -1 : 1)).map((j) => j.ID);
+        const read = async (orderBy: 'created' | 'modified', reverse: boolean) => {
+          const ids: string[] = [];
+          let after: { time: number; id: string } | undefined;
+          for (;;) {
+            const page = await s.jobs.jobPage({ orderBy, reverse, after, limit: 4 });
+            ids.push(...page.map((j) => j.ID));
+            const last = page.at(-1);
+            if (page.length < 4 || !last) return ids;
+            after = { time: orderBy === 'created' ? last.CreateTime : last.ModifyTime, id: last.ID };
+          }
+        };
+        expect(await read('created', false)).toEqual(created);
+        expect(await read('created', true)).toEqual([...created].reverse());
+        // A change moves a job in modification order, and only there.
+        const first = made[0] as (typeof made)[number];
+        await s.jobs.commit({ jobs: [{ job: { ...first, State: { StateType: 'Running' }, Revision: 2, ModifyTime: (tied.ModifyTime ?? 0) + 1_000_000 } }] });
+        expect((await read('modified', false)).at(-1)).toBe(first.ID);
+        expect((await read('modified', true))[0]).toBe(first.ID);
+        expect(await read('created', false)).toEqual(created);
+        expect(await s.jobs.jobCounts()).toEqual({ Pending: 5, Running: 1 });
+        await s.jobs.commit({ deleteJobs: [first.ID] });
+        expect(await read('modified', false)).not.toContain(first.ID);
+        expect(await read('created', true)).toEqual([...created].reverse().filter((id) => id !== first.ID));
+        expect(await s.jobs.jobCounts()).toEqual({ Pending: 5 });
+      });
+
       it('deletes a job with everything that belongs to it', async () => {
         const s = await store();
         const j = job();
@@ -353,6 +564,21 @@ export function describeStore(name: string, makeFixture: () => Promise<StoreFixt
         await expect(s.town.apply({ ops: [{ op: 'putAgent', agent }], fence: { lease: 'jobs', token: old.token } })).rejects.toMatchObject({ code: 'TAHO_LEASE_LOST' });
         expect(await s.town.agent(agent.id)).toBeUndefined();
         await s.jobs.commit({ jobs: [{ job: { ...j, State: { StateType: 'Running' }, Revision: 2 } }], fence: { lease: 'jobs', token: next.token } });
+      });
+
+      it('an agent append fenced by a shard lease is refused once the lease is taken over, and writes nothing', async () => {
+        const s = await store();
+        const old = await s.leases.acquire('shard:7', holder('a'), 30);
+        if (!old) throw new Error('no lease');
+        expect(await s.agents.append('c', 'fenced', entry('k1'), { type: 'invoked', subject: 'c/fenced', data: {} }, { lease: 'shard:7', token: old.token })).toBe(1);
+        let next;
+        while (!(next = await s.leases.acquire('shard:7', holder('b'), 10_000))) await new Promise((r) => setTimeout(r, 10));
+        const before = (await s.events.read(0)).length;
+        const err = await refusal(s.agents.append('c', 'fenced', entry('k2'), { type: 'invoked', subject: 'c/fenced', data: {} }, { lease: 'shard:7', token: old.token }));
+        expect(err.code).toBe('TAHO_LEASE_LOST');
+        expect((await s.agents.oplog('c', 'fenced')).map((e) => e.key)).toEqual(['k1']);
+        expect((await s.events.read(0)).length).toBe(before);
+        expect(await s.agents.append('c', 'fenced', entry('k2'), undefined, { lease: 'shard:7', token: next.token })).toBe(2);
       });
 
       it('release frees it for the next holder, with a higher token; releasing a lost lease is a no-op', async () => {

@@ -18,7 +18,7 @@ describeStore('redis', async () => {
   const db = (next++ % 15) + 1;
   await srv.flush(db);
   return {
-    open: () => openStores({ url: srv.url(db), dataDir: '/nonexistent', sync: 'normal' }),
+    open: (o) => openStores({ url: srv.url(db), dataDir: '/nonexistent', sync: 'normal', keepBelowSnapshot: o?.keepBelowSnapshot }),
     destroy: () => srv.flush(db),
   };
 });

@@ -7,7 +7,7 @@ import { describeStore } from './conformance.js';
 describeStore('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'taho-store-'));
   return {
-    open: () => openStores({ dataDir: dir, sync: 'normal' }),
+    open: (o) => openStores({ dataDir: dir, sync: 'normal', keepBelowSnapshot: o?.keepBelowSnapshot }),
     destroy: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });

@@ -201,17 +201,18 @@ async function streamLogs(client: Client, id: string): Promise<void> {
   for await (const line of client.jobLogs(id, { follow: true })) (line.Type === 2 ? process.stderr : process.stdout).write(line.Line);
 }
 
-/** A wait-up for this job's changes: the event stream's follow, with a slow fallback should the stream fail. */
-function jobChanges(client: Client, id: string): { wait(): Promise<void>; stop(): void } {
+/** A wake-up for this job's changes, on the event stream's follow alone; live once `live` resolves. */
+function jobChanges(client: Client, id: string): { live: Promise<void>; wait(): Promise<void>; stop(): void } {
   const stop = new AbortController();
-  const waker = eventWaker(client.watch({ kinds: ['job'], subject: id, after: 'latest', follow: true, signal: stop.signal }), () => true);
-  return { wait: () => waker.wait(FALLBACK_MS), stop: () => stop.abort() };
+  const waker = eventWaker(client, { kinds: ['job'], subject: id, after: 'latest', signal: stop.signal }, () => true);
+  return { live: waker.live, wait: () => waker.wait(), stop: () => stop.abort() };
 }
 
 /** Prints each new event of the job's history (the version just submitted) until the job ends, woken by its events. */
 export async function pollHistory(io: CommandIO, client: Client, id: string): Promise<Job> {
   const changes = jobChanges(client, id);
   try {
+    await changes.live;
     const { Job: submitted } = await client.describeJob(id);
     let nextToken: string | undefined;
     for (;;) {
@@ -231,6 +232,7 @@ export async function pollHistory(io: CommandIO, client: Client, id: string): Pr
 export async function waitQuietly(client: Client, id: string): Promise<Job> {
   const changes = jobChanges(client, id);
   try {
+    await changes.live;
     for (;;) {
       const { Job: job } = await client.describeJob(id);
       if (TERMINAL_JOB_STATES.has(job.State.StateType)) return job;
@@ -240,9 +242,6 @@ export async function waitQuietly(client: Client, id: string): Promise<Job> {
     changes.stop();
   }
 }
-
-/** A missed wake-up (the stream down) costs at most this long. */
-const FALLBACK_MS = 2_000;
 
 export function failIfFailed(job: Job): void {
   if (job.State.StateType !== 'Failed') return;

@@ -30,10 +30,10 @@ function dataDir(): string {
 }
 
 /** A runtime's agent layer over a data directory; a second call on the same directory is a restart. */
-function boot(dir: string, maxActive = 100, snapshotEvery = 0, options: { threads?: number; timeoutMs?: number; maxMemoryBytes?: number } = {}) {
+function boot(dir: string, maxActive = 100, snapshotEvery = 0, options: { threads?: number; timeoutMs?: number; maxMemoryBytes?: number; keepBelowSnapshot?: number } = {}) {
   const registry = new ComponentRegistry(() => [examplesRepository()]);
   registry.reload();
-  const opened = openStores({ dataDir: dir, sync: 'normal' });
+  const opened = openStores({ dataDir: dir, sync: 'normal', keepBelowSnapshot: options.keepBelowSnapshot });
   stores.push(opened);
   const store = opened.agents;
   const loader = new ComponentLoader({ cacheDir: join(dir, 'cache') });
@@ -98,6 +98,26 @@ describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) 
     expect((await agents.invoke(counter, 'b', 'get', [])).result).toBe(4);
   });
 
+  it('lists agents a page at a time, oldest first, without loading one: a hot agent stays in memory', async () => {
+    const { agents, counter, store } = boot(dataDir(), 2);
+    for (let i = 0; i < 5; i++) await store.ensureAgent(counter, `cold-${i}`);
+    await agents.invoke(counter, 'hot', 'increment', [7]);
+    const hot = agents.agent(counter, 'hot');
+    const seen: string[] = [];
+    let after: number | undefined;
+    do {
+      const page = await agents.page({ componentId: counter, after, limit: 2 });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((a) => a.agent));
+      after = page.next;
+    } while (after !== undefined);
+    expect(seen).toEqual(['cold-0', 'cold-1', 'cold-2', 'cold-3', 'cold-4', 'hot']);
+    expect((await agents.info(counter, 'cold-3')).status).toBe('Idle');
+    expect((await agents.page({ componentId: counter, limit: 10, match: (a) => a.oplogSize > 0 })).items.map((a) => a.agent)).toEqual(['hot']);
+    expect(agents.activeCount).toBe(1);
+    expect(hot.loaded).toBe(true);
+  });
+
   it('keeps agents within a memory budget, measured from their linear memory: idle ones are evicted first', async () => {
     const { agents, calculator } = boot(dataDir(), 100, 0, { maxMemoryBytes: BUDGET });
     // reverse-bytes copies its argument and its result into the component's memory, which keeps the size it grew to.
@@ -128,6 +148,24 @@ describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) 
     await whole.load();
     expect(whole.lastReplayed).toBe(26);
     expect((await whole.invoke('get', [])).result).toBe(50);
+  });
+
+  it('keeps the oplog bounded below its snapshots and still rebuilds the same state; a refused snapshot fails the agent instead of replaying a log with a hole', async () => {
+    const dir = dataDir();
+    const first = boot(dir, 100, 10, { keepBelowSnapshot: 3 });
+    for (let i = 0; i < 45; i++) await first.agents.invoke(first.counter, 'bounded', 'increment', [1]);
+    // The snapshot at 40 keeps 37 and later: 9 entries stored, not 45.
+    expect((await first.store.oplog(first.counter, 'bounded', 36)).map((e) => e.seq)).toEqual([37, 38, 39, 40, 41, 42, 43, 44, 45]);
+    expect(await first.store.oplogSize(first.counter, 'bounded')).toBe(9);
+    const second = boot(dir, 100, 10, { keepBelowSnapshot: 3 });
+    const agent = second.agents.agent(second.counter, 'bounded');
+    await agent.load();
+    expect(agent.lastReplayed).toBe(5);
+    expect((await agent.invoke('get', [])).result).toBe(45);
+    // A snapshot the component refuses means replay from the start, which the dropped entries forbid.
+    await second.store.saveSnapshot(second.counter, 'bounded', 46, new Uint8Array([1, 2, 3]));
+    const third = boot(dir, 100, 10, { keepBelowSnapshot: 3 });
+    expect(await errorOf(third.agents.invoke(third.counter, 'bounded', 'get', []))).toMatchObject({ code: 'TAHO_AGENT_DIVERGED' });
   });
 
   it('reports a divergence instead of rebuilding wrong state', async () => {
@@ -168,6 +206,16 @@ describe.each(['inline', 'worker'] as const)('durable agents (%s host)', (mode) 
     expect(await errorOf(second)).toMatchObject({ code: 'TAHO_INVOCATION_CANCELED' });
     expect((await store.oplog(counter, 'q')).map((e) => e.key)).toEqual(['first']);
     expect((await agents.invoke(counter, 'q', 'get', [])).result).toBe(1);
+  });
+
+  it('lets go of agents released at once (a cluster node lost their shard): their queued calls fail and write nothing; the next call starts from the store', async () => {
+    const { agents, counter, store } = boot(dataDir());
+    expect((await agents.invoke(counter, 'moved', 'increment', [1], 'k0')).result).toBe(1);
+    const queued = Array.from({ length: 3 }, (_, i) => errorOf(agents.invoke(counter, 'moved', 'increment', [1], `q${i}`)));
+    await agents.release((_, name) => name === 'moved', false);
+    for (const e of await Promise.all(queued)) expect(e).toMatchObject({ code: 'TAHO_NOT_OWNER' });
+    expect((await store.oplog(counter, 'moved')).map((e) => e.key)).toEqual(['k0']);
+    expect((await agents.invoke(counter, 'moved', 'increment', [1], 'k1')).result).toBe(2);
   });
 
   it('refuses unknown functions and bad arguments before queueing them', async () => {

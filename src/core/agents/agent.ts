@@ -4,7 +4,7 @@ import type { ComponentEntry } from '../components/registry.js';
 import type { CallPlan, Json } from '../services/call-plan.js';
 import { CallFailure } from '../services/executor.js';
 import { componentError, trapError } from '../services/failures.js';
-import type { AgentStore, HostRecord, OplogEntry } from '../store/ports/agents.js';
+import type { AgentStore, AppendEvent, HostRecord, NewOplogEntry, OplogEntry } from '../store/ports/agents.js';
 import { diverged } from './host-journal.js';
 import { InstanceLost, type AgentHost, type AgentInstance, type Step, type StepResult } from './instance.js';
 
@@ -45,6 +45,12 @@ export class DurableAgent {
   #queued = 0;
   #failure: TahoError | undefined;
   #interrupted = false;
+  /**
+   * Set when a cluster node lets go of the agent at once (its shard was lost): another node owns
+   * its state now, and this node may hold the shard again later, so a queued or running call
+   * must not run or write here any more, whatever fence the node holds by then.
+   */
+  #retired = false;
 
   readonly #snapshotEvery: number;
   /** How many entries the last rebuild replayed (after the snapshot it started from, if any). */
@@ -135,6 +141,7 @@ export class DurableAgent {
     const t0 = this.#onCall ? performance.now() : 0;
     const job = this.#tail.then(async () => {
       this.#waiting.delete(key);
+      if (this.#retired) throw this.#moved();
       if (ticket.canceled) {
         throw new TahoError('TAHO_INVOCATION_CANCELED', `the invocation ${key} of ${this.name} was canceled before it started`, {
           hint: 'It never ran; send it again (with a new idempotency key) to run it.',
@@ -172,6 +179,17 @@ export class DurableAgent {
     ticket.canceled = true;
     this.#waiting.delete(key);
     return true;
+  }
+
+  /** Lets go of the agent for good: what is queued fails with TAHO_NOT_OWNER (the caller retries on the new owner). */
+  retire(): void {
+    this.#retired = true;
+  }
+
+  #moved(): TahoError {
+    return new TahoError('TAHO_NOT_OWNER', `agent ${this.#subject} moved to another node of the cluster before this call was stored`, {
+      hint: 'Send the call again (with the same Idempotency-Key) to any node: it forwards to the new owner.',
+    });
   }
 
   /** Resolves when nothing is queued. */
@@ -296,9 +314,20 @@ export class DurableAgent {
     }
     if (!r || 'diverged' in r) throw diverged(`${method} diverged while running live`);
     const base = { fn: method, params: (input ?? null) as Json, host: r.host, key, at: Date.now() };
+    // The instance ran the call: if its entry is not stored (a store fault, a lost shard), the
+    // instance is ahead of the oplog and must go, so the next call rebuilds from what was stored.
+    const record = async (entry: NewOplogEntry, event: AppendEvent): Promise<number> => {
+      try {
+        if (this.#retired) throw this.#moved();
+        return await this.#store.append(this.entry.id, this.name, entry, event);
+      } catch (err) {
+        if (this.#instance === instance) this.#drop();
+        throw err;
+      }
+    };
     if (r.ok) {
       const result = plan.result(r.value);
-      const seq = await this.#store.append(this.entry.id, this.name, { ...base, kind: 'completed', result }, { type: 'invoked', subject: this.#subject, data: { fn: method, key } });
+      const seq = await record({ ...base, kind: 'completed', result }, { type: 'invoked', subject: this.#subject, data: { fn: method, key } });
       if (this.#instance === instance) await this.#maybeSnapshot(instance, seq);
       return { seq, result, replayed: false };
     }
@@ -306,7 +335,7 @@ export class DurableAgent {
     if (!r.trap && plan.error) {
       const payload = plan.error(r.payload);
       const error = componentError(label, payload);
-      await this.#store.append(this.entry.id, this.name, { ...base, kind: 'completed', result: payload, error: { code: error.code, message: error.message } }, { type: 'failed', subject: this.#subject, data: { fn: method, key, code: error.code } });
+      await record({ ...base, kind: 'completed', result: payload, error: { code: error.code, message: error.message } }, { type: 'failed', subject: this.#subject, data: { fn: method, key, code: error.code } });
       this.#recorded.add(error);
       throw error;
     }

@@ -1,3 +1,5 @@
+import type { ComponentEntry } from '../components/registry.js';
+import type { AgentRecord } from '../store/ports/agents.js';
 import type { DurableAgent } from './agent.js';
 
 /** A durable agent as the CLI shows it, the same in-process and over HTTP. */
@@ -7,22 +9,33 @@ export interface AgentInfo {
   readonly agent: string;
   readonly status: string;
   readonly pending: number;
+  /** Entries the oplog holds. */
   readonly oplogSize: number;
   readonly createdAt: string;
+  /** The arguments the agent was created with. */
+  readonly args: readonly string[];
   /** The environment the agent was created with (Golem's `env.k = v` filters read it). */
   readonly env: Readonly<Record<string, string>>;
+  /** Linear memory its instance holds (0 when it is not in memory). */
+  readonly memoryBytes: number;
 }
 
-export function agentInfo(agent: DurableAgent, oplogSize: number, createdAt: number, env: Readonly<Record<string, string>> = {}): AgentInfo {
+/**
+ * An agent from its stored record and, when it is in memory, its live self. Not being in memory
+ * reads as Idle with nothing pending, which is what loading it would show: a view never loads one.
+ */
+export function agentInfo(entry: ComponentEntry, record: AgentRecord, live: DurableAgent | undefined, oplogSize: number): AgentInfo {
   return {
-    component: `${agent.entry.domain}/${agent.entry.service}`,
-    componentId: agent.entry.id,
-    agent: agent.name,
-    status: agent.status,
-    pending: agent.pending,
+    component: `${entry.domain}/${entry.service}`,
+    componentId: entry.id,
+    agent: record.agent,
+    status: live?.status ?? 'Idle',
+    pending: live?.pending ?? 0,
     oplogSize,
-    createdAt: new Date(createdAt).toISOString(),
-    env,
+    createdAt: new Date(record.createdAt).toISOString(),
+    args: record.args,
+    env: record.env,
+    memoryBytes: live?.memoryBytes ?? 0,
   };
 }
 

@@ -5,6 +5,7 @@ import { planAll, type CallPlan } from '../services/call-plan.js';
 import type { AgentRecord, AgentStore } from '../store/ports/agents.js';
 import { DurableAgent, type Invocation } from './agent.js';
 import { agentInfo, type AgentInfo } from './info.js';
+import { pageAgents, type AgentListQuery, type AgentPage } from './listing.js';
 import type { AgentHost } from './instance.js';
 import { MemoryBudget } from './memory-budget.js';
 
@@ -56,7 +57,18 @@ export class AgentManager {
         hint: 'An agent is created by its first invocation; `taho agents list` shows the existing ones.',
       });
     }
-    return agentInfo(this.agent(entry.id, name), await this.#store.oplogSize(entry.id, name), record.createdAt, record.env);
+    return agentInfo(entry, record, this.#active.get(`${entry.id}/${name}`), await this.#store.oplogSize(entry.id, name));
+  }
+
+  /**
+   * A page of agents as they are. Like `info`, it neither loads an agent nor touches its recency,
+   * so listing never evicts a hot one.
+   */
+  page(query: AgentListQuery): Promise<AgentPage> {
+    return pageAgents(this.#store, (s) => {
+      const entry = this.#registry.byId(s.componentId);
+      return entry && agentInfo(entry, s, this.#active.get(`${entry.id}/${s.agent}`), s.oplogSize);
+    }, query);
   }
 
   /** Creates an agent explicitly, with the arguments and environment its component will see. */
@@ -120,8 +132,9 @@ export class AgentManager {
     return this.#store.oplogSize(componentId, name);
   }
 
+  /** The oplog as kept (entries dropped below a snapshot are not shown), for reading, not replay. */
   oplog(componentId: string, name: string): ReturnType<AgentStore['oplog']> {
-    return this.#store.oplog(componentId, name);
+    return this.#store.oplog(componentId, name, 0, { kept: true });
   }
 
   /** Deletes an agent and its oplog once its queue is empty. */
@@ -137,6 +150,30 @@ export class AgentManager {
     const entry = this.#registry.byId(componentId);
     if (deleted) this.#options.onChange?.(`${entry ? `${entry.domain}/${entry.service}` : componentId}/${name}`, 'deleted', { component: componentId });
     return deleted;
+  }
+
+  /**
+   * Lets go of the agents `which` picks (a cluster node handing over or losing their shard): with
+   * `drain`, after their queued calls finish; without, at once (their calls queued or running
+   * fail, even if this node holds the shard again by then). The next call of such an agent
+   * starts from the store.
+   */
+  async release(which: (componentId: string, name: string) => boolean, drain: boolean): Promise<void> {
+    const picked = [...this.#active].filter(([, a]) => which(a.entry.id, a.name));
+    // Lost: retired at once. Handed over: kept in place until drained, so a call made in this
+    // process meanwhile queues behind the others on the same instance instead of starting a second.
+    if (!drain) {
+      for (const [key, a] of picked) {
+        this.#active.delete(key);
+        a.retire();
+      }
+    }
+    const settle = Promise.all(picked.map(async ([key, a]) => {
+      await a.idle();
+      a.evict();
+      if (this.#active.get(key) === a) this.#active.delete(key);
+    }));
+    if (drain) await settle;
   }
 
   /** Waits for every queued invocation to finish (shutdown). */

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { TahoError } from '../errors.js';
 import { readComponentSignature } from './wit-reader.js';
 
@@ -14,6 +14,17 @@ export function uploadsRepository(dataDir: string): string {
  * Stores an uploaded component as `<uploads>/<domain>/<service>.wasm`, after checking that it
  * is a component taho can read; a bare name goes under the `uploaded` domain.
  */
+/** Removes an upload stored by `storeUpload` (a name the cluster refused). */
+export function removeUpload(dataDir: string, name: string): void {
+  rmSync(uploadPath(dataDir, name), { force: true });
+}
+
+/** `<uploads>/<domain>/<service>.wasm` of an upload name (`service` alone goes under `uploaded`). */
+export function uploadPath(dataDir: string, name: string): string {
+  const [domain = '', service = ''] = name.includes('/') ? name.split('/', 2) : ['uploaded', name];
+  return join(uploadsRepository(dataDir), domain, `${service}.wasm`);
+}
+
 export function storeUpload(dataDir: string, name: string, bytes: Uint8Array): { domain: string; service: string } {
   const [domain, service] = name.includes('/') ? name.split('/', 2) : ['uploaded', name];
   if (!domain || !service || !PART.test(domain) || !PART.test(service) || name.split('/').length > 2) {
@@ -28,8 +39,8 @@ export function storeUpload(dataDir: string, name: string, bytes: Uint8Array): {
       hint: 'Send the bytes of a component (a core module must first become a component, e.g. with `jco new`).',
     });
   }
-  const dir = join(uploadsRepository(dataDir), domain);
-  const path = join(dir, `${service}.wasm`);
+  const path = uploadPath(dataDir, name);
+  const dir = dirname(path);
   if (existsSync(path)) {
     throw new TahoError('TAHO_CONFLICT', `a component named ${domain}/${service} exists already`, {
       hint: 'Pick another name, or replace the file in its repository and reload.',

@@ -101,6 +101,11 @@ const agentsSchema = z.strictObject({
   sync: z.enum(['normal', 'full']).default('normal'),
   /** Save a snapshot every N oplog entries when the component exports golem:api/save-snapshot (0: never). */
   snapshot_every: z.number().int().min(0).default(100),
+  /**
+   * Oplog entries kept below an agent's latest snapshot (older ones are dropped when it is saved;
+   * their idempotency keys are forgotten with them); "all" never drops.
+   */
+  keep_below_snapshot: z.union([z.number().int().min(0), z.literal('all')]).default(1000),
   /** Linear memory all agents in memory may hold together: idle ones are evicted past it, new ones refused (503). */
   max_memory: size.default('1GiB'),
   /** New agents one API key (or client address without a key) may create per minute over HTTP. */
@@ -111,6 +116,13 @@ const repositorySchema = z.strictObject({ path: z.string().min(1) });
 
 /** `90s`, `30m`, `24h`, `7d`, or a number of seconds; 0 keeps forever. */
 const duration = z.union([z.number().min(0), z.string().regex(/^\d+(\.\d+)?\s*(s|m|h|d)$/, 'a duration such as "90s", "30m", "24h" or "7d"')]);
+
+const eventsSchema = z.strictObject({
+  /** Events kept for resuming streams (Last-Event-ID, --after): older ones are trimmed as new ones come (0: keep all). */
+  keep: z.number().int().min(0).default(100_000),
+  /** Events older than this are trimmed too (0: no age limit). */
+  keep_for: duration.default(0),
+});
 
 const townSchema = z.strictObject({
   /** The town's name in /v1/town, /ready and the dashboard. */
@@ -125,6 +137,8 @@ const townSchema = z.strictObject({
   stale_after_ms: positiveInt.default(120_000),
   /** kill: SIGTERM, then SIGKILL after this long. */
   kill_grace_ms: positiveInt.default(2000),
+  /** A round a server that died left running: its process is stopped at the next start, and its task run again (`requeue`) or failed (`fail`). */
+  interrupted_rounds: z.enum(['requeue', 'fail']).default('requeue'),
   /** Upper bound /api/scaling recommends. */
   max_agents: positiveInt.default(10),
 });
@@ -142,6 +156,8 @@ const jobsSchema = z.strictObject({
   default_timeout_s: positiveInt.default(600),
   /** Finished jobs older than this are deleted with their results. */
   retain_for: duration.default('7d'),
+  /** A finished job's outputs (stdout, stderr, published files) older than this are deleted before the job is (0: kept as long as the job). */
+  keep_outputs_for: duration.default(0),
   /** Executions a job may have when a server restart interrupts it (1: fail instead of re-queueing). */
   max_attempts: z.number().int().min(1).max(10).default(2),
 });
@@ -149,6 +165,26 @@ const jobsSchema = z.strictObject({
 const storeSchema = z.strictObject({
   /** Where agents, jobs, the town and the event log are kept: absent, a directory or `sqlite:<dir>` (SQLite; default the data directory). */
   url: z.string().min(1).optional(),
+  /**
+   * What an acknowledged write survives: `process` any process kill; `fsync` also power loss
+   * (SQLite: an fsync per commit; Redis: its `appendfsync always`, checked at start);
+   * `replicated` (Redis) also losing the Redis machine: each write waits for a replica.
+   */
+  durability: z.enum(['process', 'fsync', 'replicated']).default('process'),
+  /** `replicated`: how long a write waits for a replica's acknowledgement before it fails. */
+  replica_timeout_ms: z.number().int().min(1).max(60_000).default(1000),
+});
+
+const clusterSchema = z.strictObject({
+  /**
+   * How long a node's registration and the shards it owns outlive its last heartbeat (beats go
+   * every quarter of it): a dead node's agents are served again by the others after about this.
+   */
+  lease_ms: z.number().int().min(200).max(120_000).default(4000),
+  /** The URL the other nodes use to reach this one (default: the address it listens on). */
+  advertise_url: z.string().url().optional(),
+  /** How long a call waits for its agent's shard to get an owner (a takeover) before 503. */
+  forward_wait_ms: z.number().int().min(0).max(600_000).default(15_000),
 });
 
 export const configSchema = z.strictObject({
@@ -161,7 +197,9 @@ export const configSchema = z.strictObject({
   agents: agentsSchema.prefault({}),
   jobs: jobsSchema.prefault({}),
   town: townSchema.prefault({}),
+  events: eventsSchema.prefault({}),
   store: storeSchema.prefault({}),
+  cluster: clusterSchema.prefault({}),
   repositories: z.array(repositorySchema).default([]),
 });
 

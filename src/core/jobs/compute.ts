@@ -23,6 +23,10 @@ export interface NodeSnapshot {
   readonly slots: number;
   readonly running: number;
   readonly connected: boolean;
+  /** Where it runs (a cluster node's host); absent: this machine. */
+  readonly address?: string | undefined;
+  /** ms since the epoch of its last heartbeat (a cluster node); absent: now. */
+  readonly lastSeen?: number | undefined;
 }
 
 export interface ExecutionRequest {

@@ -32,7 +32,7 @@ describe('a log follow', () => {
     });
     const lines: LogLine[] = [];
     const follow = (async () => {
-      for await (const l of executionLogs(source, execution(), { follow: true, nextChange })) lines.push(l);
+      for await (const l of executionLogs(source, execution(), { follow: true }, nextChange)) lines.push(l);
     })();
     const settle = () => new Promise((r) => setTimeout(r, 150)); // three of the old 50 ms polls
     await settle();

@@ -1,5 +1,4 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { executionFiles } from './compute.js';
 import { TERMINAL_COMPUTE_STATES, type Execution } from './model.js';
 
@@ -23,19 +22,20 @@ export interface FollowOptions {
   /** Only the last N lines of what is already there (ignored when resuming). */
   readonly tail?: number | undefined;
   readonly signal?: AbortSignal | undefined;
-  /**
-   * Resolves at the next change after it is called (the log grew, the execution's state moved)
-   * or when `signal` aborts. Without it, a follow looks again every 50 ms.
-   */
-  readonly nextChange?: ((signal: AbortSignal) => Promise<void>) | undefined;
 }
 
-/** Waits for `nextChange`, or 50 ms without one; an abort of `signal` ends the wait early. */
-export function changeWaiter(options: Pick<FollowOptions, 'nextChange'>, signal: AbortSignal | undefined): { wait: () => Promise<void>; cancel: () => void } {
+/**
+ * Resolves at the next change after it is called (the log grew, the execution's state moved:
+ * an event on the log's follow) or when `signal` aborts. A follow looks again only then.
+ */
+export type NextChange = (signal: AbortSignal) => Promise<void>;
+
+/** Waits for `nextChange`; an abort of `signal` ends the wait early. */
+export function changeWaiter(nextChange: NextChange, signal: AbortSignal | undefined): { wait: () => Promise<void>; cancel: () => void } {
   const ac = new AbortController();
   const stop = (): void => ac.abort();
   signal?.addEventListener('abort', stop, { once: true });
-  const armed = options.nextChange ? options.nextChange(ac.signal) : sleep(50, undefined, { signal: ac.signal }).catch(() => undefined);
+  const armed = nextChange(ac.signal);
   return {
     wait: () => armed.finally(() => signal?.removeEventListener('abort', stop)),
     cancel: () => {
@@ -51,7 +51,7 @@ export function changeWaiter(options: Pick<FollowOptions, 'nextChange'>, signal:
  * byte was read, woken by `nextChange` (the event stream) rather than by a timer. A cursor resumes exactly after the last line delivered, so a client that lost
  * its connection gets no gap and no repeat.
  */
-export async function* executionLogs(source: LogSource, execution: Execution, options: FollowOptions): AsyncGenerator<LogLine> {
+export async function* executionLogs(source: LogSource, execution: Execution, options: FollowOptions, nextChange: NextChange): AsyncGenerator<LogLine> {
   const files = executionFiles(source.executionDir(execution.JobID, execution.ID));
   const [o, e] = (options.cursor ?? '0.0').split('.').map((n) => Number(n) || 0);
   const streams = [
@@ -62,7 +62,7 @@ export async function* executionLogs(source: LogSource, execution: Execution, op
   let tail = options.cursor ? undefined : options.tail;
   for (;;) {
     // Armed before reading, so a write between the read and the wait still wakes it.
-    const change = options.follow ? changeWaiter(options, options.signal) : undefined;
+    const change = options.follow ? changeWaiter(nextChange, options.signal) : undefined;
     const ended = TERMINAL_COMPUTE_STATES.has((await source.execution(execution.ID))?.ComputeState.StateType ?? 9);
     const batch: LogLine[] = [];
     for (const s of streams) {

@@ -9,6 +9,7 @@ import { Orchestrator } from './orchestrator.js';
 import { openStores } from '../store/open.js';
 import type { Stores } from '../store/ports/index.js';
 import { ComponentLoader } from '../components/loader.js';
+import { nextEvent } from '../events/bus.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/jobs', import.meta.url));
 const HELLO = join(EXAMPLES, 'wasm', 'hello-wasi.wasm');
@@ -26,7 +27,10 @@ function boot(dir = mkdtempSync(join(tmpdir(), 'taho-jobs-')), slots = 2) {
   dirs.push(dir);
   const s = openStores({ dataDir: dir, sync: 'normal' });
   const node = new LocalNode({ id: 'n-00000000-0000-4000-8000-000000000001', labels: { zone: 'local' }, slots, allowedPaths: [EXAMPLES], allowExec: false, memoryLimitMb: 64, loader: new ComponentLoader({ cacheDir: join(dir, 'cache') }) });
-  const o = new Orchestrator(s.jobs, [node], { dataDir: dir, defaultTimeoutS: 30, retainForMs: 0, maxAttempts: 2 });
+  const o = new Orchestrator(s.jobs, [node], {
+    dataDir: dir, defaultTimeoutS: 30, retainForMs: 0, maxAttempts: 2,
+    nextChange: (jobId, signal) => nextEvent(s.events, (e) => e.subject === jobId || e.subject.startsWith(`job/${jobId}/`), signal),
+  });
   open.push({ o, s });
   return { o, s, dir };
 }

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ambiguousId as ambiguous, TahoError } from '../errors.js';
+import { listJobs } from './list.js';
 import { executionFiles, type ComputeNode, type NodeSnapshot, type RunningExecution } from './compute.js';
 import {
   ComputeState, DesiredState, TERMINAL_COMPUTE_STATES, TERMINAL_JOB_STATES, nowNs, shortId,
   type Execution, type Job, type JobHistory, type JobStateType, type SpecConfig,
 } from './model.js';
 import { decodeToken, encodeToken } from './paging.js';
-import { changeWaiter, executionLogs, type FollowOptions, type LogLine } from './logs.js';
+import { changeWaiter, executionLogs, type FollowOptions, type LogLine, type NextChange } from './logs.js';
 import { place, queueOrder, rejectionOf } from './scheduler.js';
 import { matches, parseSelector } from './selector.js';
 import type { JobStore } from '../store/ports/jobs.js';
@@ -26,7 +27,7 @@ export interface OrchestratorOptions {
   /** Executions a job may have after a server restart interrupted it (1: never re-queued). */
   readonly maxAttempts: number;
   /** Resolves at the job's next change (state, or output written) or when `signal` aborts: what log follows wait on. */
-  readonly nextChange?: ((jobId: string, signal: AbortSignal) => Promise<void>) | undefined;
+  readonly nextChange: (jobId: string, signal: AbortSignal) => Promise<void>;
   /** The fence of the `jobs` lease this process holds: every write carries it, so a process that lost the lease writes nothing. */
   readonly fence?: (() => Fence | undefined) | undefined;
 }
@@ -174,11 +175,7 @@ export class Orchestrator {
   }
 
   node(id: string): NodeSnapshot {
-    const all = this.nodes();
-    const found = all.filter((n) => n.id.startsWith(id));
-    if (found.length === 1) return found[0] as NodeSnapshot;
-    if (found.length > 1) throw ambiguous('node', id, found.map((n) => n.id));
-    throw new TahoError('TAHO_NODE_NOT_FOUND', `node not found: ${id}`, { hint: '`taho nodes list` shows the nodes.', details: { nodes: all.map((n) => n.id) } });
+    return nodeByPrefix(this.nodes(), id);
   }
 
   async submit(raw: unknown, options: SubmitOptions = {}): Promise<SubmitResult> {
@@ -255,30 +252,9 @@ export class Orchestrator {
     return old;
   }
 
-  async list(q: ListQuery): Promise<Page<Job>> {
-    let sortBy = q.orderBy ?? '';
-    let reverse = q.reverse ?? false;
-    let limit = q.limit ?? 0;
-    let offset = 0;
-    if (q.nextToken) {
-      const t = decodeToken(q.nextToken);
-      if (typeof t === 'string') throw new TahoError('TAHO_BAD_REQUEST', t, { hint: 'Pass back the NextToken of the previous page unchanged.' });
-      ({ sortBy, reverse, limit, offset } = t);
-    }
-    if (sortBy !== '' && sortBy !== 'created_at' && sortBy !== 'modified_at') {
-      throw new TahoError('TAHO_BAD_REQUEST', `invalid order_by: ${sortBy}`, { hint: 'Use created_at or modified_at.' });
-    }
-    const reqs = q.labels ? parseSelector(q.labels) : [];
-    if (typeof reqs === 'string') throw new TahoError('TAHO_BAD_REQUEST', reqs, { hint: 'Label selectors look like env=prod,tier in (a,b),!gpu.' });
-    const ns = q.namespace ?? '';
-    const key = sortBy === 'modified_at' ? 'ModifyTime' : 'CreateTime';
-    const all = (await this.#store.jobs())
-      .filter((j) => ns === '' || ns === '*' || j.Namespace === ns)
-      .filter((j) => matches(j.Labels, reqs))
-      .sort((a, b) => (a[key] - b[key] || (a.ID < b.ID ? -1 : 1)) * (reverse ? -1 : 1));
-    const items = limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset);
-    const more = limit > 0 && offset + limit < all.length;
-    return { Items: items, NextToken: more ? encodeToken({ sortBy: sortBy || 'created_at', reverse, limit, offset: offset + limit }) : '' };
+  /** A page of jobs, from the store's index (src/core/jobs/list.ts). */
+  list(q: ListQuery): Promise<Page<Job>> {
+    return listJobs(this.#store, q);
   }
 
   /** Stops a job: its executions are killed (gone when this resolves) and the job says why. */
@@ -432,16 +408,15 @@ export class Orchestrator {
   async *logs(idOrName: string, options: FollowOptions & { executionId?: string | undefined; namespace?: string | undefined }): AsyncGenerator<LogLine> {
     let e = await this.logExecution(idOrName, options.executionId, options.namespace);
     const job = await this.resolve(idOrName, options.namespace);
-    const ofJob = this.#options.nextChange;
-    const nextChange = options.nextChange ?? (ofJob && ((signal: AbortSignal) => ofJob(job.ID, signal)));
+    const nextChange: NextChange = (signal) => this.#options.nextChange(job.ID, signal);
     while (!e && options.follow && !options.signal?.aborted && !TERMINAL_JOB_STATES.has((await this.#store.job(job.ID))?.State.StateType ?? 'Completed')) {
-      const change = changeWaiter({ nextChange }, options.signal);
+      const change = changeWaiter(nextChange, options.signal);
       e = await this.logExecution(idOrName, options.executionId, options.namespace);
       if (e) change.cancel();
       else await change.wait();
     }
     if (!e) return;
-    yield* executionLogs({ execution: async (id) => this.#store.execution(id), executionDir: (j, x) => this.executionDir(j, x) }, e, { ...options, nextChange });
+    yield* executionLogs({ execution: async (id) => this.#store.execution(id), executionDir: (j, x) => this.executionDir(j, x) }, e, options, nextChange);
   }
 
   /** The directory of an execution's files. */
@@ -646,8 +621,11 @@ export class Orchestrator {
     // Unfinished jobs are the queued ones and those with a live execution: no store scan needed.
     const unfinished = new Set([...this.#queue.keys(), ...[...this.#live.values()].map((l) => l.jobId)]);
     for (const id of unfinished) {
+      const queued = this.#queue.get(id)?.job;
+      // The store is read only for a job that may time out: most have no TotalTimeout.
+      if (queued && (queued.Tasks[0]?.Timeouts?.TotalTimeout ?? 0) <= 0) continue;
       const stored = await this.#store.job(id);
-      const job = this.#queue.get(id)?.job ?? stored;
+      const job = queued ?? stored;
       const tt = job?.Tasks[0]?.Timeouts?.TotalTimeout ?? 0;
       if (!job || tt <= 0 || TERMINAL_JOB_STATES.has(stored?.State.StateType ?? 'Completed')) continue;
       if (now - (this.#submittedAt.get(id) ?? job.CreateTime / 1e6) > tt * 1000) {
@@ -779,4 +757,12 @@ function head(path: string): [string, boolean] {
   } finally {
     closeSync(fd);
   }
+}
+
+/** The node whose id starts with `id`, or TAHO_NODE_NOT_FOUND / TAHO_AMBIGUOUS_ID naming the candidates. */
+export function nodeByPrefix(all: readonly NodeSnapshot[], id: string): NodeSnapshot {
+  const found = all.filter((n) => n.id.startsWith(id));
+  if (found.length === 1) return found[0] as NodeSnapshot;
+  if (found.length > 1) throw ambiguous('node', id, found.map((n) => n.id));
+  throw new TahoError('TAHO_NODE_NOT_FOUND', `node not found: ${id}`, { hint: '`taho nodes list` shows the nodes.', details: { nodes: all.map((n) => n.id) } });
 }

@@ -14,7 +14,7 @@ export function nodeInfo(n: NodeSnapshot, version: string): Record<string, unkno
     ComputeNodeInfo: {
       ExecutionEngines: n.engines, Publishers: ['local', 'noop'], StorageSources: ['inline', 'local'],
       MaxCapacity: res(n.max), QueueCapacity: {}, AvailableCapacity: res(n.available), MaxJobRequirements: res(n.max),
-      RunningExecutions: n.running, EnqueuedExecutions: 0, address: '127.0.0.1',
+      RunningExecutions: n.running, EnqueuedExecutions: 0, address: n.address ?? '127.0.0.1',
     },
     BacalhauVersion: buildVersion(version),
   };
@@ -22,9 +22,10 @@ export function nodeInfo(n: NodeSnapshot, version: string): Record<string, unkno
 
 export function nodeState(n: NodeSnapshot, version: string): Record<string, unknown> {
   const now = new Date().toISOString();
+  const seen = n.lastSeen === undefined ? now : new Date(n.lastSeen).toISOString();
   return {
     Info: nodeInfo(n, version), Membership: 'APPROVED', Connection: n.connected ? 'CONNECTED' : 'DISCONNECTED',
-    ConnectionState: { Status: n.connected ? 'CONNECTED' : 'DISCONNECTED', LastHeartbeat: now, ConnectedSince: now },
+    ConnectionState: { Status: n.connected ? 'CONNECTED' : 'DISCONNECTED', LastHeartbeat: seen, ConnectedSince: now },
   };
 }
 

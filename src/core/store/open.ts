@@ -13,6 +13,16 @@ export interface StoreOptions {
   readonly dataDir: string;
   /** SQLite: `normal` survives a killed process (WAL), `full` also power loss (fsync per commit). */
   readonly sync: 'normal' | 'full';
+  /** `[agents] keep_below_snapshot`: oplog entries kept below an agent's latest snapshot (absent: all). */
+  readonly keepBelowSnapshot?: number | undefined;
+  /** `[store] durability` (the SQLite side is `sync`); `replicated` needs Redis. */
+  readonly durability?: 'process' | 'fsync' | 'replicated' | undefined;
+  readonly replicaTimeoutMs?: number | undefined;
+}
+
+/** Whether `[store] url` names a store several processes on several machines share (a cluster's). */
+export function isSharedStore(url: string | undefined): boolean {
+  return /^rediss?:\/\//i.test(url ?? '');
 }
 
 /**
@@ -22,10 +32,23 @@ export interface StoreOptions {
  */
 export function openStores(options: StoreOptions): Stores {
   const url = options.url ?? '';
-  if (url === '') return new SqliteStores(options.dataDir, options.sync);
-  if (/^rediss?:\/\//i.test(url)) return new RedisStores(url);
-  if (url.startsWith('sqlite:')) return new SqliteStores(url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, ''), options.sync);
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return new SqliteStores(url, options.sync);
+  const keepBelowSnapshot = options.keepBelowSnapshot;
+  if (isSharedStore(url)) return new RedisStores(url, { durability: options.durability ?? 'process', replicaTimeoutMs: options.replicaTimeoutMs ?? 1000, keepBelowSnapshot });
+  if (options.durability === 'replicated') {
+    throw new TahoError('TAHO_CONFIG_INVALID', '[store] durability = "replicated" needs a Redis store', {
+      hint: 'Set [store] url to a redis:// URL whose server has a replica, or use durability "process" or "fsync" with SQLite.',
+    });
+  }
+  return new SqliteStores(sqliteDir(options) ?? options.dataDir, options.sync, keepBelowSnapshot);
+}
+
+/** The directory of the SQLite store `[store] url` names, or undefined for a shared (Redis) store. */
+export function sqliteDir(options: Pick<StoreOptions, 'url' | 'dataDir'>): string | undefined {
+  const url = options.url ?? '';
+  if (isSharedStore(url)) return undefined;
+  if (url === '') return options.dataDir;
+  if (url.startsWith('sqlite:')) return url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
   throw new TahoError('TAHO_CONFIG_INVALID', `no store adapter for ${redactUrl(url)}`, {
     hint: 'Set [store] url to a directory (SQLite) or a redis:// or rediss:// URL (Redis), or leave it out to use the data directory.',
   });

@@ -5,6 +5,7 @@ import type { Agent, AgentState, Task, TaskState } from './model.js';
 import { isDeadAgent, SUPERVISOR_ID } from './model.js';
 import { agentRef } from './refs.js';
 import { processAlive } from '../../shared/process.js';
+import { roundProcesses, stopRoundProcesses } from './round-process.js';
 import { assignTask, cancelTask, markLost, requeueTask, unwrap } from './transitions.js';
 
 export interface RecoveredAgent {
@@ -24,17 +25,28 @@ export interface RecoverResult {
 /**
  * Marks agents whose round lost its process (Error) or stopped reporting (Stopped). Idle agents
  * have no process between rounds, so only agents with a round on record are examined; rounds
- * this process is running are alive by definition.
+ * this process is running are alive by definition. A stale round whose process still runs is
+ * stopped (and waited for) before its agent is marked: a task reclaimed after this never runs
+ * beside the round that held it.
  */
-export function recover(ctx: TownContext, isLocal: (agentId: string) => boolean, staleAfterMs: number): Promise<RecoverResult> {
+export async function recover(ctx: TownContext, isLocal: (agentId: string) => boolean, staleAfterMs: number, graceMs: number): Promise<RecoverResult> {
+  const candidates = (await ctx.store.agents()).filter((a) => a.current_task !== null && !isDeadAgent(a.state) && !isLocal(a.id));
+  const stopped = new Set<string>();
+  const nowMs = Date.parse(ctx.now());
+  for (const agent of candidates) {
+    if (nowMs - Date.parse(agent.last_heartbeat) <= staleAfterMs) continue;
+    const pids = await livePids(ctx, agent);
+    if (pids.length === 0) continue;
+    await stopRoundProcesses(pids, graceMs);
+    stopped.add(agent.id);
+  }
   return ctx.write(async (d, emit) => {
     const agents = await d.agents();
     const found: RecoveredAgent[] = [];
-    const nowMs = Date.parse(ctx.now());
     for (const agent of agents) {
       if (agent.current_task === null || isDeadAgent(agent.state) || isLocal(agent.id)) continue;
-      const gone = agent.pid === null || !processAlive(agent.pid);
-      const stale = nowMs - Date.parse(agent.last_heartbeat) > staleAfterMs;
+      const gone = !stopped.has(agent.id) && (await livePids(ctx, agent)).length === 0;
+      const stale = stopped.has(agent.id) || nowMs - Date.parse(agent.last_heartbeat) > staleAfterMs;
       if (!gone && !stale) continue;
       const state = gone ? 'Error' : 'Stopped';
       const next = unwrap(markLost(agent, state, ctx.now()));
@@ -44,6 +56,13 @@ export function recover(ctx: TownContext, isLocal: (agentId: string) => boolean,
     }
     return { checked: agents.length, recovered: found.length, agents: found };
   });
+}
+
+/** The live processes of the agent's last round (none when it has no round on record). */
+async function livePids(ctx: TownContext, agent: Agent): Promise<number[]> {
+  const round = await ctx.store.lastRound(agent.id);
+  if (round === undefined) return agent.pid !== null && processAlive(agent.pid) ? [agent.pid] : [];
+  return roundProcesses(agent.id, round.n, round.pid ?? agent.pid).filter((p) => p !== process.pid);
 }
 
 export interface HeldTask {
@@ -84,9 +103,17 @@ async function heldBy(d: TownDraft, dead: readonly Agent[]): Promise<HeldTask[]>
  * destination this only lists them. With one, each task moves in the same transaction that
  * re-checks it is still held, so two reclaims racing move it once.
  */
-export async function reclaim(ctx: TownContext, req: ReclaimRequest): Promise<ReclaimResult> {
+export async function reclaim(ctx: TownContext, req: ReclaimRequest, stopLocal: (agentId: string) => Promise<boolean>, graceMs: number): Promise<ReclaimResult> {
   if (req.to !== undefined && req.toBacklog === true) {
     throw new TahoError('TAHO_BAD_ARGUMENTS', 'reclaim takes either a destination agent or to_backlog, not both', { hint: 'Pass `to` or `to_backlog`.' });
+  }
+  if (req.to !== undefined || req.toBacklog === true) {
+    // A dead agent's round may still run (stopped from another process, or left by a server that
+    // died): it is stopped before its task moves, so the task never runs twice at once.
+    for (const agent of await ctx.store.agents()) {
+      if (!isDeadAgent(agent.state) || agent.current_task === null) continue;
+      if (!(await stopLocal(agent.id))) await stopRoundProcesses(await livePids(ctx, agent), graceMs);
+    }
   }
   return ctx.write(async (d, emit) => {
     const from = req.from === undefined ? undefined : await agentRef(d, req.from);

@@ -16,9 +16,9 @@ export interface ScalingSignal {
 /** Tinytown's /api/scaling numbers: desired = min(pending + in flight, max). */
 export async function scaling(town: Town, maxAgents: number): Promise<ScalingSignal> {
   const status = await town.status();
-  const tasks = await town.tasks();
-  const pending = tasks.filter((t) => t.state === 'pending' || t.state === 'assigned').length;
-  const inFlight = tasks.filter((t) => t.state === 'running').length;
+  const counts = await town.taskCounts();
+  const pending = (counts.pending ?? 0) + (counts.assigned ?? 0);
+  const inFlight = counts.running ?? 0;
   const active = status.filter((a) => a.state !== 'Cold' && a.state !== 'Stopped' && a.state !== 'Error').length;
   const cold = status.filter((a) => a.state === 'Cold').length;
   const desired = Math.min(pending + inFlight, maxAgents);

@@ -140,7 +140,7 @@ describe('town: process agents, one round per task', () => {
     expect((await town.backlog())).toEqual([]);
     expect((await town.task(queued)).state).toBe('cancelled');
     // sleep 60000 would take a minute; the task text is what the agent gets, so run a quick one.
-    const done = await until('eve to pick it up', async () => (await town.tasks({ agent: 'eve' })).find((t) => t.id === task_id && t.state !== 'assigned'));
+    const done = await until('eve to pick it up', async () => (await town.tasks({ agent: 'eve' })).tasks.find((t) => t.id === task_id && t.state !== 'assigned'));
     expect(['running', 'completed']).toContain(done.state);
     await town.cancelTask(task_id);
     expect((await town.task(task_id)).state).toBe('cancelled');
@@ -161,7 +161,7 @@ describe('town: process agents, one round per task', () => {
     expect((await town.reclaim({ to: 'gus' })).reclaimed).toBe(0);
     const done = await finished(town, task_id);
     expect(done).toMatchObject({ state: 'completed', assigned_to: gus.id, result: expect.stringContaining('done: sleep 1500 then report') });
-    expect((await town.tasks()).filter((t) => t.description === 'sleep 1500 then report')).toHaveLength(1);
+    expect((await town.tasks()).tasks.filter((t) => t.description === 'sleep 1500 then report')).toHaveLength(1);
     expect((await town.agent('gus')).tasks_completed).toBe(1);
 
     const b = (await town.backlogAdd('finish the migration', ['worker']));

@@ -12,6 +12,8 @@ import { BUILTIN_PRESETS, loadExeca, type Preset } from './runner.js';
 import { checkInstalled } from './installed.js';
 import type { Fence, TownStore } from '../store/ports/index.js';
 import { TownDraft } from './draft.js';
+import { giveBack } from './give-back.js';
+import { settleInterrupted, type InterruptedPolicy, type InterruptedRound } from './interrupted.js';
 import * as t from './transitions.js';
 
 export interface TownOptions {
@@ -33,6 +35,8 @@ export interface TownOptions {
   readonly staleAfterMs?: number | undefined;
   /** kill: SIGTERM first, SIGKILL after this long. */
   readonly killGraceMs?: number | undefined;
+  /** What a round left by a server that died does to its task: run it again (default) or fail it. */
+  readonly interruptedRounds?: InterruptedPolicy | undefined;
   /** Bytes of a round's output kept as the task's result. */
   readonly resultBytes?: number | undefined;
   /** Told when a running round's log grows (log follows wake on it). */
@@ -69,6 +73,22 @@ export interface AgentStatus extends Agent {
   readonly urgent_len: number;
 }
 
+/** A page's size when the caller names none. */
+export const DEFAULT_TASK_PAGE = 100;
+
+export interface TaskQuery {
+  readonly state?: TaskState | undefined;
+  /** An agent's name or id. */
+  readonly agent?: string | undefined;
+  readonly after?: number | undefined;
+  readonly limit?: number | undefined;
+}
+
+export interface TaskPage {
+  readonly tasks: Task[];
+  readonly next?: number | undefined;
+}
+
 export interface PendingTask {
   readonly task_id: string;
   readonly description: string;
@@ -99,6 +119,7 @@ export class Town {
   readonly #cwd: string;
   readonly #staleAfterMs: number;
   readonly #killGraceMs: number;
+  readonly #interrupted: InterruptedPolicy;
   readonly #intervalMs: number;
   readonly #fence: () => Fence | undefined;
 
@@ -111,6 +132,7 @@ export class Town {
     this.#cwd = options.cwd ?? process.cwd();
     this.#staleAfterMs = options.staleAfterMs ?? 120_000;
     this.#killGraceMs = options.killGraceMs ?? 2_000;
+    this.#interrupted = options.interruptedRounds ?? 'requeue';
     this.#intervalMs = options.dispatchIntervalMs ?? 250;
     const store = this.#store;
     this.#ctx = { store, now: () => new Date().toISOString(), write: (fn, o) => this.#write(fn, o?.fenced === true) };
@@ -141,6 +163,14 @@ export class Town {
     this.#defaultCli = defaultCli;
   }
 
+  /**
+   * Settles the rounds a server that died left on record (see interrupted.ts); call once this
+   * process holds the town lease, before `start`.
+   */
+  settleInterrupted(): Promise<InterruptedRound[]> {
+    return settleInterrupted(this.#ctx, this.#interrupted, this.#killGraceMs, (id) => this.#rounds.isRunning(id));
+  }
+
   /** Starts dispatching inbox work to idle agents. */
   start(): void {
     void loadExeca();
@@ -157,7 +187,7 @@ export class Town {
     await this.#rounds.stopAll();
     if (working.length === 0) return;
     await this.#write(async (d, emit) => {
-      for (const a of working) await this.#giveBack(d, emit, await d.agent(a.id), 'shutdown');
+      for (const a of working) await giveBack(d, emit, await d.agent(a.id), 'shutdown', this.#ctx.now());
     });
   }
 
@@ -223,7 +253,7 @@ export class Town {
   async restart(ref: string): Promise<Agent> {
     const agent = await this.agent(ref);
     await this.#rounds.runner.kill(agent.id, this.#killGraceMs);
-    const next = await this.#write(async (d, emit) => this.#giveBack(d, emit, await d.agent(agent.id), 'restart'));
+    const next = await this.#write(async (d, emit) => giveBack(d, emit, await d.agent(agent.id), 'restart', this.#ctx.now()));
     this.dispatcher.wake();
     return next ?? agent;
   }
@@ -358,9 +388,19 @@ export class Town {
 
   // ---- tasks ----
 
-  async tasks(filter: { state?: TaskState | undefined; agent?: string | undefined } = {}): Promise<Task[]> {
-    const agent = filter.agent === undefined ? undefined : (await this.agent(filter.agent)).id;
-    return this.#store.tasks({ ...(filter.state === undefined ? {} : { state: [filter.state] }), ...(agent === undefined ? {} : { assigned_to: agent }) });
+  /** A page of tasks in the order they were created; `next` (absent on the last page) is the following page's `after`. */
+  async tasks(q: TaskQuery = {}): Promise<TaskPage> {
+    const agent = q.agent === undefined ? undefined : (await this.agent(q.agent)).id;
+    const limit = q.limit ?? DEFAULT_TASK_PAGE;
+    // One row past the page says whether another follows.
+    const rows = await this.#store.taskPage({ state: q.state === undefined ? undefined : [q.state], assigned_to: agent, after: q.after, limit: limit + 1 });
+    const tasks = rows.slice(0, limit).map((r) => r.task);
+    return rows.length > limit ? { tasks, next: rows[limit - 1]?.ord } : { tasks };
+  }
+
+  /** Tasks by state, as the store keeps them (nothing is counted per request). */
+  taskCounts(): Promise<Partial<Record<TaskState, number>>> {
+    return this.#store.taskCounts();
   }
 
   task(id: string): Promise<Task> {
@@ -402,12 +442,12 @@ export class Town {
   // ---- recovery ----
 
   recover(options: { staleAfterMs?: number | undefined } = {}): Promise<RecoverResult> {
-    return recover(this.#ctx, (id) => this.#rounds.isRunning(id), options.staleAfterMs ?? this.#staleAfterMs);
+    return recover(this.#ctx, (id) => this.#rounds.isRunning(id), options.staleAfterMs ?? this.#staleAfterMs, this.#killGraceMs);
   }
 
   /** Without `to` or `toBacklog` this only lists what dead agents hold; it changes nothing. */
   async reclaim(req: ReclaimRequest = {}): Promise<ReclaimResult> {
-    const out = await reclaim(this.#ctx, req);
+    const out = await reclaim(this.#ctx, req, (id) => this.#rounds.runner.kill(id, this.#killGraceMs), this.#killGraceMs);
     this.dispatcher.wake();
     return out;
   }
@@ -508,28 +548,6 @@ export class Town {
     deliver(d, emit, agent, newMessage({ from: SUPERVISOR_ID, to: agent.id, type: 'task_assign', body: task.description, urgent: false, task_id: taskId }, this.#ctx.now()));
   }
 
-  /** Agent back to Idle; the task its round held goes first in its inbox to run again. */
-  async #giveBack(d: TownDraft, emit: Emit, agent: Agent | undefined, why: string): Promise<Agent | undefined> {
-    if (agent === undefined) return undefined;
-    const now = this.#ctx.now();
-    const held = agent.current_task === null ? undefined : await d.task(agent.current_task);
-    const next = why === 'shutdown' ? afterShutdown(agent) : t.restart(agent, now);
-    d.putAgent(next);
-    agentChanged(emit, agent, next, why === 'shutdown' ? 'state' : 'restarted');
-    if (held === undefined || isTerminalTask(held.state) || held.assigned_to !== agent.id) return next;
-    if (isDeadAgent(next.state)) {
-      d.putTask(t.unwrap(t.requeueTask(held, now)));
-      d.backlogPush(held.id);
-      emit('backlog', 'added', { task_id: held.id, description: held.description, why });
-    } else {
-      const task = t.unwrap(t.assignTask(held, next, now));
-      d.putTask(task);
-      emit('task', 'requeued', { task_id: task.id, agent_id: agent.id, why });
-      deliver(d, emit, next, newMessage({ from: agent.id, to: agent.id, type: 'task_assign', body: task.description, urgent: true, task_id: task.id }, now), true);
-    }
-    return next;
-  }
-
   #finish(id: string, step: (task: Task, now: string) => t.Outcome<Task>): Promise<Task> {
     return this.#write(async (d, emit) => {
       const task = await taskRef(d, id);
@@ -541,10 +559,4 @@ export class Town {
       return next;
     });
   }
-}
-
-/** After a shutdown ended its round: a draining agent is done, a working one is idle again. */
-function afterShutdown(agent: Agent): Agent {
-  const state = agent.state === 'Working' ? 'Idle' : agent.state === 'Draining' ? 'Stopped' : agent.state;
-  return { ...agent, state, current_task: null, pid: null };
 }

@@ -6,19 +6,26 @@
 import type { Runtime } from '../runtime.js';
 import { TahoError } from '../errors.js';
 import type { AgentInfo } from '../agents/info.js';
+import { DEFAULT_AGENT_PAGE, type AgentPage } from '../agents/listing.js';
 import type { OplogEntry } from '../store/ports/agents.js';
 import type { ComponentEntry } from '../components/registry.js';
 
-/** Every agent of one component (by id), as the CLI and Golem's worker listings show them. */
-export async function agentsOf(runtime: Runtime, componentId: string): Promise<AgentInfo[]> {
-  const agents = runtime.agents();
-  return Promise.all((await agents.names(componentId)).map((name) => agents.info(componentId, name)));
+export interface AgentsQuery {
+  /** A component name or id; absent: every component. */
+  readonly component?: string | undefined;
+  /** The previous page's `next`. */
+  readonly after?: number | undefined;
+  /** Default 100. */
+  readonly limit?: number | undefined;
 }
 
-/** The agents of a component (id or name), or of every component. */
-export async function listAgents(runtime: Runtime, component?: string): Promise<AgentInfo[]> {
-  const ids = component === undefined ? runtime.registry.list().map((e) => e.id) : [runtime.component(component).id];
-  return (await Promise.all(ids.map((id) => agentsOf(runtime, id)))).flat();
+/**
+ * One page of agents of a component (id or name), or of every component, in creation order.
+ * Read from the store's index: a list never activates or evicts an agent.
+ */
+export function listAgents(runtime: Runtime, q: AgentsQuery = {}): Promise<AgentPage> {
+  const agents = runtime.agents();
+  return agents.page({ componentId: q.component === undefined ? undefined : agents.component(q.component).id, after: q.after, limit: q.limit ?? DEFAULT_AGENT_PAGE });
 }
 
 export function describeAgent(runtime: Runtime, component: string, agent: string): Promise<AgentInfo> {

@@ -7,7 +7,9 @@
 import type { Runtime } from '../runtime.js';
 import { TahoError } from '../errors.js';
 import type { Execution, Job, JobHistory, SpecConfig } from '../jobs/model.js';
-import type { HistoryQuery, JobExplanation, ListQuery, Page, SubmitOptions, SubmitResult } from '../jobs/orchestrator.js';
+import { nodeByPrefix, type HistoryQuery, type JobExplanation, type ListQuery, type Page, type SubmitOptions, type SubmitResult } from '../jobs/orchestrator.js';
+import { listJobs as listStoredJobs } from '../jobs/list.js';
+import { clusterNodes } from '../cluster/nodes.js';
 import type { NodeSnapshot } from '../jobs/compute.js';
 import { nodeState } from '../jobs/views.js';
 import { matches, parseSelector } from '../jobs/selector.js';
@@ -62,8 +64,9 @@ export function submitJob(runtime: Runtime, job: unknown, options: SubmitOptions
   return runtime.jobs().submit(job, options);
 }
 
+/** A page of jobs read from the store's indexes (a list activates nothing). */
 export function listJobs(runtime: Runtime, query: ListQuery = {}): Promise<Page<Job>> {
-  return runtime.jobs().list(query);
+  return listStoredJobs(runtime.stores().jobs, query);
 }
 
 /** A job by id, unique id prefix or name, with its history and executions of that version when asked. */
@@ -119,7 +122,13 @@ const NODE_ORDER: Readonly<Record<string, (n: NodeSnapshot) => string | number>>
 };
 
 /** Compute nodes by label selector, approval and connection, ordered; `version` is the build they report. */
-export function listNodes(runtime: Runtime, version: string, q: NodesQuery = {}): NodeState[] {
+/** This node, or in a cluster every node (a dead one DISCONNECTED until forgotten). */
+async function allNodes(runtime: Runtime): Promise<NodeSnapshot[]> {
+  const member = runtime.cluster();
+  return member ? clusterNodes(member, runtime.jobs().nodes()) : runtime.jobs().nodes();
+}
+
+export async function listNodes(runtime: Runtime, version: string, q: NodesQuery = {}): Promise<NodeState[]> {
   const reqs = parseSelector(q.labels ?? '');
   if (typeof reqs === 'string') throw new TahoError('TAHO_BAD_REQUEST', reqs, { hint: 'Label selectors look like zone=eu,!gpu.' });
   const orderBy = q.orderBy ?? 'id';
@@ -127,7 +136,7 @@ export function listNodes(runtime: Runtime, version: string, q: NodesQuery = {})
   if (!key) throw new TahoError('TAHO_BAD_REQUEST', `invalid order_by: ${orderBy}`, { hint: `Use one of ${Object.keys(NODE_ORDER).join(', ')}.` });
   const approval = q.approval?.toUpperCase();
   const status = q.status?.toUpperCase();
-  let nodes = runtime.jobs().nodes().filter((n) => matches(n.labels, reqs))
+  let nodes = (await allNodes(runtime)).filter((n) => matches(n.labels, reqs))
     .filter(() => approval === undefined || approval === 'APPROVED')
     .filter((n) => status === undefined || (status === 'CONNECTED') === n.connected)
     .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
@@ -136,6 +145,6 @@ export function listNodes(runtime: Runtime, version: string, q: NodesQuery = {})
 }
 
 /** A node by id or id prefix. */
-export function getNode(runtime: Runtime, version: string, id: string): NodeState {
-  return nodeState(runtime.jobs().node(id), version);
+export async function getNode(runtime: Runtime, version: string, id: string): Promise<NodeState> {
+  return nodeState(nodeByPrefix(await allNodes(runtime), id), version);
 }

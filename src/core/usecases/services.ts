@@ -65,8 +65,8 @@ export function describeComponent(runtime: Runtime, ref: string): ComponentDetai
 }
 
 /** Validates, stores and loads an upload under `<service>` or `<domain>/<service>`. */
-export function uploadComponent(runtime: Runtime, name: string, bytes: Uint8Array): ComponentDetail {
-  const entry = runtime.addComponent(name, bytes);
+export async function uploadComponent(runtime: Runtime, name: string, bytes: Uint8Array): Promise<ComponentDetail> {
+  const entry = await runtime.addComponent(name, bytes);
   return componentDetail(entry, formatWitFunction, componentView(entry));
 }
 

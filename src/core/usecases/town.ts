@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import type { Runtime } from '../runtime.js';
 import { TahoError } from '../errors.js';
 import { TASK_STATES, type Agent, type BacklogEntry, type InboxItem, type Task, type TaskState } from '../town/model.js';
-import type { AgentStatus, PendingTask, SendRequest, SpawnRequest } from '../town/town.js';
+import type { AgentStatus, PendingTask, SendRequest, SpawnRequest, TaskPage } from '../town/town.js';
+import { clusterView, type ClusterNodeView } from '../cluster/nodes.js';
 
 export type { SendRequest as SendMessageRequest, SpawnRequest } from '../town/town.js';
 export type { ReclaimRequest, ReclaimResult as Reclaimed } from '../town/recovery.js';
@@ -53,6 +54,8 @@ export interface TownInfo {
 export interface TownStatus extends TownInfo {
   readonly agent_count: number;
   readonly agents: readonly AgentStatusView[];
+  /** taho's addition in a cluster: every node, live or recently dead, and the shards it holds. */
+  readonly nodes?: readonly ClusterNodeView[];
 }
 
 export interface Spawned {
@@ -92,9 +95,14 @@ export interface OrphanReport {
   readonly orphans: Orphan[];
 }
 
+/** As asked (the state still unchecked); a page at a time in creation order. */
 export interface TaskFilter {
   readonly state?: string | undefined;
+  /** An agent's name or id. */
   readonly agent?: string | undefined;
+  /** The previous page's `next`. */
+  readonly after?: number | undefined;
+  readonly limit?: number | undefined;
 }
 
 function brief(a: Agent): AgentBrief {
@@ -110,12 +118,16 @@ function statusView(a: AgentStatus): AgentStatusView {
 }
 
 export function townInfo(runtime: Runtime): TownInfo {
-  return { name: runtime.config.town.name, root: runtime.config.data_dir, redis_url: `sqlite://${runtime.stores().location}` };
+  // Tinytown's redis_url is the (redacted) store address: a Redis URL, or the SQLite file.
+  const location = runtime.stores().location;
+  return { name: runtime.config.town.name, root: runtime.config.data_dir, redis_url: /^rediss?:\/\//.test(location) ? location : `sqlite://${location}` };
 }
 
 export async function townStatus(runtime: Runtime): Promise<TownStatus> {
   const agents = (await runtime.town().status()).map(statusView);
-  return { ...townInfo(runtime), agent_count: agents.length, agents };
+  const member = runtime.cluster();
+  const nodes = member ? await clusterView(member) : undefined;
+  return { ...townInfo(runtime), agent_count: agents.length, agents, ...(nodes ? { nodes } : {}) };
 }
 
 export async function listAgents(runtime: Runtime): Promise<AgentBrief[]> {
@@ -178,12 +190,12 @@ export function backlogRemove(runtime: Runtime, taskId: string): Promise<{ remov
   return runtime.town().backlogRemove(taskId);
 }
 
-export function tasks(runtime: Runtime, filter: TaskFilter = {}): Promise<Task[]> {
+export function tasks(runtime: Runtime, filter: TaskFilter = {}): Promise<TaskPage> {
   const { state } = filter;
   if (state !== undefined && !isTaskState(state)) {
     throw new TahoError('TAHO_BAD_REQUEST', `unknown task state ${state}`, { hint: `Use one of ${TASK_STATES.join(', ')}.` });
   }
-  return runtime.town().tasks({ state, agent: filter.agent });
+  return runtime.town().tasks({ state, agent: filter.agent, after: filter.after, limit: filter.limit });
 }
 
 function isTaskState(s: string): s is TaskState {

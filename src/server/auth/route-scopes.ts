@@ -68,6 +68,8 @@ export const ROUTE_SCOPES: Readonly<Record<string, Requirement>> = {
   'POST /api/reload': 'admin',
   'GET /api/components': 'town.read',
   'GET /api/components/:ref': 'town.read',
+  'GET /api/agents': 'town.read',
+  'GET /api/jobs/counts': 'town.read',
   'GET /api/agents/:ref/:agent/oplog': 'town.read',
   'GET /api/config': 'admin',
   'GET /v1/components': 'town.read',

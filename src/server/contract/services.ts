@@ -102,6 +102,15 @@ const componentDetail = {
   properties: { ...componentSchema.properties, signatures: { type: 'array', items: { type: 'string' } }, metadata: { type: 'object', additionalProperties: true } },
 } as const;
 
+const agentInfoSchema = {
+  type: 'object', required: ['component', 'componentId', 'agent', 'status', 'pending', 'oplogSize', 'createdAt', 'args', 'env', 'memoryBytes'],
+  properties: {
+    component: { type: 'string' }, componentId: { type: 'string' }, agent: { type: 'string' }, status: { type: 'string' },
+    pending: { type: 'integer' }, oplogSize: { type: 'integer', description: 'Entries the oplog holds' }, createdAt: { type: 'string', format: 'date-time' },
+    args: { type: 'array', items: { type: 'string' } }, env: { type: 'object', additionalProperties: { type: 'string' } }, memoryBytes: { type: 'integer' },
+  },
+} as const;
+
 export const SERVICES_RESPONSES = {
   'GET /api/services': { 200: { type: 'array', items: serviceSchema } },
   'GET /api/services/:domain/:service': { 200: serviceSchema },
@@ -112,5 +121,7 @@ export const SERVICES_RESPONSES = {
   'GET /api/components': { 200: { type: 'array', items: componentSchema } },
   'GET /api/components/:ref': { 200: componentDetail },
   'GET /api/agents/:ref/:agent/oplog': { 200: { type: 'object', required: ['entries'], properties: { entries: { type: 'array', items: oplogEntrySchema } } } },
+  'GET /api/agents': { 200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: agentInfoSchema }, next: { type: 'integer' } } } },
+  'GET /api/jobs/counts': { 200: { type: 'object', required: ['counts'], properties: { counts: { type: 'object', additionalProperties: { type: 'integer' } } } } },
   'GET /api/config': { 200: configSchema },
 } as const satisfies Responses;

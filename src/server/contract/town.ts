@@ -69,7 +69,7 @@ export const TOWN_RESPONSES = {
   'GET /v1/agents': { 200: obj({ agents: arrayOf(agentBrief), count: INT }) },
   'POST /v1/agents': { 201: obj({ agent_id: STR, name: STR, cli: STR, role_id: nullable(STR), nickname: nullable(STR), parent_agent_id: nullable(STR) }) },
   'GET /v1/tasks/pending': { 200: obj({ tasks: arrayOf(obj({ task_id: STR, description: STR, agent_id: STR, agent_name: STR })), count: INT }) },
-  'GET /v1/tasks': { 200: obj({ tasks: arrayOf(task), count: INT }) },
+  'GET /v1/tasks': { 200: obj({ tasks: arrayOf(task), count: INT }, { next: INT }) },
   'GET /v1/tasks/:id': { 200: task },
   'POST /v1/tasks/:id/complete': { 200: task },
   'GET /v1/backlog': { 200: obj({ backlog: arrayOf(obj({ task_id: STR, description: STR, tags: arrayOf(STR) })), count: INT }) },

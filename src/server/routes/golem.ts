@@ -9,9 +9,7 @@ import { publicOplogPage } from '../../core/agents/public-oplog.js';
 import { WitCache } from '../../core/components/binary-wit.js';
 import { componentSchema, empty, invokeResult, oplogPage, scanCursor, workerMeta } from './golem-schemas.js';
 import { compileTypedCall, golemOutcome, type TypedCall, type ValueAndOptionalType } from '../../core/values/typed.js';
-import type { DurableAgent } from '../../core/agents/agent.js';
 import { parseAgentFilter, parseAgentFilterJson, type AgentInfo } from '../../core/agents/info.js';
-import { agentsOf } from '../../core/usecases/agents.js';
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const workerName = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' } as const;
@@ -124,7 +122,7 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
       });
     }
     // Golem answers 200 (not 201) with the new component.
-    return view(runtime.addComponent(name, bytes));
+    return view(await runtime.addComponent(name, bytes));
   });
   app.get<{ Params: { component_id: string } }>('/v1/components/:component_id', {
     schema: { tags, summary: 'All versions of a component', params: componentParams, response: { 200: { type: 'array', items: componentSchema }, ...errors } },
@@ -175,7 +173,7 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
   }, async (req) => {
     const entry = component(req.params.component_id);
     if (!(await agents().exists(entry.id, req.params.worker_name))) throw notFoundWorker(req.params.worker_name);
-    return await workerView(agents().agent(entry.id, req.params.worker_name), runtime);
+    return workerView(entry, await agents().info(entry.id, req.params.worker_name));
   });
   app.get<{ Params: { component_id: string }; Querystring: { filter?: string | string[]; cursor?: string; count?: string } }>('/v1/components/:component_id/workers', {
     schema: {
@@ -224,13 +222,13 @@ export function golemRoutes(app: FastifyInstance, runtime: Runtime): void {
     return page(entry, [pred], req.body?.cursor?.cursor ?? 0, req.body?.count ?? 100, (next) => ({ cursor: next, layer: 0 }));
   });
 
-  /** One page of matching workers; `cursor` is there only when more follow. */
+  /**
+   * One page of matching workers after cursor `start` (creation order); `cursor` is there only when
+   * more follow. It reads a page from the store's index, never every worker, and loads none.
+   */
   async function page<C>(entry: ComponentEntry, preds: readonly ((a: AgentInfo) => boolean)[], start: number, count: number, cursor: (next: number) => C): Promise<{ workers: Record<string, unknown>[]; cursor?: C }> {
-    const all = (await agentsOf(runtime, entry.id)).filter((a) => preds.every((p) => p(a)));
-    return {
-      workers: await Promise.all(all.slice(start, start + count).map((a) => workerView(agents().agent(entry.id, a.agent), runtime))),
-      ...(start + count < all.length ? { cursor: cursor(start + count) } : {}),
-    };
+    const p = await agents().page({ componentId: entry.id, after: start, limit: count, match: (a) => preds.every((f) => f(a)) });
+    return { workers: p.items.map((a) => workerView(entry, a)), ...(p.next === undefined ? {} : { cursor: cursor(p.next) }) };
   }
   for (const action of ['interrupt', 'resume'] as const) {
     app.post<{ Params: WorkerParams }>(`/v1/components/:component_id/workers/:worker_name/${action}`, {
@@ -315,21 +313,20 @@ function resolveFunction(entry: ComponentEntry, name: string): WitFunction {
   });
 }
 
-async function workerView(agent: DurableAgent, runtime: Runtime): Promise<Record<string, unknown>> {
-  const record = await runtime.agents().record(agent.entry.id, agent.name);
+function workerView(entry: ComponentEntry, a: AgentInfo): Record<string, unknown> {
   return {
-    workerId: { componentId: agent.entry.id, workerName: agent.name },
-    args: record?.args ?? [], env: record?.env ?? {}, wasiConfigVars: [],
-    status: agent.status,
+    workerId: { componentId: entry.id, workerName: a.agent },
+    args: a.args, env: a.env, wasiConfigVars: [],
+    status: a.status,
     componentVersion: 0,
     retryCount: 0,
-    pendingInvocationCount: agent.pending,
+    pendingInvocationCount: a.pending,
     /** taho's addition: entries in the oplog. */
-    oplogSize: await runtime.agents().oplogSize(agent.entry.id, agent.name),
+    oplogSize: a.oplogSize,
     updates: [],
-    createdAt: new Date(record?.createdAt ?? Date.now()).toISOString(),
-    componentSize: agent.entry.size,
-    totalLinearMemorySize: agent.memoryBytes,
+    createdAt: a.createdAt,
+    componentSize: entry.size,
+    totalLinearMemorySize: a.memoryBytes,
     exportedResourceInstances: [], activePlugins: [], skippedRegions: [], deletedRegions: [],
   };
 }

@@ -1,3 +1,4 @@
+import { listJobs } from '../../core/jobs/list.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Runtime } from '../../core/runtime.js';
@@ -105,14 +106,14 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
 
   app.get(`${BASE}/nodes`, { schema: { tags, summary: 'Compute nodes' } }, async (req: Req) => {
     const q = req.query;
-    const nodes = use.listNodes(runtime, version, {
+    const nodes = await use.listNodes(runtime, version, {
       labels: labelsOf(q), orderBy: one(q.order_by), reverse: bool(q, 'reverse'), limit: int(q, 'limit'),
       approval: one(q['filter-approval']), status: one(q['filter-status']),
     });
     return { NextToken: '', Nodes: nodes };
   });
 
-  app.get(`${BASE}/nodes/:id`, { schema: { tags, summary: 'A node (id prefix)' } }, async (req: Req) => ({ Node: use.getNode(runtime, version, req.params.id) }));
+  app.get(`${BASE}/nodes/:id`, { schema: { tags, summary: 'A node (id prefix)' } }, async (req: Req) => ({ Node: await use.getNode(runtime, version, req.params.id) }));
 
   const AGENT = '/api/v1/agent';
   app.get(`${AGENT}/alive`, { schema: { tags, summary: 'Liveness' } }, async () => ({ Status: 'OK' }));

@@ -30,9 +30,21 @@ export function townRoutes(app: FastifyInstance, runtime: Runtime): void {
     const tasks = await town.pendingTasks(runtime);
     return { tasks, count: tasks.length };
   });
-  app.get<{ Querystring: { state?: string; agent?: string } }>('/v1/tasks', { schema: { tags, summary: 'Tasks (taho): filter by state and agent', querystring: { type: 'object', properties: { state: { type: 'string', enum: ['pending', 'assigned', 'running', 'completed', 'failed', 'cancelled'] }, agent: name } } } }, async (req) => {
-    const tasks = await town.tasks(runtime, req.query);
-    return { tasks, count: tasks.length };
+  app.get<{ Querystring: { state?: string; agent?: string; after?: string; limit?: string } }>('/v1/tasks', {
+    schema: {
+      tags, summary: 'Tasks (taho): filter by state and agent, a page at a time in creation order (`next` is the following page\'s `after`)',
+      querystring: {
+        type: 'object',
+        properties: {
+          state: { type: 'string', enum: ['pending', 'assigned', 'running', 'completed', 'failed', 'cancelled'] }, agent: name,
+          after: { type: 'string', pattern: '^[0-9]{1,15}$' }, limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
+        },
+      },
+    },
+  }, async (req) => {
+    const q = req.query;
+    const page = await town.tasks(runtime, { state: q.state, agent: q.agent, after: q.after === undefined ? undefined : Number(q.after), limit: q.limit === undefined ? undefined : Number(q.limit) });
+    return { tasks: page.tasks, count: page.tasks.length, ...(page.next === undefined ? {} : { next: page.next }) };
   });
   app.get<{ Params: { id: string } }>('/v1/tasks/:id', { schema: { tags, summary: 'A task (taho)' } }, async (req) => town.task(runtime, req.params.id));
   app.post<{ Params: { id: string }; Body: { result?: string } | undefined }>('/v1/tasks/:id/complete', {

@@ -1,5 +1,7 @@
+import { TahoError } from '../../errors.js';
 import type { Json } from '../../values/plain.js';
 import type { NewEvent } from './events.js';
+import type { Fence } from './leases.js';
 
 /**
  * What durable agents need from storage. The embedded adapter is SQLite; the Redis adapter of
@@ -38,6 +40,36 @@ export interface OplogEntry {
   readonly at: number;
 }
 
+/**
+ * An agent as a list shows it: its record, where it stands in creation order (`ord`, the cursor of
+ * the next page) and its oplog's size, read from the log's ends rather than counted.
+ */
+export interface AgentSummary extends AgentRecord {
+  /** Grows with each new agent across every component; a page continues after the last one's. */
+  readonly ord: number;
+  readonly oplogSize: number;
+}
+
+/** One page of agents in creation order: at most `limit` with `ord` > `after` (0: from the first). */
+export interface AgentPageQuery {
+  readonly componentId?: string | undefined;
+  readonly after?: number | undefined;
+  readonly limit: number;
+}
+
+export interface OplogReadOptions {
+  readonly kept?: boolean | undefined;
+}
+
+/** The read `oplog(after)` answered, or the refusal when entries it needs were dropped below a snapshot. */
+export function contiguous(entries: OplogEntry[], afterSeq: number, subject: string, options?: OplogReadOptions): OplogEntry[] {
+  const first = entries[0];
+  if (options?.kept === true || first === undefined || first.seq === afterSeq + 1) return entries;
+  throw new TahoError('TAHO_AGENT_DIVERGED', `the oplog of agent ${subject} starts at entry ${first.seq}: entries after ${afterSeq} were dropped below a snapshot`, {
+    hint: 'It can be rebuilt only from its latest snapshot, which its component refused to load. Raise [agents] keep_below_snapshot (or "all") to keep more of the log.',
+  });
+}
+
 export type NewOplogEntry = Omit<OplogEntry, 'seq'>;
 
 /** An event that an append writes with its entry; the store sets `data.seq` to the entry's seq. */
@@ -62,14 +94,35 @@ export interface AgentStore {
   ensureAgent(componentId: string, agent: string, init?: { args?: readonly string[]; env?: Readonly<Record<string, string>> }): Promise<AgentRecord>;
   getAgent(componentId: string, agent: string): Promise<AgentRecord | undefined>;
   listAgents(componentId?: string): Promise<AgentRecord[]>;
+  /** A page costs its own size, not the number of agents stored. */
+  agentPage(query: AgentPageQuery): Promise<AgentSummary[]>;
   /** Removes the agent, its oplog and its snapshot in one write; false when there was none. */
   deleteAgent(componentId: string, agent: string): Promise<boolean>;
-  /** Resolves with the entry's seq once it (and `event`, if given) is durable. */
-  append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent): Promise<number>;
-  oplog(componentId: string, agent: string, afterSeq?: number): Promise<OplogEntry[]>;
+  /**
+   * Resolves with the entry's seq once it (and `event`, if given) is durable. With a `fence` (a
+   * cluster node writing an agent of a shard it holds) the write is refused with TAHO_LEASE_LOST,
+   * and nothing of it applied, unless the fence's token is still the lease's current one.
+   */
+  append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent, fence?: Fence): Promise<number>;
+  /**
+   * Entries after `afterSeq`, in order. A read that would start inside a range dropped below a
+   * snapshot refuses (replay must not skip entries); `kept` takes what is kept instead, for showing
+   * the log, never for rebuilding state.
+   */
+  oplog(componentId: string, agent: string, afterSeq?: number, options?: OplogReadOptions): Promise<OplogEntry[]>;
+  /**
+   * Entries the oplog holds (those dropped below a snapshot no longer count), read from the log's
+   * ends, not counted: the same cost at 100 entries as at 100 000.
+   */
   oplogSize(componentId: string, agent: string): Promise<number>;
   byKey(componentId: string, agent: string, key: string): Promise<OplogEntry | undefined>;
-  /** Keeps the agent's latest snapshot: its state as of entry `seq` (a later one replaces it). */
+  /**
+   * Keeps the agent's latest snapshot: its state as of entry `seq` (a later one replaces it). In
+   * the same write, entries more than the store's keep-below-snapshot setting below `seq` are
+   * dropped (with their idempotency keys); the entry at `seq` and every later one always stay, so
+   * numbering goes on. An `oplog(after)` read that would start inside the dropped range refuses
+   * (TAHO_AGENT_DIVERGED) rather than hand out a log with a hole: only the snapshot rebuilds it.
+   */
   saveSnapshot(componentId: string, agent: string, seq: number, bytes: Uint8Array): Promise<void>;
   latestSnapshot(componentId: string, agent: string): Promise<{ seq: number; bytes: Uint8Array } | undefined>;
 }

@@ -52,6 +52,11 @@ export interface EventLog {
   /** The newest stored id (0: none). */
   lastId(): Promise<number>;
   /**
+   * Drops stored events with id < `beforeId` (retention); ids are never reused, so a reader
+   * resuming after a dropped id gets what is left after it. Resolves how many were dropped.
+   */
+  trim(beforeId: number): Promise<number>;
+  /**
    * THE follow primitive: every stored event with id > `after` that matches, in id order, exactly
    * once — first what is stored, then what is committed later (by this process or another one
    * writing the same store) — until `signal` aborts. There is no gap and no duplicate at the seam

@@ -7,12 +7,15 @@
  * preconditions, fence and events) that one SQL transaction or one Redis Lua script can apply.
  */
 import type { AgentStore } from './agents.js';
+import type { ClusterStore } from './cluster.js';
 import type { EventLog } from './events.js';
 import type { JobStore } from './jobs.js';
 import type { Leases } from './leases.js';
 import type { TownStore } from './town.js';
 
 export type * from './agents.js';
+export type * from './cluster.js';
+export { CLUSTER_SHARDS } from './cluster.js';
 export type * from './events.js';
 export type * from './jobs.js';
 export type * from './leases.js';
@@ -39,9 +42,18 @@ export interface Stores {
   readonly town: TownStore;
   readonly events: EventLog;
   readonly leases: Leases;
+  /** Membership and shard ownership of a cluster; absent on a store that only one process serves. */
+  readonly cluster?: ClusterStore | undefined;
   readonly kind: string;
   readonly location: string;
   health(): Promise<StoreHealth>;
+  /** Bytes the store holds: the file with its WAL (SQLite), the server's dataset memory (Redis). */
+  usage(): Promise<number>;
+  /**
+   * Checks, before a server starts, that the store gives `[store] durability`: throws when it
+   * cannot, answers warnings for what the operator should know. Absent: nothing to check.
+   */
+  verify?(): Promise<string[]>;
   /** Commits what is pending, then closes. */
   close(): Promise<void>;
 }

@@ -27,6 +27,16 @@ export interface JobWrite {
   readonly fence?: Fence | undefined;
 }
 
+/** One page of jobs in time order; ties on the time go by id. */
+export interface JobPageQuery {
+  readonly orderBy: 'created' | 'modified';
+  /** Newest first. */
+  readonly reverse: boolean;
+  /** Only jobs strictly past this one (its time in that order, and its id). */
+  readonly after?: { readonly time: number; readonly id: string } | undefined;
+  readonly limit: number;
+}
+
 export interface JobCommit {
   readonly history: readonly JobHistory[];
   readonly events: readonly TahoEvent[];
@@ -51,6 +61,10 @@ export interface JobStore {
   /** `namespace = '*'`: every namespace. */
   jobsByName(name: string, namespace: string): Promise<Job[]>;
   jobs(): Promise<Job[]>;
+  /** A page costs its own size, not the number of jobs stored (an index in each order). */
+  jobPage(query: JobPageQuery): Promise<Job[]>;
+  /** Jobs by state, kept by the store rather than counted from every job's body. */
+  jobCounts(): Promise<Record<string, number>>;
   jobsInState(state: string): Promise<Job[]>;
   versions(id: string): Promise<Job[]>;
   version(id: string, version: number): Promise<Job | undefined>;

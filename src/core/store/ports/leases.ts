@@ -7,7 +7,8 @@
  * was paused past its expiry and lost the lease cannot overwrite its successor's work.
  */
 
-export type LeaseName = 'jobs' | 'town';
+/** `shard:<n>`: a durable-agent shard of a cluster (ports/cluster.ts). */
+export type LeaseName = 'jobs' | 'town' | `shard:${number}`;
 
 export interface LeaseHolder {
   /** Unique per holder process, e.g. `<hostname>:<pid>:<uuid>`. */

@@ -55,6 +55,20 @@ export type TownApplied =
   /** Nothing was written; `conflict` says which guard or take failed (the town retries or reports it). */
   | { readonly ok: false; readonly conflict: string };
 
+/** One page of tasks in the order they were first stored, at most `limit` with `ord` > `after`. */
+export interface TaskPageQuery {
+  readonly state?: readonly TaskState[] | undefined;
+  readonly assigned_to?: string | undefined;
+  readonly after?: number | undefined;
+  readonly limit: number;
+}
+
+export interface TaskRow {
+  /** Where the task stands in that order: the next page starts after the last row's. */
+  readonly ord: number;
+  readonly task: Task;
+}
+
 /**
  * The town port (Tinytown model). Invariant: a task is in exactly one place — the backlog, one
  * agent's inbox, one agent's hands (`current_task`), or finished — after every write, because
@@ -68,6 +82,10 @@ export interface TownStore {
   /** In creation order. */
   agents(): Promise<Agent[]>;
   task(id: string): Promise<Task | undefined>;
+  /** A page costs its own size (and what a filter skips), not the number of tasks stored. */
+  taskPage(query: TaskPageQuery): Promise<TaskRow[]>;
+  /** Tasks by state, kept by the store rather than counted from every task. */
+  taskCounts(): Promise<Partial<Record<TaskState, number>>>;
   /** In creation order. */
   tasks(filter?: { readonly state?: readonly TaskState[] | undefined; readonly assigned_to?: string | undefined }): Promise<Task[]>;
   /** Task ids, oldest first. */

@@ -1,23 +1,28 @@
-import type { AgentRecord, AgentStore, AppendEvent, NewOplogEntry, OplogEntry } from '../ports/agents.js';
+import { contiguous, type AgentPageQuery, type AgentRecord, type AgentStore, type AgentSummary, type AppendEvent, type NewOplogEntry, type OplogEntry, type OplogReadOptions } from '../ports/agents.js';
 import { numberSlot } from './codec.js';
 import type { LuaScript, RedisConn } from './connection.js';
-import { AGENT_INDEX, EVENT_COUNTER, EVENT_STREAM, agentKeys } from './keys.js';
+import { AGENT_INDEX, AGENT_ORD, EVENT_COUNTER, EVENT_STREAM, agentKeys, agentsOf, leaseKeys } from './keys.js';
+import { leaseLost } from './leases.js';
+import type { Fence } from '../ports/leases.js';
 import { script } from './lua.js';
 
 export const AGENT_SCRIPTS: Record<string, LuaScript> = {
-  // KEYS: log, keys, event counter, event stream. ARGV: idempotency key, entry text before and
-  // after its seq, and (optional) the event's text before and after its data.seq.
+  // KEYS: log, keys, event counter, event stream, and the fence's lease holder when fenced.
+  // ARGV: fence token ('' none), idempotency key, entry text before and after its seq, and
+  // (optional) the event's text before and after its data.seq. Answers the seq, or
+  // {'lease', current token} when the fence is stale (nothing written).
   tahoAppend: {
-    keys: 4,
+    keys: 5,
     lua: script(`
-local known = redis.call('HGET', KEYS[2], ARGV[1])
+if ARGV[1] ~= '' and not fenced(KEYS[5], ARGV[1]) then return {'lease', fence_token(KEYS[5])} end
+local known = redis.call('HGET', KEYS[2], ARGV[2])
 if known then return tonumber(known) end
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local seq = 1
 if last[1] then seq = tonumber(string.match(last[1][1], '^(%d+)')) + 1 end
-redis.call('XADD', KEYS[1], seq .. '-0', 'b', ARGV[2] .. seq .. ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[1], seq)
-if #ARGV >= 5 then emit(KEYS[3], KEYS[4], ARGV[4] .. seq .. ARGV[5]) end
+redis.call('XADD', KEYS[1], seq .. '-0', 'b', ARGV[3] .. seq .. ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[2], seq)
+if #ARGV >= 6 then emit(KEYS[3], KEYS[4], ARGV[5] .. seq .. ARGV[6]) end
 return seq`),
   },
   tahoByKey: {
@@ -28,6 +33,35 @@ if not seq then return false end
 local e = redis.call('XRANGE', KEYS[1], seq .. '-0', seq .. '-0')
 if e[1] then return e[1][2][2] end
 return false`,
+  },
+  // KEYS: index, counter, the component's index. ARGV: member. The first sight of an agent numbers
+  // it; later ones keep that number (creation order, the list's cursor).
+  tahoIndexAgent: {
+    keys: 3,
+    lua: `
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if s then return s end
+local n = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[1], n, ARGV[1])
+redis.call('ZADD', KEYS[3], n, ARGV[1])
+return n`,
+  },
+  // KEYS: snap, log, keys. ARGV: seq, bytes, the first seq to keep ('' keeps all). The snapshot and
+  // the drop are one write; the dropped entries' idempotency keys go with them.
+  tahoSnapshot: {
+    keys: 3,
+    lua: `
+redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'bytes', ARGV[2])
+if ARGV[3] == '' then return 0 end
+local below = tonumber(ARGV[3])
+if below <= 1 then return 0 end
+local old = redis.call('XRANGE', KEYS[2], '-', '(' .. below .. '-0')
+for _, e in ipairs(old) do
+  local key = cjson.decode(e[2][2]).key
+  if key then redis.call('HDEL', KEYS[3], key) end
+end
+redis.call('XTRIM', KEYS[2], 'MINID', below .. '-0')
+return #old`,
   },
   tahoDeleteAgent: {
     keys: 4,
@@ -48,9 +82,12 @@ type Entry = [id: string, fields: string[]];
  */
 export class RedisAgentStore implements AgentStore {
   readonly #conn: RedisConn;
+  /** Entries kept below the latest snapshot (undefined: all). */
+  readonly #keep: number | undefined;
 
-  constructor(conn: RedisConn) {
+  constructor(conn: RedisConn, keepBelowSnapshot?: number) {
     this.#conn = conn;
+    this.#keep = keepBelowSnapshot;
   }
 
   async ensureAgent(componentId: string, agent: string, init: { args?: readonly string[]; env?: Readonly<Record<string, string>> } = {}): Promise<AgentRecord> {
@@ -58,7 +95,7 @@ export class RedisAgentStore implements AgentStore {
     // The index entry first: a crash in between leaves an entry without a record, which lists skip,
     // never a record that no list shows.
     const [, before] = await this.#conn.do((r) => Promise.all([
-      r.zadd(AGENT_INDEX, 'NX', 0, member(componentId, agent)),
+      this.#conn.script('tahoIndexAgent', [AGENT_INDEX, AGENT_ORD, agentsOf(componentId)], [member(componentId, agent)]),
       r.call('SET', agentKeys(componentId, agent).meta, JSON.stringify(record), 'NX', 'GET') as Promise<string | null>,
     ]));
     return before === null ? record : (JSON.parse(before) as AgentRecord);
@@ -71,42 +108,62 @@ export class RedisAgentStore implements AgentStore {
 
   async listAgents(componentId?: string): Promise<AgentRecord[]> {
     return this.#conn.do(async (r) => {
-      const members = componentId === undefined
-        ? await r.zrange(AGENT_INDEX, 0, -1)
-        : await r.zrangebylex(AGENT_INDEX, `[${componentId}\u0000`, `(${componentId}\u0001`);
+      const members = await r.zrange(componentId === undefined ? AGENT_INDEX : agentsOf(componentId), 0, -1);
       // One GET per agent, pipelined: each record is in its agent's slot.
-      const bodies = await Promise.all(members.map((m) => {
-        const [c = '', a = ''] = m.split('\u0000');
-        return r.get(agentKeys(c, a).meta);
+      const bodies = await Promise.all(members.map((m) => r.get(keysOf(m).meta)));
+      // Name order, as SQLite lists them; the index is in creation order.
+      return bodies.filter((b): b is string => b !== null).map((b) => JSON.parse(b) as AgentRecord)
+        .sort((a, b) => (a.componentId === b.componentId ? cmp(a.agent, b.agent) : cmp(a.componentId, b.componentId)));
+    });
+  }
+
+  async agentPage(q: AgentPageQuery): Promise<AgentSummary[]> {
+    return this.#conn.do(async (r) => {
+      const index = q.componentId === undefined ? AGENT_INDEX : agentsOf(q.componentId);
+      const scored = await r.zrangebyscore(index, `(${q.after ?? 0}`, '+inf', 'WITHSCORES', 'LIMIT', 0, q.limit);
+      const members = scored.filter((_, i) => i % 2 === 0);
+      // Pipelined: the record and the log's last id of each agent, each in its agent's slot.
+      const rows = await Promise.all(members.map((m) => {
+        const k = keysOf(m);
+        return Promise.all([r.get(k.meta), r.xlen(k.log)]);
       }));
-      return bodies.filter((b): b is string => b !== null).map((b) => JSON.parse(b) as AgentRecord);
+      return rows.flatMap(([body, size], i): AgentSummary[] => (body === null ? [] : [{
+        ...(JSON.parse(body) as AgentRecord),
+        ord: Number(scored[i * 2 + 1]),
+        oplogSize: size,
+      }]));
     });
   }
 
   async deleteAgent(componentId: string, agent: string): Promise<boolean> {
     const k = agentKeys(componentId, agent);
     const had = Number(await this.#conn.script('tahoDeleteAgent', [k.meta, k.log, k.keys, k.snap], []));
-    await this.#conn.do((r) => r.zrem(AGENT_INDEX, member(componentId, agent)));
+    await this.#conn.do((r) => Promise.all([r.zrem(AGENT_INDEX, member(componentId, agent)), r.zrem(agentsOf(componentId), member(componentId, agent))]));
     return had > 0;
   }
 
-  async append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent): Promise<number> {
+  async append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent, fence?: Fence): Promise<number> {
     const k = agentKeys(componentId, agent);
-    const args = [entry.key, ...numberSlot(entry as unknown as Record<string, unknown>, 'seq')];
+    const args = [fence?.token ?? '', entry.key, ...numberSlot(entry as unknown as Record<string, unknown>, 'seq')];
     if (event) {
       const [dataHead, dataTail] = numberSlot(event.data, 'seq');
       const head = JSON.stringify({ kind: 'agent', type: event.type, subject: event.subject, at: new Date().toISOString() }).slice(0, -1);
       args.push(`${head},"data":${dataHead}`, `${dataTail}}`);
     }
-    return Number(await this.#conn.script('tahoAppend', [k.log, k.keys, EVENT_COUNTER, EVENT_STREAM], args));
+    // Unfenced, the fence key slot names the agent's own log: a declared key that is never read.
+    const fenceKey = fence ? leaseKeys(fence.lease).holder : k.log;
+    const r = (await this.#conn.acknowledged('tahoAppend', [k.log, k.keys, EVENT_COUNTER, EVENT_STREAM, fenceKey], args)) as number | [string, number];
+    if (Array.isArray(r)) throw leaseLost(fence as Fence, Number(r[1]));
+    return Number(r);
   }
 
-  async oplog(componentId: string, agent: string, afterSeq = 0): Promise<OplogEntry[]> {
+  async oplog(componentId: string, agent: string, afterSeq = 0, options?: OplogReadOptions): Promise<OplogEntry[]> {
     const entries = (await this.#conn.do((r) => r.xrange(agentKeys(componentId, agent).log, `(${afterSeq}-0`, '+'))) as Entry[];
-    return entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as OplogEntry);
+    return contiguous(entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as OplogEntry), afterSeq, `${componentId}/${agent}`, options);
   }
 
   async oplogSize(componentId: string, agent: string): Promise<number> {
+    // XLEN is O(1), and XTRIM below a snapshot keeps it the number of entries held.
     return this.#conn.do((r) => r.xlen(agentKeys(componentId, agent).log));
   }
 
@@ -117,7 +174,8 @@ export class RedisAgentStore implements AgentStore {
   }
 
   async saveSnapshot(componentId: string, agent: string, seq: number, bytes: Uint8Array): Promise<void> {
-    await this.#conn.do((r) => r.hset(agentKeys(componentId, agent).snap, 'seq', seq, 'bytes', Buffer.from(bytes)));
+    const k = agentKeys(componentId, agent);
+    await this.#conn.script('tahoSnapshot', [k.snap, k.log, k.keys], [seq, Buffer.from(bytes), this.#keep === undefined ? '' : seq - this.#keep]);
   }
 
   async latestSnapshot(componentId: string, agent: string): Promise<{ seq: number; bytes: Uint8Array } | undefined> {
@@ -125,6 +183,15 @@ export class RedisAgentStore implements AgentStore {
     if (h.seq === undefined || h.bytes === undefined) return undefined;
     return { seq: Number(h.seq.toString()), bytes: new Uint8Array(h.bytes) };
   }
+}
+
+function keysOf(m: string): ReturnType<typeof agentKeys> {
+  const [c = '', a = ''] = m.split('\u0000');
+  return agentKeys(c, a);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function member(componentId: string, agent: string): string {

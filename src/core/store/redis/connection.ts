@@ -4,6 +4,7 @@ import { TahoError } from '../../errors.js';
 /** A Lua script registered on the connection (EVALSHA, with EVAL when the server forgot it). */
 export interface LuaScript {
   readonly lua: string;
+  /** How many of a call's first arguments are keys; -1: as many as the call passes. */
   readonly keys: number;
 }
 
@@ -47,11 +48,14 @@ export class RedisConn {
   #lastError: string | undefined;
   #blocking: Redis | undefined;
 
+  readonly #varKeys: ReadonlySet<string>;
+
   constructor(url: string, scripts: Readonly<Record<string, LuaScript>>) {
+    this.#varKeys = new Set(Object.entries(scripts).filter(([, s]) => s.keys < 0).map(([name]) => name));
     this.location = redactUrl(url);
     this.redis = new Redis(url, {
       ...OPTIONS,
-      scripts: Object.fromEntries(Object.entries(scripts).map(([name, s]) => [name, { lua: s.lua, numberOfKeys: s.keys }])),
+      scripts: Object.fromEntries(Object.entries(scripts).map(([name, s]) => [name, s.keys < 0 ? { lua: s.lua } : { lua: s.lua, numberOfKeys: s.keys }])),
     });
     // Without a listener ioredis prints every failed reconnect; the last one is kept for messages.
     this.redis.on('error', (err: Error) => {
@@ -71,9 +75,35 @@ export class RedisConn {
     }
   }
 
+  /** Replicas every acknowledging write waits for (`replicated` durability), and how long. */
+  #replicas = 0;
+  #replicaTimeoutMs = 1000;
+
+  /** `[store] durability = "replicated"`: each acknowledging write waits for `replicas` (WAIT). */
+  waitForReplicas(replicas: number, timeoutMs: number): void {
+    this.#replicas = replicas;
+    this.#replicaTimeoutMs = timeoutMs;
+  }
+
+  /** Runs a script whose success acknowledges something to a caller: with `replicated` durability, only once a replica has it. */
+  async acknowledged(name: string, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {
+    const r = await this.script(name, keys, args);
+    if (this.#replicas > 0) {
+      const acked = await this.do((redis) => redis.wait(this.#replicas, this.#replicaTimeoutMs));
+      if (acked < this.#replicas) {
+        throw new TahoError('TAHO_STORE_UNREACHABLE', `the write reached the Redis primary at ${this.location} but ${acked} of ${this.#replicas} replica(s) acknowledged it within ${this.#replicaTimeoutMs} ms`, {
+          hint: 'It may survive or not if the primary is lost now: retry with the same idempotency key (applied once either way), and check the replica (INFO replication).',
+        });
+      }
+    }
+    return r;
+  }
+
   /** Runs a registered script. */
   async script(name: string, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {
-    return this.do((r) => (r as unknown as Record<string, ScriptFn>)[name]!(...keys, ...args));
+    // A script of variable arity takes its key count first (ioredis's convention).
+    const head = this.#varKeys.has(name) ? [keys.length] : [];
+    return this.do((r) => (r as unknown as Record<string, ScriptFn>)[name]!(...head, ...keys, ...args));
   }
 
   /** The connection the event tail blocks on: no command timeout, waits through reconnects. */

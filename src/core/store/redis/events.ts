@@ -45,6 +45,10 @@ export class RedisEventLog implements EventLog {
     return storedEvents(bodies, ids);
   }
 
+  async trim(beforeId: number): Promise<number> {
+    return this.#conn.do((r) => r.xtrim(EVENT_STREAM, 'MINID', `${beforeId}-0`));
+  }
+
   async read(afterId: number, filter: EventFilter = {}, limit = PAGE): Promise<TahoEvent[]> {
     return (await this.#read(afterId, filter, limit)).events;
   }

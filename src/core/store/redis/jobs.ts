@@ -1,6 +1,6 @@
 import { TahoError } from '../../errors.js';
-import { TERMINAL_COMPUTE_STATES, TERMINAL_JOB_STATES, type Execution, type Job, type JobHistory } from '../../jobs/model.js';
-import type { JobCommit, JobStore, JobWrite } from '../ports/jobs.js';
+import { TERMINAL_COMPUTE_STATES, TERMINAL_JOB_STATES, type Execution, type Job, type JobHistory, type JobStateType } from '../../jobs/model.js';
+import type { JobCommit, JobPageQuery, JobStore, JobWrite } from '../ports/jobs.js';
 import { eventBody, storedEvents } from './codec.js';
 import type { LuaScript, RedisConn } from './connection.js';
 import { EVENT_COUNTER, EVENT_STREAM, JOBS, leaseKeys } from './keys.js';
@@ -11,7 +11,9 @@ import { script } from './lua.js';
  * The jobs family under `{jobs}`: `job`/`exec` hashes of bodies, `jm`/`em` hashes of what the
  * rules check (revision, state, version) so the script never decodes a body, `state:<S>` sets,
  * the `ids` set sorted by id (prefix lookups), `v:<id>` versions, `execs:<id>` a job's executions,
- * `h:<id>` its history list, `key`/`keysof:<id>` idempotency keys.
+ * `h:<id>` its history list, `key`/`keysof:<id>` idempotency keys; `bycreated`/`bymodified` sorted
+ * sets whose members (`<time, zero-padded>:<id>`, all scored 0) sort by time then id, as SQLite's
+ * (time, id) indexes do, with `cm`/`mm` naming each job's current member so an update moves it.
  * KEYS: event counter, event stream, fence lease holder. ARGV: prefix, the write (JSON), fence token.
  */
 export const JOB_SCRIPTS: Record<string, LuaScript> = {
@@ -66,6 +68,18 @@ for _, e in ipairs(w.execs) do
   execs[e.id] = {rev = e.rev, st = tostring(e.st)}
 end
 -- Writes.
+local function index(z, h, id, m)
+  local old = redis.call('HGET', h, id)
+  if old == m then return end
+  if old then redis.call('ZREM', z, old) end
+  redis.call('ZADD', z, 0, m)
+  redis.call('HSET', h, id, m)
+end
+local function unindex(z, h, id)
+  local old = redis.call('HGET', h, id)
+  if old then redis.call('ZREM', z, old) end
+  redis.call('HDEL', h, id)
+end
 if w.key then
   redis.call('HSET', P .. 'key', w.key.key, w.key.job)
   redis.call('SADD', P .. 'keysof:' .. w.key.job, w.key.key)
@@ -77,6 +91,8 @@ for _, j in ipairs(w.jobs) do
   redis.call('HSET', P .. 'jm', j.id, j.rev .. '\\t' .. j.st .. '\\t' .. j.ver)
   redis.call('SADD', P .. 'state:' .. j.st, j.id)
   redis.call('ZADD', P .. 'ids', 0, j.id)
+  index(P .. 'bycreated', P .. 'cm', j.id, j.cm)
+  index(P .. 'bymodified', P .. 'mm', j.id, j.mm)
   if j.nv then redis.call('HSET', P .. 'v:' .. j.id, j.ver, j.body) end
 end
 for _, e in ipairs(w.execs) do
@@ -96,6 +112,8 @@ for _, id in ipairs(w.del) do
   redis.call('HDEL', P .. 'job', id)
   redis.call('HDEL', P .. 'jm', id)
   redis.call('ZREM', P .. 'ids', id)
+  unindex(P .. 'bycreated', P .. 'cm', id)
+  unindex(P .. 'bymodified', P .. 'mm', id)
   for _, e in ipairs(redis.call('SMEMBERS', P .. 'execs:' .. id)) do
     redis.call('HDEL', P .. 'exec', e)
     redis.call('HDEL', P .. 'em', e)
@@ -127,7 +145,7 @@ export class RedisJobStore implements JobStore {
       tj: [...TERMINAL_JOB_STATES],
       te: [...TERMINAL_COMPUTE_STATES],
       key: w.idempotencyKey === undefined ? undefined : { key: w.idempotencyKey.key, job: w.idempotencyKey.jobId },
-      jobs: (w.jobs ?? []).map(({ job, newVersion }) => ({ id: job.ID, rev: job.Revision, st: job.State.StateType, ver: job.Version, nv: newVersion === true, body: JSON.stringify(job) })),
+      jobs: (w.jobs ?? []).map(({ job, newVersion }) => ({ id: job.ID, rev: job.Revision, st: job.State.StateType, ver: job.Version, nv: newVersion === true, cm: indexMember(job.CreateTime, job.ID), mm: indexMember(job.ModifyTime, job.ID), body: JSON.stringify(job) })),
       execs: (w.executions ?? []).map((e) => ({ id: e.ID, job: e.JobID, rev: e.Revision, st: e.ComputeState.StateType, body: JSON.stringify(e) })),
       hist: history.map((h) => {
         const rest = JSON.stringify(h);
@@ -138,7 +156,7 @@ export class RedisJobStore implements JobStore {
     };
     const fence = w.fence;
     const holder = leaseKeys(fence?.lease ?? 'jobs').holder;
-    const r = (await this.#conn.script('tahoJobs', [EVENT_COUNTER, EVENT_STREAM, holder], [JOBS, JSON.stringify(write), fence?.token ?? ''])) as Refusal | ['ok', number[], number[]];
+    const r = (await this.#conn.acknowledged('tahoJobs', [EVENT_COUNTER, EVENT_STREAM, holder], [JOBS, JSON.stringify(write), fence?.token ?? ''])) as Refusal | ['ok', number[], number[]];
     if (r[0] !== 'ok') throw refusal(r as Refusal, w, fence);
     const [, seqs, ids] = r as ['ok', number[], number[]];
     return {
@@ -162,6 +180,19 @@ export class RedisJobStore implements JobStore {
 
   async jobs(): Promise<Job[]> {
     return byCreation((await this.#conn.do((r) => r.hvals(`${JOBS}job`))).map((b) => JSON.parse(b) as Job));
+  }
+
+  async jobPage(q: JobPageQuery): Promise<Job[]> {
+    const key = `${JOBS}${q.orderBy === 'created' ? 'bycreated' : 'bymodified'}`;
+    const from = q.after === undefined ? (q.reverse ? '+' : '-') : `(${indexMember(q.after.time, q.after.id)}`;
+    const ids = (await this.#conn.do((r) => (q.reverse ? r.zrevrangebylex(key, from, '-', 'LIMIT', 0, q.limit) : r.zrangebylex(key, from, '+', 'LIMIT', 0, q.limit))))
+      .map((m) => m.slice(m.indexOf(':') + 1));
+    return this.#bodies<Job>(`${JOBS}job`, ids);
+  }
+
+  async jobCounts(): Promise<Record<string, number>> {
+    const counts = await this.#conn.do((r) => Promise.all(JOB_STATES.map((s) => r.scard(`${JOBS}state:${s}`))));
+    return Object.fromEntries(JOB_STATES.map((s, i) => [s, counts[i] ?? 0]).filter(([, n]) => n !== 0));
   }
 
   async jobsInState(state: string): Promise<Job[]> {
@@ -230,6 +261,13 @@ function refusal(r: Refusal, w: JobWrite, fence: JobWrite['fence']): TahoError {
 /** Oldest first, as SQLite's rows come out: Redis sets and hashes have no order of their own. */
 function byCreation<T extends { readonly CreateTime: number; readonly ID: string }>(items: T[]): T[] {
   return items.sort((a, b) => a.CreateTime - b.CreateTime || (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0));
+}
+
+const JOB_STATES: readonly JobStateType[] = ['Undefined', 'Pending', 'Queued', 'Running', 'Completed', 'Failed', 'Stopped'];
+
+/** Fixed width, so members sort by time first (times are non-negative nanoseconds). */
+function indexMember(time: number, id: string): string {
+  return `${BigInt(Math.trunc(time)).toString().padStart(22, '0')}:${id}`;
 }
 
 function refused(message: string, hint: string): TahoError {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { processAlive } from '../../../shared/process.js';
+import { processRunning } from '../../../shared/process.js';
 import { TahoError } from '../../errors.js';
 import type { Fence, Lease, LeaseHolder, LeaseName, Leases } from '../ports/leases.js';
 import type { LuaScript, RedisConn } from './connection.js';
@@ -65,7 +65,7 @@ export class RedisLeases implements Leases {
     if (r[0] === 0) {
       // A holder on this host whose process is gone let the lease go: take it now, not after its TTL.
       const [, other, pid, host] = r;
-      if (host !== hostname() || pid === '' || Number(pid) === process.pid || processAlive(Number(pid))) return undefined;
+      if (host !== hostname() || pid === '' || Number(pid) === process.pid || processRunning(Number(pid))) return undefined;
       r = (await this.#conn.script('tahoLeaseAcquire', [k.holder, k.epoch], [...args, String(other)])) as typeof r;
       if (r[0] === 0) return undefined;
     }

@@ -97,7 +97,16 @@ for _, op in ipairs(w.ops) do
   elseif o == 'putTask' then
     keepOrder(P .. 'tasks', op.id)
     redis.call('HSET', P .. 'task', op.id, op.body)
+    local was = redis.call('HGET', P .. 'tstate', op.id)
+    if was ~= op.st then
+      if was then redis.call('HINCRBY', P .. 'tcount', was, -1) end
+      redis.call('HINCRBY', P .. 'tcount', op.st, 1)
+      redis.call('HSET', P .. 'tstate', op.id, op.st)
+    end
   elseif o == 'deleteTask' then
+    local was = redis.call('HGET', P .. 'tstate', op.id)
+    if was then redis.call('HINCRBY', P .. 'tcount', was, -1) end
+    redis.call('HDEL', P .. 'tstate', op.id)
     redis.call('HDEL', P .. 'task', op.id)
     redis.call('ZREM', P .. 'tasks', op.id)
     redis.call('ZREM', P .. 'backlog', op.id)

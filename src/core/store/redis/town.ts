@@ -1,5 +1,5 @@
 import type { Agent, Message, Round, Task, TaskState } from '../../town/model.js';
-import type { InboxRow, TownApplied, TownGuard, TownOp, TownStore, TownWrite } from '../ports/town.js';
+import type { InboxRow, TaskPageQuery, TaskRow, TownApplied, TownGuard, TownOp, TownStore, TownWrite } from '../ports/town.js';
 import { eventBody, storedEvents } from './codec.js';
 import type { RedisConn } from './connection.js';
 import { EVENT_COUNTER, EVENT_STREAM, TOWN, leaseKeys } from './keys.js';
@@ -17,7 +17,7 @@ function encodeOp(op: TownOp): Record<string, unknown> {
     case 'putAgent':
       return { o: op.op, id: op.agent.id, name: op.agent.name, body: JSON.stringify(op.agent) };
     case 'putTask':
-      return { o: op.op, id: op.task.id, body: JSON.stringify(op.task) };
+      return { o: op.op, id: op.task.id, st: op.task.state, body: JSON.stringify(op.task) };
     case 'deleteAgent':
     case 'deleteTask':
       return { o: op.op, id: op.id };
@@ -49,7 +49,7 @@ export class RedisTownStore implements TownStore {
     const bodies = (w.events ?? []).map((e) => eventBody(e, new Date().toISOString()));
     const write = { g: (w.guards ?? []).map(encodeGuard), ops: w.ops.map(encodeOp), ev: bodies };
     const holder = leaseKeys(w.fence?.lease ?? 'town').holder;
-    const r = (await this.#conn.script('tahoTown', [EVENT_COUNTER, EVENT_STREAM, holder], [TOWN, JSON.stringify(write), w.fence?.token ?? ''])) as [string, unknown];
+    const r = (await this.#conn.acknowledged('tahoTown', [EVENT_COUNTER, EVENT_STREAM, holder], [TOWN, JSON.stringify(write), w.fence?.token ?? ''])) as [string, unknown];
     if (r[0] === 'lease' && w.fence) throw leaseLost(w.fence, Number(r[1]));
     if (r[0] === 'conflict') return { ok: false, conflict: String(r[1]) };
     return { ok: true, events: storedEvents(bodies, r[1] as number[]) };
@@ -70,6 +70,32 @@ export class RedisTownStore implements TownStore {
 
   async task(id: string): Promise<Task | undefined> {
     return parse<Task>(await this.#conn.do((r) => r.hget(`${TOWN}task`, id)));
+  }
+
+  async taskPage(q: TaskPageQuery): Promise<TaskRow[]> {
+    const rows: TaskRow[] = [];
+    let after = q.after ?? 0;
+    // The order index holds no state or agent: a filter reads on, a batch at a time, until full.
+    const batch = q.state === undefined && q.assigned_to === undefined ? q.limit : Math.max(q.limit, 200);
+    for (;;) {
+      const scored = await this.#conn.do((r) => r.zrangebyscore(`${TOWN}tasks`, `(${after}`, '+inf', 'WITHSCORES', 'LIMIT', 0, batch));
+      if (scored.length === 0) return rows;
+      const ids = scored.filter((_, i) => i % 2 === 0);
+      const bodies = await this.#conn.do((r) => r.hmget(`${TOWN}task`, ...ids));
+      for (const [i, body] of bodies.entries()) {
+        after = Number(scored[i * 2 + 1]);
+        const task = body === null ? undefined : (JSON.parse(body) as Task);
+        if (task === undefined || (q.state !== undefined && !q.state.includes(task.state)) || (q.assigned_to !== undefined && task.assigned_to !== q.assigned_to)) continue;
+        rows.push({ ord: after, task });
+        if (rows.length === q.limit) return rows;
+      }
+      if (ids.length < batch) return rows;
+    }
+  }
+
+  async taskCounts(): Promise<Partial<Record<TaskState, number>>> {
+    const counts = await this.#conn.do((r) => r.hgetall(`${TOWN}tcount`));
+    return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)]).filter(([, n]) => n !== 0));
   }
 
   async tasks(filter: { readonly state?: readonly TaskState[] | undefined; readonly assigned_to?: string | undefined } = {}): Promise<Task[]> {

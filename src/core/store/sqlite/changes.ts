@@ -7,15 +7,16 @@ import type { TahoEvent } from '../ports/events.js';
 const SAFETY_MS = 2000;
 
 /**
- * Tells this process's followers that the log may have grown: at once after a commit made here,
- * and, for commits of other processes on the same file (a CLI assigning while the server
- * follows), when the directory's WAL file changes (inotify). While someone follows, a slow safety
- * check of `PRAGMA data_version` (it moves only when another connection committed) covers a
- * missed file event. Followers always re-read the log itself, so a wake-up carries no data and a
- * spurious one costs one indexed read.
+ * Tells this process's followers that the log grew. A commit made here hands its events along
+ * (ids contiguous, in commit order): a follower that has read up to just before them takes them
+ * as they are, with no read of the file. Commits of other processes on the same file (a CLI
+ * assigning while the server follows) are noticed when the directory's WAL file changes
+ * (inotify) and `PRAGMA data_version` moved (it moves only when another connection committed,
+ * so this process's own writes do not wake anyone twice); while someone follows, a slow check of
+ * it covers a missed file event. Those wake-ups carry no events: followers then read the log.
  */
 export class Changes {
-  readonly #emitter = new EventEmitter<{ wake: []; notice: [TahoEvent] }>();
+  readonly #emitter = new EventEmitter<{ wake: [readonly TahoEvent[] | undefined]; notice: [TahoEvent] }>();
   readonly #dataDir: string;
   readonly #version: StatementSync;
   readonly #db: DatabaseSync;
@@ -31,9 +32,9 @@ export class Changes {
     this.#emitter.setMaxListeners(0);
   }
 
-  /** After a commit of this process. */
-  committed(): void {
-    if (this.#followers > 0) this.#emitter.emit('wake');
+  /** After a commit of this process, with the events it wrote (one transaction's, so their ids are contiguous). */
+  committed(events: readonly TahoEvent[]): void {
+    if (this.#followers > 0 && events.length > 0) this.#emitter.emit('wake', events);
   }
 
   notice(e: TahoEvent): void {
@@ -45,8 +46,11 @@ export class Changes {
     return () => this.#emitter.off('notice', fn);
   }
 
-  /** A follower's subscription; the file watch runs while there is one. */
-  onWake(fn: () => void): () => void {
+  /**
+   * A follower's subscription: `fn` gets the events of each commit made here, or undefined when
+   * another process committed (read the log). The file watch runs while there is a follower.
+   */
+  onWake(fn: (events: readonly TahoEvent[] | undefined) => void): () => void {
     this.#emitter.on('wake', fn);
     if (this.#followers++ === 0) this.#start();
     return () => {
@@ -61,16 +65,28 @@ export class Changes {
   }
 
   #start(): void {
-    this.#stopWatch = watchDir(this.#dataDir, () => this.#emitter.emit('wake'), 2);
-    this.#timer = setInterval(() => {
-      if (!this.#db.isOpen) return;
-      const v = Number((this.#version.get() as { data_version: number }).data_version);
-      if (v !== this.#lastVersion) {
-        this.#lastVersion = v;
-        this.#emitter.emit('wake');
-      }
-    }, SAFETY_MS);
+    this.#lastVersion = this.#dataVersion();
+    this.#stopWatch = watchDir(this.#dataDir, () => this.#otherCommitted(), 2);
+    this.#timer = setInterval(() => this.#otherCommitted(), SAFETY_MS);
     this.#timer.unref();
+  }
+
+  /** Wakes the followers when another connection committed since the last look. */
+  #otherCommitted(): void {
+    const v = this.#dataVersion();
+    if (v === this.#lastVersion) return;
+    this.#lastVersion = v;
+    this.#emitter.emit('wake', undefined);
+  }
+
+  #dataVersion(): number {
+    if (!this.#db.isOpen) return this.#lastVersion;
+    try {
+      return Number((this.#version.get() as { data_version: number }).data_version);
+    } catch {
+      // A file that cannot be read now: wake the followers (NaN equals nothing), whose read reports it.
+      return Number.NaN;
+    }
   }
 
   #stop(): void {

@@ -1,7 +1,7 @@
 import type { StatementSync } from 'node:sqlite';
 import { TahoError } from '../../errors.js';
 import { TERMINAL_COMPUTE_STATES, TERMINAL_JOB_STATES, type Execution, type Job, type JobHistory } from '../../jobs/model.js';
-import type { JobCommit, JobStore, JobWrite } from '../ports/jobs.js';
+import type { JobCommit, JobPageQuery, JobStore, JobWrite } from '../ports/jobs.js';
 import { reading, transaction } from './db.js';
 import type { SqliteContext } from './context.js';
 
@@ -23,6 +23,12 @@ export class SqliteJobStore implements JobStore {
       byName: db.prepare("SELECT body FROM jobs WHERE name = ? AND (namespace = ? OR ? = '*')"),
       allJobs: db.prepare('SELECT body FROM jobs'),
       byState: db.prepare('SELECT body FROM jobs WHERE state = ?'),
+      // Row values seek the (time, id) indexes: a page reads its own rows only.
+      createdAsc: db.prepare('SELECT body FROM jobs WHERE (create_time, id) > (?, ?) ORDER BY create_time, id LIMIT ?'),
+      createdDesc: db.prepare('SELECT body FROM jobs WHERE (create_time, id) < (?, ?) ORDER BY create_time DESC, id DESC LIMIT ?'),
+      modifiedAsc: db.prepare('SELECT body FROM jobs WHERE (modify_time, id) > (?, ?) ORDER BY modify_time, id LIMIT ?'),
+      modifiedDesc: db.prepare('SELECT body FROM jobs WHERE (modify_time, id) < (?, ?) ORDER BY modify_time DESC, id DESC LIMIT ?'),
+      counts: db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state'),
       versions: db.prepare('SELECT body FROM job_versions WHERE id = ? ORDER BY version'),
       version: db.prepare('SELECT body FROM job_versions WHERE id = ? AND version = ?'),
       putExec: db.prepare('INSERT OR REPLACE INTO executions VALUES (?, ?, ?, ?)'),
@@ -68,7 +74,7 @@ export class SqliteJobStore implements JobStore {
       const events = this.#ctx.outbox.write(w.events ?? []);
       return { history, events };
     });
-    if (out.events.length > 0) this.#ctx.changes.committed();
+    this.#ctx.changes.committed(out.events);
     return out;
   }
 
@@ -113,6 +119,16 @@ export class SqliteJobStore implements JobStore {
 
   async jobs(): Promise<Job[]> {
     return this.#all('allJobs');
+  }
+
+  async jobPage(q: JobPageQuery): Promise<Job[]> {
+    // Without a cursor, start before the first (or past the last) time there can be.
+    const after = q.after ?? { time: q.reverse ? Number.MAX_VALUE : -Number.MAX_VALUE, id: '' };
+    return this.#all(`${q.orderBy}${q.reverse ? 'Desc' : 'Asc'}`, after.time, after.id, q.limit);
+  }
+
+  async jobCounts(): Promise<Record<string, number>> {
+    return reading(this.#path, () => Object.fromEntries(this.#st.counts!.all().map((r) => [String(r.state), Number(r.n)])));
   }
 
   async jobsInState(state: string): Promise<Job[]> {

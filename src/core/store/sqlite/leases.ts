@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { processAlive } from '../../../shared/process.js';
+import { processRunning } from '../../../shared/process.js';
 import { TahoError } from '../../errors.js';
 import type { Fence, Lease, LeaseHolder, LeaseName, Leases } from '../ports/leases.js';
 import { reading, transaction } from './db.js';
@@ -88,7 +88,8 @@ export class SqliteLeases implements Leases {
 
   #live(row: Row, now: number): boolean {
     if (row.expires_at <= now) return false;
-    if (row.pid !== null && row.host === hostname() && row.pid !== process.pid && !processAlive(row.pid)) return false;
+    // Our own lease (every fenced write checks it) costs no system call.
+    if (row.pid !== null && row.pid !== process.pid && row.host === hostname() && !processRunning(row.pid)) return false;
     return true;
   }
 }

@@ -1,6 +1,8 @@
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
+import { TahoError } from '../../errors.js';
+import { inspectDbFile } from './check.js';
 import { transaction } from './db.js';
 
 /**
@@ -12,6 +14,7 @@ export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS agents (
     component_id TEXT NOT NULL, agent TEXT NOT NULL, created_at INTEGER NOT NULL,
     args TEXT NOT NULL, env TEXT NOT NULL, PRIMARY KEY (component_id, agent));
+  CREATE INDEX IF NOT EXISTS agents_of ON agents (component_id);
   CREATE TABLE IF NOT EXISTS oplog (
     component_id TEXT NOT NULL, agent TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
     idem_key TEXT NOT NULL, PRIMARY KEY (component_id, agent, seq));
@@ -22,12 +25,15 @@ export const SCHEMA = `
 
   CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS events_kind ON events (kind, id);
+  CREATE INDEX IF NOT EXISTS events_subject ON events (subject, id);
 
   CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, namespace TEXT NOT NULL, name TEXT NOT NULL, state TEXT NOT NULL,
     create_time INTEGER NOT NULL, modify_time INTEGER NOT NULL, body TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS jobs_name ON jobs (namespace, name);
   CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
+  CREATE INDEX IF NOT EXISTS jobs_created ON jobs (create_time, id);
+  CREATE INDEX IF NOT EXISTS jobs_modified ON jobs (modify_time, id);
   CREATE TABLE IF NOT EXISTS job_versions (id TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (id, version));
   CREATE TABLE IF NOT EXISTS executions (id TEXT PRIMARY KEY, job_id TEXT NOT NULL, create_time INTEGER NOT NULL, body TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS executions_job ON executions (job_id);
@@ -50,8 +56,8 @@ export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS migrations (file TEXT PRIMARY KEY, at TEXT NOT NULL);
 `;
 
-/** Events kept for resuming streams; older ones are trimmed when the store opens. */
-const KEEP_EVENTS = 100_000;
+/** The schema this taho writes (`PRAGMA user_version`); a file from a newer one is refused. */
+export const SCHEMA_VERSION = 1;
 
 /** What each file written by taho before the single store held, and where its rows go. */
 const LEGACY: readonly { file: string; copy: readonly string[] }[] = [
@@ -90,9 +96,11 @@ const LEGACY: readonly { file: string; copy: readonly string[] }[] = [
 const LEGACY_LOCKS = ['jobs.lock', 'town.lock'];
 
 export function createSchema(db: DatabaseSync, path: string, dataDir: string): void {
-  transaction(db, path, () => db.exec(SCHEMA));
+  transaction(db, path, () => {
+    db.exec(SCHEMA);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  });
   migrateLegacy(db, path, dataDir);
-  db.prepare('DELETE FROM events WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM events) - ?').run(KEEP_EVENTS);
 }
 
 /**
@@ -107,6 +115,12 @@ function migrateLegacy(db: DatabaseSync, path: string, dataDir: string): void {
     if (!existsSync(old)) continue;
     const done = db.prepare('SELECT 1 AS x FROM migrations WHERE file = ?').get(file) !== undefined;
     if (!done) {
+      // An earlier version's file is checked like the store itself: an empty or damaged one
+      // would migrate as "nothing" and be renamed away.
+      const problem = inspectDbFile(old).problem;
+      if (problem) throw new TahoError('TAHO_STORE_CORRUPT', `${problem.what}; it was to be copied into ${path}`, {
+        hint: `Nothing was changed. Restore ${old} from a backup, or move it aside (with its -wal file) to go on without what it held.`,
+      });
       db.prepare('ATTACH DATABASE ? AS old').run(old);
       try {
         const tables = new Set(db.prepare("SELECT name FROM old.sqlite_master WHERE type = 'table'").all().map((r) => String(r.name)));

@@ -1,6 +1,6 @@
 import type { SQLOutputValue, StatementSync } from 'node:sqlite';
 import type { Agent, Message, Round, Task, TaskState } from '../../town/model.js';
-import type { InboxRow, TownApplied, TownGuard, TownOp, TownStore, TownWrite } from '../ports/town.js';
+import type { InboxRow, TaskPageQuery, TaskRow, TownApplied, TownGuard, TownOp, TownStore, TownWrite } from '../ports/town.js';
 import { reading, transaction } from './db.js';
 import type { SqliteContext } from './context.js';
 
@@ -20,6 +20,8 @@ export class SqliteTownStore implements TownStore {
   readonly #ctx: SqliteContext;
   readonly #path: string;
   readonly #st: Record<string, StatementSync>;
+  /** Task page statements by their SQL (one per combination of filters). */
+  readonly #pages = new Map<string, StatementSync>();
 
   constructor(ctx: SqliteContext) {
     this.#ctx = ctx;
@@ -34,6 +36,7 @@ export class SqliteTownStore implements TownStore {
       deleteAgent: db.prepare('DELETE FROM town_agents WHERE id = ?'),
       task: db.prepare('SELECT body FROM town_tasks WHERE id = ?'),
       tasks: db.prepare('SELECT body FROM town_tasks ORDER BY created_at, rowid'),
+      taskCounts: db.prepare('SELECT state, COUNT(*) AS n FROM town_tasks GROUP BY state'),
       putTask: db.prepare('INSERT INTO town_tasks VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, assigned_to = excluded.assigned_to, body = excluded.body'),
       deleteTask: db.prepare('DELETE FROM town_tasks WHERE id = ?'),
       backlogPush: db.prepare('INSERT OR IGNORE INTO town_backlog (task_id) VALUES (?)'),
@@ -73,7 +76,7 @@ export class SqliteTownStore implements TownStore {
       if (err instanceof Conflict) return { ok: false, conflict: err.why };
       throw err;
     }
-    this.#ctx.changes.committed();
+    this.#ctx.changes.committed(events);
     return { ok: true, events };
   }
 
@@ -146,6 +149,30 @@ export class SqliteTownStore implements TownStore {
   async task(id: string): Promise<Task | undefined> {
     return this.#one<Task>('task', id);
   }
+  async taskPage(q: TaskPageQuery): Promise<TaskRow[]> {
+    const where = ['rowid > ?'];
+    const args: (string | number)[] = [q.after ?? 0];
+    if (q.state !== undefined) {
+      where.push(`state IN (${q.state.map(() => '?').join(', ')})`);
+      args.push(...q.state);
+    }
+    if (q.assigned_to !== undefined) {
+      where.push('assigned_to = ?');
+      args.push(q.assigned_to);
+    }
+    // rowid is the order tasks were first stored (an update keeps it); the state and agent indexes
+    // hold it too, so a filtered page seeks as well.
+    const sql = `SELECT rowid AS ord, body FROM town_tasks WHERE ${where.join(' AND ')} ORDER BY rowid LIMIT ?`;
+    let st = this.#pages.get(sql);
+    if (!st) this.#pages.set(sql, st = this.#ctx.db.prepare(sql));
+    const page = st;
+    return reading(this.#path, () => page.all(...args, q.limit).map((r) => ({ ord: Number(r.ord), task: JSON.parse(String(r.body)) as Task })));
+  }
+
+  async taskCounts(): Promise<Partial<Record<TaskState, number>>> {
+    return reading(this.#path, () => Object.fromEntries(this.#st.taskCounts!.all().map((r) => [String(r.state), Number(r.n)])));
+  }
+
   async tasks(filter: { state?: readonly TaskState[] | undefined; assigned_to?: string | undefined } = {}): Promise<Task[]> {
     return this.#all<Task>('tasks').filter((t) => (filter.state === undefined || filter.state.includes(t.state)) && (filter.assigned_to === undefined || t.assigned_to === filter.assigned_to));
   }

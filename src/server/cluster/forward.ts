@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Agent, request, type Dispatcher } from 'undici';
+import { leaseNode } from '../../core/store/lease-keeper.js';
+import { notOwner, type ClusterMember } from '../../core/cluster/member.js';
+import { shardOf } from '../../core/cluster/shards.js';
+import { TahoError } from '../../core/errors.js';
+import type { Runtime } from '../../core/runtime.js';
+
+/** Routes whose work happens on the agent's owner: everything under one worker except reading its oplog (a store read any node does). */
+const WORKER = '/v1/components/:component_id/workers/:worker_name';
+const INVOKE = new Set([`${WORKER}/invoke`, `${WORKER}/invoke-and-await`]);
+function ownerRoute(method: string, url: string): boolean {
+  return url === WORKER || (url.startsWith(`${WORKER}/`) && !(method === 'GET' && url === `${WORKER}/oplog`));
+}
+
+/** Says a request came from another node: its receiver runs it or refuses, never forwards again. */
+const FORWARDED = 'x-taho-forwarded-by';
+/** The node that answered (tests and operators see where a call ran). */
+const NODE = 'x-taho-node';
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+
+/** How often a forwarded request checks that its target's owner is still the node it waits for (owners are re-read every beat). */
+const OWNER_CHECK_MS = 50;
+
+type Params = { component_id?: string; worker_name?: string };
+/** What a request needs: the owner of an agent's shard, or the holder of the jobs' or the town's lease. */
+type Target = { readonly shard: number; readonly agent: string } | { readonly lease: 'jobs' | 'town' };
+
+/**
+ * Jobs and the town run on the node holding their lease (one each); every node answers their
+ * API by forwarding to it. The nodes list, this node's own Bacalhau agent endpoints, /metrics and
+ * the cluster-wide status are answered where they are asked.
+ */
+function leaseOf(url: string): 'jobs' | 'town' | undefined {
+  if (url.startsWith('/api/v1/orchestrator/') && !url.startsWith('/api/v1/orchestrator/nodes')) return 'jobs';
+  if (url.startsWith('/v1/') && !url.startsWith('/v1/components') && url !== '/v1/status') return 'town';
+  return undefined;
+}
+
+/**
+ * Any node takes any request: one for an agent whose shard another node holds, or for jobs or
+ * the town when another node holds their lease, is sent on to that node over a kept-alive
+ * connection and its answer streamed back as it comes (server-sent events included). While
+ * there is no owner (its node died and the lease has not expired yet) the request waits, up to
+ * `[cluster] forward_wait_ms`. An invocation without an idempotency key gets one before it is
+ * forwarded, so retrying it on the next owner after its first owner died cannot apply it twice.
+ */
+export function forwardToOwners(app: FastifyInstance, runtime: Runtime): void {
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 128, connect: { timeout: 2000 } });
+  app.addHook('onClose', async () => {
+    await dispatcher.close();
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    const member = runtime.cluster();
+    if (member && !reply.hasHeader(NODE)) void reply.header(NODE, member.id);
+    // TAHO_NOT_OWNER's status: a forwarding node tells it from any other 421 by this header.
+    if (reply.statusCode === 421) void reply.header('x-taho-not-owner', '1');
+    return payload;
+  });
+
+  const targetOf = (req: FastifyRequest): Target | undefined => {
+    const url = req.routeOptions.url ?? '';
+    const lease = leaseOf(url);
+    if (lease) return req.headers.upgrade === undefined ? { lease } : undefined;
+    if (!ownerRoute(req.method, url)) return undefined;
+    const { component_id: ref = '', worker_name: agent = '' } = req.params as Params;
+    try {
+      return { shard: shardOf(runtime.component(ref).id, agent), agent };
+    } catch {
+      return undefined; // the route answers an unknown component in its own words
+    }
+  };
+
+  type Route = { kind: 'local' } | { kind: 'remote'; url: string; node: string } | { kind: 'none'; owner?: string | undefined };
+  const routeOf = async (target: Target): Promise<Route> => {
+    const member = runtime.cluster();
+    if (!member) return { kind: 'none' };
+    if ('shard' in target) {
+      const r = member.route(target.shard);
+      return r.kind === 'remote' ? { kind: 'remote', url: r.node.url, node: r.node.id } : r;
+    }
+    if (runtime.holds(target.lease)) return { kind: 'local' };
+    const holder = leaseNode((await runtime.stores().leases.current(target.lease))?.holder);
+    const node = member.nodes().find((n) => n.id === holder && n.alive && n.url !== '');
+    return node && node.id !== member.id ? { kind: 'remote', url: node.url, node: node.id } : { kind: 'none', owner: holder };
+  };
+
+  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
+    const target = targetOf(req);
+    if (!target) return;
+    const forwarded = typeof req.headers[FORWARDED] === 'string';
+    if (INVOKE.has(req.routeOptions.url ?? '') && req.headers['idempotency-key'] === undefined) req.headers['idempotency-key'] = randomUUID();
+    const deadline = performance.now() + runtime.config.cluster.forward_wait_ms;
+    for (;;) {
+      const route = await routeOf(target);
+      if (route.kind === 'local') return;
+      if (forwarded) throw refuse(target, route.kind === 'remote' ? route.node : route.owner);
+      const member = runtime.cluster();
+      if (route.kind === 'remote' && member) {
+        const answer = await sendWhileOwner(member, target, route.node, route.url, req).catch(() => undefined);
+        // Refused by a node that lost the shard or lease, or the node is gone: ask again who has it.
+        if (answer && !(answer.statusCode === 421 && answer.headers['x-taho-not-owner'] === '1')) {
+          void reply.status(answer.statusCode);
+          for (const [name, value] of Object.entries(answer.headers)) {
+            if (!HOP_BY_HOP.has(name) && value !== undefined) void reply.header(name, value);
+          }
+          // An event stream goes on as it comes; anything else is read whole, which costs less than piping.
+          const streaming = String(answer.headers['content-type'] ?? '').startsWith('text/event-stream');
+          return reply.send(streaming ? answer.body : Buffer.from(await answer.body.arrayBuffer()));
+        }
+        await answer?.body.dump();
+      }
+      if (performance.now() >= deadline) throw unserved(target);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await member?.refresh();
+    }
+  });
+
+  /**
+   * A paused or partitioned owner holds a forwarded request as long as it likes: the request is
+   * given up once the target's owner changes (its lease expired, another node took over), and the
+   * loop sends it to the new owner. That is safe: an invocation carries its idempotency key, and
+   * the old owner is fenced from writing when it wakes.
+   */
+  async function sendWhileOwner(member: ClusterMember, target: Target, owner: string, url: string, req: FastifyRequest): Promise<Dispatcher.ResponseData> {
+    const moved = new AbortController();
+    const watch = setInterval(() => {
+      void routeOf(target).then((now) => {
+        if (now.kind !== 'remote' || now.node !== owner) moved.abort();
+      }, () => undefined);
+    }, OWNER_CHECK_MS);
+    try {
+      return await send(url, req, member.id, moved.signal);
+    } finally {
+      clearInterval(watch);
+    }
+  }
+
+  async function send(base: string, req: FastifyRequest, self: string, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (!HOP_BY_HOP.has(name) && typeof value === 'string') headers[name] = value;
+    }
+    headers[FORWARDED] = self;
+    const body = req.body === undefined ? null : Buffer.isBuffer(req.body) ? req.body : JSON.stringify(req.body);
+    return request(new URL(req.url, base), { method: req.method as 'GET', headers, body, dispatcher, headersTimeout: 0, bodyTimeout: 0, signal });
+  }
+}
+
+function refuse(target: Target, owner: string | undefined): TahoError {
+  if ('shard' in target) return notOwner(target.shard, owner);
+  return new TahoError('TAHO_NOT_OWNER', `this node does not run the ${target.lease}${owner ? ` (node ${owner} does)` : ''}`, {
+    hint: 'Send the request to any node of the cluster: it forwards to the one that runs them.',
+  });
+}
+
+function unserved(target: Target): TahoError {
+  if ('shard' in target) {
+    return new TahoError('TAHO_NO_OWNER', `no node of the cluster serves shard ${target.shard} (agent ${target.agent}) yet`, {
+      hint: 'A node holding it stopped; another takes it over within [cluster] lease_ms. Retry shortly (with the same Idempotency-Key).',
+      retryAfterMs: 1000,
+      details: { shard: target.shard },
+    });
+  }
+  return new TahoError('TAHO_NO_OWNER', `no node of the cluster runs the ${target.lease} now`, {
+    hint: 'The node that ran them stopped; another takes over within [cluster] lease_ms. Retry shortly.',
+    retryAfterMs: 1000,
+  });
+}
