@@ -1,4 +1,9 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+
+// ioredis (with its TLS and command tables) costs ~150 ms to load: a command on the embedded
+// SQLite store never needs it, so it is loaded when the first Redis connection is made.
+const loadIoredis = (): typeof import('ioredis') => createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
 import { TahoError } from '../../errors.js';
 
 /** A Lua script registered on the connection (EVALSHA, with EVAL when the server forgot it). */
@@ -53,7 +58,7 @@ export class RedisConn {
   constructor(url: string, scripts: Readonly<Record<string, LuaScript>>) {
     this.#varKeys = new Set(Object.entries(scripts).filter(([, s]) => s.keys < 0).map(([name]) => name));
     this.location = redactUrl(url);
-    this.redis = new Redis(url, {
+    this.redis = new (loadIoredis().Redis)(url, {
       ...OPTIONS,
       scripts: Object.fromEntries(Object.entries(scripts).map(([name, s]) => [name, s.keys < 0 ? { lua: s.lua } : { lua: s.lua, numberOfKeys: s.keys }])),
     });
