@@ -205,9 +205,13 @@ try {
     // CPU ratio > 1 means the current server spends less CPU per operation.
     const cpuRatio = cpu[m].current.length > 0 ? (median(cpu[m].baseline) / median(cpu[m].current)).toFixed(2) : 'n/a';
     const cpuCell = cpu[m].current.length > 0 ? `${median(cpu[m].current).toFixed(3)} / ${median(cpu[m].baseline).toFixed(3)}` : 'n/a';
-    return [label, `${c.toFixed(unit === 'ms' ? 3 : 0)} ${unit}`, `${b.toFixed(unit === 'ms' ? 3 : 0)} ${unit}`, speed.toFixed(2), cpuCell, cpuRatio];
+    // Each round measured both trees back to back: on a machine whose speed swings between rounds
+    // (3x here when other work comes and goes), the ratio within a round is the steadier figure.
+    const perRound = samples[m].current.map((cur, i) => (higherIsBetter ? cur / samples[m].baseline[i] : samples[m].baseline[i] / cur));
+    const spread = `${Math.min(...perRound).toFixed(2)} / ${median(perRound).toFixed(2)} / ${Math.max(...perRound).toFixed(2)}`;
+    return [label, `${c.toFixed(unit === 'ms' ? 3 : 0)} ${unit}`, `${b.toFixed(unit === 'ms' ? 3 : 0)} ${unit}`, speed.toFixed(2), spread, cpuCell, cpuRatio];
   });
-  const header = ['measure', 'this tree', `baseline ${BASE}`, 'speed ratio (>1 faster)', 'server CPU ms/op (this / baseline)', 'CPU ratio (>1 less)'];
+  const header = ['measure', 'this tree', `baseline ${BASE}`, 'speed ratio (>1 faster)', 'per-round ratio min / median / max', 'server CPU ms/op (this / baseline)', 'CPU ratio (>1 less)'];
   const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
   process.stdout.write(`${table}\n\nMedians of ${ROUNDS} interleaved rounds, both trees built and run in this process's run.\n`);
 } finally {
