@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROOT, runCli, tempDir } from './helpers.js';
 import { OpenApiCheck } from './openapi-check.js';
 import { closedPort, post, startServer, type Server } from './server-helpers.js';
@@ -94,7 +94,8 @@ describe('POST /api/services/{domain}/{service}/invoke/{method}', () => {
 
   it('stops a runaway call at the invoke timeout with 504 while other calls go on', async () => {
     const runaway = post(svc('example/calculator/invoke/spin'), 0);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The calls below must queue behind the runaway: wait until the service has accepted it.
+    await vi.waitUntil(async () => ((await (await fetch(svc('example/calculator'))).json()) as { inFlight: number }).inFlight > 0, { timeout: 60_000, interval: 20 });
     // Calls queued behind the runaway on the same service never started: they must run on the
     // replacement instance, not fail with it.
     const queued = Array.from({ length: 5 }, (_, i) => post(svc('example/calculator/invoke/add'), [i, 1]));

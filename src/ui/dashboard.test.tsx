@@ -147,7 +147,7 @@ describe('Dashboard', () => {
       tasks: [task('task0001-xx', 'running', 'write the report'), task('task0002-xx', 'completed', 'tidy up')],
       durable: [{ component: 'shop/cart', componentId: 'c1', agent: 'cart-7', status: 'Idle', pending: 2, oplogSize: 9, createdAt: iso(1000), args: [], env: {}, memoryBytes: 0 }],
       jobs: [job('job00001-aaaa', 'nightly', 'Running')],
-      services: [{ id: 'shop.cart', domain: 'shop', service: 'cart', state: 'ready', isolation: 'inline', componentId: 'c1', version: '0123456789abcdef', methods: [] }],
+      services: [{ id: 'shop.cart', domain: 'shop', service: 'cart', state: 'ready', isolation: 'inline', componentId: 'c1', version: '0123456789abcdef', inFlight: 0, methods: [] }],
     });
     const { lastFrame } = mount(f.asClient);
     const frame = await until(lastFrame, (s) => s.includes('alice') && s.includes('node-abc'));

@@ -21,6 +21,8 @@ export interface ServiceInfo {
   readonly isolation: string;
   readonly componentId: string;
   readonly version: string;
+  /** Calls accepted and not yet answered (running, or queued behind one): what a drain waits for. */
+  readonly inFlight: number;
   readonly methods: readonly MethodInfo[];
 }
 
@@ -52,7 +54,7 @@ export function serviceInfo(svc: Service): ServiceInfo {
   const names = svc.methodNames();
   return {
     id: e.key, domain: e.domain, service: e.service, state: svc.state, isolation: svc.settings.isolation,
-    componentId: e.id, version: e.version,
+    componentId: e.id, version: e.version, inFlight: svc.inFlight,
     methods: e.signature.functions.map((fn, i) => {
       const name = names[i] ?? fn.name;
       return {

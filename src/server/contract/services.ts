@@ -9,12 +9,13 @@ import { JSON_VALUE, type Responses } from './schema.js';
 export const WIT_TYPE = { title: 'WitType', description: 'a WIT type as taho models it ({kind, …})' } as const;
 const serviceSchema = {
   type: 'object',
-  required: ['id', 'domain', 'service', 'state', 'isolation', 'componentId', 'version', 'methods'],
+  required: ['id', 'domain', 'service', 'state', 'isolation', 'componentId', 'version', 'inFlight', 'methods'],
   properties: {
     id: { type: 'string' }, domain: { type: 'string' }, service: { type: 'string' },
     state: { type: 'string', enum: ['idle', 'loading', 'ready', 'quiescing', 'stopped'] },
     isolation: { type: 'string', enum: ['inline', 'worker'] },
     componentId: { type: 'string', format: 'uuid' }, version: { type: 'string' },
+    inFlight: { type: 'integer', minimum: 0, description: 'Calls accepted and not yet answered (running, or queued behind one)' },
     methods: {
       type: 'array',
       items: {
