@@ -34,6 +34,7 @@ import { isLoopback } from '../shared/net.js';
 import { jsonNestsDeeperThan } from '../shared/json-depth.js';
 import type { ConfigView } from '../core/config/load.js';
 import type { ConfigChanges } from '../core/config/changes.js';
+import { lazyCompilers } from './lazy-schemas.js';
 
 /** The one place that picks each family's error shape. */
 function errorBody(req: { url: string; headers: Record<string, unknown> }, e: TahoError): unknown {
@@ -76,6 +77,7 @@ export async function buildApp({ runtime, version, configView, reloadConfig, htt
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { allErrors: true, coerceTypes: false } },
+    schemaController: { compilersFactory: lazyCompilers() },
     routerOptions: { maxParamLength: 512 },
     // Router-level failures (a bad URL encoding, an over-long path segment) in our error shape too.
     frameworkErrors: (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
