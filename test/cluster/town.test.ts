@@ -41,6 +41,19 @@ describe('the town on a three-node cluster', () => {
     expect(log.body).toMatch(/done: q2-\d/);
   });
 
+  it('a component agent\'s rounds run on the node that owns its durable agent\'s shard', async () => {
+    expect((await api(nodes[0]!.url, 'POST', '/v1/agents', { name: 'rev', cli: 'component:example/reviewer' })).status).toBe(201);
+    const owner = (await api(nodes[1]!.url, 'GET', '/v1/components/example%2Freviewer/workers/rev')).node;
+    for (const n of nodes) expect((await api(n.url, 'POST', '/v1/tasks/assign', { agent: 'rev', task: `check ${n.id}` })).status).toBe(201);
+    const rev = await until('3 reviews completed', async () => {
+      const a = (await api(nodes[2]!.url, 'GET', '/v1/agents')).body.agents.find((x: { name: string }) => x.name === 'rev');
+      return (await cli(nodes[2]!.url, 'list')).find((x: { name: string; tasks_completed: number }) => x.name === 'rev' && x.tasks_completed === 3) ? a : undefined;
+    });
+    expect(rev.node).toBe(owner);
+    const count = await api(nodes[2]!.url, 'POST', '/v1/components/example%2Freviewer/workers/rev/invoke-and-await?function=reviewed', { params: [] });
+    expect(count.body).toMatchObject({ result: { value: 3 } });
+  });
+
   it('kill -9 of a node whose agents hold 30 tasks: recover and reclaim (dry runs first) put every unfinished one in the backlog; each is run to its end once', async () => {
     const victim = nodes[2]!;
     const [a, b] = nodes as [ClusterNode, ClusterNode];

@@ -477,8 +477,9 @@ export class Town {
     const scope = {
       isLocal: (id: string) => this.#rounds.isRunning(id),
       here: (a: Agent) => !isComponentAgent(a) && runsHere(this.#placement, a),
-      // Dead, or no longer registered at all (it left, or died long ago).
-      lost: (a: Agent) => this.#placement.node() !== undefined && (a.node ?? null) !== null && nodes.get(a.node ?? '') !== true,
+      // Dead, or no longer registered at all (it left, or died long ago). A component agent is
+      // not lost with a node: its durable agent moved to the shard's next owner.
+      lost: (a: Agent) => this.#placement.node() !== undefined && !isComponentAgent(a) && (a.node ?? null) !== null && nodes.get(a.node ?? '') !== true,
     };
     return recover(this.#ctx, scope, options.staleAfterMs ?? this.#staleAfterMs, this.#killGraceMs, options.dryRun === true);
   }
