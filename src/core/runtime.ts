@@ -304,7 +304,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       const t = theTown();
       const settled = await t.settleInterrupted();
       t.start();
-      followTownWork(events(), () => t.dispatcher.wake(), townFollow.signal);
+      if (member) followTownWork(events(), member.id, () => t.dispatcher.wake(), townFollow.signal);
       return settled;
     },
     async startTown() {

@@ -1,6 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { runCli, tempDir } from '../helpers.js';
+import { startRedis, type RedisServer } from '../redis-server.js';
+import { startNodes, type ClusterNode } from './nodes.js';
 
 /**
  * A town agent CLI for the cluster tests: it reads `quick <id> <journal>` or `hold <id> <flag>
@@ -54,6 +57,21 @@ export function townFixture(extra: readonly string[] = []): TownFixture {
       return { what, id, node, pid: Number(pid) };
     }),
   };
+}
+
+/** Three nodes with the fixture's config on a fresh redis-server for the file's tests; `nodes()` once started. */
+export function townCluster(fx: TownFixture): () => ClusterNode[] {
+  let redis: RedisServer | undefined;
+  let nodes: ClusterNode[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+    nodes = await startNodes(3, redis.url(0), { env: { TAHO_CONFIG: fx.config } });
+  });
+  afterAll(async () => {
+    writeFileSync(fx.flag, ''); // nothing a round started outlives the test
+    await redis?.stop();
+  });
+  return () => nodes;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- wire bodies, checked by the assertions

@@ -1,26 +1,17 @@
 import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { processRunning } from '../../src/shared/process.js';
-import { startRedis, type RedisServer } from '../redis-server.js';
-import { startNodes, type ClusterNode } from './nodes.js';
-import { api, cli, taskStates, townFixture, until } from './town-agents.js';
+import type { ClusterNode } from './nodes.js';
+import { api, cli, taskStates, townCluster, townFixture, until } from './town-agents.js';
 
 // A node's agents are settled by hand here (`node_lost = "keep"`), so `tt recover` and `tt
 // reclaim` can be seen to find them; town-lease.test.ts covers the automatic way.
 const fx = townFixture(['node_lost = "keep"']);
-let redis: RedisServer | undefined;
-let nodes: ClusterNode[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-  nodes = await startNodes(3, redis.url(0), { env: { TAHO_CONFIG: fx.config } });
-});
-afterAll(async () => {
-  writeFileSync(fx.flag, ''); // nothing a round started outlives the test
-  await redis?.stop();
-});
+const cluster = townCluster(fx);
 
 describe('the town on a three-node cluster', () => {
   it('each process agent runs its rounds on the node that spawned it, whichever node is asked', async () => {
+    const nodes = cluster();
     for (const [i, n] of nodes.entries()) expect((await api(n.url, 'POST', '/v1/agents', { name: `n${i}`, cli: 'journal' })).status).toBe(201);
     const listed = await api(nodes[0]!.url, 'GET', '/v1/agents');
     expect(Object.fromEntries(listed.body.agents.map((a: { name: string; node: string }) => [a.name, a.node]))).toEqual({ n0: nodes[0]!.id, n1: nodes[1]!.id, n2: nodes[2]!.id });
@@ -42,6 +33,7 @@ describe('the town on a three-node cluster', () => {
   });
 
   it('a component agent\'s rounds run on the node that owns its durable agent\'s shard', async () => {
+    const nodes = cluster();
     expect((await api(nodes[0]!.url, 'POST', '/v1/agents', { name: 'rev', cli: 'component:example/reviewer' })).status).toBe(201);
     const owner = (await api(nodes[1]!.url, 'GET', '/v1/components/example%2Freviewer/workers/rev')).node;
     for (const n of nodes) expect((await api(n.url, 'POST', '/v1/tasks/assign', { agent: 'rev', task: `check ${n.id}` })).status).toBe(201);
@@ -55,6 +47,7 @@ describe('the town on a three-node cluster', () => {
   });
 
   it('kill -9 of a node whose agents hold 30 tasks: recover and reclaim (dry runs first) put every unfinished one in the backlog; each is run to its end once', async () => {
+    const nodes = cluster();
     const victim = nodes[2]!;
     const [a, b] = nodes as [ClusterNode, ClusterNode];
     const ids: string[] = [];

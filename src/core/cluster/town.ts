@@ -41,11 +41,12 @@ export function clusterPlacement(member: () => ClusterMember | undefined, leads:
  * node (a message sent, an agent resumed or restarted): the town's writes carry their events, and
  * every node reads the one event stream. The dispatcher's timer covers anything missed.
  */
-export function followTownWork(events: EventLog, wake: () => void, signal: AbortSignal): void {
+export function followTownWork(events: EventLog, self: string, wake: () => void, signal: AbortSignal): void {
   void (async () => {
     try {
       for await (const e of events.follow({ after: await events.lastId(), kinds: ['town'], signal })) {
-        if (e.type === 'message.sent' || e.type === 'agent.state' || e.type === 'agent.restarted') wake();
+        const node = (e.data as { node?: unknown }).node;
+        if ((node === undefined || node === self) && (e.type === 'message.sent' || e.type === 'agent.state' || e.type === 'agent.restarted')) wake();
       }
     } catch {
       // The store failed under the follow: the dispatcher's timer still finds the work.
