@@ -19,6 +19,7 @@ import { buildBench } from './build.js';
 import { nsPerCall } from './measure.js';
 import { storeBench } from './store.js';
 import { clusterBench } from './cluster.js';
+import { clusterTownBench } from './cluster-town.js';
 import { listsBench } from './lists.js';
 import { diskBench } from './disk.js';
 
@@ -73,6 +74,7 @@ rows.push(...await firstCallBench());
 rows.push(...await buildBench());
 rows.push(...await storeBench());
 rows.push(...await clusterBench());
+rows.push(...await clusterTownBench());
 rows.push(...await listsBench());
 rows.push(...await diskBench());
 
@@ -86,7 +88,7 @@ const targets = [
   '`taho --version` ≤ 250 ms and ≤ 2 × `node -e 0`; `taho invoke example/hello greet` ≤ 600 ms (warm transpile cache), both typed as `taho` (bin/taho);',
   'HTTP invoke throughput ≥ 0.85 of the raw node:http handler doing the same JSON work;',
   'api_key auth ≥ 0.95 of no auth (verified keys are cached by digest; argon2 is paid once per key);',
-  'cluster (two nodes on Redis): durable invoke-and-await p50 ≤ 1.0 ms on the owner, ≤ 1.5 ms through a forwarding node; first call served ≤ lease + 1 s after kill -9 of the owner; cross-node event delivery p50 ≤ 5 ms.',
+  'cluster (two nodes on Redis): durable invoke-and-await p50 ≤ 1.0 ms on the owner, ≤ 1.5 ms through a forwarding node; first call served ≤ lease + 1 s after kill -9 of the owner; cross-node event delivery p50 ≤ 5 ms; town assign → inbox p50 ≤ 5 ms on three nodes.',
 ].join('\n');
 // The generated part sits between markers so the notes around it survive a new run.
 const generated = `<!-- bench:start -->\nMeasured by \`npm run bench\` (bench/run.js) on ${machine}.\nMedians of 7 interleaved rounds (calls), 3 interleaved rounds (HTTP) or 10 runs (processes); baselines come from the same run.\n\n${table}\n\n${targets}\n<!-- bench:end -->`;

@@ -21,9 +21,11 @@ export function nameOf(agents: readonly Pick<TownAgentStatus, 'id' | 'name'>[], 
 
 /** NAME, STATE, CLI, ROUNDS, TASKS, INBOX, ID: the table of `tt list` and `tt status`. */
 export function agentTable(agents: readonly TownAgentStatus[], options: { urgent?: boolean } = {}): string {
-  const headers = ['NAME', 'STATE', 'CLI', 'ROUNDS', 'TASKS', 'INBOX', ...(options.urgent ? ['URGENT'] : []), 'ID'];
+  // In a cluster, where each agent runs.
+  const nodes = agents.some((a) => a.node !== undefined);
+  const headers = ['NAME', 'STATE', 'CLI', ...(nodes ? ['NODE'] : []), 'ROUNDS', 'TASKS', 'INBOX', ...(options.urgent ? ['URGENT'] : []), 'ID'];
   return table(headers, agents.map((a) => [
-    a.name, a.state, a.cli, String(a.rounds_completed), String(a.tasks_completed), String(a.inbox_len),
+    a.name, a.state, a.cli, ...(nodes ? [a.node ?? '-'] : []), String(a.rounds_completed), String(a.tasks_completed), String(a.inbox_len),
     ...(options.urgent ? [String(a.urgent_len)] : []), shortId(a.id),
   ]));
 }

@@ -67,7 +67,8 @@ export interface TownClient {
   task(id: string): Promise<TownTask>;
   completeTask(id: string, result?: string): Promise<TownTask>;
   pendingTasks(): Promise<PendingTask[]>;
-  recover(): Promise<Recovered>;
+  /** `dryRun`: what a real run would mark, nothing changed. */
+  recover(options?: { dryRun?: boolean | undefined }): Promise<Recovered>;
   reclaim(request: ReclaimRequest): Promise<Reclaimed>;
   orphans(action?: string): Promise<OrphanReport>;
   explain(id: string): Promise<Explanation>;

@@ -236,8 +236,8 @@ export class HttpClient implements Client {
     return (await this.#call('GET /v1/tasks/pending')).tasks;
   }
 
-  recover(): Promise<Recovered> {
-    return this.#call('POST /v1/recover');
+  recover(options: { dryRun?: boolean | undefined } = {}): Promise<Recovered> {
+    return this.#call('POST /v1/recover', { query: { dry_run: options.dryRun === true ? 'true' : undefined } });
   }
 
   reclaim(request: ReclaimRequest): Promise<Reclaimed> {

@@ -228,8 +228,8 @@ export class LocalClient implements Client {
     return town.pendingTasks(this.runtime);
   }
 
-  recover(): Promise<Recovered> {
-    return town.recover(this.runtime);
+  recover(options: { dryRun?: boolean | undefined } = {}): Promise<Recovered> {
+    return town.recover(this.runtime, options);
   }
 
   reclaim(request: ReclaimRequest): Promise<Reclaimed> {

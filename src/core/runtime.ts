@@ -29,6 +29,7 @@ import { packageRoot } from '../shared/paths.js';
 import { ClusterMember } from './cluster/member.js';
 import { FencedAgentStore } from './cluster/fenced-agents.js';
 import { shardOf } from './cluster/shards.js';
+import { clusterPlacement, componentCli, followTownWork } from './cluster/town.js';
 
 export interface RuntimeOptions {
   /** Told when a component is transpiled (a cache miss), so the user knows why a call was slow. */
@@ -76,8 +77,14 @@ export interface Runtime {
   readonly stats: InvocationStats;
   /** The town (Tinytown model); its rounds run only after `startTown`. */
   readonly town: () => Town;
-  /** Takes the data directory's town lease, settles the rounds a server that died left, and starts dispatching rounds. */
+  /**
+   * Takes the data directory's town lease, settles the rounds a server that died left, and starts
+   * dispatching rounds. A cluster node calls `startTownNode` first: the lease then only adds the
+   * town-wide duties (settling the agents of nodes that died).
+   */
   startTown(): Promise<InterruptedRound[]>;
+  /** A cluster node: settles the rounds it ran before it restarted and starts running its own agents' rounds. */
+  startTownNode(): Promise<InterruptedRound[]>;
   /** What the first scan of the repositories found wrong (missing repository, broken component). */
   readonly startup: ReloadReport;
   reload(): ReloadReport;
@@ -110,10 +117,7 @@ export function repositoriesOf(config: TahoConfig): string[] {
  * task's id is the idempotency key, so a round re-run after a crash never runs twice.
  */
 function componentAgents(runtime: () => Runtime): NonNullable<ConstructorParameters<typeof Town>[0]['components']> {
-  const parse = (cli: string): { component: string; fn: string } => {
-    const [component = '', fn = 'run-task'] = cli.slice('component:'.length).split('#');
-    return { component, fn };
-  };
+  const parse = componentCli;
   return {
     check(cli) {
       const { component, fn } = parse(cli);
@@ -193,6 +197,8 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
   let agentOptions: ConstructorParameters<typeof AgentManager>[3] & { invokeTimeoutMs: number } | undefined;
   let townLease: HeldLease | undefined;
   let member: ClusterMember | undefined;
+  let townLog: ((line: string) => void) | undefined;
+  const townFollow = new AbortController();
   const theTown = (): Town => {
     if (town) return town;
     town = new Town({
@@ -205,6 +211,9 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       staleAfterMs: config.town.stale_after_ms,
       killGraceMs: config.town.kill_grace_ms,
       interruptedRounds: config.town.interrupted_rounds,
+      placement: clusterPlacement(() => member, () => townLease?.held ?? false, (ref) => runtime.component(ref).id),
+      nodeLost: config.town.node_lost,
+      onNodeLost: (a) => townLog?.(`town: node ${a.node} is gone: agent ${a.name} ${a.outcome === 'stopped' ? 'stopped' : 'runs on its shard\'s new owner'}, ${a.tasks.length} task(s) ${a.outcome === 'stopped' ? 'back to the backlog' : 'to run again'}`),
       components: componentAgents(() => runtime),
       onOutput: (agent, round) => events().notify({ kind: 'log', type: 'grew', subject: `agent/${agent}`, data: { agent, round } }),
     });
@@ -266,6 +275,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     });
     await joined.start();
     member = joined;
+    townLog = self.log;
     if (self.url !== '') {
       // A server node serves every component uploaded to any node, and rescans when any node reloads.
       sync = new ComponentSync({
@@ -290,14 +300,27 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     retention,
     events,
     town: theTown,
+    async startTownNode() {
+      const t = theTown();
+      const settled = await t.settleInterrupted();
+      t.start();
+      if (member) followTownWork(events(), member.id, () => t.dispatcher.wake(), townFollow.signal);
+      return settled;
+    },
     async startTown() {
       const t = theTown();
+      const node = member !== undefined && member.url !== '';
       // Lost (another process took over while this one stalled): stop dispatching; a cluster node
-      // may take the lease again later and start afresh.
+      // may take the lease again later and start afresh. A cluster node keeps running its own
+      // agents' rounds: only the town-wide duties go with the lease.
       townLease ??= await holdLease(stores().leases, 'town', leaseScope(), () => {
         townLease = undefined;
-        t.dispatcher.stop();
+        if (!node) t.dispatcher.stop();
       }, leaseOptions());
+      if (node) {
+        t.dispatcher.wake();
+        return [];
+      }
       const settled = await t.settleInterrupted();
       t.start();
       return settled;
@@ -417,6 +440,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         retained?.stop();
         // A member hands its shards over first: their calls finish here, the next ones run elsewhere.
         sync?.close();
+        townFollow.abort();
         await member?.leave().catch(() => member?.stop());
         await services.close();
         await agents?.close();

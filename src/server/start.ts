@@ -54,6 +54,8 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
   let recovered: Awaited<ReturnType<typeof runtime.startJobs>> = { requeued: [], failed: [] };
   let interrupted: Awaited<ReturnType<typeof runtime.startTown>> = [];
   const clustered = runtime.stores().cluster !== undefined;
+  // Declared before the standbys start: their timers ask whether the server is closing.
+  let closing: Promise<void> | undefined;
   try {
     for (const w of (await runtime.stores().verify?.()) ?? []) log(`  warning: ${w}`);
     if (clustered) {
@@ -62,7 +64,9 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
       const member = await runtime.joinCluster({ url: urls[0] as string, version, log });
       const retryMs = Math.max(100, Math.floor(config.cluster.lease_ms / 2));
       recovered = await standby(() => runtime.startJobs(), () => runtime.holds('jobs'), 'jobs', log, retryMs, () => closing !== undefined) ?? recovered;
-      interrupted = await standby(() => runtime.startTown(), () => runtime.holds('town'), 'town', log, retryMs, () => closing !== undefined) ?? interrupted;
+      // Every node runs its own agents' rounds; the town lease adds the town-wide duties.
+      interrupted = await runtime.startTownNode();
+      await standby(() => runtime.startTown(), () => runtime.holds('town'), 'town', log, retryMs, () => closing !== undefined);
       if (!member) throw new TahoError('TAHO_INTERNAL', 'a shared store without cluster membership');
     } else {
       // This server runs the data directory's jobs; what a killed one left Running is settled first.
@@ -100,7 +104,6 @@ export async function startServer({ loaded, reread, watch, onTranspile, version,
   log(`  API description: ${url}/openapi.json`);
   log('  Ctrl-C drains and stops; from another terminal: `tt status` (the dashboard), `taho invoke example/hello greet World`');
 
-  let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       follower?.close();

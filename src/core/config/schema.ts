@@ -139,6 +139,8 @@ const townSchema = z.strictObject({
   kill_grace_ms: positiveInt.default(2000),
   /** A round a server that died left running: its process is stopped at the next start, and its task run again (`requeue`) or failed (`fail`). */
   interrupted_rounds: z.enum(['requeue', 'fail']).default('requeue'),
+  /** A cluster node that died: its process agents are stopped and their tasks go back to the backlog (`backlog`), or both wait for `tt recover` and `tt reclaim` (`keep`). */
+  node_lost: z.enum(['backlog', 'keep']).default('backlog'),
   /** Upper bound /api/scaling recommends. */
   max_agents: positiveInt.default(10),
 });

@@ -26,9 +26,14 @@ export function newMessage(fields: { from: string; to: string; type: MessageType
 /** Puts a task-carrying message in the agent's inbox and records both changes. */
 export function deliver(d: TownDraft, emit: Emit, agent: Agent, message: Message, front = false): void {
   d.inboxPush(agent.id, message, message.priority === 'urgent', front);
-  emit('message', 'sent', { message_id: message.id, from: message.from, to: agent.id, to_name: agent.name, type: message.type, urgent: message.priority === 'urgent', task_id: message.task_id });
+  emit('message', 'sent', { message_id: message.id, from: message.from, to: agent.id, to_name: agent.name, type: message.type, urgent: message.priority === 'urgent', task_id: message.task_id, ...nodeOf(agent) });
 }
 
 export function agentChanged(emit: Emit, before: Agent, after: Agent, type = 'state'): void {
-  emit('agent', type, { agent_id: after.id, name: after.name, from: before.state, state: after.state, current_task: after.current_task });
+  emit('agent', type, { agent_id: after.id, name: after.name, from: before.state, state: after.state, current_task: after.current_task, ...nodeOf(after) });
+}
+
+/** In a cluster, the node an event's agent runs on: only that node's dispatcher needs waking. */
+function nodeOf(agent: Agent): { node?: string } {
+  return agent.node ? { node: agent.node } : {};
 }

@@ -26,9 +26,9 @@ export interface InterruptedRound {
  * stopped and waited for, so the task never runs twice at once; then the task is requeued first
  * in its agent's inbox or failed, as `policy` says.
  */
-export async function settleInterrupted(ctx: TownContext, policy: InterruptedPolicy, graceMs: number, isLocal: (agentId: string) => boolean): Promise<InterruptedRound[]> {
+export async function settleInterrupted(ctx: TownContext, policy: InterruptedPolicy, graceMs: number, isLocal: (agentId: string) => boolean, mine: (agent: Agent) => boolean = () => true): Promise<InterruptedRound[]> {
   // Rounds this process runs are its own (a cluster node taking the lease back while they ran).
-  const held = (await ctx.store.agents()).filter((a) => a.current_task !== null && !isLocal(a.id));
+  const held = (await ctx.store.agents()).filter((a) => a.current_task !== null && !isLocal(a.id) && mine(a));
   const stopped = new Set<string>();
   for (const agent of held) {
     const round = await ctx.store.lastRound(agent.id);
@@ -44,7 +44,7 @@ export async function settleInterrupted(ctx: TownContext, policy: InterruptedPol
     for (const before of held) {
       const agent = await d.agent(before.id);
       // A dead agent's task waits for reclaim, as after a kill; only its process had to go.
-      if (agent === undefined || agent.current_task === null || isDeadAgent(agent.state) || isLocal(agent.id)) continue;
+      if (agent === undefined || agent.current_task === null || isDeadAgent(agent.state) || isLocal(agent.id) || !mine(agent)) continue;
       const taskId = agent.current_task;
       const round = await d.lastRound(agent.id);
       if (round !== undefined && round.ended_at === null) d.putRound({ ...round, ended_at: now, signal: stopped.has(agent.id) ? 'SIGTERM' : null });

@@ -35,6 +35,12 @@ export interface Agent {
   readonly pid: number | null;
   /** taho: exit code of the last finished round (null: none yet, or ended by a signal). */
   readonly last_exit_code: number | null;
+  /**
+   * taho, in a cluster: the node that runs the agent's rounds — a process agent's is the node that
+   * spawned it; a component agent's, the node that ran its last round (it follows its shard).
+   * Absent or null: the node holding the town lease runs it (one process outside a cluster).
+   */
+  readonly node?: string | null;
 }
 
 export const TASK_STATES = ['pending', 'assigned', 'running', 'completed', 'failed', 'cancelled'] as const;

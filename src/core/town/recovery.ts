@@ -13,28 +13,62 @@ export interface RecoveredAgent {
   readonly name: string;
   readonly from: AgentState;
   readonly state: 'Error' | 'Stopped';
-  readonly reason: 'process_gone' | 'heartbeat_stale';
+  /** `node_gone` (a cluster): the node running it died, so its rounds ended with it. */
+  readonly reason: 'process_gone' | 'heartbeat_stale' | 'node_gone';
 }
 
 export interface RecoverResult {
   readonly checked: number;
   readonly recovered: number;
   readonly agents: readonly RecoveredAgent[];
+  /** taho: nothing was changed; `agents` are the ones a real run would mark. */
+  readonly dry_run?: true;
+}
+
+/** What recover may know about where an agent runs (see placement.ts). */
+export interface RecoverScope {
+  /** A round this process runs now: alive by definition. */
+  isLocal(agentId: string): boolean;
+  /** Whether the agent's round processes would run on this host (its rounds are this process's to run). */
+  here(agent: Agent): boolean;
+  /** Whether the node running the agent died: the proof its rounds are gone. */
+  lost(agent: Agent): boolean;
 }
 
 /**
- * Marks agents whose round lost its process (Error) or stopped reporting (Stopped). Idle agents
- * have no process between rounds, so only agents with a round on record are examined; rounds
- * this process is running are alive by definition. A stale round whose process still runs is
- * stopped (and waited for) before its agent is marked: a task reclaimed after this never runs
- * beside the round that held it.
+ * Marks agents whose round lost its process (Error) or stopped reporting (Stopped), and in a
+ * cluster the agents of nodes that died (Stopped). Idle agents have no process between rounds,
+ * so only agents with a round on record are examined — except a dead node's, which will never
+ * run again; rounds this process is running are alive by definition. Processes are looked for
+ * only for agents that run here: another live node's are judged by their heartbeat alone (that
+ * node ends a round whose agent was marked). A stale round whose process still runs is stopped
+ * (and waited for) before its agent is marked: a task reclaimed after this never runs beside the
+ * round that held it. `dryRun` says what would be marked and changes nothing.
  */
-export async function recover(ctx: TownContext, isLocal: (agentId: string) => boolean, staleAfterMs: number, graceMs: number): Promise<RecoverResult> {
-  const candidates = (await ctx.store.agents()).filter((a) => a.current_task !== null && !isDeadAgent(a.state) && !isLocal(a.id));
-  const stopped = new Set<string>();
+export async function recover(ctx: TownContext, scope: RecoverScope, staleAfterMs: number, graceMs: number, dryRun = false): Promise<RecoverResult> {
   const nowMs = Date.parse(ctx.now());
+  const stale = (a: Agent) => nowMs - Date.parse(a.last_heartbeat) > staleAfterMs;
+  const examined = (a: Agent) => !isDeadAgent(a.state) && !scope.isLocal(a.id) && (a.current_task !== null || scope.lost(a));
+  const stopped = new Set<string>();
+  const verdict = async (agent: Agent): Promise<Pick<RecoveredAgent, 'state' | 'reason'> | undefined> => {
+    if (scope.lost(agent)) return { state: 'Stopped', reason: 'node_gone' };
+    if (!scope.here(agent)) return stale(agent) ? { state: 'Stopped', reason: 'heartbeat_stale' } : undefined;
+    const gone = !stopped.has(agent.id) && (await livePids(ctx, agent)).length === 0;
+    if (gone) return { state: 'Error', reason: 'process_gone' };
+    return stopped.has(agent.id) || stale(agent) ? { state: 'Stopped', reason: 'heartbeat_stale' } : undefined;
+  };
+  const all = await ctx.store.agents();
+  const candidates = all.filter(examined);
+  if (dryRun) {
+    const found: RecoveredAgent[] = [];
+    for (const agent of candidates) {
+      const v = await verdict(agent);
+      if (v) found.push({ agent_id: agent.id, name: agent.name, from: agent.state, ...v });
+    }
+    return { checked: all.length, recovered: found.length, agents: found, dry_run: true };
+  }
   for (const agent of candidates) {
-    if (nowMs - Date.parse(agent.last_heartbeat) <= staleAfterMs) continue;
+    if (agent.current_task === null || !(scope.lost(agent) || (scope.here(agent) && stale(agent)))) continue;
     const pids = await livePids(ctx, agent);
     if (pids.length === 0) continue;
     await stopRoundProcesses(pids, graceMs);
@@ -44,22 +78,20 @@ export async function recover(ctx: TownContext, isLocal: (agentId: string) => bo
     const agents = await d.agents();
     const found: RecoveredAgent[] = [];
     for (const agent of agents) {
-      if (agent.current_task === null || isDeadAgent(agent.state) || isLocal(agent.id)) continue;
-      const gone = !stopped.has(agent.id) && (await livePids(ctx, agent)).length === 0;
-      const stale = stopped.has(agent.id) || nowMs - Date.parse(agent.last_heartbeat) > staleAfterMs;
-      if (!gone && !stale) continue;
-      const state = gone ? 'Error' : 'Stopped';
-      const next = unwrap(markLost(agent, state, ctx.now()));
+      if (!examined(agent)) continue;
+      const v = await verdict(agent);
+      if (!v) continue;
+      const next = unwrap(markLost(agent, v.state, ctx.now()));
       d.putAgent(next);
       agentChanged(emit, agent, next, 'recovered');
-      found.push({ agent_id: agent.id, name: agent.name, from: agent.state, state, reason: gone ? 'process_gone' : 'heartbeat_stale' });
+      found.push({ agent_id: agent.id, name: agent.name, from: agent.state, ...v });
     }
     return { checked: agents.length, recovered: found.length, agents: found };
   });
 }
 
 /** The live processes of the agent's last round (none when it has no round on record). */
-async function livePids(ctx: TownContext, agent: Agent): Promise<number[]> {
+export async function livePids(ctx: TownContext, agent: Agent): Promise<number[]> {
   const round = await ctx.store.lastRound(agent.id);
   if (round === undefined) return agent.pid !== null && processAlive(agent.pid) ? [agent.pid] : [];
   return roundProcesses(agent.id, round.n, round.pid ?? agent.pid).filter((p) => p !== process.pid);
@@ -91,7 +123,7 @@ export interface ReclaimResult {
 
 const HELD: readonly TaskState[] = ['assigned', 'running'];
 
-async function heldBy(d: TownDraft, dead: readonly Agent[]): Promise<HeldTask[]> {
+export async function heldBy(d: TownDraft, dead: readonly Agent[]): Promise<HeldTask[]> {
   const held = await Promise.all(dead.map(async (a) =>
     (await d.tasks({ state: HELD, assigned_to: a.id })).map((t) => ({ task_id: t.id, description: t.description, state: t.state, agent_id: a.id, agent_name: a.name, agent_state: a.state })),
   ));
@@ -128,7 +160,7 @@ export async function reclaim(ctx: TownContext, req: ReclaimRequest, stopLocal: 
 }
 
 /** Moves one task out of a dead agent's hands; false when it is no longer there. */
-async function moveHeld(ctx: TownContext, d: TownDraft, emit: Emit, h: HeldTask, target: Agent | undefined): Promise<boolean> {
+export async function moveHeld(ctx: TownContext, d: TownDraft, emit: Emit, h: HeldTask, target: Agent | undefined): Promise<boolean> {
   const task = await d.task(h.task_id);
   if (task === undefined || !HELD.includes(task.state) || task.assigned_to !== h.agent_id) return false;
   const lane = await d.inboxOfTask(task.id);

@@ -7,11 +7,13 @@ import type { InboxRow } from '../store/ports/index.js';
 import type { TownDraft } from './draft.js';
 import { type Preset, type RoundEnd, Runner } from './runner.js';
 import { completeTask, failTask, finishRound, heartbeat, recordPid, startRound, unwrap } from './transitions.js';
+import { COMPONENT_CLI, isComponentAgent, runsHere, type Placement } from './placement.js';
+import { isDeadAgent } from './model.js';
 
 /** A round of a component agent: one durable-agent invocation with the task (see town.ts). */
 export type ComponentRound = (cli: string, agentName: string, taskId: string, prompt: string) => Promise<{ exitCode: number; output: string }>;
 
-export const COMPONENT_CLI = 'component:';
+export { COMPONENT_CLI };
 
 export interface RoundOptions {
   readonly componentRound?: ComponentRound | undefined;
@@ -23,6 +25,10 @@ export interface RoundOptions {
   readonly heartbeatMs: number;
   readonly resultBytes: number;
   readonly killGraceMs: number;
+  /** Which agents' rounds this process starts (see placement.ts). */
+  readonly placement: Placement;
+  /** Whether round writes carry the town lease's fence: not in a cluster, where rounds belong to their node, not to the lease. */
+  readonly fenced: () => boolean;
 }
 
 interface Begun {
@@ -43,6 +49,8 @@ export class Rounds {
   readonly #opts: RoundOptions;
   readonly runner = new Runner();
   readonly #inflight = new Set<Promise<void>>();
+  /** The task each running round of this process holds, by agent. */
+  readonly #holding = new Map<string, string>();
   readonly #onEnd: () => void;
 
   constructor(ctx: TownContext, opts: RoundOptions, onEnd: () => void) {
@@ -76,17 +84,35 @@ export class Rounds {
     this.#beginning.add(agentId);
     let begun: Begun | undefined;
     try {
-      begun = await this.#ctx.write((d, emit) => this.#begin(d, agentId, emit), { fenced: true });
+      begun = await this.#ctx.write((d, emit) => this.#begin(d, agentId, emit), { fenced: this.#opts.fenced() });
     } finally {
       this.#beginning.delete(agentId);
     }
     if (begun === undefined) return false;
-    const p = this.#run(begun).finally(() => {
+    const b = begun;
+    this.#holding.set(b.agent.id, b.task.id);
+    const p = this.#run(b).finally(() => {
+      this.#holding.delete(b.agent.id);
       this.#inflight.delete(p);
       this.#onEnd();
     });
     this.#inflight.add(p);
     return true;
+  }
+
+  /**
+   * Ends the rounds of this process whose agent no longer holds their task: another node
+   * stopped, restarted, pruned or settled it (this node was seen dead while it stalled). The
+   * round's outcome is then not recorded: whoever changed the agent recorded what it means.
+   */
+  async reap(): Promise<number> {
+    let reaped = 0;
+    for (const [agentId, taskId] of [...this.#holding]) {
+      const a = await this.#ctx.store.agent(agentId);
+      if (a !== undefined && a.current_task === taskId && !isDeadAgent(a.state)) continue;
+      if (await this.runner.kill(agentId, this.#opts.killGraceMs)) reaped += 1;
+    }
+    return reaped;
   }
 
   /** Kills every running round and waits until each outcome is recorded. */
@@ -97,7 +123,7 @@ export class Rounds {
 
   async #begin(store: TownDraft, agentId: string, emit: Emit): Promise<Begun | undefined> {
     const agent = await store.agent(agentId);
-    if (agent === undefined || agent.state !== 'Idle') return undefined;
+    if (agent === undefined || agent.state !== 'Idle' || !runsHere(this.#opts.placement, agent)) return undefined;
     const row = await store.inboxNextWork(agentId);
     if (row === undefined) return undefined;
     store.inboxRemove(row.message.id);
@@ -105,7 +131,7 @@ export class Rounds {
     const now = this.#ctx.now();
     // A message whose task was finished or moved meanwhile (complete, cancel) carries no work any more.
     if (task === undefined || task.state !== 'assigned' || task.assigned_to !== agentId) return undefined;
-    const preset = agent.cli.startsWith(COMPONENT_CLI) ? { command: agent.cli } : this.#opts.presets[agent.cli];
+    const preset = isComponentAgent(agent) ? { command: agent.cli } : this.#opts.presets[agent.cli];
     if (preset === undefined) {
       const failed = unwrap(failTask(task, `no preset named '${agent.cli}' to run agent '${agent.name}'`, now));
       store.putTask(failed);
@@ -115,7 +141,11 @@ export class Rounds {
     const notes = await store.inboxNotes(agentId);
     for (const n of notes) store.inboxRemove(n.message.id);
     const next = unwrap(startRound(agent, task, now));
-    store.putAgent(next.agent);
+    // In a cluster a round records its node: a component agent's is where its shard is now, and
+    // an agent spawned where no node ran (a one-shot command) stays with the lease holder that adopts it.
+    const node = this.#opts.placement.node();
+    const adopt = node !== undefined && (isComponentAgent(agent) || (agent.node ?? null) === null);
+    store.putAgent(adopt ? { ...next.agent, node } : next.agent);
     store.putTask(next.task);
     const n = ((await store.lastRound(agentId))?.n ?? 0) + 1;
     const round: Round = { agent_id: agentId, n, task_id: task.id, pid: null, started_at: now, ended_at: null, exit_code: null, signal: null, log: this.logPath(agent.name, n) };
@@ -140,6 +170,8 @@ export class Rounds {
 
   async #runRound(b: Begun, dir: string): Promise<void> {
     let end: RoundEnd;
+    // In a cluster, the node running the round (its agent's node).
+    const node = this.#opts.placement.node();
     if (b.command.startsWith(COMPONENT_CLI)) {
       this.#componentRounds.add(b.agent.id);
       try {
@@ -147,7 +179,7 @@ export class Rounds {
       } finally {
         this.#componentRounds.delete(b.agent.id);
       }
-      await this.#ctx.write((d, emit) => this.#end(d, b, end, emit), { fenced: true });
+      await this.#ctx.write((d, emit) => this.#end(d, b, end, emit), { fenced: this.#opts.fenced() });
       return;
     }
     try {
@@ -158,21 +190,24 @@ export class Rounds {
         promptPath: join(dir, `round-${b.round.n}.prompt`),
         logPath: b.round.log,
         cwd: this.#opts.cwd,
-        env: { TAHO_AGENT_ID: b.agent.id, TAHO_AGENT_NAME: b.agent.name, TINYTOWN_AGENT_ID: b.agent.id, TINYTOWN_AGENT_NAME: b.agent.name, TAHO_TASK_ID: b.task.id, TAHO_ROUND: String(b.round.n) },
+        env: {
+          TAHO_AGENT_ID: b.agent.id, TAHO_AGENT_NAME: b.agent.name, TINYTOWN_AGENT_ID: b.agent.id, TINYTOWN_AGENT_NAME: b.agent.name, TAHO_TASK_ID: b.task.id, TAHO_ROUND: String(b.round.n),
+          ...(node === undefined ? {} : { TAHO_NODE: node }),
+        },
         heartbeatMs: this.#opts.heartbeatMs,
         resultBytes: this.#opts.resultBytes,
         onStart: (pid) => void this.#ctx.write(async (d) => {
           const a = await d.agent(b.agent.id);
           if (a !== undefined && a.current_task === b.task.id) d.putAgent(unwrap(recordPid(a, pid, this.#ctx.now())));
           d.putRound({ ...b.round, pid });
-        }, { fenced: true }).catch(() => undefined), // recover treats a round without a pid as gone
+        }, { fenced: this.#opts.fenced() }).catch(() => undefined), // recover treats a round without a pid as gone
         onHeartbeat: () => this.#beat(b),
       });
     } catch (err) {
       // The command could not even be parsed: fail the task rather than leave it running.
       end = { exitCode: 127, signal: null, killed: false, tail: err instanceof Error ? err.message : String(err) };
     }
-    await this.#ctx.write((d, emit) => this.#end(d, b, end, emit), { fenced: true });
+    await this.#ctx.write((d, emit) => this.#end(d, b, end, emit), { fenced: this.#opts.fenced() });
   }
 
   /** No process: the durable agent's invocation is the round; its answer is the output. */
@@ -194,7 +229,7 @@ export class Rounds {
     this.#ctx.write(async (d) => {
       const a = await d.agent(b.agent.id);
       if (a !== undefined && a.current_task === b.task.id) d.putAgent(heartbeat(a, this.#ctx.now()));
-    }, { fenced: true }).catch(() => {
+    }, { fenced: this.#opts.fenced() }).catch(() => {
       // A busy store skips one beat; the next one catches up.
     });
   }

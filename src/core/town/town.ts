@@ -7,7 +7,9 @@ import type { Agent, BacklogEntry, InboxItem, MessageType, SendKind, Task, TaskS
 import { isDeadAgent, isTerminalTask, summarize, SUPERVISOR_ID } from './model.js';
 import { orphanAction, orphans, reclaim, recover, type Orphan, type OrphanAction, type ReclaimRequest, type ReclaimResult, type RecoverResult } from './recovery.js';
 import { agentOrTask, agentRef, backlogTaskId, checkAgentName, checkTaskId, findAgent, isUuid, senderId, taskNotFound, taskRef } from './refs.js';
-import { COMPONENT_CLI, Rounds, type ComponentRound } from './rounds.js';
+import { Rounds, type ComponentRound } from './rounds.js';
+import { isComponentAgent, runsHere, SOLO, type Placement } from './placement.js';
+import { settleLostNodes, type LostAgent, type NodeLostPolicy } from './lost-nodes.js';
 import { BUILTIN_PRESETS, loadExeca, type Preset } from './runner.js';
 import { checkInstalled } from './installed.js';
 import type { Fence, TownStore } from '../store/ports/index.js';
@@ -41,6 +43,12 @@ export interface TownOptions {
   readonly resultBytes?: number | undefined;
   /** Told when a running round's log grows (log follows wake on it). */
   readonly onOutput?: ((agentName: string, round: number) => void) | undefined;
+  /** Which agents' rounds this process runs (a cluster); default: all of them. */
+  readonly placement?: Placement | undefined;
+  /** What the town lease holder does with the agents of a node that died (a cluster). */
+  readonly nodeLost?: NodeLostPolicy | undefined;
+  /** Told of each agent of a dead node it settled. */
+  readonly onNodeLost?: ((agent: LostAgent) => void) | undefined;
   /** Agents with `cli = "component:<component>[#<function>]"`: whether the component exists, and how a round runs it. */
   readonly components?: {
     readonly check: (cli: string) => void;
@@ -122,9 +130,12 @@ export class Town {
   readonly #interrupted: InterruptedPolicy;
   readonly #intervalMs: number;
   readonly #fence: () => Fence | undefined;
+  readonly #placement: Placement;
 
   constructor(options: TownOptions) {
     this.#store = options.store;
+    const placement = this.#placement = options.placement ?? SOLO;
+    const clustered = () => placement.node() !== undefined;
     this.#fence = options.fence ?? (() => undefined);
     this.#presets = { ...BUILTIN_PRESETS, ...options.presets };
     this.#components = options.components;
@@ -138,19 +149,32 @@ export class Town {
     this.#ctx = { store, now: () => new Date().toISOString(), write: (fn, o) => this.#write(fn, o?.fenced === true) };
     this.#rounds = new Rounds(
       this.#ctx,
-      { dataDir: options.dataDir, cwd: this.#cwd, presets: this.#presets, heartbeatMs: options.heartbeatMs ?? 5_000, resultBytes: options.resultBytes ?? 4096, killGraceMs: this.#killGraceMs, componentRound: options.components?.round, onOutput: options.onOutput },
+      {
+        dataDir: options.dataDir, cwd: this.#cwd, presets: this.#presets, heartbeatMs: options.heartbeatMs ?? 5_000, resultBytes: options.resultBytes ?? 4096,
+        killGraceMs: this.#killGraceMs, componentRound: options.components?.round, onOutput: options.onOutput, placement,
+        // In a cluster a round belongs to its node, not to the town lease: a lease moving leaves it alone.
+        fenced: () => !clustered(),
+      },
       () => this.dispatcher.wake(),
     );
     this.dispatcher = new Dispatcher(
       {
         dispatch: async () => {
+          if (clustered()) {
+            await this.#rounds.reap();
+            if (placement.leads() && (options.nodeLost ?? 'backlog') === 'backlog') {
+              const nodes = await placement.nodes();
+              for (const lost of await settleLostNodes(this.#ctx, (n) => nodes.get(n) === false, this.#killGraceMs)) options.onNodeLost?.(lost);
+            }
+          }
           let started = 0;
           for (const id of await store.agentsWithWork()) if (await this.#rounds.start(id)) started += 1;
           return started;
         },
         inFlight: () => this.#rounds.inFlight,
         hasWaitingWork: () => this.#hasWaitingWork(),
-        heartbeat: (at) => this.#write(async (d) => d.setMeta('dispatcher_heartbeat', at), true),
+        // The town's one dispatcher heartbeat is the lease holder's; other nodes only run their own rounds.
+        heartbeat: async (at) => (placement.leads() ? this.#write(async (d) => d.setMeta('dispatcher_heartbeat', at), true) : undefined),
       },
       this.#intervalMs,
     );
@@ -168,7 +192,11 @@ export class Town {
    * process holds the town lease, before `start`.
    */
   settleInterrupted(): Promise<InterruptedRound[]> {
-    return settleInterrupted(this.#ctx, this.#interrupted, this.#killGraceMs, (id) => this.#rounds.isRunning(id));
+    // A cluster node settles only the rounds it ran itself (before it restarted): another live
+    // node's rounds are alive, and a dead node's are the lease holder's to settle.
+    const self = this.#placement.node();
+    const mine = (a: Agent) => self === undefined || a.node === self;
+    return settleInterrupted(this.#ctx, this.#interrupted, this.#killGraceMs, (id) => this.#rounds.isRunning(id), mine);
   }
 
   /** Starts dispatching inbox work to idle agents. */
@@ -196,7 +224,7 @@ export class Town {
   async spawn(req: SpawnRequest): Promise<Agent> {
     checkAgentName(req.name);
     const cli = req.cli ?? this.#defaultCli;
-    if (cli.startsWith(COMPONENT_CLI)) {
+    if (isComponentAgent({ cli })) {
       if (!this.#components) throw new TahoError('TAHO_BAD_ARGUMENTS', `component agents are not available here`, { hint: 'Spawn it through a taho server or the taho CLI, which host components.' });
       this.#components.check(cli);
     } else if (this.#presets[cli] === undefined) {
@@ -213,7 +241,9 @@ export class Town {
       if ((await d.agentByName(req.name)) !== undefined) {
         throw new TahoError('TAHO_CONFLICT', `Agent already exists: ${req.name}`, { hint: 'Pick another name, or kill and prune the existing agent first.' });
       }
-      const agent = t.newAgent({ id: randomUUID(), name: req.name, nickname: req.nickname ?? null, role_id: req.role_id ?? null, parent_agent_id: parent, cli, max_rounds: req.max_rounds ?? null }, this.#ctx.now());
+      // A process agent runs on the node that spawned it; a component agent, wherever its shard is.
+      const node = isComponentAgent({ cli }) ? undefined : this.#placement.node();
+      const agent = t.newAgent({ id: randomUUID(), name: req.name, nickname: req.nickname ?? null, role_id: req.role_id ?? null, parent_agent_id: parent, cli, max_rounds: req.max_rounds ?? null, ...(node === undefined ? {} : { node }) }, this.#ctx.now());
       d.putAgent(agent);
       emit('agent', 'spawned', { agent_id: agent.id, name: agent.name, cli, state: agent.state });
       return agent;
@@ -441,8 +471,17 @@ export class Town {
 
   // ---- recovery ----
 
-  recover(options: { staleAfterMs?: number | undefined } = {}): Promise<RecoverResult> {
-    return recover(this.#ctx, (id) => this.#rounds.isRunning(id), options.staleAfterMs ?? this.#staleAfterMs, this.#killGraceMs);
+  /** Cluster-wide: this node's rounds by their processes, other live nodes' by their heartbeat, a dead node's agents all. */
+  async recover(options: { staleAfterMs?: number | undefined; dryRun?: boolean | undefined } = {}): Promise<RecoverResult> {
+    const nodes = await this.#placement.nodes();
+    const scope = {
+      isLocal: (id: string) => this.#rounds.isRunning(id),
+      here: (a: Agent) => !isComponentAgent(a) && runsHere(this.#placement, a),
+      // Dead, or no longer registered at all (it left, or died long ago). A component agent is
+      // not lost with a node: its durable agent moved to the shard's next owner.
+      lost: (a: Agent) => this.#placement.node() !== undefined && !isComponentAgent(a) && (a.node ?? null) !== null && nodes.get(a.node ?? '') !== true,
+    };
+    return recover(this.#ctx, scope, options.staleAfterMs ?? this.#staleAfterMs, this.#killGraceMs, options.dryRun === true);
   }
 
   /** Without `to` or `toBacklog` this only lists what dead agents hold; it changes nothing. */

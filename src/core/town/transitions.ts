@@ -32,7 +32,7 @@ function refuseTask(task: Task, action: string, allowed: readonly TaskState[], h
 // ---- agents ----
 
 /** A new agent, ready for work: process agents have nothing to boot between rounds. */
-export function newAgent(fields: Pick<Agent, 'id' | 'name' | 'nickname' | 'role_id' | 'parent_agent_id' | 'cli' | 'max_rounds'>, now: string): Agent {
+export function newAgent(fields: Pick<Agent, 'id' | 'name' | 'nickname' | 'role_id' | 'parent_agent_id' | 'cli' | 'max_rounds' | 'node'>, now: string): Agent {
   return {
     ...fields,
     spawn_mode: 'fresh',

@@ -27,6 +27,8 @@ export interface AgentBrief {
   readonly cli: string;
   readonly state: Agent['state'];
   readonly current_scope: null;
+  /** taho's, in a cluster: the node that runs the agent's rounds. */
+  readonly node?: string;
 }
 
 /** Tinytown's AgentStatus fields, then taho's own (what a dashboard needs to say why). */
@@ -87,6 +89,8 @@ export interface Recovered {
   readonly agents: string[];
   /** taho's: each one, what it was and why. */
   readonly details: readonly RecoveredAgent[];
+  /** taho's: nothing was changed (`dry_run` asked); `agents` are the ones a real run would mark. */
+  readonly dry_run?: true;
 }
 
 export interface OrphanReport {
@@ -106,7 +110,10 @@ export interface TaskFilter {
 }
 
 function brief(a: Agent): AgentBrief {
-  return { id: a.id, name: a.name, nickname: a.nickname, role_id: a.role_id, parent_agent_id: a.parent_agent_id, spawn_mode: a.spawn_mode, cli: a.cli, state: a.state, current_scope: null };
+  return {
+    id: a.id, name: a.name, nickname: a.nickname, role_id: a.role_id, parent_agent_id: a.parent_agent_id, spawn_mode: a.spawn_mode, cli: a.cli, state: a.state, current_scope: null,
+    ...(a.node ? { node: a.node } : {}),
+  };
 }
 
 function statusView(a: AgentStatus): AgentStatusView {
@@ -214,9 +221,10 @@ export function pendingTasks(runtime: Runtime): Promise<PendingTask[]> {
   return runtime.town().pendingTasks();
 }
 
-export async function recover(runtime: Runtime): Promise<Recovered> {
-  const r = await runtime.town().recover();
-  return { checked: r.checked, recovered: r.recovered, agents: r.agents.map((a) => a.name), details: r.agents };
+/** `dryRun` (taho's): what a real run would mark, nothing changed. */
+export async function recover(runtime: Runtime, options: { dryRun?: boolean | undefined } = {}): Promise<Recovered> {
+  const r = await runtime.town().recover({ dryRun: options.dryRun });
+  return { checked: r.checked, recovered: r.recovered, agents: r.agents.map((a) => a.name), details: r.agents, ...(r.dry_run ? { dry_run: true as const } : {}) };
 }
 
 /** Without `to` or `toBacklog` it only lists what dead agents hold. */

@@ -25,16 +25,19 @@ const OWNER_CHECK_MS = 50;
 
 type Params = { component_id?: string; worker_name?: string };
 /** What a request needs: the owner of an agent's shard, or the holder of the jobs' or the town's lease. */
-type Target = { readonly shard: number; readonly agent: string } | { readonly lease: 'jobs' | 'town' };
+type Target = { readonly shard: number; readonly agent: string } | { readonly lease: 'jobs' | 'town' } | { readonly townAgent: string };
+
+/** Town routes that reach an agent's round process or its log: they run on the agent's node. */
+const TOWN_AGENT = new Set(['/v1/agents/:agent/kill', '/v1/agents/:agent/restart', '/v1/agents/:agent/logs']);
 
 /**
- * Jobs and the town run on the node holding their lease (one each); every node answers their
- * API by forwarding to it. The nodes list, this node's own Bacalhau agent endpoints, /metrics and
- * the cluster-wide status are answered where they are asked.
+ * Jobs run on the node holding their lease; every node answers their API by forwarding to it.
+ * The nodes list, this node's own Bacalhau agent endpoints and /metrics are answered where they
+ * are asked. The town is served by every node from the shared store; only what touches an
+ * agent's round process goes to that agent's node (TOWN_AGENT).
  */
 function leaseOf(url: string): 'jobs' | 'town' | undefined {
   if (url.startsWith('/api/v1/orchestrator/') && !url.startsWith('/api/v1/orchestrator/nodes')) return 'jobs';
-  if (url.startsWith('/v1/') && !url.startsWith('/v1/components') && url !== '/v1/status') return 'town';
   return undefined;
 }
 
@@ -63,6 +66,7 @@ export function forwardToOwners(app: FastifyInstance, runtime: Runtime): void {
     const url = req.routeOptions.url ?? '';
     const lease = leaseOf(url);
     if (lease) return req.headers.upgrade === undefined ? { lease } : undefined;
+    if (TOWN_AGENT.has(url)) return { townAgent: (req.params as { agent?: string }).agent ?? '' };
     if (!ownerRoute(req.method, url)) return undefined;
     const { component_id: ref = '', worker_name: agent = '' } = req.params as Params;
     try {
@@ -80,6 +84,12 @@ export function forwardToOwners(app: FastifyInstance, runtime: Runtime): void {
       const r = member.route(target.shard);
       return r.kind === 'remote' ? { kind: 'remote', url: r.node.url, node: r.node.id } : r;
     }
+    if ('townAgent' in target) {
+      // An agent of a node that is gone (or of none) is answered here, from the store.
+      const node = (await runtime.town().findAgent(target.townAgent))?.node;
+      const n = member.nodes().find((x) => x.id === node && x.id !== member.id && x.alive && x.url !== '');
+      return n ? { kind: 'remote', url: n.url, node: n.id } : { kind: 'local' };
+    }
     if (runtime.holds(target.lease)) return { kind: 'local' };
     const holder = leaseNode((await runtime.stores().leases.current(target.lease))?.holder);
     const node = member.nodes().find((n) => n.id === holder && n.alive && n.url !== '');
@@ -94,7 +104,8 @@ export function forwardToOwners(app: FastifyInstance, runtime: Runtime): void {
     const deadline = performance.now() + runtime.config.cluster.forward_wait_ms;
     for (;;) {
       const route = await routeOf(target);
-      if (route.kind === 'local') return;
+      // A town agent's request is never refused: its node answers, or this one from the store.
+      if (route.kind === 'local' || (forwarded && 'townAgent' in target)) return;
       if (forwarded) throw refuse(target, route.kind === 'remote' ? route.node : route.owner);
       const member = runtime.cluster();
       if (route.kind === 'remote' && member) {
@@ -150,7 +161,7 @@ export function forwardToOwners(app: FastifyInstance, runtime: Runtime): void {
 
 function refuse(target: Target, owner: string | undefined): TahoError {
   if ('shard' in target) return notOwner(target.shard, owner);
-  return new TahoError('TAHO_NOT_OWNER', `this node does not run the ${target.lease}${owner ? ` (node ${owner} does)` : ''}`, {
+  return new TahoError('TAHO_NOT_OWNER', `this node does not run the ${'lease' in target ? target.lease : `agent ${target.townAgent}`}${owner ? ` (node ${owner} does)` : ''}`, {
     hint: 'Send the request to any node of the cluster: it forwards to the one that runs them.',
   });
 }
@@ -163,7 +174,7 @@ function unserved(target: Target): TahoError {
       details: { shard: target.shard },
     });
   }
-  return new TahoError('TAHO_NO_OWNER', `no node of the cluster runs the ${target.lease} now`, {
+  return new TahoError('TAHO_NO_OWNER', `no node of the cluster runs the ${'lease' in target ? target.lease : `agent ${target.townAgent}`} now`, {
     hint: 'The node that ran them stopped; another takes over within [cluster] lease_ms. Retry shortly.',
     retryAfterMs: 1000,
   });

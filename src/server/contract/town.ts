@@ -11,22 +11,24 @@ const taskState = { type: 'string', enum: TASK_STATES } as const;
 /** Tinytown's inbox types (task_assign, query, info, …, custom:<name>); the title names the TypeScript type. */
 const messageType = { title: 'MessageType', type: 'string', description: 'task_assign, task, query, info, confirmation, task_done, task_failed, status_request, status_response, ping, pong, shutdown or custom:<name>' } as const;
 
-const agentBrief = obj({
+const briefFields = {
   id: STR, name: STR, nickname: nullable(STR), role_id: nullable(STR), parent_agent_id: nullable(STR),
   spawn_mode: { type: 'string', enum: ['fresh', 'forkedcontext', 'resumed'] }, cli: STR,
   state: agentState, current_scope: { type: 'null' },
-});
+} as const;
+const nodeField = { node: { type: 'string', description: 'taho, in a cluster: the node that runs the agent\'s rounds' } } as const;
+const agentBrief = obj(briefFields, nodeField);
 
 const agentStatus = obj({
-  ...agentBrief.properties, rounds_completed: INT, tasks_completed: INT, inbox_len: INT, urgent_len: INT,
+  ...briefFields, rounds_completed: INT, tasks_completed: INT, inbox_len: INT, urgent_len: INT,
   current_task: nullable(STR), last_heartbeat: DATE, created_at: DATE, last_active_at: DATE, max_rounds: nullable(INT), pid: nullable(INT), last_exit_code: nullable(INT),
-});
+}, nodeField);
 
 const agent = obj({
   id: STR, name: STR, nickname: nullable(STR), role_id: nullable(STR), parent_agent_id: nullable(STR), spawn_mode: agentBrief.properties.spawn_mode, cli: STR,
   state: agentState, current_task: nullable(STR), rounds_completed: INT, tasks_completed: INT, created_at: DATE, last_heartbeat: DATE, last_active_at: DATE,
   max_rounds: nullable(INT), pid: nullable(INT), last_exit_code: nullable(INT),
-});
+}, nodeField);
 
 const task = obj({
   id: STR, description: STR, state: taskState, assigned_to: nullable(STR), created_at: DATE, updated_at: DATE, result: nullable(STR), tags: arrayOf(STR),
@@ -89,8 +91,8 @@ export const TOWN_RESPONSES = {
   'POST /v1/recover': {
     200: obj({
       checked: INT, recovered: INT, agents: arrayOf(STR),
-      details: arrayOf(obj({ agent_id: STR, name: STR, from: agentState, state: { type: 'string', enum: ['Error', 'Stopped'] }, reason: { type: 'string', enum: ['process_gone', 'heartbeat_stale'] } })),
-    }),
+      details: arrayOf(obj({ agent_id: STR, name: STR, from: agentState, state: { type: 'string', enum: ['Error', 'Stopped'] }, reason: { type: 'string', enum: ['process_gone', 'heartbeat_stale', 'node_gone'] } })),
+    }, { dry_run: { const: true } }),
   },
   'POST /v1/reclaim': { 200: obj({ reclaimed: INT, destination: STR, tasks: arrayOf(heldTask) }) },
   'POST /v1/reclaim/orphan-tasks': {

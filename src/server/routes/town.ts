@@ -104,7 +104,12 @@ export function townRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.post<{ Body: { all?: boolean } }>('/v1/agents/prune', {
     schema: { tags, summary: 'Remove stopped agents', body: { type: 'object', properties: { all: { type: 'boolean' } } } },
   }, async (req) => town.pruneAgents(runtime, req.body?.all));
-  app.post('/v1/recover', { schema: { tags, summary: 'Mark agents whose process is gone or whose heartbeat is stale' } }, async () => town.recover(runtime));
+  app.post<{ Querystring: { dry_run?: string } }>('/v1/recover', {
+    schema: {
+      tags, summary: 'Mark agents whose process is gone, whose heartbeat is stale or (a cluster) whose node died; ?dry_run=true (taho) only says which',
+      querystring: { type: 'object', properties: { dry_run: { type: 'string', enum: ['true', 'false'] } } },
+    },
+  }, async (req) => town.recover(runtime, { dryRun: req.query.dry_run === 'true' }));
   app.post<{ Body: { to_backlog?: boolean; to?: string; from?: string } }>('/v1/reclaim', {
     schema: { tags, summary: 'Tasks of dead agents: listed, or moved (to an agent or the backlog) exactly once', body: { type: 'object', properties: { to_backlog: { type: 'boolean' }, to: name, from: name } } },
   }, async (req) => town.reclaim(runtime, { to: req.body?.to, toBacklog: req.body?.to_backlog, from: req.body?.from }));
