@@ -3,18 +3,21 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync 
 import { join } from 'node:path';
 import { ambiguousId as ambiguous, TahoError } from '../errors.js';
 import { listJobs } from './list.js';
-import { executionFiles, type ComputeNode, type NodeSnapshot, type RunningExecution } from './compute.js';
+import { executionFiles, type ComputeNode, type ExecutionOutcome, type NodeSnapshot, type RunningExecution } from './compute.js';
 import {
-  ComputeState, DesiredState, TERMINAL_COMPUTE_STATES, TERMINAL_JOB_STATES, nowNs, shortId,
+  ComputeState, TERMINAL_JOB_STATES,
   type Execution, type Job, type JobHistory, type JobStateType, type SpecConfig,
 } from './model.js';
 import { decodeToken, encodeToken } from './paging.js';
 import { changeWaiter, executionLogs, type FollowOptions, type LogLine, type NextChange } from './logs.js';
 import { place, queueOrder, rejectionOf } from './scheduler.js';
-import { matches, parseSelector } from './selector.js';
 import type { JobStore } from '../store/ports/jobs.js';
 import type { Fence } from '../store/ports/leases.js';
 import { JobChange } from './change.js';
+import { clockNow, type Plan, type Snapshot } from './transitions/plan.js';
+import { finish, launch, type ExecutionReport } from './transitions/execution.js';
+import { interrupt } from './transitions/interrupt.js';
+import { queueTimeout, rerun, stop, submitNew, submitUpdate, totalTimeout, wait } from './transitions/job.js';
 import { validateSubmission, type JobDraft } from './submit.js';
 
 export interface OrchestratorOptions {
@@ -30,6 +33,8 @@ export interface OrchestratorOptions {
   readonly nextChange: (jobId: string, signal: AbortSignal) => Promise<void>;
   /** The fence of the `jobs` lease this process holds: every write carries it, so a process that lost the lease writes nothing. */
   readonly fence?: (() => Fence | undefined) | undefined;
+  /** Nodes may join later (a cluster): a job no node can run now waits for one instead of failing. */
+  readonly nodesMayJoin?: boolean | undefined;
 }
 
 export interface SubmitOptions {
@@ -194,32 +199,17 @@ export class Orchestrator {
     try {
       result = await this.#serial(async () => {
         const existing = draft.Name === '' ? undefined : (await this.#store.jobsByName(draft.Name, draft.Namespace))[0];
-        const d = new JobChange(this.#store);
-        let job: Job;
+        let plan: Plan;
         if (existing) {
           if (sameSpec(existing, draft) && !options.force) {
             throw new TahoError('TAHO_CONFLICT', `no changes detected for new job spec. Job Name: '${existing.Name}', Job Id: '${existing.ID}'`, {
               hint: 'Use the --force flag to override this warning (Force: true), or change the spec.',
             });
           }
-          this.#stopLive(existing.ID);
-          const now = nowNs();
-          job = { ...existing, ...draft, ID: existing.ID, Version: existing.Version + 1, Revision: existing.Revision + 1, State: { StateType: 'Pending' }, ModifyTime: now };
-          d.putJob(job, true);
-          this.#event(d, job, 'Submission', 'Job updated', { Previous: existing.State.StateType, New: 'Pending' });
-        } else {
-          const id = `j-${randomUUID()}`;
-          const now = nowNs();
-          job = { ID: id, ...draft, Name: draft.Name || id, State: { StateType: 'Pending' }, Version: 1, Revision: 1, CreateTime: now, ModifyTime: now };
-          d.putJob(job, true);
-          this.#event(d, job, 'Submission', 'Job submitted', { Previous: 'Undefined', New: 'Pending' });
-        }
-        this.#jobEvent(d, job);
-        if (v.translated) this.#event(d, job, 'Submission', 'Job tasks translated to new type');
-        if (options.idempotencyKey) d.bindKey(options.idempotencyKey, job.ID);
-        await this.#commit(d);
-        this.#enqueue(job, Math.max(1, job.Count));
-        return job;
+          plan = submitUpdate(await this.#snapshot(existing), draft, v.translated, clockNow());
+        } else plan = submitNew(draft, `j-${randomUUID()}`, v.translated, clockNow());
+        await this.#apply(plan, options.idempotencyKey ? { key: options.idempotencyKey, jobId: plan.job.ID } : undefined);
+        return plan.job;
       });
     } catch (err) {
       // Two submissions raced with one key: the store kept the first; this is that job.
@@ -264,17 +254,7 @@ export class Orchestrator {
       const state = job.State.StateType;
       if (state === 'Completed') throw new TahoError('TAHO_CONFLICT', `cannot stop job in state ${state}`, { hint: 'The job finished already; nothing runs.' });
       if (TERMINAL_JOB_STATES.has(state)) return undefined;
-      const stopping = this.#stopLive(job.ID);
-      this.#queue.delete(job.ID);
-      const d = new JobChange(this.#store);
-      for (const e of await d.executions(job.ID)) {
-        if (TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType)) continue;
-        await this.#setExecution(d, job, e, ComputeState.Cancelled, reason || 'the job was stopped', DesiredState.Stopped);
-      }
-      this.#event(d, job, 'Scheduling', 'Job requested to stop before completion', undefined, undefined, { description: reason });
-      await this.#setJob(d, job, 'Stopped', reason || 'the job was stopped');
-      await this.#commit(d);
-      return stopping;
+      return this.#apply(stop(await this.#snapshot(job), reason, clockNow()));
     });
     if (live === undefined) return { EvaluationID: '' };
     await Promise.all(live);
@@ -335,14 +315,9 @@ export class Orchestrator {
         throw new TahoError('TAHO_CONFLICT', `job ${job.ID} is ${job.State.StateType}; only a finished job can be rerun`, { hint: 'Stop it first, or wait for it to finish.' });
       }
       const base = options.jobVersion ? await this.get(job.ID, options.namespace, options.jobVersion) : job;
-      const n: Job = { ...base, Version: job.Version + 1, Revision: job.Revision + 1, State: { StateType: 'Pending' }, CreateTime: job.CreateTime, ModifyTime: nowNs() };
-      const d = new JobChange(this.#store);
-      d.putJob(n, true);
-      this.#event(d, n, 'Submission', 'Job rerun requested', { Previous: job.State.StateType, New: 'Pending' }, undefined, options.reason ? { description: options.reason } : undefined);
-      this.#jobEvent(d, n);
-      await this.#commit(d);
-      this.#enqueue(n, Math.max(1, n.Count));
-      return n;
+      const plan = rerun(await this.#snapshot(job), base, options.reason, clockNow());
+      await this.#apply(plan);
+      return plan.job;
     });
     this.#pumpSoon();
     return { JobID: next.ID, JobVersion: next.Version, EvaluationID: `v-${randomUUID()}`, Warnings: [] };
@@ -481,49 +456,19 @@ export class Orchestrator {
   /** No node can take the job now: it waits (Queued), or fails when no node ever could. */
   async #waiting(entry: QueueEntry, placement: ReturnType<typeof place>): Promise<void> {
     if (!('rejections' in placement)) return;
-    const { rejections } = placement;
-    const job = entry.job;
-    const current = (await this.#store.job(job.ID)) ?? job;
-    const reasons = rejections.map((r) => `node ${shortId(r.nodeId)}: ${r.reason}`).join('; ') || 'there are no compute nodes';
-    const hasQueueTimeout = (job.Tasks[0]?.Timeouts?.QueueTimeout ?? 0) > 0;
-    if (!entry.started && !hasQueueTimeout && rejections.every((r) => r.kind === 'never')) {
-      this.#queue.delete(job.ID);
-      const d = new JobChange(this.#store);
-      this.#event(d, current, 'Scheduling', `no node can run this job: ${reasons}`);
-      await this.#setJob(d, current, 'Failed', `no node can run this job: ${reasons}`);
-      await this.#commit(d);
-      return;
-    }
-    if (current.State.StateType === 'Pending') {
-      const d = new JobChange(this.#store);
-      this.#event(d, current, 'Queueing', 'Job queued', undefined, undefined, { description: reasons });
-      await this.#setJob(d, current, 'Queued', `waiting for a node: ${reasons}`);
-      await this.#commit(d);
-    }
+    const snapshot = await this.#snapshot(entry.job.ID);
+    if (snapshot) await this.#apply(wait(snapshot, placement.rejections, { started: entry.started, nodesMayJoin: this.#options.nodesMayJoin ?? false }, clockNow()).plan);
     entry.queued = true;
   }
 
   async #launch(job: Job, node: NodeSnapshot): Promise<void> {
-    const now = nowNs();
-    const execution: Execution = {
-      ID: `e-${randomUUID()}`, Namespace: job.Namespace, EvalID: `v-${randomUUID()}`, Name: job.Name, NodeID: node.id, JobID: job.ID,
-      JobVersion: job.Version, AllocatedResources: { Tasks: { [job.Tasks[0]?.Name ?? 'main']: job.Tasks[0]?.Resources ?? {} } },
-      DesiredState: { StateType: DesiredState.Running, Message: 'execution is running' },
-      ComputeState: { StateType: ComputeState.BidAccepted, Message: '' },
-      PublishedResult: null, RunOutput: null, PreviousExecution: '', NextExecution: '', FollowupEvalID: '',
-      Revision: 1, CreateTime: now, ModifyTime: now,
-    };
+    const snapshot = await this.#snapshot(job.ID) ?? { job, executions: [] };
+    const { plan, execution } = launch(snapshot, { execution: `e-${randomUUID()}`, evaluation: `v-${randomUUID()}` }, node.id, clockNow());
     const dir = this.executionDir(job.ID, execution.ID);
     mkdirSync(dir, { recursive: true });
-    // One transaction: the bid is accepted and the node starts it at once (a failure to stage
-    // its inputs then shows as this execution failing, with the reason).
-    const d = new JobChange(this.#store);
-    d.putExecution(execution);
-    this.#event(d, job, 'Scheduling', `Requested execution on ${shortId(node.id)}`, undefined, execution);
-    await this.#setExecution(d, job, execution, ComputeState.Running, 'Running');
-    const current = (await d.job(job.ID)) ?? job;
-    if (current.State.StateType !== 'Running') await this.#setJob(d, current, 'Running');
-    await this.#commit(d);
+    // One write: the bid is accepted and the node starts it at once (a failure to stage its
+    // inputs then shows as this execution failing, with the reason).
+    await this.#apply(plan);
     const timeoutS = job.Tasks[0]?.Timeouts?.ExecutionTimeout || this.#options.defaultTimeoutS;
     const computeNode = this.#nodes.find((n) => n.id === node.id) as ComputeNode;
     const running = computeNode.run({
@@ -540,36 +485,13 @@ export class Orchestrator {
     });
   }
 
-  async #finished(jobId: string, executionId: string, outcome: { exitCode: number; error?: string | undefined; stoppedBy?: string | undefined }, timeoutS: number): Promise<void> {
-    const d = new JobChange(this.#store);
-    await (async () => {
-      const job = await d.job(jobId);
-      const e = await d.execution(executionId);
-      if (!job || !e || TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType)) return; // stopped meanwhile
-      const files = executionFiles(this.executionDir(jobId, executionId));
-      const runOutput = { ...readOutput(files.stdout, files.stderr), ExitCode: outcome.exitCode, ErrorMsg: outcome.error ?? '' };
-      const ok = outcome.exitCode === 0 && !outcome.stoppedBy && !outcome.error;
-      let message: string;
-      if (outcome.stoppedBy === 'timeout') message = `execution timed out after ${timeoutS}s and was stopped`;
-      else if (ok) message = 'Completed successfully';
-      else message = outcome.error ?? `exited with code ${outcome.exitCode}`;
-      const published = ok && job.Tasks[0]?.Publisher?.Type === 'local' ? { Type: 'local', Params: { URL: `file://${this.executionDir(jobId, executionId)}` } } : null;
-      const updated: Execution = { ...e, RunOutput: runOutput, PublishedResult: published };
-      if (outcome.stoppedBy === 'timeout') this.#event(d, job, 'Exec Timeout', message, undefined, updated);
-      await this.#setExecution(d, job, updated, ok ? ComputeState.Completed : ComputeState.Failed, message, DesiredState.Stopped);
-      if (e.JobVersion !== job.Version) return;
-      const all = (await d.executions(jobId)).filter((x) => x.JobVersion === job.Version);
-      if (!ok) {
-        for (const other of all) if (other.ID !== executionId && !TERMINAL_COMPUTE_STATES.has(other.ComputeState.StateType)) this.#live.get(other.ID)?.running.stop();
-        this.#queue.delete(jobId);
-        this.#event(d, job, 'Scheduling', 'Job failed because one or more executions failed', undefined, undefined, { description: message });
-        await this.#setJob(d, job, 'Failed', message);
-        return;
-      }
-      const done = all.filter((x) => x.ComputeState.StateType === ComputeState.Completed).length;
-      if (done >= Math.max(1, job.Count) && !this.#queue.has(jobId)) await this.#setJob(d, job, 'Completed');
-    })();
-    await this.#commit(d);
+  async #finished(jobId: string, executionId: string, outcome: ExecutionOutcome, timeoutS: number): Promise<void> {
+    const snapshot = await this.#snapshot(jobId);
+    if (!snapshot) return;
+    const dir = this.executionDir(jobId, executionId);
+    const files = executionFiles(dir);
+    const report: ExecutionReport = { ...outcome, output: readOutput(files.stdout, files.stderr), resultsUrl: `file://${dir}` };
+    await this.#apply(finish(snapshot, executionId, report, { timeoutS, stillQueued: this.#queue.has(jobId) }, clockNow()));
   }
 
   /** Executions a killed server left behind: failed with the reason, their jobs re-queued or failed. */
@@ -578,28 +500,10 @@ export class Orchestrator {
     const failed: string[] = [];
     for (const state of ['Pending', 'Queued', 'Running'] as const) {
       for (const job of await this.#store.jobsInState(state)) {
-        const mine = (await this.#store.executions(job.ID)).filter((e) => e.JobVersion === job.Version);
-        const interrupted = mine.filter((e) => !TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType));
-        const completed = mine.filter((e) => e.ComputeState.StateType === ComputeState.Completed).length;
-        if (interrupted.length === 0 && state !== 'Running') {
-          this.#enqueue(job, Math.max(1, job.Count) - completed);
-          continue;
-        }
-        const why = 'the server stopped while it ran';
-        const d = new JobChange(this.#store);
-        for (const e of interrupted) await this.#setExecution(d, job, e, ComputeState.Failed, why, DesiredState.Stopped);
-        if (mine.length < this.#options.maxAttempts * Math.max(1, job.Count)) {
-          this.#event(d, job, 'Scheduling', `Job re-queued: ${why}`);
-          await this.#setJob(d, job, 'Queued', `re-queued: ${why}`);
-          await this.#commit(d);
-          this.#enqueue((await this.#store.job(job.ID)) ?? job, Math.max(1, job.Count) - completed, true);
-          requeued.push(job.ID);
-        } else {
-          this.#event(d, job, 'Scheduling', `Job failed: ${why}, and it has no attempts left`);
-          await this.#setJob(d, job, 'Failed', `${why}; no attempts left ([jobs] max_attempts = ${this.#options.maxAttempts})`);
-          await this.#commit(d);
-          failed.push(job.ID);
-        }
+        const { plan, outcome } = interrupt(await this.#snapshot(job), { why: 'the server stopped while it ran', maxAttempts: this.#options.maxAttempts }, clockNow());
+        await this.#apply(plan);
+        if (outcome === 'requeued') requeued.push(job.ID);
+        if (outcome === 'failed') failed.push(job.ID);
       }
     }
     return { requeued, failed };
@@ -612,10 +516,8 @@ export class Orchestrator {
       const qt = job.Tasks[0]?.Timeouts?.QueueTimeout ?? 0;
       if (qt > 0 && !started && now - (this.#submittedAt.get(job.ID) ?? job.CreateTime / 1e6) > qt * 1000) {
         this.#queue.delete(job.ID);
-        const d = new JobChange(this.#store);
-        this.#event(d, job, 'Job Timeout', `the job waited longer than its QueueTimeout of ${qt}s`);
-        await this.#setJob(d, job, 'Failed', `no node took the job within its QueueTimeout of ${qt}s`);
-        await this.#commit(d);
+        const snapshot = await this.#snapshot(job.ID);
+        if (snapshot) await this.#apply(queueTimeout(snapshot, qt, clockNow()));
       }
     }
     // Unfinished jobs are the queued ones and those with a live execution: no store scan needed.
@@ -636,72 +538,43 @@ export class Orchestrator {
     }
   }
 
-  /** Past TotalTimeout: executions stop, the job fails with a "Job Timeout" event (never shown as Stopped). */
+  /** Past TotalTimeout: the executions stop (their ends are waited for by the caller), the job fails. */
   async #totalTimeout(job: Job, tt: number): Promise<Promise<unknown>[]> {
-    const why = `the job ran past its TotalTimeout of ${tt}s`;
-    this.#queue.delete(job.ID);
     this.#submittedAt.delete(job.ID);
-    const live = this.#stopLive(job.ID);
-    const d = new JobChange(this.#store);
-    for (const e of await d.executions(job.ID)) {
-      if (!TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType)) await this.#setExecution(d, job, e, ComputeState.Failed, why, DesiredState.Stopped);
-    }
-    this.#event(d, job, 'Job Timeout', why);
-    await this.#setJob(d, job, 'Failed', why);
-    await this.#commit(d);
-    return live;
+    return this.#apply(totalTimeout(await this.#snapshot(job), tt, clockNow()));
   }
 
-  #stopLive(jobId: string): Promise<unknown>[] {
+  // ---- decisions applied: one write, then their effects ----
+
+  async #snapshot(job: Job | string): Promise<Snapshot> {
+    const id = typeof job === 'string' ? job : job.ID;
+    const stored = typeof job === 'string' ? await this.#store.job(id) : job;
+    if (!stored) throw new TahoError('TAHO_JOB_NOT_FOUND', `job not found: ${id}`, { hint: 'It was deleted meanwhile.' });
+    return { job: stored, executions: await this.#store.executions(id) };
+  }
+
+  /** Commits what the plan decided, then does its effects; answers the ends of the executions it stopped. */
+  async #apply(plan: Plan, idempotencyKey?: { key: string; jobId: string }): Promise<Promise<unknown>[]> {
+    if (plan.jobs.length + plan.executions.length + plan.history.length + plan.events.length > 0 || idempotencyKey) {
+      const fence = this.#options.fence?.();
+      await this.#store.commit({
+        jobs: plan.jobs, executions: plan.executions, history: plan.history, events: plan.events,
+        ...(idempotencyKey ? { idempotencyKey } : {}), ...(fence ? { fence } : {}),
+      });
+    }
     const stopped: Promise<unknown>[] = [];
-    for (const l of this.#live.values()) {
-      if (l.jobId !== jobId) continue;
-      l.running.stop();
-      stopped.push(l.running.done);
+    for (const effect of plan.effects) {
+      if (effect.kind === 'stop') {
+        for (const id of effect.executionIds) {
+          const live = this.#live.get(id);
+          if (!live) continue;
+          live.running.stop();
+          stopped.push(live.running.done);
+        }
+      } else if (effect.kind === 'dequeue') this.#queue.delete(plan.job.ID);
+      else this.#enqueue(plan.job, effect.needed, effect.started);
     }
     return stopped;
-  }
-
-  // ---- state changes: always into a draft, committed as one write ----
-
-  async #setJob(d: JobChange, job: Job, state: JobStateType, message?: string): Promise<void> {
-    const current = (await d.job(job.ID)) ?? job;
-    if (current.Version !== job.Version && job.Version < current.Version) return;
-    const previous = current.State.StateType;
-    const next: Job = { ...current, State: { StateType: state, ...(message ? { Message: message } : {}) }, Revision: current.Revision + 1, ModifyTime: nowNs() };
-    d.putJob(next);
-    if (previous !== state) this.#event(d, next, 'State Update', state, { Previous: previous, New: state });
-    this.#jobEvent(d, next);
-  }
-
-  /** The job's event on the one stream (what the dashboard and job waits follow). */
-  #jobEvent(d: JobChange, j: Job): void {
-    d.event({ kind: 'job', type: j.State.StateType, subject: j.ID, data: { name: j.Name, state: j.State.StateType, message: j.State.Message ?? '', version: j.Version } });
-  }
-
-  async #setExecution(d: JobChange, job: Job, e: Execution, state: number, message: string, desired?: number): Promise<void> {
-    const current = (await d.execution(e.ID)) ?? e;
-    const next: Execution = {
-      ...e, ComputeState: { StateType: state as Execution['ComputeState']['StateType'], Message: message },
-      ...(desired === undefined ? {} : { DesiredState: { StateType: desired as Execution['DesiredState']['StateType'], Message: desired === DesiredState.Stopped ? 'execution stopped' : '' } }),
-      Revision: current.Revision + 1, ModifyTime: nowNs(),
-    };
-    d.putExecution(next);
-    d.addHistory({
-      Type: 'ExecutionLevel', JobID: job.ID, JobVersion: e.JobVersion, ExecutionID: e.ID,
-      Event: { Message: message, Topic: 'Execution', Timestamp: new Date().toISOString() },
-      Time: new Date().toISOString(), ExecutionState: { Previous: current.ComputeState.StateType, New: state },
-    });
-  }
-
-  #event(d: JobChange, job: Job, topic: string, message: string, jobState?: JobHistory['JobState'], execution?: Execution, details?: Record<string, string>): void {
-    const at = new Date().toISOString();
-    d.addHistory({
-      Type: execution ? 'ExecutionLevel' : 'JobLevel', JobID: job.ID, JobVersion: job.Version,
-      ...(execution ? { ExecutionID: execution.ID } : {}),
-      Event: { Message: message, Topic: topic, Timestamp: at, ...(details ? { Details: details } : {}) },
-      Time: at, ...(jobState ? { JobState: jobState } : {}),
-    });
   }
 
   #resultOf(e: Execution): SpecConfig | null {
