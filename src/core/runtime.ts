@@ -21,6 +21,10 @@ import { durationMs, sizeBytes } from './config/schema.js';
 import { LocalNode } from './jobs/local-node.js';
 import { Orchestrator } from './jobs/orchestrator.js';
 import { nodeId } from './jobs/node-id.js';
+import { ClusterCompute } from './jobs/cluster/remote.js';
+import { ComputeWorker } from './jobs/cluster/worker.js';
+import { queueConnection } from './jobs/cluster/queues.js';
+import type { Redis } from 'ioredis';
 import { Town } from './town/town.js';
 import type { InterruptedRound } from './town/interrupted.js';
 import { nextEvent } from './events/bus.js';
@@ -210,10 +214,11 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     });
     return town;
   };
-  const orchestrator = (): Orchestrator => {
-    if (!jobs) {
+  let local: LocalNode | undefined;
+  const localNode = (): LocalNode => {
+    if (!local) {
       const examplesJobs = join(examplesRepository(), 'jobs');
-      const node = new LocalNode({
+      local = new LocalNode({
         id: nodeId(config.data_dir),
         labels: config.jobs.labels,
         slots: config.jobs.slots || undefined,
@@ -223,7 +228,22 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         loader,
         onOutput: (jobId, executionId) => events().notify({ kind: 'log', type: 'grew', subject: `job/${jobId}/${executionId}`, data: { job: jobId, execution: executionId } }),
       });
-      jobs = new Orchestrator(stores().jobs, [node], orchestratorOptions ??= {
+    }
+    return local;
+  };
+  // A cluster node runs what is placed on it from its queue; the orchestrator places through the queues.
+  let queues: Redis | undefined;
+  let computeWorker: ComputeWorker | undefined;
+  const clusterCompute = (): ClusterCompute | undefined => {
+    if (!member || member.url === '' || !config.store.url) return undefined;
+    queues ??= queueConnection(config.store.url);
+    return new ClusterCompute({ connection: queues, member, engines: () => localNode().snapshot().engines });
+  };
+  const orchestrator = (): Orchestrator => {
+    if (!jobs) {
+      jobs = new Orchestrator(stores().jobs, [localNode()], orchestratorOptions ??= {
+        cluster: clusterCompute(),
+        nodesMayJoin: member !== undefined && member.url !== '',
         fence: () => jobsLease?.fence(),
         dataDir: config.data_dir,
         defaultTimeoutS: config.jobs.default_timeout_s,
@@ -246,7 +266,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
   const becomeMember = async (self: { url: string; version: string; log?: (line: string) => void }): Promise<ClusterMember | undefined> => {
     const shared = stores().cluster;
     if (!shared) return undefined;
-    const compute = orchestrator().nodes()[0];
+    const compute = localNode().snapshot();
     const inShards = (shards: ReadonlySet<number>) => (componentId: string, name: string) => shards.has(shardOf(componentId, name));
     const joined = new ClusterMember({
       store: shared,
@@ -274,6 +294,16 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         onReload: () => void reloadHere(),
       });
       await sync.start();
+      queues ??= queueConnection(config.store.url as string);
+      computeWorker = new ComputeWorker({
+        connection: queues, node: localNode(), slots: compute.slots, store: stores().jobs, events: events(), dataDir: config.data_dir, log: self.log,
+      });
+      await computeWorker.start();
+      // An orchestrator built before this node joined placed only here: the next one places on every node.
+      if (!jobsLease) {
+        jobs = undefined;
+        orchestratorOptions = undefined;
+      }
     }
     return member;
   };
@@ -415,6 +445,8 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       // connection would keep reconnecting and the process would never exit.
       try {
         retained?.stop();
+        // What runs here stops unreported: the orchestrator sees this node leave and places it again.
+        await computeWorker?.close();
         // A member hands its shards over first: their calls finish here, the next ones run elsewhere.
         sync?.close();
         await member?.leave().catch(() => member?.stop());
@@ -424,6 +456,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         await town?.close();
         await townLease?.release();
         await jobsLease?.release();
+        await queues?.quit().catch(() => undefined);
       } finally {
         await opened?.close();
       }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { readOutput } from './output.js';
 import { join } from 'node:path';
 import { ambiguousId as ambiguous, TahoError } from '../errors.js';
 import { listJobs } from './list.js';
-import { executionFiles, type ComputeNode, type ExecutionOutcome, type NodeSnapshot, type RunningExecution } from './compute.js';
+import { executionFiles, type ClusterExecutions, type ComputeNode, type ExecutionOutcome, type NodeSnapshot, type RunningExecution } from './compute.js';
 import {
-  ComputeState, TERMINAL_JOB_STATES,
+  ComputeState, TERMINAL_COMPUTE_STATES, TERMINAL_JOB_STATES, shortId,
   type Execution, type Job, type JobHistory, type JobStateType, type SpecConfig,
 } from './model.js';
 import { decodeToken, encodeToken } from './paging.js';
@@ -35,6 +36,8 @@ export interface OrchestratorOptions {
   readonly fence?: (() => Fence | undefined) | undefined;
   /** Nodes may join later (a cluster): a job no node can run now waits for one instead of failing. */
   readonly nodesMayJoin?: boolean | undefined;
+  /** A cluster: executions go to the nodes' queues instead of `nodes`, and come back as reports. */
+  readonly cluster?: ClusterExecutions | undefined;
 }
 
 export interface SubmitOptions {
@@ -89,6 +92,7 @@ interface QueueEntry {
 interface Live {
   readonly running: RunningExecution;
   readonly jobId: string;
+  readonly nodeId: string;
 }
 
 /**
@@ -107,6 +111,8 @@ export class Orchestrator {
   readonly #submittedAt = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** The live nodes at the last tick: one that joins may take what waits. */
+  #seenNodes = '';
   /**
    * Changes run one at a time, each reading the state its predecessor left (as one synchronous
    * transaction did before the store became async); waits for executions happen outside it.
@@ -124,7 +130,13 @@ export class Orchestrator {
   /** Recovers what a killed server left running, collects old jobs, and starts scheduling. */
   async start(): Promise<{ requeued: string[]; failed: string[] }> {
     if (this.#timer) return { requeued: [], failed: [] };
-    const report = await this.#serial(() => this.#recover());
+    const report = this.#serial(() => this.#recover());
+    // Reports of executions that ended meanwhile wait in their queue; they are applied after the recovery.
+    await this.#options.cluster?.start((jobId, executionId, outcome) => this.#background(async () => {
+      await this.#finished(jobId, executionId, outcome, 0);
+      await this.#pump();
+    }));
+    await report;
     await this.gc();
     this.#timer = setInterval(() => this.#background(() => this.#tick()), 500);
     this.#timer.unref();
@@ -168,6 +180,12 @@ export class Orchestrator {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
+    if (this.#options.cluster) {
+      // They run on their nodes: the next orchestrator takes them back from the store and the queues.
+      await this.#options.cluster.close();
+      await this.#chain;
+      return;
+    }
     // Executions stopped by a shutdown are re-queued (or failed) by the next start's recovery.
     const live = [...this.#live.values()];
     for (const l of live) l.running.stop();
@@ -176,7 +194,7 @@ export class Orchestrator {
   }
 
   nodes(): NodeSnapshot[] {
-    return this.#nodes.map((n) => n.snapshot());
+    return this.#computeNodes().map((n) => n.snapshot());
   }
 
   node(id: string): NodeSnapshot {
@@ -257,7 +275,8 @@ export class Orchestrator {
       return this.#apply(stop(await this.#snapshot(job), reason, clockNow()));
     });
     if (live === undefined) return { EvaluationID: '' };
-    await Promise.all(live);
+    // A cluster node stops its execution when it sees the job's event; one that stalls is not waited for long.
+    await (this.#options.cluster ? Promise.race([Promise.all(live), new Promise((r) => setTimeout(r, 2000).unref())]) : Promise.all(live));
     this.#pumpSoon();
     return { EvaluationID: `v-${randomUUID()}` };
   }
@@ -470,19 +489,28 @@ export class Orchestrator {
     // inputs then shows as this execution failing, with the reason).
     await this.#apply(plan);
     const timeoutS = job.Tasks[0]?.Timeouts?.ExecutionTimeout || this.#options.defaultTimeoutS;
-    const computeNode = this.#nodes.find((n) => n.id === node.id) as ComputeNode;
+    const computeNode = this.#computeNodes().find((n) => n.id === node.id) as ComputeNode;
     const running = computeNode.run({
       job, execution, dir, timeoutMs: timeoutS * 1000,
     });
-    this.#live.set(execution.ID, { running, jobId: job.ID });
+    this.#follow(job.ID, execution.ID, node.id, running, timeoutS);
+  }
+
+  /** Waits for the execution's end, then applies it. */
+  #follow(jobId: string, executionId: string, nodeId: string, running: RunningExecution, timeoutS: number): void {
+    this.#live.set(executionId, { running, jobId, nodeId });
     void running.done.then((outcome) => {
-      this.#live.delete(execution.ID);
+      this.#live.delete(executionId);
       if (this.#closed) return;
       this.#background(async () => {
-        await this.#finished(job.ID, execution.ID, outcome, timeoutS);
+        await this.#finished(jobId, executionId, outcome, timeoutS);
         await this.#pump();
       });
     });
+  }
+
+  #computeNodes(): readonly ComputeNode[] {
+    return this.#options.cluster?.nodes() ?? this.#nodes;
   }
 
   async #finished(jobId: string, executionId: string, outcome: ExecutionOutcome, timeoutS: number): Promise<void> {
@@ -490,8 +518,10 @@ export class Orchestrator {
     if (!snapshot) return;
     const dir = this.executionDir(jobId, executionId);
     const files = executionFiles(dir);
-    const report: ExecutionReport = { ...outcome, output: readOutput(files.stdout, files.stderr), resultsUrl: `file://${dir}` };
-    await this.#apply(finish(snapshot, executionId, report, { timeoutS, stillQueued: this.#queue.has(jobId) }, clockNow()));
+    // A cluster node read its output where its files are; here they are this process's own.
+    const report: ExecutionReport = { ...outcome, output: outcome.output ?? readOutput(files.stdout, files.stderr), resultsUrl: outcome.resultsUrl ?? `file://${dir}` };
+    const timeout = timeoutS || snapshot.job.Tasks[0]?.Timeouts?.ExecutionTimeout || this.#options.defaultTimeoutS;
+    await this.#apply(finish(snapshot, executionId, report, { timeoutS: timeout, stillQueued: this.#queue.has(jobId) }, clockNow()));
   }
 
   /** Executions a killed server left behind: failed with the reason, their jobs re-queued or failed. */
@@ -500,7 +530,10 @@ export class Orchestrator {
     const failed: string[] = [];
     for (const state of ['Pending', 'Queued', 'Running'] as const) {
       for (const job of await this.#store.jobsInState(state)) {
-        const { plan, outcome } = interrupt(await this.#snapshot(job), { why: 'the server stopped while it ran', maxAttempts: this.#options.maxAttempts }, clockNow());
+        const snapshot = await this.#snapshot(job);
+        const { plan, outcome } = this.#options.cluster
+          ? await this.#takeBack(snapshot, this.#options.cluster)
+          : interrupt(snapshot, { why: 'the server stopped while it ran', maxAttempts: this.#options.maxAttempts }, clockNow());
         await this.#apply(plan);
         if (outcome === 'requeued') requeued.push(job.ID);
         if (outcome === 'failed') failed.push(job.ID);
@@ -509,9 +542,56 @@ export class Orchestrator {
     return { requeued, failed };
   }
 
-  /** Queue and total timeouts. */
+  /**
+   * A cluster's orchestrator taking over: the executions still on live nodes are waited for
+   * again; those whose node is gone (or never got them) are lost, and their jobs placed again.
+   */
+  async #takeBack(s: Snapshot, cluster: ClusterExecutions): Promise<ReturnType<typeof interrupt>> {
+    const unfinished = s.executions.filter((e) => e.JobVersion === s.job.Version && !TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType));
+    if (unfinished.length === 0) return interrupt(s, { why: 'the orchestrator stopped while it placed the job', maxAttempts: this.#options.maxAttempts }, clockNow());
+    const lost = new Set<string>();
+    for (const e of unfinished) {
+      const running = cluster.isLost(e.NodeID) ? undefined : await cluster.attach(s.job, e);
+      if (running) this.#follow(s.job.ID, e.ID, e.NodeID, running, 0);
+      else lost.add(e.ID);
+    }
+    const r = interrupt(s, { why: 'its node was lost while the orchestrator moved', executionIds: lost, maxAttempts: this.#options.maxAttempts }, clockNow());
+    const completed = s.executions.filter((e) => e.JobVersion === s.job.Version && e.ComputeState.StateType === ComputeState.Completed).length;
+    const missing = Math.max(1, s.job.Count) - completed - unfinished.length;
+    // Placed only in part when the last orchestrator stopped: the rest are still to place.
+    if (r.outcome === 'none' && missing > 0) r.plan.effect({ kind: 'enqueue', needed: missing, started: true });
+    return r;
+  }
+
+  /** Executions on nodes that stopped beating: lost, their jobs placed again (or failed). */
+  async #lostNodes(cluster: ClusterExecutions): Promise<void> {
+    const byJob = new Map<string, Map<string, string>>();
+    for (const [id, l] of this.#live) {
+      if (!cluster.isLost(l.nodeId)) continue;
+      const m = byJob.get(l.jobId) ?? new Map<string, string>();
+      byJob.set(l.jobId, m.set(id, l.nodeId));
+    }
+    for (const [jobId, lost] of byJob) {
+      const nodes = [...new Set(lost.values())].map((n) => shortId(n)).join(', ');
+      const why = `node ${nodes} was lost (it stopped beating)`;
+      const snapshot = await this.#store.job(jobId) ? await this.#snapshot(jobId) : undefined;
+      if (snapshot) await this.#apply(interrupt(snapshot, { why, executionIds: new Set(lost.keys()), maxAttempts: this.#options.maxAttempts }, clockNow()).plan);
+      for (const id of lost.keys()) cluster.abandon(id, why);
+    }
+  }
+
+  /** Queue and total timeouts; in a cluster, lost nodes and nodes that joined. */
   async #tick(): Promise<void> {
     const now = Date.now();
+    const cluster = this.#options.cluster;
+    if (cluster) {
+      await this.#lostNodes(cluster);
+      const seen = cluster.nodes().filter((n) => n.snapshot().connected).map((n) => n.id).sort().join(',');
+      if (seen !== this.#seenNodes) {
+        this.#seenNodes = seen;
+        this.#pumpSoon();
+      }
+    }
     for (const { job, started } of this.#queue.values()) {
       const qt = job.Tasks[0]?.Timeouts?.QueueTimeout ?? 0;
       if (qt > 0 && !started && now - (this.#submittedAt.get(job.ID) ?? job.CreateTime / 1e6) > qt * 1000) {
@@ -607,29 +687,6 @@ function lineDiff(a: string, b: string): string {
     if (y[i] !== undefined) out.push(`+ ${y[i]}`);
   }
   return out.join('\n');
-}
-
-const OUTPUT_LIMIT = 64 * 1024;
-
-function readOutput(stdoutPath: string, stderrPath: string): { Stdout: string; StdoutTruncated: boolean; stderr: string; StderrTruncated: boolean } {
-  const [Stdout, StdoutTruncated] = head(stdoutPath);
-  const [stderr, StderrTruncated] = head(stderrPath);
-  return { Stdout, StdoutTruncated, stderr, StderrTruncated };
-}
-
-
-/** The first 64 KiB of a file (RunOutput keeps that much; the whole file stays on disk). */
-function head(path: string): [string, boolean] {
-  if (!existsSync(path)) return ['', false];
-  const size = statSync(path).size;
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(Math.min(size, OUTPUT_LIMIT));
-    readSync(fd, buf, 0, buf.length, 0);
-    return [buf.toString('utf8'), size > OUTPUT_LIMIT];
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** The node whose id starts with `id`, or TAHO_NODE_NOT_FOUND / TAHO_AMBIGUOUS_ID naming the candidates. */
