@@ -18,7 +18,7 @@ import { JobChange } from './change.js';
 import { clockNow, type Plan, type Snapshot } from './transitions/plan.js';
 import { finish, launch, type ExecutionReport } from './transitions/execution.js';
 import { interrupt } from './transitions/interrupt.js';
-import { queueTimeout, rerun, stop, submitNew, submitUpdate, totalTimeout, wait } from './transitions/job.js';
+import { noNodeSummary, queueTimeout, rerun, stop, submitNew, submitUpdate, totalTimeout, wait } from './transitions/job.js';
 import { validateSubmission, type JobDraft } from './submit.js';
 
 export interface OrchestratorOptions {
@@ -373,7 +373,7 @@ export class Orchestrator {
       const accepted = verdicts.filter((v) => v.Accepted).length;
       summary = accepted > 0
         ? `waiting for its turn: ${position} job(s) ahead of it in the queue`
-        : `no node can take it now: ${verdicts.map((v) => `${v.NodeID.slice(0, 10)}: ${v.Reason}`).join('; ')}`;
+        : noNodeSummary(verdicts.map((v) => ({ nodeId: v.NodeID, reason: v.Reason })));
     } else summary = `running: ${executions.filter((e) => e.State === 'Running').length} execution(s) running`;
     return {
       JobID: job.ID, State: state, Summary: summary, Nodes: verdicts, Executions: executions,

@@ -89,6 +89,21 @@ export function rejectionText(rejections: readonly Rejection[]): string {
   return rejections.map((r) => `node ${shortId(r.nodeId)}: ${r.reason}`).join('; ') || 'there are no compute nodes';
 }
 
+/**
+ * Why no node takes a job, in one line: a reason every node gives is said once ("no node has
+ * label gpu=true; 3 nodes seen"), otherwise each node's.
+ */
+export function noNodeSummary(verdicts: readonly { readonly nodeId: string; readonly reason: string }[]): string {
+  if (verdicts.length === 0) return 'there are no compute nodes';
+  const seen = `${verdicts.length} node${verdicts.length === 1 ? '' : 's'} seen`;
+  const reasons = [...new Set(verdicts.map((v) => v.reason))];
+  if (reasons.length === 1) {
+    const label = /^its labels do not match (.*)$/.exec(reasons[0] as string);
+    return label ? `no node has label ${label[1]}; ${seen}` : `no node can take it now: ${reasons[0]}; ${seen}`;
+  }
+  return `no node can take it now (${seen}): ${verdicts.map((v) => `${shortId(v.nodeId)}: ${v.reason}`).join('; ')}`;
+}
+
 /** No node can take the job now: it waits (Queued, once), or fails when no node ever could. */
 export function wait(s: Snapshot, rejections: readonly Rejection[], o: WaitOptions, clock: Clock): { plan: Plan; failed: boolean } {
   const plan = new Plan(s, clock);

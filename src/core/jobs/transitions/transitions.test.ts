@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ComputeState, type Execution, type Job } from '../model.js';
 import { finish, launch, type ExecutionReport } from './execution.js';
 import { interrupt } from './interrupt.js';
-import { stop, submitNew, wait } from './job.js';
+import { noNodeSummary, stop, submitNew, wait } from './job.js';
 import type { Clock, Snapshot } from './plan.js';
 
 const clock: Clock = { ns: 1_700_000_000_000_000_000, iso: '2023-11-14T22:13:20.000Z' };
@@ -73,6 +73,7 @@ describe('job transitions', () => {
     expect(wait(s, never, { started: false, nodesMayJoin: false }, clock).plan.job.State.StateType).toBe('Failed');
     const queued = wait(s, never, { started: false, nodesMayJoin: true }, clock);
     expect(queued.failed).toBe(false);
+    expect(noNodeSummary([1, 2, 3].map((i) => ({ nodeId: `n-${i}`, reason: 'its labels do not match gpu=true' })))).toBe('no node has label gpu=true; 3 nodes seen');
     expect(queued.plan.job.State).toEqual({ StateType: 'Queued', Message: 'waiting for a node: node n-aaaaaaaa: its labels do not match gpu=true' });
   });
 
