@@ -20,7 +20,7 @@ const ORCH = '/api/v1/orchestrator';
 function wasmJob(args: string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     Type: 'batch', ...extra,
-    Tasks: [{ Name: 'main', Engine: { Type: 'wasm', Params: { EntryModule: '/wasm/hello.wasm', Parameters: args } }, InputSources: [{ Target: '/wasm/hello.wasm', Source: { Type: 'inline', Params: { URL: HELLO } } }] }],
+    Tasks: [{ Name: 'main', Engine: { Type: 'wasm', Params: { EntryModule: '/wasm/hello.wasm', Parameters: args } }, InputSources: [{ Target: '/wasm/hello.wasm', Source: { Type: 'inline', Params: { URL: HELLO } } }], Publisher: { Type: 'local' } }],
   };
 }
 
@@ -65,10 +65,10 @@ async function finished(url: string, ids: readonly string[]): Promise<Map<string
 }
 
 /** Three nodes, the first one started holding the `jobs` lease (the orchestrator). */
-async function cluster(db: number): Promise<ClusterNode[]> {
+async function cluster(db: number, env: Record<string, string> = {}): Promise<ClusterNode[]> {
   const store = (redis as RedisServer).url(db);
-  const first = await startNode(store);
-  const rest = await startNodes(2, store);
+  const first = await startNode(store, { env });
+  const rest = await startNodes(2, store, { env });
   await Promise.all(rest.map((n) => n.waitFor(/jobs: run by another node/)));
   return [first, ...rest];
 }
@@ -87,9 +87,18 @@ describe('jobs on a cluster of three nodes', () => {
     const batch = await executions(a.url, spread);
     expect(batch.filter((e) => e.ComputeState.StateType === COMPLETED)).toHaveLength(3);
     expect(new Set(batch.map((e) => e.NodeID)).size).toBeGreaterThan(1);
-    // Any node answers for any job; the results say where they are.
-    const job = await get<{ Job: { ID: string } }>(`${(nodes[2] as ClusterNode).url}${ORCH}/jobs/${spread}`);
-    expect(job.Job.ID).toBe(spread);
+    // Results and logs stay where each execution ran: any node says where, and serves the logs.
+    const c = nodes[2] as ClusterNode;
+    const described = await get<{ Locations: { ExecutionID: string; NodeID: string; Reachable: boolean }[] }>(`${c.url}${ORCH}/jobs/${spread}`);
+    expect(described.Locations.map((l) => [l.ExecutionID, l.NodeID, l.Reachable]).sort()).toEqual(batch.map((e) => [e.ID, e.NodeID, true]).sort());
+    const results = await get<{ Items: { Params: { NodeID: string; URL: string } }[] }>(`${c.url}${ORCH}/jobs/${spread}/results`);
+    expect(results.Items.map((r) => r.Params.NodeID).sort()).toEqual(batch.map((e) => e.NodeID).sort());
+    for (const e of batch) {
+      const elsewhere = nodes.find((n) => n.id !== e.NodeID) as ClusterNode;
+      const r = await fetch(`${elsewhere.url}${ORCH}/jobs/${spread}/logs?execution_id=${e.ID}`, { headers: { accept: 'text/event-stream' } });
+      // Only the node that ran it has the files: the answer is its output.
+      expect(await r.text()).toMatch(/event: log[\s\S]*hello/i);
+    }
     for (const n of nodes) n.signal('SIGKILL');
   });
 
@@ -143,6 +152,20 @@ describe('jobs on a cluster of three nodes', () => {
       if (s !== 'Completed') expect({ id, s, e: (await executions(b.url, id)).map((e) => e.ComputeState.Message) }).toMatchObject({ s: 'Failed' });
     }
     expect([...states.values()].filter((s) => s === 'Completed').length).toBeGreaterThanOrEqual(30);
+    for (const n of nodes) n.signal('SIGKILL');
+  });
+
+  it('jobs stop reaches executions on every node: their slots are free again', async () => {
+    const nodes = await cluster(4, { TAHO__JOBS__SLOTS: '1' });
+    const [a, , c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+    const looping = await submit(() => [a.url], wasmJob(['loop'], { Count: 3 }), 'loop');
+    await until(async () => ((await executions(a.url, looping)).filter((e) => e.ComputeState.StateType === RUNNING).length === 3 ? true : undefined));
+    expect(new Set((await executions(a.url, looping)).map((e) => e.NodeID))).toEqual(new Set(nodes.map((n) => n.id)));
+    expect((await fetch(`${c.url}${ORCH}/jobs/${looping}`, { method: 'DELETE' })).status).toBe(200);
+    expect(await state(a.url, looping)).toBe('Stopped');
+    // Every slot was taken by the loops: three more jobs run only if each node stopped its loop and said so.
+    const next = await Promise.all([0, 1, 2].map((i) => submit(() => [a.url], wasmJob([]), `after-stop-${i}`)));
+    expect([...(await finished(a.url, next)).values()]).toEqual(['Completed', 'Completed', 'Completed']);
     for (const n of nodes) n.signal('SIGKILL');
   });
 

@@ -69,6 +69,8 @@ export interface ComputeNode {
 export interface ClusterExecutions {
   /** Every node seen (live and recently dead) as a compute node. */
   nodes(): readonly ComputeNode[];
+  /** Where a node is and whether it beats; undefined once it is forgotten. */
+  node(nodeId: string): { readonly url: string; readonly alive: boolean } | undefined;
   /** The node stopped beating (its registration expired) or left: its executions will never report. */
   isLost(nodeId: string): boolean;
   /** An execution an earlier orchestrator placed: its end, or undefined when its node does not have it. */

@@ -657,9 +657,13 @@ export class Orchestrator {
     return stopped;
   }
 
+  /** Where an execution's results are: here, or (a cluster) on the node that ran it, said reachable or not. */
   #resultOf(e: Execution): SpecConfig | null {
     const dir = this.executionDir(e.JobID, e.ID);
-    return existsSync(dir) ? { Type: 'local', Params: { URL: `file://${dir}`, ExecutionID: e.ID } } : null;
+    const where = this.#options.cluster?.node(e.NodeID);
+    if (existsSync(dir)) return { Type: 'local', Params: { URL: `file://${dir}`, ExecutionID: e.ID, ...(where ? { NodeID: e.NodeID, NodeURL: where.url, Reachable: true } : {}) } };
+    if (!this.#options.cluster || !e.PublishedResult) return null;
+    return { Type: 'local', Params: { ...e.PublishedResult.Params, ExecutionID: e.ID, NodeID: e.NodeID, NodeURL: where?.url ?? '', Reachable: where?.alive ?? false } };
   }
 }
 

@@ -51,6 +51,11 @@ export class ClusterCompute implements ClusterExecutions {
     });
   }
 
+  node(nodeId: string): { url: string; alive: boolean } | undefined {
+    const n = this.#o.member.nodes().find((x) => x.id === nodeId);
+    return n && { url: n.url, alive: n.alive };
+  }
+
   isLost(nodeId: string): boolean {
     return !this.#o.member.nodes().some((n) => n.id === nodeId && n.alive);
   }
