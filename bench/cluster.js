@@ -17,13 +17,13 @@ import { startRedis } from './store.js';
 const LEASE_MS = 1000;
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'run.js');
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
-const median = (xs) => pct(xs, 0.5);
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const spread = (xs, unit = 'ms', digits = 3) => `${median(xs).toFixed(digits)} ${unit} (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)})`;
+export const median = (xs) => pct(xs, 0.5);
+export const now = () => Number(process.hrtime.bigint()) / 1e6;
+export const spread = (xs, unit = 'ms', digits = 3) => `${median(xs).toFixed(digits)} ${unit} (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)})`;
 
 // A keep-alive node:http client: fetch adds ≈ 0.2 ms of its own per request (see agents.js).
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-function http(method, url, body, headers = {}) {
+export function http(method, url, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, agent, headers: body === undefined ? headers : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
       let text = '';
@@ -38,7 +38,7 @@ const WORKERS = '/v1/components/example%2Fcounter/workers';
 const increment = (url, name, key) => http('POST', `${url}${WORKERS}/${name}/invoke-and-await?function=increment`, '{"params":[{"value":1}]}', { 'idempotency-key': key });
 
 /** `taho serve` in its own process; resolves with its URL (and node id on a cluster store). */
-function serve(dataDir, store) {
+export function serve(dataDir, store) {
   mkdirSync(dataDir, { recursive: true });
   const args = [BIN, 'serve', '--port', '0', ...(store ? ['--store', store] : [])];
   const child = spawn(process.execPath, args, { env: { ...process.env, NO_COLOR: '1', TAHO_DATA_DIR: dataDir, TAHO__CLUSTER__LEASE_MS: String(LEASE_MS) }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -54,7 +54,7 @@ function serve(dataDir, store) {
     child.once('exit', () => reject(new Error(`taho serve exited:\n${out}`)));
   });
 }
-function kill(node, signal = 'SIGTERM') {
+export function kill(node, signal = 'SIGTERM') {
   if (node.child.exitCode !== null || node.child.signalCode !== null) return Promise.resolve();
   node.child.removeAllListeners('exit'); // the start-up rejection
   const done = new Promise((r) => node.child.once('exit', r));
@@ -62,7 +62,7 @@ function kill(node, signal = 'SIGTERM') {
   return done;
 }
 
-async function until(f) {
+export async function until(f) {
   for (;;) {
     const v = await f();
     if (v) return v;

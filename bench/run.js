@@ -19,6 +19,7 @@ import { buildBench } from './build.js';
 import { nsPerCall } from './measure.js';
 import { storeBench } from './store.js';
 import { clusterBench } from './cluster.js';
+import { clusterJobsBench } from './cluster-jobs.js';
 import { listsBench } from './lists.js';
 import { diskBench } from './disk.js';
 
@@ -73,6 +74,7 @@ rows.push(...await firstCallBench());
 rows.push(...await buildBench());
 rows.push(...await storeBench());
 rows.push(...await clusterBench());
+rows.push(...await clusterJobsBench());
 rows.push(...await listsBench());
 rows.push(...await diskBench());
 
