@@ -242,8 +242,6 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
   const orchestrator = (): Orchestrator => {
     if (!jobs) {
       jobs = new Orchestrator(stores().jobs, [localNode()], orchestratorOptions ??= {
-        cluster: clusterCompute(),
-        nodesMayJoin: member !== undefined && member.url !== '',
         fence: () => jobsLease?.fence(),
         dataDir: config.data_dir,
         defaultTimeoutS: config.jobs.default_timeout_s,
@@ -251,7 +249,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         maxAttempts: config.jobs.max_attempts,
         // Log follows ride the event stream: the job's own events and its "log grew" ones.
         nextChange: (jobId, signal) => nextEvent(events(), (e) => (e.kind === 'job' && e.subject === jobId) || (e.kind === 'log' && e.subject.startsWith(`job/${jobId}/`)), signal),
-      });
+      }, clusterCompute());
     }
     return jobs;
   };
@@ -300,10 +298,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       });
       await computeWorker.start();
       // An orchestrator built before this node joined placed only here: the next one places on every node.
-      if (!jobsLease) {
-        jobs = undefined;
-        orchestratorOptions = undefined;
-      }
+      if (!jobsLease) jobs = undefined;
     }
     return member;
   };

@@ -34,10 +34,6 @@ export interface OrchestratorOptions {
   readonly nextChange: (jobId: string, signal: AbortSignal) => Promise<void>;
   /** The fence of the `jobs` lease this process holds: every write carries it, so a process that lost the lease writes nothing. */
   readonly fence?: (() => Fence | undefined) | undefined;
-  /** Nodes may join later (a cluster): a job no node can run now waits for one instead of failing. */
-  readonly nodesMayJoin?: boolean | undefined;
-  /** A cluster: executions go to the nodes' queues instead of `nodes`, and come back as reports. */
-  readonly cluster?: ClusterExecutions | undefined;
 }
 
 export interface SubmitOptions {
@@ -121,7 +117,11 @@ export class Orchestrator {
   /** The last failure of a background change (a lost lease, a full disk): kept for /ready and tests. */
   lastError: unknown;
 
-  constructor(store: JobStore, nodes: readonly ComputeNode[], options: OrchestratorOptions) {
+  /** In a cluster: executions go to the nodes' queues instead of `nodes`, and come back as reports. */
+  readonly #cluster: ClusterExecutions | undefined;
+
+  constructor(store: JobStore, nodes: readonly ComputeNode[], options: OrchestratorOptions, cluster?: ClusterExecutions) {
+    this.#cluster = cluster;
     this.#store = store;
     this.#nodes = nodes;
     this.#options = options;
@@ -132,7 +132,7 @@ export class Orchestrator {
     if (this.#timer) return { requeued: [], failed: [] };
     const report = this.#serial(() => this.#recover());
     // Reports of executions that ended meanwhile wait in their queue; they are applied after the recovery.
-    await this.#options.cluster?.start((jobId, executionId, outcome) => this.#background(async () => {
+    await this.#cluster?.start((jobId, executionId, outcome) => this.#background(async () => {
       await this.#finished(jobId, executionId, outcome, 0);
       await this.#pump();
     }));
@@ -180,9 +180,9 @@ export class Orchestrator {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
-    if (this.#options.cluster) {
+    if (this.#cluster) {
       // They run on their nodes: the next orchestrator takes them back from the store and the queues.
-      await this.#options.cluster.close();
+      await this.#cluster.close();
       await this.#chain;
       return;
     }
@@ -276,7 +276,7 @@ export class Orchestrator {
     });
     if (live === undefined) return { EvaluationID: '' };
     // A cluster node stops its execution when it sees the job's event; one that stalls is not waited for long.
-    await (this.#options.cluster ? Promise.race([Promise.all(live), new Promise((r) => setTimeout(r, 2000).unref())]) : Promise.all(live));
+    await (this.#cluster ? Promise.race([Promise.all(live), new Promise((r) => setTimeout(r, 2000).unref())]) : Promise.all(live));
     this.#pumpSoon();
     return { EvaluationID: `v-${randomUUID()}` };
   }
@@ -476,7 +476,7 @@ export class Orchestrator {
   async #waiting(entry: QueueEntry, placement: ReturnType<typeof place>): Promise<void> {
     if (!('rejections' in placement)) return;
     const snapshot = await this.#snapshot(entry.job.ID);
-    if (snapshot) await this.#apply(wait(snapshot, placement.rejections, { started: entry.started, nodesMayJoin: this.#options.nodesMayJoin ?? false }, clockNow()).plan);
+    if (snapshot) await this.#apply(wait(snapshot, placement.rejections, { started: entry.started, nodesMayJoin: this.#cluster !== undefined }, clockNow()).plan);
     entry.queued = true;
   }
 
@@ -510,7 +510,7 @@ export class Orchestrator {
   }
 
   #computeNodes(): readonly ComputeNode[] {
-    return this.#options.cluster?.nodes() ?? this.#nodes;
+    return this.#cluster?.nodes() ?? this.#nodes;
   }
 
   async #finished(jobId: string, executionId: string, outcome: ExecutionOutcome, timeoutS: number): Promise<void> {
@@ -531,8 +531,8 @@ export class Orchestrator {
     for (const state of ['Pending', 'Queued', 'Running'] as const) {
       for (const job of await this.#store.jobsInState(state)) {
         const snapshot = await this.#snapshot(job);
-        const { plan, outcome } = this.#options.cluster
-          ? await this.#takeBack(snapshot, this.#options.cluster)
+        const { plan, outcome } = this.#cluster
+          ? await this.#takeBack(snapshot, this.#cluster)
           : interrupt(snapshot, { why: 'the server stopped while it ran', maxAttempts: this.#options.maxAttempts }, clockNow());
         await this.#apply(plan);
         if (outcome === 'requeued') requeued.push(job.ID);
@@ -583,7 +583,7 @@ export class Orchestrator {
   /** Queue and total timeouts; in a cluster, lost nodes and nodes that joined. */
   async #tick(): Promise<void> {
     const now = Date.now();
-    const cluster = this.#options.cluster;
+    const cluster = this.#cluster;
     if (cluster) {
       await this.#lostNodes(cluster);
       const seen = cluster.nodes().filter((n) => n.snapshot().connected).map((n) => n.id).sort().join(',');
@@ -660,9 +660,9 @@ export class Orchestrator {
   /** Where an execution's results are: here, or (a cluster) on the node that ran it, said reachable or not. */
   #resultOf(e: Execution): SpecConfig | null {
     const dir = this.executionDir(e.JobID, e.ID);
-    const where = this.#options.cluster?.node(e.NodeID);
+    const where = this.#cluster?.node(e.NodeID);
     if (existsSync(dir)) return { Type: 'local', Params: { URL: `file://${dir}`, ExecutionID: e.ID, ...(where ? { NodeID: e.NodeID, NodeURL: where.url, Reachable: true } : {}) } };
-    if (!this.#options.cluster || !e.PublishedResult) return null;
+    if (!this.#cluster || !e.PublishedResult) return null;
     return { Type: 'local', Params: { ...e.PublishedResult.Params, ExecutionID: e.ID, NodeID: e.NodeID, NodeURL: where?.url ?? '', Reachable: where?.alive ?? false } };
   }
 }
