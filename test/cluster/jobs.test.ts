@@ -77,7 +77,7 @@ describe('jobs on a cluster of three nodes', () => {
   it('spreads executions over every node, and a job of Count 3 over several', async () => {
     const nodes = await cluster(0);
     const [a] = nodes as [ClusterNode];
-    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => submit(() => nodes.map((n) => n.url), wasmJob(['spin']), `spread-${i}`)));
+    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => submit(() => nodes.map((n) => n.url), wasmJob(['spin']), `spread-${i}`)));
     const spread = await submit(() => [a.url], wasmJob(['spin'], { Count: 3 }), 'spread-count');
     const states = await finished(a.url, [...ids, spread]);
     expect([...states.values()].every((s) => s === 'Completed')).toBe(true);
@@ -105,7 +105,7 @@ describe('jobs on a cluster of three nodes', () => {
   it('kill -9 of a node running jobs: none stays Running, each ends Completed elsewhere or Failed with a reason, none completes twice', async () => {
     const nodes = await cluster(1);
     const [a, , victim] = nodes as [ClusterNode, ClusterNode, ClusterNode];
-    const ids = await Promise.all(Array.from({ length: 24 }, (_, i) => submit(() => [a.url], wasmJob(['spin']), `kill-${i}`)));
+    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => submit(() => [a.url], wasmJob(['spin']), `kill-${i}`)));
     // The victim is running some of them.
     await until(async () => {
       for (const id of ids) if ((await executions(a.url, id)).some((e) => e.NodeID === victim.id && e.ComputeState.StateType === RUNNING)) return true;
