@@ -4,11 +4,10 @@
 // the time from kill -9 of a node running executions to all of them placed on other nodes
 // (lease 1 s). Completion is heard on the event stream (/v1/events), not polled.
 // Standalone: `npm run build && node bench/cluster-jobs.js`; `npm run bench` includes it.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { http, kill, median, now, serve, spread, until } from './cluster.js';
+import { http, kill, median, now, serve, spread, sseEvents, teardown, until } from './cluster.js';
 import { startRedis } from './store.js';
 
 const LEASE_MS = 1000;
@@ -26,26 +25,15 @@ async function submit(url, args) {
 function follow(url) {
   const waiting = new Map();
   const seen = new Map();
-  let buffer = '';
-  const req = request(`${url}/v1/events?after=latest&kind=job`, { headers: { accept: 'text/event-stream' } }, (res) => {
-    res.setEncoding('utf8');
-    res.on('data', (chunk) => {
-      buffer += chunk;
-      const events = buffer.split('\n\n');
-      buffer = events.pop() ?? '';
-      for (const e of events) {
-        const data = e.split('\n').find((l) => l.startsWith('data: '));
-        if (!data) continue;
-        const { subject, type } = JSON.parse(data.slice(6));
-        if (type !== 'Completed' && type !== 'Failed') continue;
-        const t = now();
-        seen.set(subject, { t, type });
-        waiting.get(subject)?.({ t, type });
-      }
-    });
+  const req = sseEvents(url, '/v1/events?after=latest&kind=job', (e) => {
+    const data = e.split('\n').find((l) => l.startsWith('data: '));
+    if (!data) return;
+    const { subject, type } = JSON.parse(data.slice(6));
+    if (type !== 'Completed' && type !== 'Failed') return;
+    const t = now();
+    seen.set(subject, { t, type });
+    waiting.get(subject)?.({ t, type });
   });
-  req.on('error', () => undefined);
-  req.end();
   return {
     finished: (id) => (seen.has(id) ? Promise.resolve(seen.get(id)) : new Promise((r) => waiting.set(id, r))),
     close: () => req.destroy(),
@@ -153,10 +141,7 @@ export async function clusterJobsBench({ jobs = 200, rounds = 3, latencyJobs = 5
     ];
   } finally {
     for (const f of followers) f.close();
-    await Promise.all(nodes.map((n) => kill(n, 'SIGKILL')));
-    redis.child.kill('SIGTERM');
-    await new Promise((r) => redis.child.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+    await teardown(nodes, redis, dir);
   }
 }
 

@@ -82,23 +82,29 @@ async function p50(n, call) {
   return median(times);
 }
 
-/** A follower of `url`'s agent events: `heard(key)` resolves when the event of the call with that key arrives. */
-function follow(url) {
-  const waiting = new Map();
+/** Calls `onEvent` with each server-sent event (its raw text) of `url` + `path`; answers the request (destroy() ends it). */
+export function sseEvents(url, path, onEvent) {
   let buffer = '';
-  const req = request(`${url}/v1/events?after=latest&kind=agent`, { headers: { accept: 'text/event-stream' } }, (res) => {
+  const req = request(`${url}${path}`, { headers: { accept: 'text/event-stream' } }, (res) => {
     res.setEncoding('utf8');
     res.on('data', (chunk) => {
       buffer += chunk;
-      const events = buffer.split('\n\n');
-      buffer = events.pop() ?? '';
-      for (const e of events) {
-        for (const [key, done] of waiting) if (e.includes(key)) { waiting.delete(key); done(now()); }
-      }
+      const all = buffer.split('\n\n');
+      buffer = all.pop() ?? '';
+      for (const e of all) onEvent(e);
     });
   });
   req.on('error', () => undefined);
   req.end();
+  return req;
+}
+
+/** A follower of `url`'s agent events: `heard(key)` resolves when the event of the call with that key arrives. */
+function follow(url) {
+  const waiting = new Map();
+  const req = sseEvents(url, '/v1/events?after=latest&kind=agent', (e) => {
+    for (const [key, done] of waiting) if (e.includes(key)) { waiting.delete(key); done(now()); }
+  });
   return {
     heard: (key) => new Promise((resolve) => waiting.set(key, resolve)),
     close: () => req.destroy(),
@@ -176,11 +182,16 @@ export async function clusterBench({ rounds = 7, calls = 200, takeovers = 3 } = 
     ];
   } finally {
     agent.destroy();
-    await Promise.all(nodes.map((n) => kill(n, 'SIGKILL')));
-    redis.child.kill('SIGTERM');
-    await new Promise((r) => redis.child.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+    await teardown(nodes, redis, dir);
   }
+}
+
+/** Kills every node, stops redis-server, removes the run's directory. */
+export async function teardown(nodes, redis, dir) {
+  await Promise.all(nodes.map((n) => kill(n, 'SIGKILL')));
+  redis.child.kill('SIGTERM');
+  await new Promise((r) => redis.child.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
