@@ -23,8 +23,6 @@ import { Orchestrator } from './jobs/orchestrator.js';
 import { nodeId } from './jobs/node-id.js';
 import { ClusterCompute } from './jobs/cluster/remote.js';
 import { ComputeWorker } from './jobs/cluster/worker.js';
-import { queueConnection } from './jobs/cluster/queues.js';
-import type { Redis } from 'ioredis';
 import { Town } from './town/town.js';
 import type { InterruptedRound } from './town/interrupted.js';
 import { nextEvent } from './events/bus.js';
@@ -232,12 +230,11 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     return local;
   };
   // A cluster node runs what is placed on it from its queue; the orchestrator places through the queues.
-  let queues: Redis | undefined;
   let computeWorker: ComputeWorker | undefined;
   const clusterCompute = (): ClusterCompute | undefined => {
-    if (!member || member.url === '' || !config.store.url) return undefined;
-    queues ??= queueConnection(config.store.url);
-    return new ClusterCompute({ connection: queues, member, engines: () => localNode().snapshot().engines });
+    const queues = stores().queues;
+    if (!member || member.url === '' || !queues) return undefined;
+    return new ClusterCompute({ queues, member, engines: () => localNode().snapshot().engines });
   };
   const orchestrator = (): Orchestrator => {
     if (!jobs) {
@@ -292,11 +289,12 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         onReload: () => void reloadHere(),
       });
       await sync.start();
-      queues ??= queueConnection(config.store.url as string);
+      const queues = stores().queues;
+      if (!queues) throw new TahoError('TAHO_INTERNAL', 'a cluster store without execution queues');
       computeWorker = new ComputeWorker({
-        connection: queues, node: localNode(), slots: compute.slots, store: stores().jobs, events: events(), dataDir: config.data_dir, log: self.log,
+        queues, node: localNode(), slots: compute.slots, store: stores().jobs, events: events(), dataDir: config.data_dir, log: self.log,
       });
-      await computeWorker.start();
+      computeWorker.start();
       // An orchestrator built before this node joined placed only here: the next one places on every node.
       if (!jobsLease) jobs = undefined;
     }
@@ -451,7 +449,6 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         await town?.close();
         await townLease?.release();
         await jobsLease?.release();
-        await queues?.quit().catch(() => undefined);
       } finally {
         await opened?.close();
       }

@@ -1,22 +1,14 @@
-import { Job as QueueJob, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { ClusterMember } from '../../cluster/member.js';
+import type { ExecutionQueues, QueueConsumer } from '../../store/ports/queues.js';
 import type { ClusterExecutions, ComputeNode, ExecutionOutcome, ExecutionRequest, NodeSnapshot, RunningExecution } from '../compute.js';
 import type { Execution, Job } from '../model.js';
-import { KEEP_FINISHED, QUEUE_PREFIX, REPORTS_QUEUE, nodeQueue, type ExecutionTask } from './queues.js';
 
 export interface ClusterComputeOptions {
-  readonly connection: Redis;
+  readonly queues: ExecutionQueues;
   readonly member: ClusterMember;
   /** The engines every node runs (this node's: the nodes of one cluster run one taho). */
   readonly engines: () => readonly string[];
   readonly log?: ((line: string) => void) | undefined;
-}
-
-interface Report {
-  readonly jobId: string;
-  readonly executionId: string;
-  readonly outcome: ExecutionOutcome;
 }
 
 const lostOutcome = (why: string): ExecutionOutcome => ({ exitCode: 137, error: why, durationMs: 0 });
@@ -28,10 +20,8 @@ const lostOutcome = (why: string): ExecutionOutcome => ({ exitCode: 137, error: 
  */
 export class ClusterCompute implements ClusterExecutions {
   readonly #o: ClusterComputeOptions;
-  readonly #queues = new Map<string, Queue<ExecutionTask>>();
   readonly #waiting = new Map<string, { nodeId: string; resolve: (o: ExecutionOutcome) => void }>();
-  #reports: Worker<Report> | undefined;
-  #orphan: ((jobId: string, executionId: string, outcome: ExecutionOutcome) => void) | undefined;
+  #reports: QueueConsumer | undefined;
 
   constructor(options: ClusterComputeOptions) {
     this.#o = options;
@@ -60,16 +50,6 @@ export class ClusterCompute implements ClusterExecutions {
     return !this.#o.member.nodes().some((n) => n.id === nodeId && n.alive);
   }
 
-  #queue(nodeId: string): Queue<ExecutionTask> {
-    let q = this.#queues.get(nodeId);
-    if (!q) {
-      q = new Queue<ExecutionTask>(nodeQueue(nodeId), { connection: this.#o.connection, prefix: QUEUE_PREFIX });
-      q.on('error', (err) => this.#o.log?.(`jobs: queue of node ${nodeId}: ${err.message}`));
-      this.#queues.set(nodeId, q);
-    }
-    return q;
-  }
-
   #await(nodeId: string, executionId: string): Promise<ExecutionOutcome> {
     return new Promise<ExecutionOutcome>((resolve) => {
       this.#waiting.set(executionId, { nodeId, resolve: (o) => {
@@ -82,49 +62,38 @@ export class ClusterCompute implements ClusterExecutions {
   #place(nodeId: string, r: ExecutionRequest): RunningExecution {
     const executionId = r.execution.ID;
     const done = this.#await(nodeId, executionId);
-    const task: ExecutionTask = { jobId: r.job.ID, executionId, timeoutMs: r.timeoutMs };
-    // The execution id is the queue job's id: placing it twice (a retry) queues it once.
-    this.#queue(nodeId).add('run', task, { jobId: executionId, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED }).catch((err: unknown) => {
+    this.#o.queues.place(nodeId, { jobId: r.job.ID, executionId, timeoutMs: r.timeoutMs }).catch((err: unknown) => {
       this.#waiting.get(executionId)?.resolve(lostOutcome(`it could not be queued on node ${nodeId}: ${err instanceof Error ? err.message : String(err)}`));
     });
     return { done, stop: () => undefined };
   }
 
   async attach(_job: Job, e: Execution): Promise<RunningExecution | undefined> {
-    const queued = await QueueJob.fromId<ExecutionTask, ExecutionOutcome | null>(this.#queue(e.NodeID), e.ID);
-    if (!queued) return undefined;
-    const state = await queued.getState();
-    if (state === 'completed') {
-      // It ended while no orchestrator listened (or its report was taken by the one before).
-      const outcome = queued.returnvalue;
-      return outcome ? { done: Promise.resolve(outcome), stop: () => undefined } : undefined;
-    }
-    if (state === 'failed' || state === 'unknown') return undefined;
+    const placed = await this.#o.queues.placed(e.NodeID, e.ID);
+    if (placed.state === 'gone') return undefined;
+    // It ended while no orchestrator listened (or its report was taken by the one before); null: its node did not run it.
+    if (placed.state === 'ended') return placed.outcome ? { done: Promise.resolve(placed.outcome), stop: () => undefined } : undefined;
     return { done: this.#await(e.NodeID, e.ID), stop: () => undefined };
   }
 
   abandon(executionId: string, why: string): void {
-    this.#waiting.get(executionId)?.resolve(lostOutcome(why));
+    const w = this.#waiting.get(executionId);
+    w?.resolve(lostOutcome(why));
     // A node that comes back finds it no longer wanted; removing it only saves it the look.
-    for (const q of this.#queues.values()) void q.remove(executionId).catch(() => undefined);
+    if (w) void this.#o.queues.forget(w.nodeId, executionId);
   }
 
   async start(orphan: (jobId: string, executionId: string, outcome: ExecutionOutcome) => void): Promise<void> {
-    this.#orphan = orphan;
-    this.#reports = new Worker<Report>(REPORTS_QUEUE, async (job) => {
-      const { jobId, executionId, outcome } = job.data;
+    this.#reports = this.#o.queues.consumeReports(({ jobId, executionId, outcome }) => {
       const w = this.#waiting.get(executionId);
       if (w) w.resolve(outcome);
-      else this.#orphan?.(jobId, executionId, outcome);
-    }, { connection: this.#o.connection, prefix: QUEUE_PREFIX, concurrency: 16 });
-    this.#reports.on('error', (err) => this.#o.log?.(`jobs: reports queue: ${err.message}`));
+      else orphan(jobId, executionId, outcome);
+    }, this.#o.log);
   }
 
-  /** Stops taking reports; a later start (the next orchestrator here) takes them again. */
+  /** Stops taking reports (this orchestrator lost its lease or stops). */
   async close(): Promise<void> {
     this.#waiting.clear();
     await this.#reports?.close();
-    await Promise.all([...this.#queues.values()].map((q) => q.close()));
-    this.#queues.clear();
   }
 }

@@ -1,16 +1,13 @@
 import { join } from 'node:path';
-import { Worker, type Job as QueueJob } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { EventLog } from '../../store/ports/events.js';
 import type { JobStore } from '../../store/ports/jobs.js';
+import type { ExecutionQueues, ExecutionTask, QueueConsumer } from '../../store/ports/queues.js';
 import { executionFiles, type ComputeNode, type ExecutionOutcome, type RunningExecution } from '../compute.js';
 import { DesiredState, TERMINAL_COMPUTE_STATES, TERMINAL_JOB_STATES, type Execution, type Job } from '../model.js';
 import { readOutput } from '../output.js';
-import { KEEP_FINISHED, QUEUE_PREFIX, REPORTS_QUEUE, nodeQueue, type ExecutionTask } from './queues.js';
-import { Queue } from 'bullmq';
 
 export interface ComputeWorkerOptions {
-  readonly connection: Redis;
+  readonly queues: ExecutionQueues;
   readonly node: ComputeNode;
   readonly slots: number;
   readonly store: JobStore;
@@ -35,31 +32,22 @@ export class ComputeWorker {
   readonly #o: ComputeWorkerOptions;
   readonly #running = new Map<string, { jobId: string; running: RunningExecution }>();
   readonly #follow = new AbortController();
-  #worker: Worker | undefined;
-  #reports: Queue | undefined;
+  #consumer: QueueConsumer | undefined;
   #closing = false;
 
   constructor(options: ComputeWorkerOptions) {
     this.#o = options;
   }
 
-  async start(): Promise<void> {
-    const { connection, node, slots } = this.#o;
-    this.#reports = new Queue(REPORTS_QUEUE, { connection, prefix: QUEUE_PREFIX });
-    this.#worker = new Worker<ExecutionTask>(nodeQueue(node.id), (job) => this.#run(job), {
-      connection, prefix: QUEUE_PREFIX, concurrency: Math.max(1, slots),
-      removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED,
-      // Only this node consumes its queue: a job it held when it died is the orchestrator's to place again.
-      maxStalledCount: 0,
-    });
-    this.#worker.on('error', (err) => this.#o.log?.(`jobs: compute queue: ${err.message}`));
+  start(): void {
+    this.#consumer = this.#o.queues.consume(this.#o.node.id, this.#o.slots, (task) => this.#run(task), this.#o.log);
     void this.#watch();
   }
 
-  /** Runs `fn` only while there is a reason to: a report from here is what the orchestrator waits for. */
-  async #run(task: QueueJob<ExecutionTask>): Promise<ExecutionOutcome | null> {
-    const { jobId, executionId, timeoutMs } = task.data;
-    const { store, node, dataDir } = this.#o;
+  /** Runs the execution only while it is wanted; the report is what the orchestrator waits for. */
+  async #run(task: ExecutionTask): Promise<ExecutionOutcome | null> {
+    const { jobId, executionId, timeoutMs } = task;
+    const { store, node, dataDir, queues } = this.#o;
     const [job, execution] = await Promise.all([store.job(jobId), store.execution(executionId)]);
     // Stopped, lost or replaced meanwhile: a node that comes back must not run it again.
     if (!job || !execution || !wanted(job, execution)) return null;
@@ -76,7 +64,7 @@ export class ComputeWorker {
     if (this.#closing) return null;
     const files = executionFiles(dir);
     const report: ExecutionOutcome = { ...outcome, output: readOutput(files.stdout, files.stderr), resultsUrl: `file://${dir}` };
-    await this.#reports?.add('report', { jobId, executionId, outcome: report }, { removeOnComplete: true, removeOnFail: KEEP_FINISHED });
+    await queues.report({ jobId, executionId, outcome: report });
     return report;
   }
 
@@ -101,7 +89,6 @@ export class ComputeWorker {
     this.#closing = true;
     this.#follow.abort();
     for (const r of this.#running.values()) r.running.stop();
-    await this.#worker?.close();
-    await this.#reports?.close();
+    await this.#consumer?.close();
   }
 }
