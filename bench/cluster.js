@@ -17,13 +17,13 @@ import { startRedis } from './store.js';
 const LEASE_MS = 1000;
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'run.js');
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
-const median = (xs) => pct(xs, 0.5);
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const spread = (xs, unit = 'ms', digits = 3) => `${median(xs).toFixed(digits)} ${unit} (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)})`;
+export const median = (xs) => pct(xs, 0.5);
+export const now = () => Number(process.hrtime.bigint()) / 1e6;
+export const spread = (xs, unit = 'ms', digits = 3) => `${median(xs).toFixed(digits)} ${unit} (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)})`;
 
 // A keep-alive node:http client: fetch adds ≈ 0.2 ms of its own per request (see agents.js).
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-function http(method, url, body, headers = {}) {
+export function http(method, url, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, agent, headers: body === undefined ? headers : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
       let text = '';
@@ -38,7 +38,7 @@ const WORKERS = '/v1/components/example%2Fcounter/workers';
 const increment = (url, name, key) => http('POST', `${url}${WORKERS}/${name}/invoke-and-await?function=increment`, '{"params":[{"value":1}]}', { 'idempotency-key': key });
 
 /** `taho serve` in its own process; resolves with its URL (and node id on a cluster store). */
-function serve(dataDir, store) {
+export function serve(dataDir, store) {
   mkdirSync(dataDir, { recursive: true });
   const args = [BIN, 'serve', '--port', '0', ...(store ? ['--store', store] : [])];
   const child = spawn(process.execPath, args, { env: { ...process.env, NO_COLOR: '1', TAHO_DATA_DIR: dataDir, TAHO__CLUSTER__LEASE_MS: String(LEASE_MS) }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -54,7 +54,7 @@ function serve(dataDir, store) {
     child.once('exit', () => reject(new Error(`taho serve exited:\n${out}`)));
   });
 }
-function kill(node, signal = 'SIGTERM') {
+export function kill(node, signal = 'SIGTERM') {
   if (node.child.exitCode !== null || node.child.signalCode !== null) return Promise.resolve();
   node.child.removeAllListeners('exit'); // the start-up rejection
   const done = new Promise((r) => node.child.once('exit', r));
@@ -62,7 +62,7 @@ function kill(node, signal = 'SIGTERM') {
   return done;
 }
 
-async function until(f) {
+export async function until(f) {
   for (;;) {
     const v = await f();
     if (v) return v;
@@ -82,23 +82,29 @@ async function p50(n, call) {
   return median(times);
 }
 
-/** A follower of `url`'s agent events: `heard(key)` resolves when the event of the call with that key arrives. */
-function follow(url) {
-  const waiting = new Map();
+/** Calls `onEvent` with each server-sent event (its raw text) of `url` + `path`; answers the request (destroy() ends it). */
+export function sseEvents(url, path, onEvent) {
   let buffer = '';
-  const req = request(`${url}/v1/events?after=latest&kind=agent`, { headers: { accept: 'text/event-stream' } }, (res) => {
+  const req = request(`${url}${path}`, { headers: { accept: 'text/event-stream' } }, (res) => {
     res.setEncoding('utf8');
     res.on('data', (chunk) => {
       buffer += chunk;
-      const events = buffer.split('\n\n');
-      buffer = events.pop() ?? '';
-      for (const e of events) {
-        for (const [key, done] of waiting) if (e.includes(key)) { waiting.delete(key); done(now()); }
-      }
+      const all = buffer.split('\n\n');
+      buffer = all.pop() ?? '';
+      for (const e of all) onEvent(e);
     });
   });
   req.on('error', () => undefined);
   req.end();
+  return req;
+}
+
+/** A follower of `url`'s agent events: `heard(key)` resolves when the event of the call with that key arrives. */
+function follow(url) {
+  const waiting = new Map();
+  const req = sseEvents(url, '/v1/events?after=latest&kind=agent', (e) => {
+    for (const [key, done] of waiting) if (e.includes(key)) { waiting.delete(key); done(now()); }
+  });
   return {
     heard: (key) => new Promise((resolve) => waiting.set(key, resolve)),
     close: () => req.destroy(),
@@ -176,11 +182,16 @@ export async function clusterBench({ rounds = 7, calls = 200, takeovers = 3 } = 
     ];
   } finally {
     agent.destroy();
-    await Promise.all(nodes.map((n) => kill(n, 'SIGKILL')));
-    redis.child.kill('SIGTERM');
-    await new Promise((r) => redis.child.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+    await teardown(nodes, redis, dir);
   }
+}
+
+/** Kills every node, stops redis-server, removes the run's directory. */
+export async function teardown(nodes, redis, dir) {
+  await Promise.all(nodes.map((n) => kill(n, 'SIGKILL')));
+  redis.child.kill('SIGTERM');
+  await new Promise((r) => redis.child.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -20,6 +20,7 @@ import { nsPerCall } from './measure.js';
 import { storeBench } from './store.js';
 import { clusterBench } from './cluster.js';
 import { clusterTownBench } from './cluster-town.js';
+import { clusterJobsBench } from './cluster-jobs.js';
 import { listsBench } from './lists.js';
 import { diskBench } from './disk.js';
 
@@ -75,6 +76,7 @@ rows.push(...await buildBench());
 rows.push(...await storeBench());
 rows.push(...await clusterBench());
 rows.push(...await clusterTownBench());
+rows.push(...await clusterJobsBench());
 rows.push(...await listsBench());
 rows.push(...await diskBench());
 

@@ -21,6 +21,8 @@ import { durationMs, sizeBytes } from './config/schema.js';
 import { LocalNode } from './jobs/local-node.js';
 import { Orchestrator } from './jobs/orchestrator.js';
 import { nodeId } from './jobs/node-id.js';
+import { ClusterCompute } from './jobs/cluster/remote.js';
+import { ComputeWorker } from './jobs/cluster/worker.js';
 import { Town } from './town/town.js';
 import type { InterruptedRound } from './town/interrupted.js';
 import { nextEvent } from './events/bus.js';
@@ -219,10 +221,11 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     });
     return town;
   };
-  const orchestrator = (): Orchestrator => {
-    if (!jobs) {
+  let local: LocalNode | undefined;
+  const localNode = (): LocalNode => {
+    if (!local) {
       const examplesJobs = join(examplesRepository(), 'jobs');
-      const node = new LocalNode({
+      local = new LocalNode({
         id: nodeId(config.data_dir),
         labels: config.jobs.labels,
         slots: config.jobs.slots || undefined,
@@ -232,7 +235,19 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         loader,
         onOutput: (jobId, executionId) => events().notify({ kind: 'log', type: 'grew', subject: `job/${jobId}/${executionId}`, data: { job: jobId, execution: executionId } }),
       });
-      jobs = new Orchestrator(stores().jobs, [node], orchestratorOptions ??= {
+    }
+    return local;
+  };
+  // A cluster node runs what is placed on it from its queue; the orchestrator places through the queues.
+  let computeWorker: ComputeWorker | undefined;
+  const clusterCompute = (): ClusterCompute | undefined => {
+    const queues = stores().queues;
+    if (!member || member.url === '' || !queues) return undefined;
+    return new ClusterCompute({ queues, member, engines: () => localNode().snapshot().engines });
+  };
+  const orchestrator = (): Orchestrator => {
+    if (!jobs) {
+      jobs = new Orchestrator(stores().jobs, [localNode()], orchestratorOptions ??= {
         fence: () => jobsLease?.fence(),
         dataDir: config.data_dir,
         defaultTimeoutS: config.jobs.default_timeout_s,
@@ -240,7 +255,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         maxAttempts: config.jobs.max_attempts,
         // Log follows ride the event stream: the job's own events and its "log grew" ones.
         nextChange: (jobId, signal) => nextEvent(events(), (e) => (e.kind === 'job' && e.subject === jobId) || (e.kind === 'log' && e.subject.startsWith(`job/${jobId}/`)), signal),
-      });
+      }, clusterCompute());
     }
     return jobs;
   };
@@ -255,7 +270,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
   const becomeMember = async (self: { url: string; version: string; log?: (line: string) => void }): Promise<ClusterMember | undefined> => {
     const shared = stores().cluster;
     if (!shared) return undefined;
-    const compute = orchestrator().nodes()[0];
+    const compute = localNode().snapshot();
     const inShards = (shards: ReadonlySet<number>) => (componentId: string, name: string) => shards.has(shardOf(componentId, name));
     const joined = new ClusterMember({
       store: shared,
@@ -284,6 +299,14 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         onReload: () => void reloadHere(),
       });
       await sync.start();
+      const queues = stores().queues;
+      if (!queues) throw new TahoError('TAHO_INTERNAL', 'a cluster store without execution queues');
+      computeWorker = new ComputeWorker({
+        queues, node: localNode(), slots: compute.slots, store: stores().jobs, events: events(), dataDir: config.data_dir, log: self.log,
+      });
+      computeWorker.start();
+      // An orchestrator built before this node joined placed only here: the next one places on every node.
+      if (!jobsLease) jobs = undefined;
     }
     return member;
   };
@@ -438,6 +461,8 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       // connection would keep reconnecting and the process would never exit.
       try {
         retained?.stop();
+        // What runs here stops unreported: the orchestrator sees this node leave and places it again.
+        await computeWorker?.close();
         // A member hands its shards over first: their calls finish here, the next ones run elsewhere.
         sync?.close();
         townFollow.abort();

@@ -38,6 +38,10 @@ export function describeText(d: JobDescription): string {
     `Job History\n${historyTable(history, false)}`,
     `Executions\n${executions.length === 0 ? 'None yet' : executionsTable(executions)}`,
     `Standard Output\n${standardOutput(executions)}`,
+    // A cluster keeps each execution's results and logs on the node that ran it.
+    ...(d.Locations && d.Locations.length > 0 ? [`Results and Logs\n${table(['EXEC. ID', 'ON NODE', 'ADDRESS', 'REACHABLE'], d.Locations.map((l) => [
+      shortId(l.ExecutionID), shortId(l.NodeID), l.NodeURL || '(forgotten)', l.Reachable ? 'yes' : 'no',
+    ]))}`] : []),
   ];
   return sections.join('\n\n');
 }

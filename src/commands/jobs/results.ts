@@ -13,7 +13,10 @@ export default class JobsResults extends BaseCommand<typeof JobsResults> {
       if (results.length === 0) return 'No results: the job has no local publisher, or no execution completed.';
       return results.map((r) => {
         const url = typeof r.Params?.URL === 'string' ? r.Params.URL : typeof r.Params?.Path === 'string' ? r.Params.Path : JSON.stringify(r.Params ?? {});
-        return url.startsWith('file://') ? fileURLToPath(url) : url;
+        const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+        // In a cluster the files are on the node that ran the execution.
+        const node = typeof r.Params?.NodeID === 'string' ? r.Params.NodeID : undefined;
+        return node ? `${path}  (on node ${node.slice(0, 10)}${r.Params?.Reachable === false ? ', not reachable now' : ''})` : path;
       }).join('\n');
     });
   }

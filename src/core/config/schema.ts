@@ -148,8 +148,11 @@ const townSchema = z.strictObject({
 const jobsSchema = z.strictObject({
   /** Executions the embedded compute node runs at once (0: one per CPU core). */
   slots: z.number().int().min(0).max(1024).default(0),
-  /** The embedded node's labels, matched by job constraints and `taho nodes list --labels`. */
-  labels: z.record(z.string(), z.string()).default({}),
+  /**
+   * The node's labels, matched by job constraints and `taho nodes list --labels`. Values are
+   * strings; `gpu = true` or `TAHO__JOBS__LABELS__GPU=true` (a TOML boolean) means the label "true".
+   */
+  labels: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
   /** Host directories a job's `local` input sources may name (relative to the config file). */
   allowed_paths: z.array(z.string().min(1)).default([]),
   /** The exec engine runs local commands: off unless set. */

@@ -1,4 +1,4 @@
-import type { Execution, Job } from './model.js';
+import type { Execution, Job, RunOutput } from './model.js';
 
 /**
  * The orchestrator ↔ compute boundary. The embedded server is one LocalNode; in distributed mode
@@ -43,6 +43,9 @@ export interface ExecutionOutcome {
   readonly error?: string | undefined;
   readonly stoppedBy?: 'timeout' | 'stop' | undefined;
   readonly durationMs: number;
+  /** Read by the node that ran it, where its files stay (a cluster node); absent: read here. */
+  readonly output?: Omit<RunOutput, 'ExitCode' | 'ErrorMsg'> | undefined;
+  readonly resultsUrl?: string | undefined;
 }
 
 export interface RunningExecution {
@@ -56,6 +59,27 @@ export interface ComputeNode {
   readonly id: string;
   snapshot(): NodeSnapshot;
   run(request: ExecutionRequest): RunningExecution;
+}
+
+/**
+ * Executions placed on the nodes of a cluster, each through its node's queue: what the
+ * orchestrator needs beyond placing them. A node stops an execution by itself when the job's
+ * event says it should no longer run, so `stop()` of such an execution does nothing.
+ */
+export interface ClusterExecutions {
+  /** Every node seen (live and recently dead) as a compute node. */
+  nodes(): readonly ComputeNode[];
+  /** Where a node is and whether it beats; undefined once it is forgotten. */
+  node(nodeId: string): { readonly url: string; readonly alive: boolean } | undefined;
+  /** The node stopped beating (its registration expired) or left: its executions will never report. */
+  isLost(nodeId: string): boolean;
+  /** An execution an earlier orchestrator placed: its end, or undefined when its node does not have it. */
+  attach(job: Job, execution: Execution): Promise<RunningExecution | undefined>;
+  /** Releases whoever waits on an execution that will never report (its node is lost). */
+  abandon(executionId: string, why: string): void;
+  /** Starts taking the nodes' reports; one for an execution nobody waits on goes to `orphan`. */
+  start(orphan: (jobId: string, executionId: string, outcome: ExecutionOutcome) => void): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Where an execution keeps what it produced. */

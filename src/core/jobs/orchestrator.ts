@@ -1,20 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { readOutput } from './output.js';
 import { join } from 'node:path';
 import { ambiguousId as ambiguous, TahoError } from '../errors.js';
 import { listJobs } from './list.js';
-import { executionFiles, type ComputeNode, type NodeSnapshot, type RunningExecution } from './compute.js';
+import { executionFiles, type ClusterExecutions, type ComputeNode, type ExecutionOutcome, type NodeSnapshot, type RunningExecution } from './compute.js';
 import {
-  ComputeState, DesiredState, TERMINAL_COMPUTE_STATES, TERMINAL_JOB_STATES, nowNs, shortId,
+  ComputeState, TERMINAL_COMPUTE_STATES, TERMINAL_JOB_STATES, shortId,
   type Execution, type Job, type JobHistory, type JobStateType, type SpecConfig,
 } from './model.js';
 import { decodeToken, encodeToken } from './paging.js';
 import { changeWaiter, executionLogs, type FollowOptions, type LogLine, type NextChange } from './logs.js';
 import { place, queueOrder, rejectionOf } from './scheduler.js';
-import { matches, parseSelector } from './selector.js';
 import type { JobStore } from '../store/ports/jobs.js';
 import type { Fence } from '../store/ports/leases.js';
 import { JobChange } from './change.js';
+import { clockNow, type Plan, type Snapshot } from './transitions/plan.js';
+import { finish, launch, type ExecutionReport } from './transitions/execution.js';
+import { interrupt } from './transitions/interrupt.js';
+import { noNodeSummary, queueTimeout, rerun, stop, submitNew, submitUpdate, totalTimeout, wait } from './transitions/job.js';
 import { validateSubmission, type JobDraft } from './submit.js';
 
 export interface OrchestratorOptions {
@@ -84,6 +88,7 @@ interface QueueEntry {
 interface Live {
   readonly running: RunningExecution;
   readonly jobId: string;
+  readonly nodeId: string;
 }
 
 /**
@@ -102,6 +107,8 @@ export class Orchestrator {
   readonly #submittedAt = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** The live nodes at the last tick: one that joins may take what waits. */
+  #seenNodes = '';
   /**
    * Changes run one at a time, each reading the state its predecessor left (as one synchronous
    * transaction did before the store became async); waits for executions happen outside it.
@@ -110,7 +117,11 @@ export class Orchestrator {
   /** The last failure of a background change (a lost lease, a full disk): kept for /ready and tests. */
   lastError: unknown;
 
-  constructor(store: JobStore, nodes: readonly ComputeNode[], options: OrchestratorOptions) {
+  /** In a cluster: executions go to the nodes' queues instead of `nodes`, and come back as reports. */
+  readonly #cluster: ClusterExecutions | undefined;
+
+  constructor(store: JobStore, nodes: readonly ComputeNode[], options: OrchestratorOptions, cluster?: ClusterExecutions) {
+    this.#cluster = cluster;
     this.#store = store;
     this.#nodes = nodes;
     this.#options = options;
@@ -119,7 +130,13 @@ export class Orchestrator {
   /** Recovers what a killed server left running, collects old jobs, and starts scheduling. */
   async start(): Promise<{ requeued: string[]; failed: string[] }> {
     if (this.#timer) return { requeued: [], failed: [] };
-    const report = await this.#serial(() => this.#recover());
+    const report = this.#serial(() => this.#recover());
+    // Reports of executions that ended meanwhile wait in their queue; they are applied after the recovery.
+    await this.#cluster?.start((jobId, executionId, outcome) => this.#background(async () => {
+      await this.#finished(jobId, executionId, outcome, 0);
+      await this.#pump();
+    }));
+    await report;
     await this.gc();
     this.#timer = setInterval(() => this.#background(() => this.#tick()), 500);
     this.#timer.unref();
@@ -163,6 +180,12 @@ export class Orchestrator {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
+    if (this.#cluster) {
+      // They run on their nodes: the next orchestrator takes them back from the store and the queues.
+      await this.#cluster.close();
+      await this.#chain;
+      return;
+    }
     // Executions stopped by a shutdown are re-queued (or failed) by the next start's recovery.
     const live = [...this.#live.values()];
     for (const l of live) l.running.stop();
@@ -171,7 +194,7 @@ export class Orchestrator {
   }
 
   nodes(): NodeSnapshot[] {
-    return this.#nodes.map((n) => n.snapshot());
+    return this.#computeNodes().map((n) => n.snapshot());
   }
 
   node(id: string): NodeSnapshot {
@@ -194,32 +217,17 @@ export class Orchestrator {
     try {
       result = await this.#serial(async () => {
         const existing = draft.Name === '' ? undefined : (await this.#store.jobsByName(draft.Name, draft.Namespace))[0];
-        const d = new JobChange(this.#store);
-        let job: Job;
+        let plan: Plan;
         if (existing) {
           if (sameSpec(existing, draft) && !options.force) {
             throw new TahoError('TAHO_CONFLICT', `no changes detected for new job spec. Job Name: '${existing.Name}', Job Id: '${existing.ID}'`, {
               hint: 'Use the --force flag to override this warning (Force: true), or change the spec.',
             });
           }
-          this.#stopLive(existing.ID);
-          const now = nowNs();
-          job = { ...existing, ...draft, ID: existing.ID, Version: existing.Version + 1, Revision: existing.Revision + 1, State: { StateType: 'Pending' }, ModifyTime: now };
-          d.putJob(job, true);
-          this.#event(d, job, 'Submission', 'Job updated', { Previous: existing.State.StateType, New: 'Pending' });
-        } else {
-          const id = `j-${randomUUID()}`;
-          const now = nowNs();
-          job = { ID: id, ...draft, Name: draft.Name || id, State: { StateType: 'Pending' }, Version: 1, Revision: 1, CreateTime: now, ModifyTime: now };
-          d.putJob(job, true);
-          this.#event(d, job, 'Submission', 'Job submitted', { Previous: 'Undefined', New: 'Pending' });
-        }
-        this.#jobEvent(d, job);
-        if (v.translated) this.#event(d, job, 'Submission', 'Job tasks translated to new type');
-        if (options.idempotencyKey) d.bindKey(options.idempotencyKey, job.ID);
-        await this.#commit(d);
-        this.#enqueue(job, Math.max(1, job.Count));
-        return job;
+          plan = submitUpdate(await this.#snapshot(existing), draft, v.translated, clockNow());
+        } else plan = submitNew(draft, `j-${randomUUID()}`, v.translated, clockNow());
+        await this.#apply(plan, options.idempotencyKey ? { key: options.idempotencyKey, jobId: plan.job.ID } : undefined);
+        return plan.job;
       });
     } catch (err) {
       // Two submissions raced with one key: the store kept the first; this is that job.
@@ -264,20 +272,11 @@ export class Orchestrator {
       const state = job.State.StateType;
       if (state === 'Completed') throw new TahoError('TAHO_CONFLICT', `cannot stop job in state ${state}`, { hint: 'The job finished already; nothing runs.' });
       if (TERMINAL_JOB_STATES.has(state)) return undefined;
-      const stopping = this.#stopLive(job.ID);
-      this.#queue.delete(job.ID);
-      const d = new JobChange(this.#store);
-      for (const e of await d.executions(job.ID)) {
-        if (TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType)) continue;
-        await this.#setExecution(d, job, e, ComputeState.Cancelled, reason || 'the job was stopped', DesiredState.Stopped);
-      }
-      this.#event(d, job, 'Scheduling', 'Job requested to stop before completion', undefined, undefined, { description: reason });
-      await this.#setJob(d, job, 'Stopped', reason || 'the job was stopped');
-      await this.#commit(d);
-      return stopping;
+      return this.#apply(stop(await this.#snapshot(job), reason, clockNow()));
     });
     if (live === undefined) return { EvaluationID: '' };
-    await Promise.all(live);
+    // A cluster node stops its execution when it sees the job's event; one that stalls is not waited for long.
+    await (this.#cluster ? Promise.race([Promise.all(live), new Promise((r) => setTimeout(r, 2000).unref())]) : Promise.all(live));
     this.#pumpSoon();
     return { EvaluationID: `v-${randomUUID()}` };
   }
@@ -335,14 +334,9 @@ export class Orchestrator {
         throw new TahoError('TAHO_CONFLICT', `job ${job.ID} is ${job.State.StateType}; only a finished job can be rerun`, { hint: 'Stop it first, or wait for it to finish.' });
       }
       const base = options.jobVersion ? await this.get(job.ID, options.namespace, options.jobVersion) : job;
-      const n: Job = { ...base, Version: job.Version + 1, Revision: job.Revision + 1, State: { StateType: 'Pending' }, CreateTime: job.CreateTime, ModifyTime: nowNs() };
-      const d = new JobChange(this.#store);
-      d.putJob(n, true);
-      this.#event(d, n, 'Submission', 'Job rerun requested', { Previous: job.State.StateType, New: 'Pending' }, undefined, options.reason ? { description: options.reason } : undefined);
-      this.#jobEvent(d, n);
-      await this.#commit(d);
-      this.#enqueue(n, Math.max(1, n.Count));
-      return n;
+      const plan = rerun(await this.#snapshot(job), base, options.reason, clockNow());
+      await this.#apply(plan);
+      return plan.job;
     });
     this.#pumpSoon();
     return { JobID: next.ID, JobVersion: next.Version, EvaluationID: `v-${randomUUID()}`, Warnings: [] };
@@ -379,7 +373,7 @@ export class Orchestrator {
       const accepted = verdicts.filter((v) => v.Accepted).length;
       summary = accepted > 0
         ? `waiting for its turn: ${position} job(s) ahead of it in the queue`
-        : `no node can take it now: ${verdicts.map((v) => `${v.NodeID.slice(0, 10)}: ${v.Reason}`).join('; ')}`;
+        : noNodeSummary(verdicts.map((v) => ({ nodeId: v.NodeID, reason: v.Reason })));
     } else summary = `running: ${executions.filter((e) => e.State === 'Running').length} execution(s) running`;
     return {
       JobID: job.ID, State: state, Summary: summary, Nodes: verdicts, Executions: executions,
@@ -481,95 +475,53 @@ export class Orchestrator {
   /** No node can take the job now: it waits (Queued), or fails when no node ever could. */
   async #waiting(entry: QueueEntry, placement: ReturnType<typeof place>): Promise<void> {
     if (!('rejections' in placement)) return;
-    const { rejections } = placement;
-    const job = entry.job;
-    const current = (await this.#store.job(job.ID)) ?? job;
-    const reasons = rejections.map((r) => `node ${shortId(r.nodeId)}: ${r.reason}`).join('; ') || 'there are no compute nodes';
-    const hasQueueTimeout = (job.Tasks[0]?.Timeouts?.QueueTimeout ?? 0) > 0;
-    if (!entry.started && !hasQueueTimeout && rejections.every((r) => r.kind === 'never')) {
-      this.#queue.delete(job.ID);
-      const d = new JobChange(this.#store);
-      this.#event(d, current, 'Scheduling', `no node can run this job: ${reasons}`);
-      await this.#setJob(d, current, 'Failed', `no node can run this job: ${reasons}`);
-      await this.#commit(d);
-      return;
-    }
-    if (current.State.StateType === 'Pending') {
-      const d = new JobChange(this.#store);
-      this.#event(d, current, 'Queueing', 'Job queued', undefined, undefined, { description: reasons });
-      await this.#setJob(d, current, 'Queued', `waiting for a node: ${reasons}`);
-      await this.#commit(d);
-    }
+    const snapshot = await this.#snapshot(entry.job.ID);
+    if (snapshot) await this.#apply(wait(snapshot, placement.rejections, { started: entry.started, nodesMayJoin: this.#cluster !== undefined }, clockNow()).plan);
     entry.queued = true;
   }
 
   async #launch(job: Job, node: NodeSnapshot): Promise<void> {
-    const now = nowNs();
-    const execution: Execution = {
-      ID: `e-${randomUUID()}`, Namespace: job.Namespace, EvalID: `v-${randomUUID()}`, Name: job.Name, NodeID: node.id, JobID: job.ID,
-      JobVersion: job.Version, AllocatedResources: { Tasks: { [job.Tasks[0]?.Name ?? 'main']: job.Tasks[0]?.Resources ?? {} } },
-      DesiredState: { StateType: DesiredState.Running, Message: 'execution is running' },
-      ComputeState: { StateType: ComputeState.BidAccepted, Message: '' },
-      PublishedResult: null, RunOutput: null, PreviousExecution: '', NextExecution: '', FollowupEvalID: '',
-      Revision: 1, CreateTime: now, ModifyTime: now,
-    };
+    const snapshot = await this.#snapshot(job.ID) ?? { job, executions: [] };
+    const { plan, execution } = launch(snapshot, { execution: `e-${randomUUID()}`, evaluation: `v-${randomUUID()}` }, node.id, clockNow());
     const dir = this.executionDir(job.ID, execution.ID);
     mkdirSync(dir, { recursive: true });
-    // One transaction: the bid is accepted and the node starts it at once (a failure to stage
-    // its inputs then shows as this execution failing, with the reason).
-    const d = new JobChange(this.#store);
-    d.putExecution(execution);
-    this.#event(d, job, 'Scheduling', `Requested execution on ${shortId(node.id)}`, undefined, execution);
-    await this.#setExecution(d, job, execution, ComputeState.Running, 'Running');
-    const current = (await d.job(job.ID)) ?? job;
-    if (current.State.StateType !== 'Running') await this.#setJob(d, current, 'Running');
-    await this.#commit(d);
+    // One write: the bid is accepted and the node starts it at once (a failure to stage its
+    // inputs then shows as this execution failing, with the reason).
+    await this.#apply(plan);
     const timeoutS = job.Tasks[0]?.Timeouts?.ExecutionTimeout || this.#options.defaultTimeoutS;
-    const computeNode = this.#nodes.find((n) => n.id === node.id) as ComputeNode;
+    const computeNode = this.#computeNodes().find((n) => n.id === node.id) as ComputeNode;
     const running = computeNode.run({
       job, execution, dir, timeoutMs: timeoutS * 1000,
     });
-    this.#live.set(execution.ID, { running, jobId: job.ID });
+    this.#follow(job.ID, execution.ID, node.id, running, timeoutS);
+  }
+
+  /** Waits for the execution's end, then applies it. */
+  #follow(jobId: string, executionId: string, nodeId: string, running: RunningExecution, timeoutS: number): void {
+    this.#live.set(executionId, { running, jobId, nodeId });
     void running.done.then((outcome) => {
-      this.#live.delete(execution.ID);
+      this.#live.delete(executionId);
       if (this.#closed) return;
       this.#background(async () => {
-        await this.#finished(job.ID, execution.ID, outcome, timeoutS);
+        await this.#finished(jobId, executionId, outcome, timeoutS);
         await this.#pump();
       });
     });
   }
 
-  async #finished(jobId: string, executionId: string, outcome: { exitCode: number; error?: string | undefined; stoppedBy?: string | undefined }, timeoutS: number): Promise<void> {
-    const d = new JobChange(this.#store);
-    await (async () => {
-      const job = await d.job(jobId);
-      const e = await d.execution(executionId);
-      if (!job || !e || TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType)) return; // stopped meanwhile
-      const files = executionFiles(this.executionDir(jobId, executionId));
-      const runOutput = { ...readOutput(files.stdout, files.stderr), ExitCode: outcome.exitCode, ErrorMsg: outcome.error ?? '' };
-      const ok = outcome.exitCode === 0 && !outcome.stoppedBy && !outcome.error;
-      let message: string;
-      if (outcome.stoppedBy === 'timeout') message = `execution timed out after ${timeoutS}s and was stopped`;
-      else if (ok) message = 'Completed successfully';
-      else message = outcome.error ?? `exited with code ${outcome.exitCode}`;
-      const published = ok && job.Tasks[0]?.Publisher?.Type === 'local' ? { Type: 'local', Params: { URL: `file://${this.executionDir(jobId, executionId)}` } } : null;
-      const updated: Execution = { ...e, RunOutput: runOutput, PublishedResult: published };
-      if (outcome.stoppedBy === 'timeout') this.#event(d, job, 'Exec Timeout', message, undefined, updated);
-      await this.#setExecution(d, job, updated, ok ? ComputeState.Completed : ComputeState.Failed, message, DesiredState.Stopped);
-      if (e.JobVersion !== job.Version) return;
-      const all = (await d.executions(jobId)).filter((x) => x.JobVersion === job.Version);
-      if (!ok) {
-        for (const other of all) if (other.ID !== executionId && !TERMINAL_COMPUTE_STATES.has(other.ComputeState.StateType)) this.#live.get(other.ID)?.running.stop();
-        this.#queue.delete(jobId);
-        this.#event(d, job, 'Scheduling', 'Job failed because one or more executions failed', undefined, undefined, { description: message });
-        await this.#setJob(d, job, 'Failed', message);
-        return;
-      }
-      const done = all.filter((x) => x.ComputeState.StateType === ComputeState.Completed).length;
-      if (done >= Math.max(1, job.Count) && !this.#queue.has(jobId)) await this.#setJob(d, job, 'Completed');
-    })();
-    await this.#commit(d);
+  #computeNodes(): readonly ComputeNode[] {
+    return this.#cluster?.nodes() ?? this.#nodes;
+  }
+
+  async #finished(jobId: string, executionId: string, outcome: ExecutionOutcome, timeoutS: number): Promise<void> {
+    const snapshot = await this.#snapshot(jobId);
+    if (!snapshot) return;
+    const dir = this.executionDir(jobId, executionId);
+    const files = executionFiles(dir);
+    // A cluster node read its output where its files are; here they are this process's own.
+    const report: ExecutionReport = { ...outcome, output: outcome.output ?? readOutput(files.stdout, files.stderr), resultsUrl: outcome.resultsUrl ?? `file://${dir}` };
+    const timeout = timeoutS || snapshot.job.Tasks[0]?.Timeouts?.ExecutionTimeout || this.#options.defaultTimeoutS;
+    await this.#apply(finish(snapshot, executionId, report, { timeoutS: timeout, stillQueued: this.#queue.has(jobId) }, clockNow()));
   }
 
   /** Executions a killed server left behind: failed with the reason, their jobs re-queued or failed. */
@@ -578,44 +530,74 @@ export class Orchestrator {
     const failed: string[] = [];
     for (const state of ['Pending', 'Queued', 'Running'] as const) {
       for (const job of await this.#store.jobsInState(state)) {
-        const mine = (await this.#store.executions(job.ID)).filter((e) => e.JobVersion === job.Version);
-        const interrupted = mine.filter((e) => !TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType));
-        const completed = mine.filter((e) => e.ComputeState.StateType === ComputeState.Completed).length;
-        if (interrupted.length === 0 && state !== 'Running') {
-          this.#enqueue(job, Math.max(1, job.Count) - completed);
-          continue;
-        }
-        const why = 'the server stopped while it ran';
-        const d = new JobChange(this.#store);
-        for (const e of interrupted) await this.#setExecution(d, job, e, ComputeState.Failed, why, DesiredState.Stopped);
-        if (mine.length < this.#options.maxAttempts * Math.max(1, job.Count)) {
-          this.#event(d, job, 'Scheduling', `Job re-queued: ${why}`);
-          await this.#setJob(d, job, 'Queued', `re-queued: ${why}`);
-          await this.#commit(d);
-          this.#enqueue((await this.#store.job(job.ID)) ?? job, Math.max(1, job.Count) - completed, true);
-          requeued.push(job.ID);
-        } else {
-          this.#event(d, job, 'Scheduling', `Job failed: ${why}, and it has no attempts left`);
-          await this.#setJob(d, job, 'Failed', `${why}; no attempts left ([jobs] max_attempts = ${this.#options.maxAttempts})`);
-          await this.#commit(d);
-          failed.push(job.ID);
-        }
+        const snapshot = await this.#snapshot(job);
+        const { plan, outcome } = this.#cluster
+          ? await this.#takeBack(snapshot, this.#cluster)
+          : interrupt(snapshot, { why: 'the server stopped while it ran', maxAttempts: this.#options.maxAttempts }, clockNow());
+        await this.#apply(plan);
+        if (outcome === 'requeued') requeued.push(job.ID);
+        if (outcome === 'failed') failed.push(job.ID);
       }
     }
     return { requeued, failed };
   }
 
-  /** Queue and total timeouts. */
+  /**
+   * A cluster's orchestrator taking over: the executions still on live nodes are waited for
+   * again; those whose node is gone (or never got them) are lost, and their jobs placed again.
+   */
+  async #takeBack(s: Snapshot, cluster: ClusterExecutions): Promise<ReturnType<typeof interrupt>> {
+    const unfinished = s.executions.filter((e) => e.JobVersion === s.job.Version && !TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType));
+    if (unfinished.length === 0) return interrupt(s, { why: 'the orchestrator stopped while it placed the job', maxAttempts: this.#options.maxAttempts }, clockNow());
+    const lost = new Set<string>();
+    for (const e of unfinished) {
+      const running = cluster.isLost(e.NodeID) ? undefined : await cluster.attach(s.job, e);
+      if (running) this.#follow(s.job.ID, e.ID, e.NodeID, running, 0);
+      else lost.add(e.ID);
+    }
+    const r = interrupt(s, { why: 'its node was lost while the orchestrator moved', executionIds: lost, maxAttempts: this.#options.maxAttempts }, clockNow());
+    const completed = s.executions.filter((e) => e.JobVersion === s.job.Version && e.ComputeState.StateType === ComputeState.Completed).length;
+    const missing = Math.max(1, s.job.Count) - completed - unfinished.length;
+    // Placed only in part when the last orchestrator stopped: the rest are still to place.
+    if (r.outcome === 'none' && missing > 0) r.plan.effect({ kind: 'enqueue', needed: missing, started: true });
+    return r;
+  }
+
+  /** Executions on nodes that stopped beating: lost, their jobs placed again (or failed). */
+  async #lostNodes(cluster: ClusterExecutions): Promise<void> {
+    const byJob = new Map<string, Map<string, string>>();
+    for (const [id, l] of this.#live) {
+      if (!cluster.isLost(l.nodeId)) continue;
+      const m = byJob.get(l.jobId) ?? new Map<string, string>();
+      byJob.set(l.jobId, m.set(id, l.nodeId));
+    }
+    for (const [jobId, lost] of byJob) {
+      const nodes = [...new Set(lost.values())].map((n) => shortId(n)).join(', ');
+      const why = `node ${nodes} was lost (it stopped beating)`;
+      const snapshot = await this.#store.job(jobId) ? await this.#snapshot(jobId) : undefined;
+      if (snapshot) await this.#apply(interrupt(snapshot, { why, executionIds: new Set(lost.keys()), maxAttempts: this.#options.maxAttempts }, clockNow()).plan);
+      for (const id of lost.keys()) cluster.abandon(id, why);
+    }
+  }
+
+  /** Queue and total timeouts; in a cluster, lost nodes and nodes that joined. */
   async #tick(): Promise<void> {
     const now = Date.now();
+    const cluster = this.#cluster;
+    if (cluster) {
+      await this.#lostNodes(cluster);
+      const seen = cluster.nodes().filter((n) => n.snapshot().connected).map((n) => n.id).sort().join(',');
+      if (seen !== this.#seenNodes) {
+        this.#seenNodes = seen;
+        this.#pumpSoon();
+      }
+    }
     for (const { job, started } of this.#queue.values()) {
       const qt = job.Tasks[0]?.Timeouts?.QueueTimeout ?? 0;
       if (qt > 0 && !started && now - (this.#submittedAt.get(job.ID) ?? job.CreateTime / 1e6) > qt * 1000) {
         this.#queue.delete(job.ID);
-        const d = new JobChange(this.#store);
-        this.#event(d, job, 'Job Timeout', `the job waited longer than its QueueTimeout of ${qt}s`);
-        await this.#setJob(d, job, 'Failed', `no node took the job within its QueueTimeout of ${qt}s`);
-        await this.#commit(d);
+        const snapshot = await this.#snapshot(job.ID);
+        if (snapshot) await this.#apply(queueTimeout(snapshot, qt, clockNow()));
       }
     }
     // Unfinished jobs are the queued ones and those with a live execution: no store scan needed.
@@ -636,77 +618,52 @@ export class Orchestrator {
     }
   }
 
-  /** Past TotalTimeout: executions stop, the job fails with a "Job Timeout" event (never shown as Stopped). */
+  /** Past TotalTimeout: the executions stop (their ends are waited for by the caller), the job fails. */
   async #totalTimeout(job: Job, tt: number): Promise<Promise<unknown>[]> {
-    const why = `the job ran past its TotalTimeout of ${tt}s`;
-    this.#queue.delete(job.ID);
     this.#submittedAt.delete(job.ID);
-    const live = this.#stopLive(job.ID);
-    const d = new JobChange(this.#store);
-    for (const e of await d.executions(job.ID)) {
-      if (!TERMINAL_COMPUTE_STATES.has(e.ComputeState.StateType)) await this.#setExecution(d, job, e, ComputeState.Failed, why, DesiredState.Stopped);
-    }
-    this.#event(d, job, 'Job Timeout', why);
-    await this.#setJob(d, job, 'Failed', why);
-    await this.#commit(d);
-    return live;
+    return this.#apply(totalTimeout(await this.#snapshot(job), tt, clockNow()));
   }
 
-  #stopLive(jobId: string): Promise<unknown>[] {
+  // ---- decisions applied: one write, then their effects ----
+
+  async #snapshot(job: Job | string): Promise<Snapshot> {
+    const id = typeof job === 'string' ? job : job.ID;
+    const stored = typeof job === 'string' ? await this.#store.job(id) : job;
+    if (!stored) throw new TahoError('TAHO_JOB_NOT_FOUND', `job not found: ${id}`, { hint: 'It was deleted meanwhile.' });
+    return { job: stored, executions: await this.#store.executions(id) };
+  }
+
+  /** Commits what the plan decided, then does its effects; answers the ends of the executions it stopped. */
+  async #apply(plan: Plan, idempotencyKey?: { key: string; jobId: string }): Promise<Promise<unknown>[]> {
+    if (plan.jobs.length + plan.executions.length + plan.history.length + plan.events.length > 0 || idempotencyKey) {
+      const fence = this.#options.fence?.();
+      await this.#store.commit({
+        jobs: plan.jobs, executions: plan.executions, history: plan.history, events: plan.events,
+        ...(idempotencyKey ? { idempotencyKey } : {}), ...(fence ? { fence } : {}),
+      });
+    }
     const stopped: Promise<unknown>[] = [];
-    for (const l of this.#live.values()) {
-      if (l.jobId !== jobId) continue;
-      l.running.stop();
-      stopped.push(l.running.done);
+    for (const effect of plan.effects) {
+      if (effect.kind === 'stop') {
+        for (const id of effect.executionIds) {
+          const live = this.#live.get(id);
+          if (!live) continue;
+          live.running.stop();
+          stopped.push(live.running.done);
+        }
+      } else if (effect.kind === 'dequeue') this.#queue.delete(plan.job.ID);
+      else this.#enqueue(plan.job, effect.needed, effect.started);
     }
     return stopped;
   }
 
-  // ---- state changes: always into a draft, committed as one write ----
-
-  async #setJob(d: JobChange, job: Job, state: JobStateType, message?: string): Promise<void> {
-    const current = (await d.job(job.ID)) ?? job;
-    if (current.Version !== job.Version && job.Version < current.Version) return;
-    const previous = current.State.StateType;
-    const next: Job = { ...current, State: { StateType: state, ...(message ? { Message: message } : {}) }, Revision: current.Revision + 1, ModifyTime: nowNs() };
-    d.putJob(next);
-    if (previous !== state) this.#event(d, next, 'State Update', state, { Previous: previous, New: state });
-    this.#jobEvent(d, next);
-  }
-
-  /** The job's event on the one stream (what the dashboard and job waits follow). */
-  #jobEvent(d: JobChange, j: Job): void {
-    d.event({ kind: 'job', type: j.State.StateType, subject: j.ID, data: { name: j.Name, state: j.State.StateType, message: j.State.Message ?? '', version: j.Version } });
-  }
-
-  async #setExecution(d: JobChange, job: Job, e: Execution, state: number, message: string, desired?: number): Promise<void> {
-    const current = (await d.execution(e.ID)) ?? e;
-    const next: Execution = {
-      ...e, ComputeState: { StateType: state as Execution['ComputeState']['StateType'], Message: message },
-      ...(desired === undefined ? {} : { DesiredState: { StateType: desired as Execution['DesiredState']['StateType'], Message: desired === DesiredState.Stopped ? 'execution stopped' : '' } }),
-      Revision: current.Revision + 1, ModifyTime: nowNs(),
-    };
-    d.putExecution(next);
-    d.addHistory({
-      Type: 'ExecutionLevel', JobID: job.ID, JobVersion: e.JobVersion, ExecutionID: e.ID,
-      Event: { Message: message, Topic: 'Execution', Timestamp: new Date().toISOString() },
-      Time: new Date().toISOString(), ExecutionState: { Previous: current.ComputeState.StateType, New: state },
-    });
-  }
-
-  #event(d: JobChange, job: Job, topic: string, message: string, jobState?: JobHistory['JobState'], execution?: Execution, details?: Record<string, string>): void {
-    const at = new Date().toISOString();
-    d.addHistory({
-      Type: execution ? 'ExecutionLevel' : 'JobLevel', JobID: job.ID, JobVersion: job.Version,
-      ...(execution ? { ExecutionID: execution.ID } : {}),
-      Event: { Message: message, Topic: topic, Timestamp: at, ...(details ? { Details: details } : {}) },
-      Time: at, ...(jobState ? { JobState: jobState } : {}),
-    });
-  }
-
+  /** Where an execution's results are: here, or (a cluster) on the node that ran it, said reachable or not. */
   #resultOf(e: Execution): SpecConfig | null {
     const dir = this.executionDir(e.JobID, e.ID);
-    return existsSync(dir) ? { Type: 'local', Params: { URL: `file://${dir}`, ExecutionID: e.ID } } : null;
+    const where = this.#cluster?.node(e.NodeID);
+    if (existsSync(dir)) return { Type: 'local', Params: { URL: `file://${dir}`, ExecutionID: e.ID, ...(where ? { NodeID: e.NodeID, NodeURL: where.url, Reachable: true } : {}) } };
+    if (!this.#cluster || !e.PublishedResult) return null;
+    return { Type: 'local', Params: { ...e.PublishedResult.Params, ExecutionID: e.ID, NodeID: e.NodeID, NodeURL: where?.url ?? '', Reachable: where?.alive ?? false } };
   }
 }
 
@@ -734,29 +691,6 @@ function lineDiff(a: string, b: string): string {
     if (y[i] !== undefined) out.push(`+ ${y[i]}`);
   }
   return out.join('\n');
-}
-
-const OUTPUT_LIMIT = 64 * 1024;
-
-function readOutput(stdoutPath: string, stderrPath: string): { Stdout: string; StdoutTruncated: boolean; stderr: string; StderrTruncated: boolean } {
-  const [Stdout, StdoutTruncated] = head(stdoutPath);
-  const [stderr, StderrTruncated] = head(stderrPath);
-  return { Stdout, StdoutTruncated, stderr, StderrTruncated };
-}
-
-
-/** The first 64 KiB of a file (RunOutput keeps that much; the whole file stays on disk). */
-function head(path: string): [string, boolean] {
-  if (!existsSync(path)) return ['', false];
-  const size = statSync(path).size;
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(Math.min(size, OUTPUT_LIMIT));
-    readSync(fd, buf, 0, buf.length, 0);
-    return [buf.toString('utf8'), size > OUTPUT_LIMIT];
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** The node whose id starts with `id`, or TAHO_NODE_NOT_FOUND / TAHO_AMBIGUOUS_ID naming the candidates. */

@@ -19,6 +19,16 @@ export interface JobDescription {
   readonly Job: Job;
   readonly History?: Page<JobHistory>;
   readonly Executions?: Page<Execution>;
+  /** In a cluster: the node each execution of this version ran on, where its results and logs stay, and whether it answers. */
+  readonly Locations?: ExecutionLocation[];
+}
+
+export interface ExecutionLocation {
+  readonly ExecutionID: string;
+  readonly NodeID: string;
+  /** '' when the node is forgotten. */
+  readonly NodeURL: string;
+  readonly Reachable: boolean;
 }
 
 /** Bacalhau's NodeState (`{Info, Membership, Connection, ConnectionState}`). */
@@ -72,13 +82,20 @@ export function listJobs(runtime: Runtime, query: ListQuery = {}): Promise<Page<
 /** A job by id, unique id prefix or name, with its history and executions of that version when asked. */
 export async function describeJob(runtime: Runtime, id: string, options: DescribeOptions = {}): Promise<JobDescription> {
   const jobs = runtime.jobs();
+  const member = runtime.cluster();
   const job = await jobs.get(id, options.namespace, options.jobVersion ?? 0);
   const include = new Set(options.include ?? []);
   return {
     Job: job,
     ...(include.has('history') ? { History: await jobs.history(job.ID, { jobVersion: job.Version, limit: 0 }) } : {}),
     ...(include.has('executions') ? { Executions: { Items: await jobs.executions(job.ID, { jobVersion: job.Version }), NextToken: '' } } : {}),
+    ...(member ? { Locations: (await jobs.executions(job.ID, { jobVersion: job.Version })).map((e) => locate(e, member.nodes())) } : {}),
   };
+}
+
+function locate(e: Execution, nodes: readonly { id: string; url: string; alive: boolean }[]): ExecutionLocation {
+  const n = nodes.find((x) => x.id === e.NodeID);
+  return { ExecutionID: e.ID, NodeID: e.NodeID, NodeURL: n?.url ?? '', Reachable: n?.alive ?? false };
 }
 
 export function stopJob(runtime: Runtime, id: string, reason = '', namespace?: string): Promise<{ EvaluationID: string }> {

@@ -6,6 +6,7 @@ import { notOwner, type ClusterMember } from '../../core/cluster/member.js';
 import { shardOf } from '../../core/cluster/shards.js';
 import { TahoError } from '../../core/errors.js';
 import type { Runtime } from '../../core/runtime.js';
+import { TERMINAL_JOB_STATES } from '../../core/jobs/model.js';
 
 /** Routes whose work happens on the agent's owner: everything under one worker except reading its oplog (a store read any node does). */
 const WORKER = '/v1/components/:component_id/workers/:worker_name';
@@ -25,10 +26,16 @@ const OWNER_CHECK_MS = 50;
 
 type Params = { component_id?: string; worker_name?: string };
 /** What a request needs: the owner of an agent's shard, or the holder of the jobs' or the town's lease. */
-type Target = { readonly shard: number; readonly agent: string } | { readonly lease: 'jobs' | 'town' } | { readonly townAgent: string };
+type Target =
+  | { readonly shard: number; readonly agent: string }
+  | { readonly lease: 'jobs' | 'town' }
+  | { readonly townAgent: string }
+  /** An execution's logs: on the node that ran it (its files stay there). */
+  | { readonly logs: { readonly job: string; readonly execution?: string | undefined; readonly namespace?: string | undefined; readonly follow: boolean } };
 
 /** Town routes that reach an agent's round process or its log: they run on the agent's node. */
 const TOWN_AGENT = new Set(['/v1/agents/:agent/kill', '/v1/agents/:agent/restart', '/v1/agents/:agent/logs']);
+const LOGS = '/api/v1/orchestrator/jobs/:id/logs';
 
 /**
  * Jobs run on the node holding their lease; every node answers their API by forwarding to it.
@@ -64,6 +71,11 @@ export function forwardToOwners(app: FastifyInstance, runtime: Runtime): void {
 
   const targetOf = (req: FastifyRequest): Target | undefined => {
     const url = req.routeOptions.url ?? '';
+    if (url === LOGS && runtime.cluster()) {
+      if (req.headers.upgrade !== undefined) return undefined;
+      const q = req.query as Record<string, string | undefined>;
+      return { logs: { job: (req.params as { id: string }).id, execution: q.execution_id, namespace: q.namespace, follow: q.follow === 'true' } };
+    }
     const lease = leaseOf(url);
     if (lease) return req.headers.upgrade === undefined ? { lease } : undefined;
     if (TOWN_AGENT.has(url)) return { townAgent: (req.params as { agent?: string }).agent ?? '' };
@@ -90,10 +102,26 @@ export function forwardToOwners(app: FastifyInstance, runtime: Runtime): void {
       const n = member.nodes().find((x) => x.id === node && x.id !== member.id && x.alive && x.url !== '');
       return n ? { kind: 'remote', url: n.url, node: n.id } : { kind: 'local' };
     }
+    if ('logs' in target) return logsRoute(member, target.logs);
     if (runtime.holds(target.lease)) return { kind: 'local' };
     const holder = leaseNode((await runtime.stores().leases.current(target.lease))?.holder);
     const node = member.nodes().find((n) => n.id === holder && n.alive && n.url !== '');
     return node && node.id !== member.id ? { kind: 'remote', url: node.url, node: node.id } : { kind: 'none', owner: holder };
+  };
+
+  /** The node that ran the execution serves its logs; before it has started, a follow waits for it. */
+  const logsRoute = async (member: ClusterMember, q: Extract<Target, { logs: unknown }>['logs']): Promise<Route> => {
+    const jobs = runtime.jobs();
+    let e;
+    try {
+      e = await jobs.logExecution(q.job, q.execution, q.namespace);
+    } catch {
+      return { kind: 'local' }; // an unknown job or execution: the route says so in its own words
+    }
+    if (!e) return q.follow && !TERMINAL_JOB_STATES.has((await jobs.resolve(q.job, q.namespace)).State.StateType) ? { kind: 'none' } : { kind: 'local' };
+    if (e.NodeID === member.id) return { kind: 'local' };
+    const node = member.nodes().find((n) => n.id === e.NodeID && n.alive && n.url !== '');
+    return node ? { kind: 'remote', url: node.url, node: node.id } : { kind: 'none', owner: e.NodeID };
   };
 
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -161,12 +189,19 @@ export function forwardToOwners(app: FastifyInstance, runtime: Runtime): void {
 
 function refuse(target: Target, owner: string | undefined): TahoError {
   if ('shard' in target) return notOwner(target.shard, owner);
+  if ('logs' in target) return new TahoError('TAHO_NOT_OWNER', `this node did not run the execution${owner ? ` (node ${owner} did)` : ''}`, { hint: 'Ask any node: it forwards to the one that holds the logs.' });
   return new TahoError('TAHO_NOT_OWNER', `this node does not run the ${'lease' in target ? target.lease : `agent ${target.townAgent}`}${owner ? ` (node ${owner} does)` : ''}`, {
     hint: 'Send the request to any node of the cluster: it forwards to the one that runs them.',
   });
 }
 
 function unserved(target: Target): TahoError {
+  if ('logs' in target) {
+    return new TahoError('TAHO_NO_OWNER', `the logs of job ${target.logs.job} are on a node that is not reachable now, or its execution has not started`, {
+      hint: 'Logs stay on the node that ran the execution (`taho jobs executions <job>` names it); they are served again when that node is back. The output\'s first 64 KiB are in `taho jobs describe`.',
+      retryAfterMs: 1000,
+    });
+  }
   if ('shard' in target) {
     return new TahoError('TAHO_NO_OWNER', `no node of the cluster serves shard ${target.shard} (agent ${target.agent}) yet`, {
       hint: 'A node holding it stopped; another takes it over within [cluster] lease_ms. Retry shortly (with the same Idempotency-Key).',

@@ -11,6 +11,7 @@ import type { ClusterStore } from './cluster.js';
 import type { EventLog } from './events.js';
 import type { JobStore } from './jobs.js';
 import type { Leases } from './leases.js';
+import type { ExecutionQueues } from './queues.js';
 import type { TownStore } from './town.js';
 
 export type * from './agents.js';
@@ -19,6 +20,7 @@ export { CLUSTER_SHARDS } from './cluster.js';
 export type * from './events.js';
 export type * from './jobs.js';
 export type * from './leases.js';
+export type * from './queues.js';
 export type * from './town.js';
 export { EVENT_KINDS, matchesFilter } from './events.js';
 
@@ -44,6 +46,8 @@ export interface Stores {
   readonly leases: Leases;
   /** Membership and shard ownership of a cluster; absent on a store that only one process serves. */
   readonly cluster?: ClusterStore | undefined;
+  /** A cluster's execution queues (jobs placed on every node); absent with `cluster`. */
+  readonly queues?: ExecutionQueues | undefined;
   readonly kind: string;
   readonly location: string;
   health(): Promise<StoreHealth>;

@@ -10,6 +10,7 @@ import { JOB_SCRIPTS, RedisJobStore } from './jobs.js';
 import { HEALTH } from './keys.js';
 import { LEASE_SCRIPTS, RedisLeases } from './leases.js';
 import { RedisTownStore } from './town.js';
+import { RedisExecutionQueues } from './queues.js';
 import { TOWN_SCRIPTS } from './town-lua.js';
 
 /**
@@ -26,6 +27,7 @@ export class RedisStores implements Stores {
   readonly events: RedisEventLog;
   readonly leases: RedisLeases;
   readonly cluster: RedisClusterStore;
+  readonly queues: RedisExecutionQueues;
   readonly #conn: RedisConn;
 
   readonly #durability: Durability;
@@ -41,6 +43,7 @@ export class RedisStores implements Stores {
     this.town = new RedisTownStore(this.#conn);
     this.leases = new RedisLeases(this.#conn);
     this.cluster = new RedisClusterStore(this.#conn);
+    this.queues = new RedisExecutionQueues(url);
   }
 
   /** Reachable and writable (a replica or a server out of memory or disk refuses the write). */
@@ -95,6 +98,7 @@ export class RedisStores implements Stores {
 
   async close(): Promise<void> {
     await this.events.close();
+    await this.queues.close();
     await this.#conn.close();
   }
 }

@@ -1,0 +1,94 @@
+import { Job, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { ExecutionOutcome } from '../../jobs/compute.js';
+import type { ExecutionQueues, ExecutionReport, ExecutionTask, PlacedState, QueueConsumer } from '../ports/queues.js';
+
+/** BullMQ keys share the `{bull}` hash tag (one slot, as every taho family's). */
+const PREFIX = 'taho:{bull}';
+const REPORTS = 'exec-reports';
+const nodeQueue = (nodeId: string): string => `exec-${nodeId}`;
+/** Ended tasks are kept this long so an orchestrator that took over can read how they ended. */
+const KEEP = { age: 3600, count: 100_000 } as const;
+/** How long closing waits for Redis: with Redis down, BullMQ's commands would wait for it forever. */
+const CLOSE_MS = 1000;
+
+/** Closes gracefully while Redis answers, else drops the connections (nothing is lost: the queues are Redis's). */
+async function shut(c: Queue | Worker, force: boolean): Promise<void> {
+  const closed = c instanceof Worker ? c.close(force) : c.close();
+  const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), CLOSE_MS).unref());
+  if ((await Promise.race([closed.then(() => 'closed' as const, () => 'late' as const), timer])) === 'late') await c.disconnect().catch(() => undefined);
+}
+
+/**
+ * The execution queues on BullMQ, over a connection of their own (BullMQ's blocking reads must
+ * wait as long as they need: no per-request retry limit), opened on first use.
+ */
+export class RedisExecutionQueues implements ExecutionQueues {
+  readonly #url: string;
+  readonly #queues = new Map<string, Queue>();
+  #redis: Redis | undefined;
+
+  constructor(url: string) {
+    this.#url = url;
+  }
+
+  get #connection(): Redis {
+    this.#redis ??= new Redis(this.#url, { maxRetriesPerRequest: null });
+    return this.#redis;
+  }
+
+  #queue(name: string): Queue {
+    let q = this.#queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.#connection, prefix: PREFIX });
+      q.on('error', () => undefined); // a call on it rejects with the fault; the event would be unhandled
+      this.#queues.set(name, q);
+    }
+    return q;
+  }
+
+  async place(nodeId: string, task: ExecutionTask): Promise<void> {
+    await this.#queue(nodeQueue(nodeId)).add('run', task, { jobId: task.executionId, removeOnComplete: KEEP, removeOnFail: KEEP });
+  }
+
+  async placed(nodeId: string, executionId: string): Promise<PlacedState> {
+    const job = await Job.fromId<ExecutionTask, ExecutionOutcome | null>(this.#queue(nodeQueue(nodeId)), executionId);
+    if (!job) return { state: 'gone' };
+    const state = await job.getState();
+    if (state === 'completed') return { state: 'ended', outcome: job.returnvalue ?? null };
+    if (state === 'failed' || state === 'unknown') return { state: 'gone' };
+    return { state: 'pending' };
+  }
+
+  async forget(nodeId: string, executionId: string): Promise<void> {
+    await this.#queue(nodeQueue(nodeId)).remove(executionId).catch(() => undefined);
+  }
+
+  consume(nodeId: string, concurrency: number, run: (task: ExecutionTask) => Promise<ExecutionOutcome | null>, log?: (line: string) => void): QueueConsumer {
+    const worker = new Worker<ExecutionTask>(nodeQueue(nodeId), async (job) => run(job.data), {
+      connection: this.#connection, prefix: PREFIX, concurrency: Math.max(1, concurrency),
+      // Only this node consumes its queue: a task it held when it died is the orchestrator's to place again.
+      maxStalledCount: 0,
+    });
+    worker.on('error', (err) => log?.(`jobs: the queue of node ${nodeId}: ${err.message}`));
+    // Not waiting for the tasks it runs: their runner stops them (a node going away reports nothing).
+    return { close: () => shut(worker, true) };
+  }
+
+  async report(report: ExecutionReport): Promise<void> {
+    await this.#queue(REPORTS).add('report', report, { removeOnComplete: true, removeOnFail: KEEP });
+  }
+
+  consumeReports(on: (report: ExecutionReport) => void, log?: (line: string) => void): QueueConsumer {
+    const worker = new Worker<ExecutionReport>(REPORTS, async (job) => on(job.data), { connection: this.#connection, prefix: PREFIX, concurrency: 16 });
+    worker.on('error', (err) => log?.(`jobs: the reports queue: ${err.message}`));
+    return { close: () => shut(worker, false) };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((q) => shut(q, false)));
+    this.#queues.clear();
+    this.#redis?.disconnect();
+    this.#redis = undefined;
+  }
+}
