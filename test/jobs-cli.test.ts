@@ -132,7 +132,7 @@ describe.each<Mode>([
     expect(x.stdout).toContain(`Job ${specJob} is Completed`);
     expect(x.stdout).toMatch(/^n-[0-9a-f]{8}\s+accepts\s/m);
     expect(n.exitCode, n.stderr).toBe(0);
-    expect(n.stdout).toMatch(/^n-[0-9a-f-]+\s+Compute\s+APPROVED\s+CONNECTED\s/m);
+    expect(n.stdout).toMatch(/^n-[0-9a-f-]+\s+Compute\s+APPROVED\s+CONNECTED\s.*\s\d+[smhd] ago$/m);
   });
 
   it('errors: unknown job, bad spec, missing file', async () => {

@@ -15,23 +15,7 @@ export function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, Math.max(0, max - 1))}…` : text;
 }
 
-/** How long ago, short: `4s`, `3m`, `2h`, `5d` (`-` when unknown or in the future by more than a second). */
-export function age(fromMs: number | undefined, nowMs: number): string {
-  if (fromMs === undefined || !Number.isFinite(fromMs)) return '-';
-  const s = Math.floor((nowMs - fromMs) / 1000);
-  if (s < -1) return '-';
-  if (s < 60) return `${Math.max(0, s)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86_400)}d`;
-}
-
-/** An RFC 3339 string as epoch ms (undefined when absent or unparseable). */
-export function ms(iso: string | null | undefined): number | undefined {
-  if (!iso) return undefined;
-  const t = Date.parse(iso);
-  return Number.isNaN(t) ? undefined : t;
-}
+export { age, ms } from '../shared/time.js';
 
 /** Latency as a person reads it: 0.31 ms, 2.4 ms, 35 ms, 1.2 s. */
 export function latency(v: number): string {

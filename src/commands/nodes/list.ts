@@ -1,16 +1,17 @@
 import { BaseCommand } from '../../cli/base-command.js';
 import { table } from '../../cli/output.js';
 import type { NodeState } from '../../client/contract.js';
+import { age, ms } from '../../shared/time.js';
 
 export default class NodesList extends BaseCommand<typeof NodesList> {
-  static override summary = 'List the compute nodes: state, labels, capacity';
+  static override summary = 'List the compute nodes: state, labels, capacity, running executions, last heartbeat';
   static override examples = ['<%= config.bin %> nodes list', '<%= config.bin %> nodes list --json'];
 
   async run(): Promise<void> {
     const nodes = await (await this.client()).nodes();
     this.output(nodes, () => (nodes.length === 0
       ? 'There are no compute nodes.'
-      : table(['ID', 'TYPE', 'APPROVAL', 'STATUS', 'LABELS', 'CPU', 'MEMORY', 'ENGINES', 'RUNNING'], nodes.map(nodeRow))));
+      : table(['ID', 'TYPE', 'APPROVAL', 'STATUS', 'LABELS', 'CPU', 'MEMORY', 'ENGINES', 'RUNNING', 'LAST SEEN'], nodes.map((n) => nodeRow(n)))));
   }
 }
 
@@ -18,8 +19,9 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
-export function nodeRow(n: NodeState): string[] {
+export function nodeRow(n: NodeState, now = Date.now()): string[] {
   const info = obj(n.Info);
+  const seen = ms(String(obj(n.ConnectionState).LastHeartbeat ?? ''));
   const compute = obj(info.ComputeNodeInfo);
   const max = obj(compute.MaxCapacity);
   const avail = obj(compute.AvailableCapacity);
@@ -29,6 +31,7 @@ export function nodeRow(n: NodeState): string[] {
   return [
     String(info.NodeID ?? ''), String(info.NodeType ?? ''), String(n.Membership ?? ''), String(n.Connection ?? ''), labels,
     `${cpu(avail)} / ${cpu(max)}`, `${bytes(num(avail.Memory))} / ${bytes(num(max.Memory))}`, engines, String(compute.RunningExecutions ?? ''),
+    seen === undefined ? '-' : `${age(seen, now)} ago`,
   ];
 }
 
