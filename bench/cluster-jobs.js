@@ -35,6 +35,7 @@ function follow(url) {
     waiting.get(subject)?.({ t, type });
   });
   return {
+    ready: req.ready,
     finished: (id) => (seen.has(id) ? Promise.resolve(seen.get(id)) : new Promise((r) => waiting.set(id, r))),
     close: () => req.destroy(),
   };
@@ -74,13 +75,22 @@ async function latencyP50(url, events, n) {
  * placing again, not waiting for a free slot.
  */
 async function replaced(orchestrator, victim, jobs = 4) {
-  const ids = await Promise.all(Array.from({ length: jobs }, () => submit(orchestrator.url, ['spin'])));
   const executions = async (id) => JSON.parse((await http('GET', `${orchestrator.url}${ORCH}/jobs/${id}/executions`)).text).Items;
-  const onVictim = await until(async () => {
-    const hit = [];
-    for (const id of ids) if ((await executions(id)).some((e) => e.NodeID === victim.id && e.ComputeState.StateType === 6)) hit.push(id);
-    return hit.length > 0 ? hit : undefined;
-  });
+  // None may land on the victim (the orchestrator has not seen it join yet, or others were less loaded): then another batch.
+  let onVictim = [];
+  while (onVictim.length === 0) {
+    const ids = await Promise.all(Array.from({ length: jobs }, () => submit(orchestrator.url, ['spin'])));
+    onVictim = await until(async () => {
+      const hit = [];
+      let open = 0;
+      for (const id of ids) {
+        const all = await executions(id);
+        if (all.some((e) => e.NodeID === victim.id && e.ComputeState.StateType === 6)) hit.push(id);
+        if (!all.some((e) => e.ComputeState.StateType === 9)) open += 1;
+      }
+      return hit.length > 0 || open === 0 ? hit : undefined;
+    });
+  }
   await kill(victim, 'SIGKILL');
   const t0 = now();
   await until(async () => {
@@ -103,6 +113,8 @@ export async function clusterJobsBench({ jobs = 200, rounds = 3, latencyJobs = 5
     const onEmbedded = follow(embedded.url);
     const onCluster = follow(a.url);
     followers.push(onEmbedded, onCluster);
+    // Jobs submitted before a follower's stream is open would end unheard.
+    await Promise.all(followers.map((f) => f.ready));
     await throughput(embedded.url, onEmbedded, 50);
     await throughput(a.url, onCluster, 50);
     const rate = { embedded: [], 1: [], 2: [], 3: [] };

@@ -82,10 +82,16 @@ async function p50(n, call) {
   return median(times);
 }
 
-/** Calls `onEvent` with each server-sent event (its raw text) of `url` + `path`; answers the request (destroy() ends it). */
+/**
+ * Calls `onEvent` with each server-sent event (its raw text) of `url` + `path`; answers the
+ * request (destroy() ends it), whose `ready` resolves once the stream is open.
+ */
 export function sseEvents(url, path, onEvent) {
   let buffer = '';
+  let opened;
+  const ready = new Promise((resolve) => { opened = resolve; });
   const req = request(`${url}${path}`, { headers: { accept: 'text/event-stream' } }, (res) => {
+    opened();
     res.setEncoding('utf8');
     res.on('data', (chunk) => {
       buffer += chunk;
@@ -96,6 +102,7 @@ export function sseEvents(url, path, onEvent) {
   });
   req.on('error', () => undefined);
   req.end();
+  req.ready = ready;
   return req;
 }
 
