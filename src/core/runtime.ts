@@ -19,6 +19,7 @@ import type { EventKind, EventLog, Stores } from './store/ports/index.js';
 import { holdLease, type HeldLease } from './store/lease-keeper.js';
 import { durationMs, sizeBytes } from './config/schema.js';
 import { LocalNode } from './jobs/local-node.js';
+import type { NodeSnapshot } from './jobs/compute.js';
 import { Orchestrator } from './jobs/orchestrator.js';
 import { nodeId } from './jobs/node-id.js';
 import { ClusterCompute } from './jobs/cluster/remote.js';
@@ -55,6 +56,8 @@ export interface Runtime {
   readonly agents: () => AgentManager;
   /** Jobs (Bacalhau model); reading them needs no scheduling, so the orchestrator starts only on `startJobs`. */
   readonly jobs: () => Orchestrator;
+  /** This process's own compute node (in a cluster, `jobs().nodes()` is every node as the orchestrator sees them). */
+  computeNode(): NodeSnapshot;
   /** Takes the data directory's jobs lease, recovers what a killed process left, and starts running jobs. */
   startJobs(): ReturnType<Orchestrator['start']>;
   /** When no live process runs this data directory's jobs: settle what a dead one left Running. */
@@ -284,6 +287,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         startedAt: new Date().toISOString(),
       },
       leaseMs: config.cluster.lease_ms,
+      running: () => localNode().snapshot().running,
       onLost: async (shards) => agents?.release(inShards(shards), false),
       onHandover: async (shards) => agents?.release(inShards(shards), true),
       log: self.log,
@@ -319,6 +323,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     },
     registry, services, startup, stats,
     jobs: orchestrator,
+    computeNode: () => localNode().snapshot(),
     stores,
     retention,
     events,

@@ -161,6 +161,12 @@ describe('jobs on a cluster of three nodes', () => {
     const looping = await submit(() => [a.url], wasmJob(['loop'], { Count: 3 }), 'loop');
     await until(async () => ((await executions(a.url, looping)).filter((e) => e.ComputeState.StateType === RUNNING).length === 3 ? true : undefined));
     expect(new Set((await executions(a.url, looping)).map((e) => e.NodeID))).toEqual(new Set(nodes.map((n) => n.id)));
+    // Any node's nodes list shows what each node runs (sent with its heartbeats).
+    await until(async () => {
+      const listed = await get<{ Nodes: { Info: { NodeID: string; ComputeNodeInfo: { RunningExecutions: number } } }[] }>(`${c.url}${ORCH}/nodes`);
+      const running = new Map(listed.Nodes.map((n) => [n.Info.NodeID, n.Info.ComputeNodeInfo.RunningExecutions]));
+      return nodes.every((n) => running.get(n.id) === 1) ? true : undefined;
+    });
     expect((await fetch(`${c.url}${ORCH}/jobs/${looping}`, { method: 'DELETE' })).status).toBe(200);
     expect(await state(a.url, looping)).toBe('Stopped');
     // Every slot was taken by the loops: three more jobs run only if each node stopped its loop and said so.

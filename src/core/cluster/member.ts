@@ -5,6 +5,8 @@ import { desiredOwner } from './shards.js';
 export interface ClusterMemberOptions {
   readonly store: ClusterStore;
   readonly info: NodeInfo;
+  /** What the node runs now, sent with each heartbeat (`taho nodes list` on any node shows it). */
+  readonly running?: (() => number) | undefined;
   /** How long a node's registration and shards outlive its last heartbeat. */
   readonly leaseMs: number;
   /** These shards were lost (expired or taken over): drop their agents at once, write nothing more. */
@@ -146,7 +148,7 @@ export class ClusterMember {
     const held = [...this.#held].map(([shard, h]) => ({ shard, token: h.token }));
     let beat;
     try {
-      beat = await store.heartbeat(info, held, leaseMs);
+      beat = await store.heartbeat(this.#o.running ? { ...info, running: this.#o.running() } : info, held, leaseMs);
     } catch (err) {
       if (!this.#storeDown) this.#o.log?.(`cluster: cannot renew this node's shards: ${err instanceof Error ? err.message : String(err)}`);
       this.#storeDown = true;

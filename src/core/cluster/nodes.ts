@@ -6,15 +6,14 @@ import type { ClusterMember } from './member.js';
  * counts, the others from their registration (slots, labels, address), a dead one DISCONNECTED
  * until it is forgotten.
  */
-export async function clusterNodes(member: ClusterMember, local: readonly NodeSnapshot[]): Promise<NodeSnapshot[]> {
+export async function clusterNodes(member: ClusterMember, self: NodeSnapshot): Promise<NodeSnapshot[]> {
   await member.refresh();
-  const self = local[0];
   return member.nodes().filter((n) => n.url !== '').map((n): NodeSnapshot => {
-    if (self && n.id === member.id) return { ...self, id: n.id, address: new URL(n.url).hostname, connected: n.alive, lastSeen: n.lastSeen };
+    if (n.id === member.id) return { ...self, id: n.id, address: new URL(n.url).hostname, connected: n.alive, lastSeen: n.lastSeen };
     const slots = n.capacity.slots || 1;
     const res = n.capacity.resources ?? { CPU: slots, Memory: 0, Disk: 0, GPU: 0 };
     return {
-      id: n.id, labels: n.labels, engines: self?.engines ?? ['wasm'], max: res, available: res, slots, running: 0,
+      id: n.id, labels: n.labels, engines: self.engines, max: res, available: res, slots, running: n.running ?? 0,
       connected: n.alive, address: new URL(n.url).hostname, lastSeen: n.lastSeen,
     };
   });

@@ -142,7 +142,7 @@ const NODE_ORDER: Readonly<Record<string, (n: NodeSnapshot) => string | number>>
 /** This node, or in a cluster every node (a dead one DISCONNECTED until forgotten). */
 async function allNodes(runtime: Runtime): Promise<NodeSnapshot[]> {
   const member = runtime.cluster();
-  return member ? clusterNodes(member, runtime.jobs().nodes()) : runtime.jobs().nodes();
+  return member ? clusterNodes(member, runtime.computeNode()) : runtime.jobs().nodes();
 }
 
 export async function listNodes(runtime: Runtime, version: string, q: NodesQuery = {}): Promise<NodeState[]> {

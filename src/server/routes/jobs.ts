@@ -4,7 +4,6 @@ import type { WebSocket } from 'ws';
 import type { Runtime } from '../../core/runtime.js';
 import { openSse } from '../sse.js';
 import { TahoError } from '../../core/errors.js';
-import type { NodeSnapshot } from '../../core/jobs/compute.js';
 import { buildVersion, nodeInfo } from '../../core/jobs/views.js';
 import type { Orchestrator, Page } from '../../core/jobs/orchestrator.js';
 import type { JobHistory } from '../../core/jobs/model.js';
@@ -118,7 +117,7 @@ export function jobsRoutes(app: FastifyInstance, runtime: Runtime, version: stri
   const AGENT = '/api/v1/agent';
   app.get(`${AGENT}/alive`, { schema: { tags, summary: 'Liveness' } }, async () => ({ Status: 'OK' }));
   app.get(`${AGENT}/version`, { schema: { tags, summary: 'Build version' } }, async () => buildVersion(version));
-  app.get(`${AGENT}/node`, { schema: { tags, summary: 'This node' } }, async () => nodeInfo(jobs().nodes()[0] as NodeSnapshot, version));
+  app.get(`${AGENT}/node`, { schema: { tags, summary: 'This node' } }, async () => nodeInfo(runtime.computeNode(), version));
   app.get(`${AGENT}/config`, { schema: { tags, summary: 'The jobs configuration' } }, async () => ({ config: { jobs: runtime.config.jobs, limits: runtime.config.limits } }));
 }
 

@@ -32,6 +32,8 @@ export interface NodeInfo {
   readonly version: string;
   /** ISO time the node started. */
   readonly startedAt: string;
+  /** Job executions running on the node at its last heartbeat. */
+  readonly running?: number | undefined;
 }
 
 export interface NodeView extends NodeInfo {
