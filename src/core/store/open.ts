@@ -1,7 +1,7 @@
 import { TahoError } from '../errors.js';
 import type { Stores } from './ports/index.js';
-import { createRequire } from 'node:module';
 import { redactUrl } from './redis/connection.js';
+import { RedisStores } from './redis/index.js';
 import { SqliteStores } from './sqlite/index.js';
 
 export interface StoreOptions {
@@ -33,7 +33,7 @@ export function isSharedStore(url: string | undefined): boolean {
 export function openStores(options: StoreOptions): Stores {
   const url = options.url ?? '';
   const keepBelowSnapshot = options.keepBelowSnapshot;
-  if (isSharedStore(url)) return new (redisAdapter().RedisStores)(url, { durability: options.durability ?? 'process', replicaTimeoutMs: options.replicaTimeoutMs ?? 1000, keepBelowSnapshot });
+  if (isSharedStore(url)) return new RedisStores(url, { durability: options.durability ?? 'process', replicaTimeoutMs: options.replicaTimeoutMs ?? 1000, keepBelowSnapshot });
   if (options.durability === 'replicated') {
     throw new TahoError('TAHO_CONFIG_INVALID', '[store] durability = "replicated" needs a Redis store', {
       hint: 'Set [store] url to a redis:// URL whose server has a replica, or use durability "process" or "fsync" with SQLite.',
@@ -52,20 +52,4 @@ export function sqliteDir(options: Pick<StoreOptions, 'url' | 'dataDir'>): strin
   throw new TahoError('TAHO_CONFIG_INVALID', `no store adapter for ${redactUrl(url)}`, {
     hint: 'Set [store] url to a directory (SQLite) or a redis:// or rediss:// URL (Redis), or leave it out to use the data directory.',
   });
-}
-
-/**
- * The Redis adapter (with ioredis and BullMQ, ~0.3 s to load) is loaded when a Redis store is
- * opened: every command on the embedded store would pay for it otherwise. Opening stays
- * synchronous: Node ≥ 22.12 loads an ES module graph without top-level await through require().
- */
-function redisAdapter(): typeof import('./redis/index.js') {
-  try {
-    return createRequire(import.meta.url)('./redis/index.js') as typeof import('./redis/index.js');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw err;
-    throw new TahoError('TAHO_CONFIG_INVALID', `a Redis store needs Node.js 22.12 or newer; this is ${process.version}`, {
-      hint: 'Run taho through bin/taho (the Node the repository pins), or upgrade Node.',
-    });
-  }
 }

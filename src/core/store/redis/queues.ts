@@ -1,7 +1,14 @@
-import { Job, Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Queue as QueueT, Worker as WorkerT } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { ExecutionOutcome } from '../../jobs/compute.js';
 import type { ExecutionQueues, ExecutionReport, ExecutionTask, PlacedState, QueueConsumer } from '../ports/queues.js';
+
+// BullMQ and ioredis (~0.3 s to load) are loaded by the first queue a node opens: the adapter
+// itself is imported by every command, most of which never touch a Redis store.
+const load = createRequire(import.meta.url);
+const bullmq = (): typeof import('bullmq') => load('bullmq') as typeof import('bullmq');
+const ioredis = (): typeof import('ioredis') => load('ioredis') as typeof import('ioredis');
 
 /** BullMQ keys share the `{bull}` hash tag (one slot, as every taho family's). */
 const PREFIX = 'taho:{bull}';
@@ -13,8 +20,8 @@ const KEEP = { age: 3600, count: 100_000 } as const;
 const CLOSE_MS = 1000;
 
 /** Closes gracefully while Redis answers, else drops the connections (nothing is lost: the queues are Redis's). */
-async function shut(c: Queue | Worker, force: boolean): Promise<void> {
-  const closed = c instanceof Worker ? c.close(force) : c.close();
+async function shut(c: QueueT | WorkerT, force: boolean): Promise<void> {
+  const closed = c instanceof bullmq().Worker ? c.close(force) : c.close();
   const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), CLOSE_MS).unref());
   if ((await Promise.race([closed.then(() => 'closed' as const, () => 'late' as const), timer])) === 'late') await c.disconnect().catch(() => undefined);
 }
@@ -25,7 +32,7 @@ async function shut(c: Queue | Worker, force: boolean): Promise<void> {
  */
 export class RedisExecutionQueues implements ExecutionQueues {
   readonly #url: string;
-  readonly #queues = new Map<string, Queue>();
+  readonly #queues = new Map<string, QueueT>();
   #redis: Redis | undefined;
 
   constructor(url: string) {
@@ -33,14 +40,14 @@ export class RedisExecutionQueues implements ExecutionQueues {
   }
 
   get #connection(): Redis {
-    this.#redis ??= new Redis(this.#url, { maxRetriesPerRequest: null });
+    this.#redis ??= new (ioredis().Redis)(this.#url, { maxRetriesPerRequest: null });
     return this.#redis;
   }
 
-  #queue(name: string): Queue {
+  #queue(name: string): QueueT {
     let q = this.#queues.get(name);
     if (!q) {
-      q = new Queue(name, { connection: this.#connection, prefix: PREFIX });
+      q = new (bullmq().Queue)(name, { connection: this.#connection, prefix: PREFIX });
       q.on('error', () => undefined); // a call on it rejects with the fault; the event would be unhandled
       this.#queues.set(name, q);
     }
@@ -52,7 +59,7 @@ export class RedisExecutionQueues implements ExecutionQueues {
   }
 
   async placed(nodeId: string, executionId: string): Promise<PlacedState> {
-    const job = await Job.fromId<ExecutionTask, ExecutionOutcome | null>(this.#queue(nodeQueue(nodeId)), executionId);
+    const job = await bullmq().Job.fromId<ExecutionTask, ExecutionOutcome | null>(this.#queue(nodeQueue(nodeId)), executionId);
     if (!job) return { state: 'gone' };
     const state = await job.getState();
     if (state === 'completed') return { state: 'ended', outcome: job.returnvalue ?? null };
@@ -65,7 +72,7 @@ export class RedisExecutionQueues implements ExecutionQueues {
   }
 
   consume(nodeId: string, concurrency: number, run: (task: ExecutionTask) => Promise<ExecutionOutcome | null>, log?: (line: string) => void): QueueConsumer {
-    const worker = new Worker<ExecutionTask>(nodeQueue(nodeId), async (job) => run(job.data), {
+    const worker = new (bullmq().Worker)<ExecutionTask>(nodeQueue(nodeId), async (job) => run(job.data), {
       connection: this.#connection, prefix: PREFIX, concurrency: Math.max(1, concurrency),
       // Only this node consumes its queue: a task it held when it died is the orchestrator's to place again.
       maxStalledCount: 0,
@@ -80,7 +87,7 @@ export class RedisExecutionQueues implements ExecutionQueues {
   }
 
   consumeReports(on: (report: ExecutionReport) => void, log?: (line: string) => void): QueueConsumer {
-    const worker = new Worker<ExecutionReport>(REPORTS, async (job) => on(job.data), { connection: this.#connection, prefix: PREFIX, concurrency: 16 });
+    const worker = new (bullmq().Worker)<ExecutionReport>(REPORTS, async (job) => on(job.data), { connection: this.#connection, prefix: PREFIX, concurrency: 16 });
     worker.on('error', (err) => log?.(`jobs: the reports queue: ${err.message}`));
     return { close: () => shut(worker, false) };
   }
