@@ -138,13 +138,13 @@ const NODE_ORDER: Readonly<Record<string, (n: NodeSnapshot) => string | number>>
   available_disk: (n) => n.available.Disk, available_gpu: (n) => n.available.GPU, approval: () => 'APPROVED', status: () => 'CONNECTED',
 };
 
-/** Compute nodes by label selector, approval and connection, ordered; `version` is the build they report. */
 /** This node, or in a cluster every node (a dead one DISCONNECTED until forgotten). */
 async function allNodes(runtime: Runtime): Promise<NodeSnapshot[]> {
   const member = runtime.cluster();
-  return member ? clusterNodes(member, runtime.computeNode()) : runtime.jobs().nodes();
+  return member ? clusterNodes(member, runtime.computeNode()) : [runtime.computeNode()];
 }
 
+/** Compute nodes by label selector, approval and connection, ordered; `version` is the build they report. */
 export async function listNodes(runtime: Runtime, version: string, q: NodesQuery = {}): Promise<NodeState[]> {
   const reqs = parseSelector(q.labels ?? '');
   if (typeof reqs === 'string') throw new TahoError('TAHO_BAD_REQUEST', reqs, { hint: 'Label selectors look like zone=eu,!gpu.' });
