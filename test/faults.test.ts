@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../src/core/auth/api-keys.js';
 import { tempDir } from './helpers.js';
 import { getFrom, loopbackAliases, startServer, type Server } from './server-helpers.js';
+import { until } from './until.js';
 
 // One client must not be able to take what every client needs: connections, memory.
 
@@ -29,15 +30,6 @@ async function hold(port: number, localAddress: string, n: number, payload = '')
     sockets.push(s);
   }
   return { sockets, closed: () => closed, received: () => data };
-}
-
-/** Waits for a condition that follows from events the test cannot await directly (generous ceiling). */
-async function until(what: string, ok: () => boolean | Promise<boolean>, ceilingMs = 20_000): Promise<void> {
-  const end = Date.now() + ceilingMs;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const aliases = await loopbackAliases();

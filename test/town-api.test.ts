@@ -10,6 +10,7 @@ import { processAlive } from '../src/shared/process.js';
 import { generateKey } from '../src/core/auth/api-keys.js';
 import { ROOT, tempDir } from './helpers.js';
 import { startServer, type Server } from './server-helpers.js';
+import { until } from './until.js';
 
 const SUPERVISOR = '00000000-0000-0000-0000-000000000001';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -57,17 +58,6 @@ function client(base: () => string) {
     }
     return { status: r.status, type: r.headers.get('content-type'), body: parsed, text };
   };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last !== undefined && last !== false) return last as T;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const sortedKeys = (o: object): string[] => Object.keys(o).sort();
@@ -544,7 +534,7 @@ describe('agents that really run', () => {
     const pid = await roundPid('again');
     const restart = await api('POST', '/v1/agents/again/restart');
     expect(restart.body).toEqual({ status: 'restarted', agent: 'again' });
-    await until('the first round process to be gone', async () => !processAlive(pid), 3000);
+    await until('the first round process to be gone', async () => !processAlive(pid));
     const task = await taskDone(r.body.task_id);
     expect(task).toMatchObject({ state: 'completed', result: expect.stringMatching(/(^|\n)done: sleep 800$/) });
     await until('again idle', async () => (await agentStatus('again'))?.state === 'Idle');
@@ -562,7 +552,7 @@ describe('agents that really run', () => {
     expect(kill.status).toBe(200);
     expect(kill.body).toEqual({ status: 'stopped', agent: 'hanger' });
     expect(await agentStatus('hanger')).toMatchObject({ state: 'Stopped' });
-    await until('the round process to be gone', async () => !processAlive(pid), 3000);
+    await until('the round process to be gone', async () => !processAlive(pid));
     expect(scriptChildren(serverPid(server))).not.toContain(pid);
     const task = (await api('GET', `/v1/tasks/${r.body.task_id}`)).body;
     // Its task waits for reclaim, still in the dead agent's hands.
@@ -593,14 +583,14 @@ describe('recovery after a round\'s process is killed behind taho\'s back', () =
     const pid = await roundPid('A', t);
     expect(scriptChildren(serverPid(town))).toContain(pid);
     process.kill(pid, 'SIGKILL');
-    await until('the process to be gone', async () => !processAlive(pid), 3000);
+    await until('the process to be gone', async () => !processAlive(pid));
 
     // The server notices the exit asynchronously; recover marks A once it has.
     const recovered = await until('recover to mark A', async () => {
       const r = await t('POST', '/v1/recover');
       expect(r.status).toBe(200);
       return r.body.recovered === 1 ? r.body : undefined;
-    }, 5000, 100);
+    }, { everyMs: 100 });
     expect(recovered).toMatchObject({ recovered: 1, agents: ['A'] });
     expect(recovered.checked).toBeGreaterThanOrEqual(1);
     expect(await agentStatus('A', t)).toMatchObject({ state: 'Error' });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processAlive } from '../src/shared/process.js';
 import { BIN, pathWith, ROOT, runCli, tempDir } from './helpers.js';
 import { startServer, type Server } from './server-helpers.js';
+import { until } from './until.js';
 import { HttpClient } from '../src/client/http.js';
 import type { TahoEvent } from '../src/client/contract.js';
 
@@ -20,16 +21,6 @@ const noStack = (text: string) => expect(text).not.toMatch(/^\s+at .+:\d+:\d+\)?
 const json = <T>(text: string): T => JSON.parse(text) as T;
 
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
 interface Task { id: string; state: string; result: string | null; assigned_to: string | null }
 interface AgentRow { id: string; name: string; state: string; inbox_len: number }
 
@@ -40,7 +31,7 @@ describe('town CLI against a server', { timeout: 120_000 }, () => {
   const tt = (args: string[]) => runCli([...args, '--url', server.url], { cwd: work, env: { TAHO_DATA_DIR: dataDir } });
   /** The server's view of a task, read directly (cheaper than a CLI process per poll). */
   const task = async (id: string): Promise<Task> => (await fetch(`${server.url}/v1/tasks/${id}`)).json() as Promise<Task>;
-  const settled = (id: string, state: string) => waitFor(`task ${id} ${state}`, async () => {
+  const settled = (id: string, state: string) => until(`task ${id} ${state}`, async () => {
     const t = await task(id);
     return t.state === state ? t : undefined;
   });
@@ -129,7 +120,7 @@ describe('town CLI against a server', { timeout: 120_000 }, () => {
     const k = await tt(['kill', 'w2']);
     expect(k).toMatchObject({ exitCode: 0, stdout: 'agent w2: stopped' });
     expect(await state('w2')).toBe('Stopped');
-    await waitFor(`process ${pid} gone`, async () => (processAlive(pid) ? undefined : true), 5000);
+    await until(`process ${pid} gone`, async () => !processAlive(pid));
 
     const [listed, why] = await Promise.all([tt(['reclaim']), tt(['explain', 'w2'])]);
     expect(listed.exitCode).toBe(0);
@@ -199,9 +190,9 @@ describe('town CLI against a server', { timeout: 120_000 }, () => {
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
     });
-    await waitFor('the first events', async () => (out.includes('\n') ? true : undefined), 15_000);
+    await until('the first events', async () => out.includes('\n'));
     await tt(['send', 'w1', '--info', 'heads up']);
-    await waitFor('the new event', async () => (/message sent info to w1/.test(out) ? true : undefined), 10_000);
+    await until('the new event', async () => /message sent info to w1/.test(out));
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(0);

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { processAlive, processRunning } from '../src/shared/process.js';
 import { runCli, tempDir } from './helpers.js';
 import { post, startServer, type Server } from './server-helpers.js';
+import { until as waitUntil } from './until.js';
 
 /** An agent CLI that writes when it starts, is stopped and ends, and holds its round until a file exists. */
 const AGENT = `
@@ -51,15 +52,9 @@ const lines = (): Line[] => readFileSync(journal, 'utf8').split('\n').filter(Boo
   return { what: what as string, name: name as string, pid: Number(pid) };
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ceilingMs = 30_000): Promise<T> {
-  const end = Date.now() + ceilingMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\njournal:\n${readFileSync(journal, 'utf8')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Waits as `until` does, and shows the journal when it gives up. */
+const until = <T>(what: string, probe: Parameters<typeof waitUntil<T>>[1]): Promise<T> =>
+  waitUntil(what, probe, { detail: () => `journal:\n${readFileSync(journal, 'utf8')}` });
 
 const task = (name: string) => `hold ${name} ${join(dir, `flag-${name}`)} ${journal}`;
 

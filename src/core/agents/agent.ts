@@ -5,6 +5,7 @@ import type { CallPlan, Json } from '../services/call-plan.js';
 import { CallFailure } from '../services/executor.js';
 import { componentError, trapError } from '../services/failures.js';
 import type { AgentStore, AppendEvent, HostRecord, NewOplogEntry, OplogEntry } from '../store/ports/agents.js';
+import type { Fence } from '../store/ports/leases.js';
 import { diverged } from './host-journal.js';
 import { InstanceLost, type AgentHost, type AgentInstance, type Step, type StepResult } from './instance.js';
 
@@ -14,6 +15,9 @@ const REPLAY_BATCH = 512;
 /** Golem's snapshot interfaces (examples/wit/snapshot.wit). */
 const SNAPSHOT_SAVE = 'golem:api/save-snapshot@1.1.7';
 const SNAPSHOT_LOAD = 'golem:api/load-snapshot@1.1.7';
+
+/** An instance's entry was refused because the shard's fence changed since the instance was rebuilt. */
+class StaleInstance extends Error {}
 
 export type AgentStatus = 'Idle' | 'Running' | 'Interrupted' | 'Failed';
 
@@ -41,6 +45,8 @@ export class DurableAgent {
   /** Queued calls that have not started, by key: these can still be canceled. */
   readonly #waiting = new Map<string, { canceled: boolean }>();
   #instance: AgentInstance | undefined;
+  /** The fence `#instance` was rebuilt under (cluster only): its entries are written with this one. */
+  #fence: Fence | undefined;
   #tail: Promise<unknown> = Promise.resolve();
   #queued = 0;
   #failure: TahoError | undefined;
@@ -211,6 +217,9 @@ export class DurableAgent {
     // The WASI arguments and environment the agent was created with: fixed, so replay sees the same.
     const record = await this.#record;
     if (this.#instance) return;
+    // Taken before the state is read: what is read is then what the fence's holder wrote.
+    const fence = await this.#store.fenceOf?.(this.entry.id, this.name);
+    if (this.#instance) return;
     const instance = await this.#host.open(this.entry, { arguments: record?.args ?? [], environment: record?.env ?? {} });
     try {
       const from = await this.#restoreSnapshot(instance);
@@ -236,11 +245,13 @@ export class DurableAgent {
       throw this.#failure;
     }
     this.#instance = instance;
+    this.#fence = fence;
   }
 
   #drop(): void {
     this.#instance?.dispose();
     this.#instance = undefined;
+    this.#fence = undefined;
   }
 
   /** Loads the latest snapshot into the instance; returns the entry replay starts after (0: none). */
@@ -287,8 +298,26 @@ export class DurableAgent {
   }
 
   async #run(method: string, plan: CallPlan, input: unknown, key: string): Promise<Invocation> {
+    try {
+      return await this.#runOnce(method, plan, input, key);
+    } catch (err) {
+      if (!(err instanceof StaleInstance)) throw err;
+    }
+    // The shard went to another node and came back while the instance was in memory: what ran
+    // was not stored (the instance may have missed entries). Rebuilt from the oplog under the
+    // fence held now, the call runs again; a second refusal means the shard is moving now.
+    try {
+      return await this.#runOnce(method, plan, input, key);
+    } catch (err) {
+      if (err instanceof StaleInstance) throw this.#moved();
+      throw err;
+    }
+  }
+
+  async #runOnce(method: string, plan: CallPlan, input: unknown, key: string): Promise<Invocation> {
     let r: StepResult | undefined;
     let instance: AgentInstance;
+    let fence: Fence | undefined;
     // A lost instance means the call never started: rebuild and run it again (twice at most).
     const lost = (err: InstanceLost): TahoError => trapError(`${this.name} ${method}`, err.message, 'Retry the call; its agent could not be kept in memory.');
     for (let attempt = 0; ; attempt += 1) {
@@ -300,6 +329,7 @@ export class DurableAgent {
         throw err instanceof InstanceLost ? lost(err) : err;
       }
       instance = this.#instance as AgentInstance;
+      fence = this.#fence;
       try {
         [r] = await instance.run([{ path: plan.path, args: plan.args(input), label: `${this.name} ${method}` }], this.#timeoutMs);
         break;
@@ -319,9 +349,10 @@ export class DurableAgent {
     const record = async (entry: NewOplogEntry, event: AppendEvent): Promise<number> => {
       try {
         if (this.#retired) throw this.#moved();
-        return await this.#store.append(this.entry.id, this.name, entry, event);
+        return await this.#store.append(this.entry.id, this.name, entry, event, fence);
       } catch (err) {
         if (this.#instance === instance) this.#drop();
+        if (fence && err instanceof TahoError && err.code === 'TAHO_LEASE_LOST') throw new StaleInstance(err.message);
         throw err;
       }
     };

@@ -49,8 +49,13 @@ export class FencedAgentStore implements AgentStore {
     return this.#inner.deleteAgent(componentId, agent);
   }
 
-  async append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent): Promise<number> {
-    return this.#inner.append(componentId, agent, entry, event, await this.#fence(componentId, agent));
+  fenceOf(componentId: string, agent: string): Promise<Fence> {
+    return this.#fence(componentId, agent);
+  }
+
+  /** With `fence` (the one the writing instance was rebuilt under), exactly that one is checked, not the shard's current one. */
+  async append(componentId: string, agent: string, entry: NewOplogEntry, event?: AppendEvent, fence?: Fence): Promise<number> {
+    return this.#inner.append(componentId, agent, entry, event, fence ?? await this.#fence(componentId, agent));
   }
 
   oplog(componentId: string, agent: string, afterSeq?: number, options?: OplogReadOptions): Promise<OplogEntry[]> {

@@ -125,4 +125,13 @@ export interface AgentStore {
    */
   saveSnapshot(componentId: string, agent: string, seq: number, bytes: Uint8Array): Promise<void>;
   latestSnapshot(componentId: string, agent: string): Promise<{ seq: number; bytes: Uint8Array } | undefined>;
+  /**
+   * The fence this process writes the agent under now (a cluster node: its shard's lease), or
+   * undefined where writes are not fenced (one machine). An instance is rebuilt under a fence and
+   * appends only with that one: if the shard went elsewhere and came back meanwhile, another node
+   * may have appended, the instance is behind the oplog, and its write must be refused rather
+   * than stored with a state the log does not lead to. Throws TAHO_NOT_OWNER when the shard is
+   * not held here.
+   */
+  fenceOf?(componentId: string, agent: string): Promise<Fence | undefined>;
 }
