@@ -29,7 +29,8 @@ export function rejectionOf(job: Job, node: NodeSnapshot): Rejection | undefined
   const task = job.Tasks[0] as Task;
   const never = (reason: string): Rejection => ({ nodeId: node.id, kind: 'never', reason });
   const busy = (reason: string): Rejection => ({ nodeId: node.id, kind: 'busy', reason });
-  if (!node.connected) return busy('the node is disconnected');
+  // What a node can never do is said first: a node that is disconnected now (a missed heartbeat
+  // under load) and lacks the label still lacks it when it is back.
   if (!node.engines.includes(task.Engine.Type)) return never(`it does not run the ${task.Engine.Type} engine (it runs ${node.engines.join(', ')})`);
   const unmet = requirements(job).filter((r) => !matchOne(node.labels, r));
   if (unmet.length > 0) return never(`its labels do not match ${unmet.map(describeRequirement).join(', ')}`);
@@ -37,6 +38,7 @@ export function rejectionOf(job: Job, node: NodeSnapshot): Rejection | undefined
   const memory = parseBytes(task.Resources?.Memory) ?? 0;
   if (cpu > node.max.CPU) return never(`the job asks for ${cpu} CPU and the node has ${node.max.CPU}`);
   if (memory > node.max.Memory) return never(`the job asks for ${mb(memory)} of memory and the node has ${mb(node.max.Memory)}`);
+  if (!node.connected) return busy('the node is disconnected');
   if (node.running >= node.slots) return busy(`all ${node.slots} of its execution slots are in use`);
   if (cpu > node.available.CPU) return busy(`${cpu} CPU asked, ${node.available.CPU} free now`);
   if (memory > node.available.Memory) return busy(`${mb(memory)} of memory asked, ${mb(node.available.Memory)} free now`);

@@ -3,6 +3,8 @@ import { ComputeState, type Execution, type Job } from '../model.js';
 import { finish, launch, type ExecutionReport } from './execution.js';
 import { interrupt } from './interrupt.js';
 import { noNodeSummary, stop, submitNew, wait } from './job.js';
+import { rejectionOf } from '../scheduler.js';
+import type { NodeSnapshot } from '../compute.js';
 import type { Clock, Snapshot } from './plan.js';
 
 const clock: Clock = { ns: 1_700_000_000_000_000_000, iso: '2023-11-14T22:13:20.000Z' };
@@ -75,6 +77,12 @@ describe('job transitions', () => {
     expect(queued.failed).toBe(false);
     expect(noNodeSummary([1, 2, 3].map((i) => ({ nodeId: `n-${i}`, reason: 'its labels do not match gpu=true' })))).toBe('no node has label gpu=true; 3 nodes seen');
     expect(queued.plan.job.State).toEqual({ StateType: 'Queued', Message: 'waiting for a node: node n-aaaaaaaa: its labels do not match gpu=true' });
+    // A node that missed heartbeats lacks the label all the same: the summary stays one line.
+    const node = (id: string, connected: boolean): NodeSnapshot => ({ id, labels: {}, engines: ['wasm'], max: { CPU: 2, Memory: 1 << 30, Disk: 0, GPU: 0 }, available: { CPU: 2, Memory: 1 << 30, Disk: 0, GPU: 0 }, slots: 2, running: 0, connected });
+    const gpuJob = { ...draft, Constraints: [{ Key: 'gpu', Operator: '=', Values: ['true'] }] } as unknown as Job;
+    const verdicts = [node('n-1', false), node('n-2', true), node('n-3', true)].map((n) => rejectionOf(gpuJob, n));
+    expect(noNodeSummary(verdicts.map((v) => ({ nodeId: v?.nodeId ?? '', reason: v?.reason ?? '' })))).toBe('no node has label gpu=true; 3 nodes seen');
+    expect(rejectionOf(draft as unknown as Job, node('n-4', false))).toMatchObject({ kind: 'busy', reason: 'the node is disconnected' });
   });
 
   it('stop cancels every unfinished execution and stops it', () => {
