@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 
 // A type check takes seconds on a busy machine: a generous ceiling against hangs, not a measurement.
-describe('taho build refuses bad input clearly', { timeout: 120_000 }, () => {
+describe('taho build refuses bad input clearly', { timeout: 300_000 }, () => {
   it('a type error: file:line:column and the compiler\'s words', async () => {
     const err = await failedBuild({ 'src/index.ts': `${original['src/index.ts']}\nconst n: number = 'one';\nexport const unused = n;\n` });
     expect(err).toContain('Error: demo/bad does not type-check (1 problem):');

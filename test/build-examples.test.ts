@@ -46,7 +46,7 @@ describe('examples/typescript', () => {
     const bad = await taho(['invoke', 'example-ts/inventory', 'parse-line', '"two teas"']);
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toContain('"two teas" is not "<sku> x <qty>"');
-  }, 120_000);
+  }, 300_000);
 
   it('journal: a durable agent keeps its counts and clock readings through snapshots and replay', async () => {
     expect(await value(['agents', 'invoke', 'example-ts/journal/j1', 'last-written'])).toBeNull();
@@ -63,5 +63,5 @@ describe('examples/typescript', () => {
     const oplog = await taho(['agents', 'oplog', 'example-ts/journal/j1']);
     expect(oplog.stdout).toMatch(/write\("the cat and the hat"\) = 4 .*host: .*wall/);
     expect(await value(['agents', 'invoke', 'example-ts/journal/j1', 'last-written'])).toBe(last);
-  }, 180_000);
+  }, 300_000);
 });

@@ -46,7 +46,7 @@ describe('taho new + taho build, from an empty directory', () => {
     expect(again.stderr).toContain('Error: components/demo/notes already exists; taho new never overwrites a project');
     const taken = await taho(['new', 'example/hello']);
     expect(taken.stderr).toMatch(/Error: example\/hello is already served from .*hello\.wasm/);
-  }, 120_000);
+  }, 300_000);
 
   it('builds all three into the repository, and the running server reloads them', async () => {
     server = await startServer({ dataDir, cwd: work, env });
@@ -93,7 +93,7 @@ describe('taho new + taho build, from an empty directory', () => {
     const served = JSON.parse((await taho(['agents', 'invoke', 'demo/notes/a1', 'all'])).stdout) as { text: string; at: string }[];
     expect(served.slice(0, 2)).toEqual(before);
     expect(served.map((n) => n.text)).toEqual(['milk', 'eggs', 'bread']);
-  }, 120_000);
+  }, 300_000);
 
   it('runs the agent as a town agent (component:demo/notes): a task is one durable call', async () => {
     const url = server?.url ?? '';
@@ -104,7 +104,7 @@ describe('taho new + taho build, from an empty directory', () => {
     expect(await settled(url, empty.task_id)).toMatchObject({ state: 'failed', result: expect.stringContaining('an empty task') });
     await server?.stop();
     server = undefined;
-  }, 120_000);
+  }, 300_000);
 
   it('runs the job with its arguments; a thrown error fails it', async () => {
     const ok = await taho(['wasm', 'run', 'components/demo/hello.wasm', 'a', 'b']);
@@ -113,5 +113,5 @@ describe('taho new + taho build, from an empty directory', () => {
     const failed = await taho(['wasm', 'run', 'components/demo/hello.wasm', 'fail']);
     expect(failed.exitCode).toBe(1);
     expect(existsSync(join(work, 'components', 'demo', 'hello.wasm'))).toBe(true);
-  }, 120_000);
+  }, 300_000);
 });
