@@ -98,3 +98,16 @@ const docPath = join(root, 'docs', 'performance.md');
 const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Performance\n\n<!-- bench:start --><!-- bench:end -->\n';
 writeFileSync(docPath, previous.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, generated));
 process.stdout.write(`${table}\n\n${machine}\n`);
+
+// The embedded paths against an earlier commit, both trees built and measured interleaved in this
+// run (bench/compare.js): by default the commit before this one; BENCH_BASE names another (for
+// #13's criterion, b45214c, the last commit before the store ports). BENCH_BASE=none skips it.
+const base = process.env.BENCH_BASE ?? 'HEAD~1';
+if (base !== 'none') {
+  const { execFileSync } = await import('node:child_process');
+  const compared = execFileSync(process.execPath, [join(root, 'bench', 'compare.js'), base], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const section = `<!-- compare-run:start -->\nMeasured by \`npm run bench\` (bench/compare.js ${base}) on ${machine}.\n\n${compared.trim()}\n<!-- compare-run:end -->`;
+  const doc = readFileSync(docPath, 'utf8');
+  writeFileSync(docPath, doc.includes('<!-- compare-run:start -->') ? doc.replace(/<!-- compare-run:start -->[\s\S]*<!-- compare-run:end -->/, section) : `${doc.trimEnd()}\n\n${section}\n`);
+  process.stdout.write(`\n${compared}`);
+}
