@@ -48,6 +48,8 @@ export class WorkerExecutor implements Executor {
   /** Calls handed back by a thread that went before it started them, in their order. */
   readonly #requeued: Pending[] = [];
   #starting: Promise<void> | undefined;
+  /** Threads taken and still opening their instance (not in #slots yet). */
+  #opening = 0;
   #disposed = false;
   #initData: WorkerInit | undefined;
 
@@ -90,11 +92,14 @@ export class WorkerExecutor implements Executor {
     if (!init || this.#disposed) return;
     const thread = this.#pool.acquire(SERVICE_THREAD, this.#label);
     let opened: InitReply;
+    this.#opening += 1;
     try {
       opened = await thread.request<InitReply>({ init } satisfies ServiceRequest, { label: this.#label, timeoutMs: OPEN_TIMEOUT_MS });
     } catch (err) {
       void thread.terminate();
       throw err;
+    } finally {
+      this.#opening -= 1;
     }
     if (opened) {
       void thread.terminate();
@@ -123,7 +128,8 @@ export class WorkerExecutor implements Executor {
       if (!slot) break;
       this.#send(slot, this.#queue.shift() as Pending);
     }
-    if (this.#slots.length === 0 && this.#queue.length > 0 && !this.#disposed && this.#starting) void this.#spawn().catch(() => undefined);
+    // Every thread failed to open (or none is left) and no replacement is on its way: try again.
+    if (this.#slots.length + this.#opening === 0 && this.#queue.length > 0 && !this.#disposed && this.#starting) void this.#spawn().catch(() => undefined);
   }
 
   #send(slot: Slot, p: Pending): void {

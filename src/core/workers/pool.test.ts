@@ -62,6 +62,8 @@ describe('the runtime\'s worker pool', () => {
     expect(held().map((t) => t.id)).toEqual(expect.arrayContaining(others));
     expect((await agents.invoke(counter, 'a', 'increment', [3])).result).toBe(5);
     expect(await r.services.call('example', 'calculator', 'add', [1, 2])).toBe(3);
+    // One replacement, not one per call that waited for it.
+    expect(r.workers.threads().filter((t) => t.label === 'example/calculator')).toHaveLength(1);
 
     // The job stopped: its thread is terminated; the agent kept its state, the services answer.
     const job = held().find((t) => t.family === 'job')?.id;
