@@ -24,7 +24,10 @@ export type ThreadMessage =
   /** One way: no reply (an agent's instance closed). */
   | { readonly body: unknown };
 
-/** Replies come in the order of the requests: a thread handles one message after the other. */
+/**
+ * Replies come in the order of the requests: a thread handles one message after the other. Either
+ * side may send an array of messages: those of one loop turn, in one hop.
+ */
 export type ThreadReply =
   | { readonly id: number; readonly value: unknown }
   /** The handler threw: a bug of the family module, never a component's fault (handlers catch those). */

@@ -13,7 +13,12 @@ if (port) {
   let tail: Promise<void> | undefined;
 
   const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-  const reply = (r: ThreadReply): void => port.postMessage(r);
+  /** Replies given while a batch is handled synchronously, posted together at its end. */
+  let batch: ThreadReply[] | undefined;
+  const reply = (r: ThreadReply): void => {
+    if (batch) batch.push(r);
+    else port.postMessage(r);
+  };
 
   const answer = (id: number | undefined, run: () => unknown): Promise<void> | undefined => {
     let out: unknown;
@@ -58,11 +63,28 @@ if (port) {
     tail = mine;
   };
 
-  port.on('message', (msg: ThreadMessage) => {
+  const receive = (msg: ThreadMessage): void => {
     if (tail) follow(tail.then(() => handle(msg)));
     else {
       const pending = handle(msg);
       if (pending) follow(pending);
+    }
+  };
+
+  port.on('message', (msg: ThreadMessage | ThreadMessage[]) => {
+    if (!Array.isArray(msg)) {
+      receive(msg);
+      return;
+    }
+    // What is answered synchronously goes back in one message; what waits on a promise answers later, in order.
+    batch = [];
+    try {
+      for (const one of msg) receive(one);
+    } finally {
+      const out = batch;
+      batch = undefined;
+      if (out.length === 1) port.postMessage(out[0]);
+      else if (out.length > 1) port.postMessage(out);
     }
   });
 }

@@ -44,12 +44,17 @@ export class PoolThread {
   #gone: GoneReason | undefined;
   #cause: Error | undefined;
   #outOfMemory = false;
+  /** Messages of this loop turn, posted together once it ends (one hop for many calls). */
+  #outbox: ThreadMessage[] = [];
   #nextId = 1;
 
   constructor(worker: Worker) {
     this.#worker = worker;
     this.id = worker.threadId;
-    worker.on('message', (r: ThreadReply) => this.#reply(r));
+    worker.on('message', (r: ThreadReply | ThreadReply[]) => {
+      if (!Array.isArray(r)) this.#reply(r);
+      else for (const one of r) this.#reply(one);
+    });
     // An uncaught error ends the thread; its exit follows, and the thread may write until then.
     worker.on('error', (err: Error & { code?: string }) => {
       this.#cause ??= err;
@@ -117,7 +122,7 @@ export class PoolThread {
 
   /** A message that needs no answer; dropped when the thread is gone. */
   notify(body: unknown): void {
-    if (this.alive) this.#worker.postMessage({ body } satisfies ThreadMessage);
+    if (this.alive) this.#post({ body });
   }
 
   /** Stops the thread: what it had not answered is rejected at once; resolves when it has exited. */
@@ -132,7 +137,17 @@ export class PoolThread {
       const id = this.#nextId++;
       this.#sent.push({ ...options, id, resolve, reject });
       if (this.#sent.length === 1) this.#arm();
-      this.#worker.postMessage(message(id));
+      this.#post(message(id));
+    });
+  }
+
+  /** Queues a message for the end of this loop turn (setImmediate runs right after the I/O that brought the calls). */
+  #post(message: ThreadMessage): void {
+    if (this.#outbox.push(message) > 1) return;
+    setImmediate(() => {
+      const out = this.#outbox;
+      this.#outbox = [];
+      if (this.alive) this.#worker.postMessage(out.length === 1 ? out[0] : out);
     });
   }
 
