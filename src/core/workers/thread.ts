@@ -137,7 +137,9 @@ export class PoolThread {
       const id = this.#nextId++;
       this.#sent.push({ ...options, id, resolve, reject });
       if (this.#sent.length === 1) this.#arm();
-      this.#post(message(id));
+      // An idle thread starts at once (a lone call, a job run); only what would wait behind it is batched.
+      if (this.#sent.length === 1 && this.#outbox.length === 0) this.#worker.postMessage(message(id));
+      else this.#post(message(id));
     });
   }
 
