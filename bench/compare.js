@@ -145,7 +145,7 @@ async function jobsPerSecond(s) {
 }
 
 const MEASURES = [
-  ['HTTP invoke example/hello greet (50 conns, inline)', 'req/s', httpInvoke, true],
+  [`HTTP invoke example/hello greet (50 conns, ${process.env.BENCH_ISOLATION === 'worker' ? 'worker' : 'inline'})`, 'req/s', httpInvoke, true],
   ['durable invoke-and-await, sequential, one agent (p50)', 'ms', durableSequential, false],
   ['durable invoke-and-await, 100 agents × 10 concurrently', 'calls/s', durableHundred, true],
   ['town assign, POST /v1/tasks/assign (p50)', 'ms', townAssign, false],

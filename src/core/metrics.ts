@@ -21,6 +21,7 @@ export async function prometheus(runtime: Runtime): Promise<string> {
   const storeSeconds = ms / 1000;
   const jobCounts = await runtime.stores().jobs.jobCounts();
   const storeBytes = await runtime.stores().usage();
+  const threads = runtime.workers.threads();
   const metrics: Metric[] = [
     { name: 'tinytown_up', help: 'Whether the server is up', type: 'gauge', samples: [['', 1]] },
     { name: 'tinytown_ready', help: 'Whether the server is ready', type: 'gauge', samples: [['', 1]] },
@@ -38,6 +39,10 @@ export async function prometheus(runtime: Runtime): Promise<string> {
     { name: 'taho_store_bytes', help: 'Bytes the store holds (SQLite: the file with its WAL; Redis: the dataset in memory)', type: 'gauge', samples: [[`kind="${runtime.stores().kind}"`, storeBytes]] },
     { name: 'taho_job_outputs_bytes', help: 'Bytes of job outputs in the data directory ([jobs] keep_outputs_for and retain_for bound them)', type: 'gauge', samples: [['', runtime.retention().outputsBytes()]] },
     { name: 'taho_jobs', help: 'Jobs by state', type: 'gauge', samples: ['Pending', 'Queued', 'Running', 'Completed', 'Failed', 'Stopped'].map((s) => [`state="${s}"`, jobCounts[s] ?? 0]) },
+    {
+      name: 'taho_worker_threads', help: 'Threads of the runtime\'s worker pool by holder: a family, idle (a job\'s thread kept for the next run) or spare', type: 'gauge',
+      samples: ['service', 'agent', 'job', 'idle', 'spare'].map((h) => [`holder="${h}"`, threads.filter((t) => (t.state === 'held' ? t.family : t.state) === h).length]),
+    },
   ];
   return `${metrics.map((m) => [
     `# HELP ${m.name} ${m.help}`,

@@ -14,6 +14,8 @@ import type { Isolation } from './services/executor.js';
 import { AgentManager } from './agents/manager.js';
 import { InlineAgentHost } from './agents/inline-host.js';
 import { AgentWorkerHost } from './agents/worker-host.js';
+import { WorkerPool } from './workers/pool.js';
+import { workerScript } from './components/worker-instance.js';
 import { openStores } from './store/open.js';
 import type { EventKind, EventLog, Stores } from './store/ports/index.js';
 import { holdLease, type HeldLease } from './store/lease-keeper.js';
@@ -52,6 +54,8 @@ export interface Runtime {
   readonly config: TahoConfig;
   readonly registry: ComponentRegistry;
   readonly services: ServiceManager;
+  /** The worker threads services, agents and job runs take theirs from (isolation = worker). */
+  readonly workers: WorkerPool;
   /** Durable agents; their store is opened on first use, so commands that never touch agents never open it. */
   readonly agents: () => AgentManager;
   /** Jobs (Bacalhau model); reading them needs no scheduling, so the orchestrator starts only on `startJobs`. */
@@ -95,7 +99,7 @@ export interface Runtime {
   reload(): ReloadReport;
   /**
    * A server's start-up work, in the background: the transpiler loaded and run once (its first
-   * run costs 0.3–0.5 s) and a service thread booted ahead, so a never-seen component's first
+   * run costs 0.3–0.5 s) and a spare worker thread booted ahead, so a never-seen component's first
    * call does not pay for either.
    */
   warmUp(): Promise<void>;
@@ -185,7 +189,9 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     onChange: (service, change, version) => publish('service', change, service, { version }),
     timer: stats,
   };
-  const services = new ServiceManager(registry, loader, serviceDefaults);
+  // A spare thread warms the component host code every family's instances need.
+  const workers = new WorkerPool({ warm: [workerScript(import.meta.url, 'components/worker-instance.js')] });
+  const services = new ServiceManager(registry, loader, serviceDefaults, workers);
   const startup = registry.reload();
   /** Components a reload (by key, `domain.service`) or an upload brought: started now when this is a server. */
   const prepare = (changed: readonly (string | ComponentEntry)[]): void => {
@@ -235,6 +241,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         allowedPaths: [...config.jobs.allowed_paths, ...(config.examples ? [examplesJobs] : [])],
         allowExec: config.jobs.allow_exec,
         memoryLimitMb: config.limits.memory_limit_mb,
+        pool: workers,
         loader,
         onOutput: (jobId, executionId) => events().notify({ kind: 'log', type: 'grew', subject: `job/${jobId}/${executionId}`, data: { job: jobId, execution: executionId } }),
       });
@@ -321,7 +328,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
     get config() {
       return current;
     },
-    registry, services, startup, stats,
+    registry, services, workers, startup, stats,
     jobs: orchestrator,
     computeNode: () => localNode().snapshot(),
     stores,
@@ -384,7 +391,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       if (!agents) {
         const isolation = options.isolation ?? config.agents.isolation;
         const host = isolation === 'worker'
-          ? new AgentWorkerHost(loader, { threads: config.agents.workers, memoryLimitBytes: config.limits.memory_limit_mb * 1024 * 1024 })
+          ? new AgentWorkerHost(loader, workers, { threads: config.agents.workers, memoryLimitBytes: config.limits.memory_limit_mb * 1024 * 1024 })
           : new InlineAgentHost(loader);
         // On a shared store, agents write only with their shard's fence: a process that is not a
         // member (a one-shot CLI) or no longer holds the shard is refused before it writes.
@@ -432,7 +439,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
       return report;
     },
     async warmUp() {
-      services.primeThreads();
+      workers.prime();
       const smallest = registry.list().reduce<ComponentEntry | undefined>((a, e) => (!a || e.size < a.size ? e : a), undefined);
       if (smallest) await loader.warmUp(smallest);
     },
@@ -476,6 +483,7 @@ export function createRuntime(initial: TahoConfig, options: RuntimeOptions = {})
         await agents?.close();
         await jobs?.close();
         await town?.close();
+        await workers.close();
         await townLease?.release();
         await jobsLease?.release();
       } finally {

@@ -12,13 +12,16 @@ import { AgentManager } from './manager.js';
 import { InlineAgentHost } from './inline-host.js';
 import { AgentWorkerHost } from './worker-host.js';
 import type { AgentHost } from './instance.js';
+import { WorkerPool } from '../workers/pool.js';
 
 const dirs: string[] = [];
 const stores: Stores[] = [];
 const hosts: AgentHost[] = [];
 let isolation: 'inline' | 'worker' = 'inline';
+const pool = new WorkerPool();
 afterAll(async () => {
   for (const h of hosts) await h.close();
+  await pool.close();
   for (const s of stores) await s.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
@@ -37,7 +40,7 @@ function boot(dir: string, maxActive = 100, snapshotEvery = 0, options: { thread
   stores.push(opened);
   const store = opened.agents;
   const loader = new ComponentLoader({ cacheDir: join(dir, 'cache') });
-  const host = isolation === 'worker' ? new AgentWorkerHost(loader, { threads: options.threads ?? 2 }) : new InlineAgentHost(loader);
+  const host = isolation === 'worker' ? new AgentWorkerHost(loader, pool, { threads: options.threads ?? 2 }) : new InlineAgentHost(loader);
   hosts.push(host);
   const agents = new AgentManager(registry, host, store, { maxActive, snapshotEvery, invokeTimeoutMs: options.timeoutMs ?? 30_000, maxMemoryBytes: options.maxMemoryBytes });
   const counter = (registry.get('example', 'counter') ?? { id: '' }).id;

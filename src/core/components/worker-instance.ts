@@ -41,3 +41,11 @@ export function workerScript(callerUrl: string, file: string): URL {
   if (here.pathname.endsWith('.ts')) return new URL(url.href.replace('/src/', '/dist/'));
   return url;
 }
+
+/**
+ * A spare pool thread's warm-up: this module and the WASI shim loaded (the slowest part of a
+ * thread's first instantiation), so the family that takes the thread pays only for its component.
+ */
+export async function warm(): Promise<void> {
+  await new HostImports().create(['wasi:cli/environment'], {});
+}

@@ -7,6 +7,7 @@ import { executionFiles, type ComputeNode, type ExecutionOutcome, type Execution
 import { runWasm, type WasmInput, type WasmRun } from './engine/wasm-runner.js';
 import { isComponent, runComponent } from './engine/component-runner.js';
 import type { ComponentLoader } from '../components/loader.js';
+import type { WorkerPool } from '../workers/pool.js';
 import type { InputSource, Task } from './model.js';
 import { parseBytes, parseCpu } from './submit.js';
 
@@ -18,6 +19,8 @@ export interface LocalNodeOptions {
   readonly allowedPaths: readonly string[];
   readonly allowExec: boolean;
   readonly memoryLimitMb: number;
+  /** The runtime's worker threads: wasm executions run in them. */
+  readonly pool: WorkerPool;
   /** Runs wasi:cli components (jco); without it only WASI preview1 modules run. */
   readonly loader?: ComponentLoader | undefined;
   /** Told when a running execution's stdout or stderr grows (log follows wake on it). */
@@ -25,7 +28,7 @@ export interface LocalNodeOptions {
 }
 
 /**
- * The embedded compute node: runs executions in this process's worker threads (wasm) or child
+ * The embedded compute node: runs executions in the runtime's worker threads (wasm) or child
  * processes (exec), at most `slots` at once, each with only its own inputs and outputs.
  */
 export class LocalNode implements ComputeNode {
@@ -115,7 +118,8 @@ export class LocalNode implements ComputeNode {
     // The same engine takes both: a wasi:cli component (jco) or a WASI preview1 module (node:wasi).
     const component = isComponent(readHead(entry.hostPath));
     if (component && !this.#options.loader) throw new TahoError('TAHO_BAD_REQUEST', 'this node runs no components', { hint: 'Send a WASI preview1 module.' });
-    const outcome = component ? await runComponent(spec, this.#options.loader as ComponentLoader, signal) : await runWasm(spec, signal);
+    const outcome = component ? await runComponent(spec, this.#options.loader as ComponentLoader, this.#options.pool, signal)
+      : await runWasm(spec, this.#options.pool, signal);
     return {
       exitCode: outcome.exitCode,
       error: outcome.error,

@@ -10,23 +10,26 @@ import { openStores } from '../store/open.js';
 import type { Stores } from '../store/ports/index.js';
 import { ComponentLoader } from '../components/loader.js';
 import { nextEvent } from '../events/bus.js';
+import { WorkerPool } from '../workers/pool.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/jobs', import.meta.url));
 const HELLO = join(EXAMPLES, 'wasm', 'hello-wasi.wasm');
 const dirs: string[] = [];
 const open: { o: Orchestrator; s: Stores }[] = [];
+const pool = new WorkerPool();
 afterAll(async () => {
   for (const { o, s } of open) {
     await o.close();
     await s.close();
   }
+  await pool.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 function boot(dir = mkdtempSync(join(tmpdir(), 'taho-jobs-')), slots = 2) {
   dirs.push(dir);
   const s = openStores({ dataDir: dir, sync: 'normal' });
-  const node = new LocalNode({ id: 'n-00000000-0000-4000-8000-000000000001', labels: { zone: 'local' }, slots, allowedPaths: [EXAMPLES], allowExec: false, memoryLimitMb: 64, loader: new ComponentLoader({ cacheDir: join(dir, 'cache') }) });
+  const node = new LocalNode({ id: 'n-00000000-0000-4000-8000-000000000001', labels: { zone: 'local' }, slots, allowedPaths: [EXAMPLES], allowExec: false, memoryLimitMb: 64, pool, loader: new ComponentLoader({ cacheDir: join(dir, 'cache') }) });
   const o = new Orchestrator(s.jobs, [node], {
     dataDir: dir, defaultTimeoutS: 30, retainForMs: 0, maxAttempts: 2,
     nextChange: (jobId, signal) => nextEvent(s.events, (e) => e.subject === jobId || e.subject.startsWith(`job/${jobId}/`), signal),

@@ -7,7 +7,7 @@ import type { ComponentEntry, ComponentRegistry } from '../components/registry.j
 import type { Json } from './call-plan.js';
 import type { Isolation } from './executor.js';
 import { Service, type CallOutcome, type ServiceSettings } from './service.js';
-import { SpareWorkers } from './spare-workers.js';
+import type { WorkerPool } from '../workers/pool.js';
 
 export interface ServiceDefaults {
   readonly isolation: Isolation;
@@ -34,9 +34,11 @@ export class ServiceManager {
   readonly #retiring = new Set<Service>();
   /** Config given by restart; it replaces the `<service>.toml` until the component changes. */
   readonly #configOverrides = new Map<string, string>();
-  readonly #threads = new SpareWorkers();
+  readonly #pool: WorkerPool;
 
-  constructor(registry: ComponentRegistry, loader: ComponentLoader, defaults: ServiceDefaults) {
+  /** `pool`: the runtime's worker threads, which services in worker isolation take theirs from. */
+  constructor(registry: ComponentRegistry, loader: ComponentLoader, defaults: ServiceDefaults, pool: WorkerPool) {
+    this.#pool = pool;
     this.#registry = registry;
     this.#loader = loader;
     this.#defaults = defaults;
@@ -115,14 +117,6 @@ export class ServiceManager {
     }
   }
 
-  /**
-   * A server's start: a service thread booted ahead, so a service's first call (or a new
-   * component's) does not wait for a thread to start.
-   */
-  primeThreads(): void {
-    this.#threads.prime();
-  }
-
   /** Starts the services of these components now (transpiled, compiled, their threads up), in the background. */
   prepare(entries: readonly ComponentEntry[]): void {
     for (const e of entries) void this.get(e.domain, e.service).warm().catch(() => undefined); // a broken one fails its calls as before
@@ -131,11 +125,11 @@ export class ServiceManager {
   async close(): Promise<void> {
     const all = [...this.#current.values(), ...this.#retiring];
     this.#current.clear();
-    await Promise.all([...all.map((s) => s.quiesce(this.#defaults.drainMs)), this.#threads.close()]);
+    await Promise.all(all.map((s) => s.quiesce(this.#defaults.drainMs)));
   }
 
   #create(entry: ComponentEntry): Service {
-    return new Service(entry, this.#loader, this.#settings(entry), this.#threads);
+    return new Service(entry, this.#loader, this.#settings(entry), this.#pool);
   }
 
   /** Lets a replaced service finish its calls in the background; close() waits for it too. */

@@ -1,4 +1,4 @@
-import type { SpareWorkers } from './spare-workers.js';
+import type { WorkerPool } from '../workers/pool.js';
 import type { CallTimer } from '../stats/invocations.js';
 import { TahoError } from '../errors.js';
 import type { ComponentLoader } from '../components/loader.js';
@@ -42,14 +42,14 @@ export class Service {
   #inFlight = 0;
   #drained: (() => void) | undefined;
 
-  constructor(entry: ComponentEntry, loader: ComponentLoader, settings: ServiceSettings, threads: SpareWorkers) {
+  constructor(entry: ComponentEntry, loader: ComponentLoader, settings: ServiceSettings, pool: WorkerPool) {
     this.entry = entry;
     this.settings = settings;
     this.plans = planAll(entry.signature.functions);
     const environment = settings.config === undefined ? {} : { TAHO_SERVICE_CONFIG: settings.config };
     const label = `${entry.domain}/${entry.service}`;
     this.#executor = settings.isolation === 'worker'
-      ? new WorkerExecutor(label, () => loader.workerInit(entry, environment, settings.memoryLimitBytes), threads, settings.workers)
+      ? new WorkerExecutor(label, () => loader.workerInit(entry, environment, settings.memoryLimitBytes), pool, settings.workers)
       : new InlineExecutor(() => loader.instantiate(entry, { environment }, settings.memoryLimitBytes));
   }
 

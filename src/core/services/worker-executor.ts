@@ -1,9 +1,9 @@
-import type { Worker } from 'node:worker_threads';
 import { TahoError } from '../errors.js';
+import { workerScript, type WorkerInit } from '../components/worker-instance.js';
+import type { ThreadKind, WorkerPool } from '../workers/pool.js';
+import { threadGone, type PoolThread } from '../workers/thread.js';
 import { CallFailure, type Executor } from './executor.js';
-import type { CallMessage, InitMessage, WorkerReply } from './worker-main.js';
-import type { WorkerInit } from '../components/worker-instance.js';
-import type { SpareWorkers } from './spare-workers.js';
+import type { InitReply, ServiceReply, ServiceRequest } from './service-thread.js';
 
 interface Pending {
   readonly path: readonly string[];
@@ -13,53 +13,55 @@ interface Pending {
   readonly reject: (e: unknown) => void;
 }
 
-interface Sent extends Pending {
-  readonly id: number;
-}
-
 interface Slot {
-  readonly worker: Worker;
-  ready: boolean;
-  /** Calls sent and not answered, oldest first; a worker runs them one after another. */
-  readonly sent: Sent[];
-  /** Runs for the oldest sent call: the one the worker is executing. */
-  timer: NodeJS.Timeout | undefined;
+  readonly thread: PoolThread;
+  /** Calls sent and not answered; the thread runs them one after another. */
+  sent: number;
+  /** Its instance trapped: the calls still on it go to the replacement, whatever they had begun. */
+  trapped: boolean;
 }
 
 /**
- * How many calls a worker is handed ahead: while it runs one, the next are already in its
+ * How many calls a thread is handed ahead: while it runs one, the next are already in its
  * queue, so a busy service does not pay a thread round trip between calls.
  */
 const PIPELINE = 32;
 
+/** Opening the instance: the first instantiation of a component in a thread. */
+const OPEN_TIMEOUT_MS = 60_000;
+
+export const SERVICE_THREAD: ThreadKind = { family: 'service', module: workerScript(import.meta.url, 'service-thread.js') };
+
 /**
- * A pool of warm worker threads, each with its own component instance. A call that passes the
- * invoke timeout is answered with 504 at once; its thread is terminated (a few ms), the calls
- * queued behind it (which never started) go back to the queue, and a replacement thread starts
- * in the background.
+ * A service's threads from the runtime's pool, each with its own component instance. A call
+ * that passes the invoke timeout is answered with 504 at once; its thread is terminated, the
+ * calls queued behind it (which never started) go back to the queue, and a replacement thread
+ * starts in the background.
  */
 export class WorkerExecutor implements Executor {
   readonly #init: () => Promise<WorkerInit>;
   readonly #size: number;
   readonly #label: string;
+  readonly #pool: WorkerPool;
   readonly #slots: Slot[] = [];
   readonly #queue: Pending[] = [];
-  #nextId = 1;
+  /** Calls handed back by a thread that went before it started them, in their order. */
+  readonly #requeued: Pending[] = [];
   #starting: Promise<void> | undefined;
+  /** Threads taken and still opening their instance (not in #slots yet). */
+  #opening = 0;
   #disposed = false;
   #initData: WorkerInit | undefined;
 
-  readonly #threads: SpareWorkers;
-
-  constructor(label: string, init: () => Promise<WorkerInit>, threads: SpareWorkers, size = 1) {
+  constructor(label: string, init: () => Promise<WorkerInit>, pool: WorkerPool, size = 1) {
     this.#label = label;
     this.#init = init;
-    this.#threads = threads;
+    this.#pool = pool;
     this.#size = Math.max(1, size);
   }
 
   get ready(): boolean {
-    return this.#slots.some((s) => s.ready);
+    return this.#slots.length > 0;
   }
 
   async warm(): Promise<void> {
@@ -81,104 +83,83 @@ export class WorkerExecutor implements Executor {
     this.#disposed = true;
     const slots = this.#slots.splice(0);
     const stopped = unavailable(this.#label);
-    for (const p of this.#queue.splice(0)) p.reject(stopped);
-    for (const slot of slots) {
-      clearTimeout(slot.timer);
-      for (const s of slot.sent.splice(0)) s.reject(stopped);
-    }
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    for (const p of [...this.#requeued.splice(0), ...this.#queue.splice(0)]) p.reject(stopped);
+    await Promise.all(slots.map((s) => s.thread.terminate()));
   }
 
-  #spawn(): Promise<void> {
+  async #spawn(): Promise<void> {
     const init = this.#initData;
-    if (!init || this.#disposed) return Promise.resolve();
-    const worker = this.#threads.take();
-    worker.postMessage({ init } satisfies InitMessage);
-    const slot: Slot = { worker, ready: false, sent: [], timer: undefined };
+    if (!init || this.#disposed) return;
+    const thread = this.#pool.acquire(SERVICE_THREAD, this.#label);
+    let opened: InitReply;
+    this.#opening += 1;
+    try {
+      opened = await thread.request<InitReply>({ init } satisfies ServiceRequest, { label: this.#label, timeoutMs: OPEN_TIMEOUT_MS });
+    } catch (err) {
+      void thread.terminate();
+      throw err;
+    } finally {
+      this.#opening -= 1;
+    }
+    if (opened) {
+      void thread.terminate();
+      throw new TahoError('TAHO_COMPONENT_INVALID', `cannot start ${this.#label}: ${opened.failed}`);
+    }
+    if (this.#disposed) {
+      void thread.terminate();
+      return;
+    }
+    const slot: Slot = { thread, sent: 0, trapped: false };
     this.#slots.push(slot);
-    return new Promise<void>((resolve, reject) => {
-      worker.on('message', (msg: WorkerReply) => {
-        if ('type' in msg) {
-          if (msg.type === 'ready') {
-            slot.ready = true;
-            resolve();
-            this.#pump();
-          } else {
-            this.#remove(slot);
-            reject(new TahoError('TAHO_COMPONENT_INVALID', `cannot start ${this.#label}: ${msg.message}`));
+    // Whatever ended it (a timeout, a crash, a trap), a replacement starts in the background.
+    thread.onGone(() => {
+      const i = this.#slots.indexOf(slot);
+      if (i >= 0) this.#slots.splice(i, 1);
+      if (!this.#disposed) void this.#spawn().catch(() => undefined);
+    });
+    this.#pump();
+  }
+
+  /** Hands queued calls to the least loaded threads. */
+  #pump(): void {
+    if (this.#requeued.length > 0) this.#queue.unshift(...this.#requeued.splice(0));
+    while (this.#queue.length > 0) {
+      const slot = this.#slots.reduce<Slot | undefined>((best, s) => (s.sent < PIPELINE && (!best || s.sent < best.sent) ? s : best), undefined);
+      if (!slot) break;
+      this.#send(slot, this.#queue.shift() as Pending);
+    }
+    // Every thread failed to open (or none is left) and no replacement is on its way: try again.
+    if (this.#slots.length + this.#opening === 0 && this.#queue.length > 0 && !this.#disposed && this.#starting) void this.#spawn().catch(() => undefined);
+  }
+
+  #send(slot: Slot, p: Pending): void {
+    slot.sent += 1;
+    slot.thread.request<ServiceReply>({ path: p.path, args: p.args } satisfies ServiceRequest, { label: this.#label, timeoutMs: p.timeoutMs }).then(
+      (reply) => {
+        slot.sent -= 1;
+        if (reply.ok) p.resolve(reply.value);
+        else {
+          p.reject(new CallFailure(reply.trap, reply.message, reply.thrown));
+          // A trapped instance cannot be entered again: replace its thread.
+          if (reply.trap) {
+            slot.trapped = true;
+            void slot.thread.terminate();
           }
+        }
+        this.#pump();
+      },
+      (err: unknown) => {
+        slot.sent -= 1;
+        const gone = threadGone(err);
+        if (gone && (!gone.started || slot.trapped) && !this.#disposed) {
+          // It never started (or began on a poisoned instance): it runs on the replacement.
+          // The first of a batch pumps once all are back, so they keep their order.
+          if (this.#requeued.push(p) === 1) queueMicrotask(() => this.#pump());
           return;
         }
-        this.#settle(slot, msg);
-      });
-      worker.on('error', (err) => this.#crashed(slot, err));
-      worker.on('exit', () => this.#crashed(slot, new Error('worker exited')));
-    });
-  }
-
-  /** Hands queued calls to the least loaded ready workers. */
-  #pump(): void {
-    while (this.#queue.length > 0) {
-      const slot = this.#slots.filter((s) => s.ready && s.sent.length < PIPELINE)
-        .reduce<Slot | undefined>((best, s) => (!best || s.sent.length < best.sent.length ? s : best), undefined);
-      if (!slot) break;
-      const next = this.#queue.shift() as Pending;
-      const sent: Sent = { ...next, id: this.#nextId++ };
-      slot.sent.push(sent);
-      if (slot.sent.length === 1) this.#startTimer(slot);
-      slot.worker.postMessage({ id: sent.id, path: sent.path, args: sent.args } satisfies CallMessage);
-    }
-    if (this.#slots.length === 0 && this.#queue.length > 0 && !this.#disposed) void this.#spawn().catch(() => undefined);
-  }
-
-  #startTimer(slot: Slot): void {
-    const head = slot.sent[0];
-    clearTimeout(slot.timer);
-    slot.timer = head ? setTimeout(() => this.#timeout(slot), head.timeoutMs) : undefined;
-  }
-
-  #settle(slot: Slot, msg: Exclude<WorkerReply, { type: string }>): void {
-    const head = slot.sent[0];
-    if (!head || head.id !== msg.id) return;
-    slot.sent.shift();
-    this.#startTimer(slot);
-    if (msg.ok) head.resolve(msg.value);
-    else {
-      head.reject(new CallFailure(msg.trap, msg.message, msg.thrown));
-      // A trapped instance cannot be entered again: replace its thread.
-      if (msg.trap) this.#replace(slot);
-    }
-    this.#pump();
-  }
-
-  #timeout(slot: Slot): void {
-    const head = slot.sent.shift();
-    head?.reject(new TahoError('TAHO_INVOKE_TIMEOUT', `${this.#label} did not answer within ${head.timeoutMs} ms and was stopped`, {
-      hint: 'The component runs too long (or loops forever). Raise [limits] invoke_timeout_ms if it needs more time.',
-      retryable: true,
-    }));
-    this.#replace(slot);
-  }
-
-  #crashed(slot: Slot, err: Error): void {
-    if (!this.#slots.includes(slot)) return;
-    slot.sent.shift()?.reject(new CallFailure(true, `the instance's thread died: ${err.message}`, undefined));
-    this.#replace(slot);
-  }
-
-  /** Drops a worker; the calls it had not started yet go back to the front of the queue. */
-  #replace(slot: Slot): void {
-    clearTimeout(slot.timer);
-    this.#remove(slot);
-    this.#queue.unshift(...slot.sent.splice(0));
-    void slot.worker.terminate();
-    if (!this.#disposed) void this.#spawn().catch(() => undefined);
-    this.#pump();
-  }
-
-  #remove(slot: Slot): void {
-    const i = this.#slots.indexOf(slot);
-    if (i >= 0) this.#slots.splice(i, 1);
+        p.reject(gone?.reason === 'stopped' ? unavailable(this.#label) : err);
+      },
+    );
   }
 }
 

@@ -5,11 +5,12 @@ import { sha256Hex, uuidV5 } from '../../../shared/ids.js';
 import type { ComponentLoader } from '../../components/loader.js';
 import { componentEntry, type ComponentEntry } from '../../components/registry.js';
 import { workerScript, type WorkerInit } from '../../components/worker-instance.js';
-import { ThreadPool } from './thread-pool.js';
 import { TahoError, toTahoError } from '../../errors.js';
+import type { ThreadKind, WorkerPool } from '../../workers/pool.js';
 import type { ComponentWorkerInit } from './component-worker.js';
-import { EXIT_CANNOT_START, EXIT_KILLED, EXIT_TRAP, type RunOutcome, type WasmRun } from './wasm-runner.js';
-import type { WasmWorkerReply } from './wasm-worker.js';
+import { Stopper } from './stopper.js';
+import { EXIT_CANNOT_START, killed as killedRun, runInThread, type Result } from './thread-run.js';
+import type { RunOutcome, WasmRun } from './wasm-runner.js';
 
 /**
  * The wasm engine for WebAssembly components: a wasi:cli command (a component exporting
@@ -44,61 +45,12 @@ function isCoreModule(bytes: Uint8Array): boolean {
 const RUN_INTERFACE = /^wasi:cli\/run@0\.2\.\d+$/;
 const RUN_ENTRYPOINTS = new Set(['', '_start', 'run', 'wasi:cli/run']);
 
-type Result = Omit<RunOutcome, 'durationMs'>;
-type StopReason = 'timeout' | 'abort';
+const COMPONENT_THREAD: ThreadKind = { family: 'job', module: workerScript(import.meta.url, 'component-worker.js') };
 
-function killed(by: StopReason, timeoutMs = 0): Result {
-  const error = by === 'timeout' ? `the component ran past its ${timeoutMs} ms timeout and was stopped` : 'the run was aborted and the component stopped';
-  return { exitCode: EXIT_KILLED, stoppedBy: by, error };
-}
+const killed = (by: 'timeout' | 'abort', timeoutMs = 0): Result => killedRun('component', by, timeoutMs);
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** The timeout and the abort signal as one event, armed from the start of the run. */
-class Stopper {
-  reason: StopReason | undefined;
-  readonly #listeners = new Set<(by: StopReason) => void>();
-  readonly #timer: NodeJS.Timeout | undefined;
-  readonly #signal: AbortSignal | undefined;
-  readonly #onAbort = (): void => this.#fire('abort');
-
-  constructor(timeoutMs: number, signal: AbortSignal | undefined) {
-    this.#signal = signal;
-    this.#timer = timeoutMs > 0 ? setTimeout(() => this.#fire('timeout'), timeoutMs) : undefined;
-    signal?.addEventListener('abort', this.#onAbort, { once: true });
-  }
-
-  /** Calls `listener` once the run is to stop (at once if it already is); returns the unsubscribe. */
-  on(listener: (by: StopReason) => void): () => void {
-    if (this.reason) {
-      listener(this.reason);
-      return () => undefined;
-    }
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  /** Settles as `p` does, unless the run is stopped first. */
-  race<T>(p: Promise<T>): Promise<{ readonly value: T } | { readonly stopped: StopReason }> {
-    return new Promise((resolve, reject) => {
-      const off = this.on((stopped) => resolve({ stopped }));
-      p.then((value) => resolve({ value }), reject).finally(off);
-    });
-  }
-
-  dispose(): void {
-    clearTimeout(this.#timer);
-    this.#signal?.removeEventListener('abort', this.#onAbort);
-    this.#listeners.clear();
-  }
-
-  #fire(by: StopReason): void {
-    if (this.reason) return;
-    this.reason = by;
-    for (const l of [...this.#listeners]) l(by);
-  }
 }
 
 /**
@@ -108,7 +60,7 @@ class Stopper {
  * when the host side fails: an output file cannot be created, the transpile cache cannot be
  * written, or the worker itself breaks (TAHO_INTERNAL).
  */
-export async function runComponent(spec: WasmRun, loader: ComponentLoader, signal?: AbortSignal): Promise<RunOutcome> {
+export async function runComponent(spec: WasmRun, loader: ComponentLoader, pool: WorkerPool, signal?: AbortSignal): Promise<RunOutcome> {
   const started = performance.now();
   const done = (r: Result): RunOutcome => ({ ...r, durationMs: performance.now() - started });
   if (signal?.aborted) return done(killed('abort'));
@@ -125,7 +77,8 @@ export async function runComponent(spec: WasmRun, loader: ComponentLoader, signa
       for (const path of [spec.stdoutPath, spec.stderrPath]) fds.push(openSync(path, 'w'));
       const [stdout, stderr] = fds as [number, number];
       const init: ComponentWorkerInit = { component: prepared, args: [basename(spec.modulePath), ...spec.args], stdout, stderr };
-      return done(await inWorker(init, spec, stopper));
+      const run = { pool, kind: COMPONENT_THREAD, what: 'component', label: `job ${basename(spec.modulePath)}`, memoryLimitMb: spec.memoryLimitMb, timeoutMs: spec.timeoutMs } as const;
+      return done(await runInThread(run, init, stopper));
     } finally {
       for (const fd of fds) {
         try {
@@ -185,49 +138,4 @@ function jobEntry(path: string, bytes: Uint8Array): ComponentEntry {
   const service = basename(path).replace(/\.wasm$/i, '') || 'component';
   // Keyed by content: every job running the same component shares its transpiled code.
   return componentEntry({ domain: 'job', service, path }, bytes, uuidV5(`job/${sha256Hex(bytes)}`));
-}
-
-const pool = new ThreadPool(workerScript(import.meta.url, 'component-worker.js'));
-
-function inWorker(init: ComponentWorkerInit, spec: WasmRun, stopper: Stopper): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    if (stopper.reason) {
-      resolve(killed(stopper.reason, spec.timeoutMs));
-      return;
-    }
-    const worker = pool.take(spec.memoryLimitMb);
-    worker.removeAllListeners('exit');
-    let result: Result | undefined;
-    let settled = false;
-    const off = stopper.on((by) => {
-      result ??= killed(by, spec.timeoutMs);
-      void worker.terminate();
-    });
-
-    worker.on('message', (reply: WasmWorkerReply) => {
-      if (result || settled) return; // stopped meanwhile: the exit settles it
-      if (reply.ok) result = { exitCode: reply.exitCode };
-      else if (reply.trap) result = { exitCode: EXIT_TRAP, error: `the component trapped: ${reply.message}` };
-      else result = { exitCode: EXIT_CANNOT_START, error: reply.message };
-      // The run ended on its own; its writes are done (synchronous), the thread is reusable.
-      settled = true;
-      off();
-      pool.release(spec.memoryLimitMb, worker);
-      resolve(result);
-    });
-    let broken: Error | undefined;
-    worker.on('error', (err: Error & { code?: string }) => {
-      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') result ??= { exitCode: EXIT_TRAP, error: `the component ran out of memory: ${err.message}` };
-      else broken ??= err;
-    });
-    // A stopped or crashed run settles only on exit: until then the thread may still be writing.
-    worker.on('exit', () => {
-      if (settled) return;
-      settled = true;
-      off();
-      if (result) resolve(result);
-      else reject(toTahoError(broken ?? new Error('the component worker exited without a result')));
-    });
-    worker.postMessage(init);
-  });
 }

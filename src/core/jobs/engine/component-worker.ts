@@ -1,11 +1,11 @@
 import { writeSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
 import { instantiateInWorker, type WorkerInit } from '../../components/worker-instance.js';
+import type { ThreadHandler } from '../../workers/protocol.js';
 import type { WasmWorkerReply } from './wasm-worker.js';
 
 /**
- * The inside of one component job run: a wasi:cli command component in its own thread, so a
- * component that never returns is stopped by terminating the thread without touching the server.
+ * What a component job's pool thread runs: a wasi:cli command component, so a component that
+ * never returns is stopped by terminating the thread without touching the server.
  * Replies as wasm-worker.ts does, so the runner maps outcomes to exit codes the same way.
  */
 export interface ComponentWorkerInit {
@@ -89,11 +89,6 @@ async function main(init: ComponentWorkerInit): Promise<WasmWorkerReply> {
  * its own: each run gets a fresh instance and fresh WASI streams; only the imported bindings
  * modules (code, no state) stay cached. A run that is stopped or times out ends the thread.
  */
-const port = parentPort;
-if (port) {
-  port.on('message', (init: ComponentWorkerInit) => {
-    void main(init)
-      .catch((err: unknown): WasmWorkerReply => ({ ok: false, trap: false, message: message(err) }))
-      .then((reply) => port.postMessage(reply));
-  });
+export function createHandler(): ThreadHandler {
+  return (init) => main(init as ComponentWorkerInit).catch((err: unknown): WasmWorkerReply => ({ ok: false, trap: false, message: message(err) }));
 }

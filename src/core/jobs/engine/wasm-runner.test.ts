@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WorkerPool } from '../../workers/pool.js';
 import { engineSpec } from '../../../../test/engine-spec.js';
 import { buildPreopens } from './preopens.js';
 import { EXIT_CANNOT_START, EXIT_KILLED, EXIT_TRAP, runWasm, type WasmRun } from './wasm-runner.js';
@@ -10,6 +11,8 @@ import { EXIT_CANNOT_START, EXIT_KILLED, EXIT_TRAP, runWasm, type WasmRun } from
 const HELLO = fileURLToPath(new URL('../../../../examples/jobs/wasm/hello-wasi.wasm', import.meta.url));
 
 let dir: string;
+const pool = new WorkerPool();
+afterAll(() => pool.close());
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'taho-wasm-runner-'));
@@ -28,7 +31,7 @@ const read = (name: string): Promise<string> => readFile(join(dir, name), 'utf8'
 
 describe('runWasm', () => {
   it('runs a WASI command: args, env, stdout, stderr and /outputs', async () => {
-    const out = await runWasm(spec(['one', 'two']));
+    const out = await runWasm(spec(['one', 'two']), pool);
     expect(out).toMatchObject({ exitCode: 0 });
     expect(out.error).toBeUndefined();
     expect(await read('stdout')).toBe('hello from wasm job one two\nhello, Ada!\n');
@@ -37,30 +40,30 @@ describe('runWasm', () => {
   });
 
   it('reports the exit code the module chose', async () => {
-    const out = await runWasm(spec(['fail']));
+    const out = await runWasm(spec(['fail']), pool);
     expect(out.exitCode).toBe(3);
     expect(out.stoppedBy).toBeUndefined();
   });
 
   it('turns a trap into exit 134 with the trap message', async () => {
-    const out = await runWasm(spec(['trap']));
+    const out = await runWasm(spec(['trap']), pool);
     expect(out.exitCode).toBe(EXIT_TRAP);
     expect(out.error).toMatch(/trapped: unreachable/);
   });
 
   it('caps linear memory at memoryLimitMb', async () => {
-    expect((await runWasm(spec(['grow']))).exitCode).toBe(0);
-    expect((await runWasm(spec(['grow'], { memoryLimitMb: 1 }))).exitCode).toBe(7);
+    expect((await runWasm(spec(['grow']), pool)).exitCode).toBe(0);
+    expect((await runWasm(spec(['grow'], { memoryLimitMb: 1 }), pool)).exitCode).toBe(7);
   });
 
   it('stops a module that loops forever at its timeout', async () => {
-    const out = await runWasm(spec(['loop'], { timeoutMs: 300 }));
+    const out = await runWasm(spec(['loop'], { timeoutMs: 300 }), pool);
     expect(out).toMatchObject({ exitCode: EXIT_KILLED, stoppedBy: 'timeout' });
   });
 
   it('stops a looping module soon after an abort', async () => {
     const controller = new AbortController();
-    const running = runWasm(spec(['loop'], { timeoutMs: 0 }), controller.signal);
+    const running = runWasm(spec(['loop'], { timeoutMs: 0 }), pool, controller.signal);
     await new Promise((r) => setTimeout(r, 300)); // let the thread start and enter the loop
     controller.abort();
     const out = await running;
@@ -69,33 +72,33 @@ describe('runWasm', () => {
   });
 
   it('does not start when already aborted', async () => {
-    const out = await runWasm(spec([]), AbortSignal.abort());
+    const out = await runWasm(spec([]), pool, AbortSignal.abort());
     expect(out.stoppedBy).toBe('abort');
   });
 
   it('answers an invalid module with an error, not a crash', async () => {
     const bad = join(dir, 'bad.wasm');
     await writeFile(bad, 'not wasm at all');
-    const out = await runWasm(spec([], { modulePath: bad }));
+    const out = await runWasm(spec([], { modulePath: bad }), pool);
     expect(out.exitCode).toBe(EXIT_CANNOT_START);
     expect(out.error).toMatch(/cannot load .*bad\.wasm/);
   });
 
   it('names a missing entrypoint', async () => {
-    const out = await runWasm(spec([], { entrypoint: 'main' }));
+    const out = await runWasm(spec([], { entrypoint: 'main' }), pool);
     expect(out.exitCode).toBe(EXIT_CANNOT_START);
     expect(out.error).toContain('no exported function "main"');
   });
 
   it('does not let the module close the host fds behind its stdout and stderr', async () => {
-    const out = await runWasm(spec(['close']));
+    const out = await runWasm(spec(['close']), pool);
     expect(out.exitCode).toBe(0);
     expect(await read('stdout')).toBe('hello from wasm job close\nhello, Ada!\n');
     expect(await read('stderr')).toBe('a line on stderr from the wasm job\n');
   });
 
   it('keeps the module inside its preopens', async () => {
-    const out = await runWasm(spec(['escape']));
+    const out = await runWasm(spec(['escape']), pool);
     expect(out.exitCode).toBe(4);
   });
 
@@ -103,7 +106,7 @@ describe('runWasm', () => {
     const data = join(dir, 'data');
     await mkdir(data);
     await symlink('/etc', join(data, 'etc'));
-    await expect(runWasm(spec([], { inputs: [{ hostPath: data, guestPath: '/data', readonly: true }] }))).rejects.toThrow(/symbolic link out of/);
+    await expect(runWasm(spec([], { inputs: [{ hostPath: data, guestPath: '/data', readonly: true }] }), pool)).rejects.toThrow(/symbolic link out of/);
   });
 
   it('mounts a single input file without its siblings', async () => {
@@ -118,6 +121,6 @@ describe('runWasm', () => {
     expect(preopens.map).toMatchObject({ '/data': data, '/outputs': join(dir, 'outputs') });
     await preopens.cleanup();
     await expect(readdir(staged)).rejects.toThrow();
-    expect((await runWasm(spec([], { inputs: [input] }))).exitCode).toBe(0);
+    expect((await runWasm(spec([], { inputs: [input] }), pool)).exitCode).toBe(0);
   });
 });

@@ -1,11 +1,12 @@
 import { closeSync, openSync } from 'node:fs';
 import { devNull } from 'node:os';
 import { basename } from 'node:path';
-import { ThreadPool } from './thread-pool.js';
 import { workerScript } from '../../components/worker-instance.js';
-import { toTahoError } from '../../errors.js';
+import type { ThreadKind, WorkerPool } from '../../workers/pool.js';
 import { buildPreopens, type WasmInput } from './preopens.js';
-import type { WasmWorkerInit, WasmWorkerReply } from './wasm-worker.js';
+import { Stopper } from './stopper.js';
+import { killed, runInThread, type Result } from './thread-run.js';
+import type { WasmWorkerInit } from './wasm-worker.js';
 
 export type { WasmInput } from './preopens.js';
 
@@ -47,23 +48,22 @@ export interface RunOutcome {
   readonly durationMs: number;
 }
 
-export const EXIT_CANNOT_START = 126;
-export const EXIT_TRAP = 134;
-export const EXIT_KILLED = 137;
+export { EXIT_CANNOT_START, EXIT_KILLED, EXIT_TRAP } from './thread-run.js';
 
-type Result = Omit<RunOutcome, 'durationMs'>;
+// node:wasi prints an ExperimentalWarning on first use; it is not the job's output.
+const WASM_THREAD: ThreadKind = { family: 'job', module: workerScript(import.meta.url, 'wasm-worker.js'), execArgv: ['--no-warnings'] };
 
 /**
- * Runs the module in a fresh worker thread and resolves once that thread is gone, so the output
- * files are complete when it does. Never rejects for the module's faults: a bad module, a trap,
+ * Runs the module in a thread of `pool` and resolves once it is done there, so the output files
+ * are complete when it does. Never rejects for the module's faults: a bad module, a trap,
  * a timeout or an abort are all outcomes. It rejects only when the host side fails: an input is
  * missing or unsafe to mount (TAHO_BAD_REQUEST), an output file cannot be created, or the worker
  * itself breaks (TAHO_INTERNAL).
  */
-export async function runWasm(spec: WasmRun, signal?: AbortSignal): Promise<RunOutcome> {
+export async function runWasm(spec: WasmRun, pool: WorkerPool, signal?: AbortSignal): Promise<RunOutcome> {
   const started = performance.now();
   const done = (r: Result): RunOutcome => ({ ...r, durationMs: performance.now() - started });
-  if (signal?.aborted) return done(killed('abort'));
+  if (signal?.aborted) return done(killed('module', 'abort'));
 
   const fds: number[] = [];
   const preopens = await buildPreopens(spec.inputs, spec.outputsDir);
@@ -82,7 +82,14 @@ export async function runWasm(spec: WasmRun, signal?: AbortSignal): Promise<RunO
       stderr,
       memoryLimitBytes: spec.memoryLimitMb === undefined ? undefined : spec.memoryLimitMb * 1_048_576,
     };
-    return done(await inWorker(init, spec, signal));
+    // The abort may have come while inputs were being staged; the stopper sees it at once.
+    const stopper = new Stopper(spec.timeoutMs, signal);
+    try {
+      const run = { pool, kind: WASM_THREAD, what: 'module', label: `job ${basename(spec.modulePath)}`, memoryLimitMb: spec.memoryLimitMb, timeoutMs: spec.timeoutMs } as const;
+      return done(await runInThread(run, init, stopper));
+    } finally {
+      stopper.dispose();
+    }
   } finally {
     // The worker keeps the module from closing these (see guardStdio); the catch is belt and braces.
     for (const fd of fds) {
@@ -94,65 +101,4 @@ export async function runWasm(spec: WasmRun, signal?: AbortSignal): Promise<RunO
     }
     await preopens.cleanup();
   }
-}
-
-function killed(by: 'timeout' | 'abort', timeoutMs = 0): Result {
-  const error = by === 'timeout' ? `the module ran past its ${timeoutMs} ms timeout and was stopped` : 'the run was aborted and the module stopped';
-  return { exitCode: EXIT_KILLED, stoppedBy: by, error };
-}
-
-// node:wasi prints an ExperimentalWarning on first use; it is not the job's output.
-const pool = new ThreadPool(workerScript(import.meta.url, 'wasm-worker.js'), { execArgv: ['--no-warnings'] });
-
-function inWorker(init: WasmWorkerInit, spec: WasmRun, signal: AbortSignal | undefined): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    // The abort may have come while inputs were being staged.
-    if (signal?.aborted) {
-      resolve(killed('abort'));
-      return;
-    }
-    const worker = pool.take(spec.memoryLimitMb);
-    worker.removeAllListeners('exit');
-    let result: Result | undefined;
-    let settled = false;
-    const finish = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const stop = (by: 'timeout' | 'abort'): void => {
-      result ??= killed(by, spec.timeoutMs);
-      void worker.terminate();
-    };
-    const onAbort = (): void => stop('abort');
-    const timer = spec.timeoutMs > 0 ? setTimeout(() => stop('timeout'), spec.timeoutMs) : undefined;
-    signal?.addEventListener('abort', onAbort, { once: true });
-
-    worker.on('message', (reply: WasmWorkerReply) => {
-      if (result || settled) return; // stopped meanwhile: the exit settles it
-      if (reply.ok) result = { exitCode: reply.exitCode };
-      else if (reply.trap) result = { exitCode: EXIT_TRAP, error: `the module trapped: ${reply.message}` };
-      else result = { exitCode: EXIT_CANNOT_START, error: reply.message };
-      // The run ended on its own; its writes are done (WASI writes synchronously), the thread is reusable.
-      settled = true;
-      finish();
-      pool.release(spec.memoryLimitMb, worker);
-      resolve(result);
-    });
-    let broken: Error | undefined;
-    worker.on('error', (err: Error & { code?: string }) => {
-      // Past its JS heap limit the module is at fault; anything else (a worker file missing from
-      // dist/, say) is ours, and is not reported as the job's outcome.
-      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') result ??= { exitCode: EXIT_TRAP, error: `the module ran out of memory: ${err.message}` };
-      else broken ??= err;
-    });
-    // A stopped or crashed run settles only on exit: until then the thread may still be writing.
-    worker.on('exit', () => {
-      if (settled) return;
-      settled = true;
-      finish();
-      if (result) resolve(result);
-      else reject(toTahoError(broken ?? new Error('the wasm worker exited without a result')));
-    });
-    worker.postMessage(init);
-  });
 }

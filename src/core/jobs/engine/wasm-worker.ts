@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { WASI } from 'node:wasi';
-import { parentPort, workerData } from 'node:worker_threads';
 import { limitMemory } from '../../components/memory-limit.js';
+import type { ThreadHandler } from '../../workers/protocol.js';
 
 /**
- * The inside of one wasm job run: a WASI preview1 module in its own thread, so a module that
- * never returns is stopped by terminating the thread without touching the server.
+ * What a wasm job's pool thread runs: a WASI preview1 module, so a module that never returns is
+ * stopped by terminating the thread without touching the server.
  */
 export interface WasmWorkerInit {
   readonly modulePath: string;
@@ -123,13 +123,6 @@ async function main(init: WasmWorkerInit): Promise<WasmWorkerReply> {
  * own (exit or trap): each run gets a fresh WASI and instance, nothing of the last survives.
  * A run that is stopped or times out ends the thread instead.
  */
-const port = parentPort;
-if (port) {
-  const handle = (init: WasmWorkerInit): void => {
-    void main(init)
-      .catch((err: unknown): WasmWorkerReply => ({ ok: false, trap: false, message: message(err) }))
-      .then((reply) => port.postMessage(reply));
-  };
-  if (workerData) handle(workerData as WasmWorkerInit);
-  port.on('message', handle);
+export function createHandler(): ThreadHandler {
+  return (init) => main(init as WasmWorkerInit).catch((err: unknown): WasmWorkerReply => ({ ok: false, trap: false, message: message(err) }));
 }
