@@ -7,6 +7,13 @@ import { TahoError } from '../../errors.js';
  * The data directory's SQLite file, as every port of the adapter shares it: WAL, so readers never
  * wait on the writer; `NORMAL` sync survives a killed process, `FULL` also power loss; a second
  * process waits for the lock rather than failing at once.
+ *
+ * Every family shares this one WAL and one page cache, where each had a file (events.db, jobs.db,
+ * town.db, taho.db) with SQLite's defaults before: the WAL is checkpointed at 4 000 pages and the
+ * cache holds 8 MB, the room the four had together. At 1 000 pages a checkpoint (two fsyncs, and a
+ * write of every page the WAL holds) landed on a request 4× as often, and pages written again and
+ * again (index leaves, the events' counter) were copied to the file 4× as often too (measured: 63 %
+ * more page writes into the file than the four files for the same town assigns).
  */
 export function openDb(dataDir: string, file: string, sync: 'normal' | 'full' = 'normal'): DatabaseSync {
   const path = join(dataDir, file);
@@ -19,6 +26,8 @@ export function openDb(dataDir: string, file: string, sync: 'normal' | 'full' = 
     db.exec(`
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'};
+      PRAGMA wal_autocheckpoint = 4000;
+      PRAGMA cache_size = -8000;
     `);
     return db;
   } catch (err) {
