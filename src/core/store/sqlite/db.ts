@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { TahoError } from '../../errors.js';
 
 /**
@@ -42,14 +42,16 @@ export function openDb(dataDir: string, file: string, sync: 'normal' | 'full' = 
  */
 export function transaction<T>(db: DatabaseSync, path: string, fn: () => T): T {
   if (db.isTransaction) return fn();
+  let st: { begin: StatementSync; commit: StatementSync };
   try {
-    db.exec('BEGIN IMMEDIATE');
+    st = bracket(db);
+    st.begin.run();
   } catch (err) {
     throw storeFault(err, path);
   }
   try {
     const r = fn();
-    db.exec('COMMIT');
+    st.commit.run();
     return r;
   } catch (err) {
     if (db.isTransaction) {
@@ -61,6 +63,15 @@ export function transaction<T>(db: DatabaseSync, path: string, fn: () => T): T {
     }
     throw storeFault(err, path);
   }
+}
+
+/** BEGIN and COMMIT prepared once per connection: `exec` compiles them again on every write. */
+const brackets = new WeakMap<DatabaseSync, { begin: StatementSync; commit: StatementSync }>();
+
+function bracket(db: DatabaseSync): { begin: StatementSync; commit: StatementSync } {
+  let st = brackets.get(db);
+  if (!st) brackets.set(db, st = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT') });
+  return st;
 }
 
 /** A read, with SQLite's failures (a corrupt file) as typed store faults. */
