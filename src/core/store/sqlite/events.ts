@@ -44,7 +44,8 @@ export class SqliteEventLog implements EventLog {
     this.#changes = changes;
     this.#since = db.prepare('SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?');
     this.#last = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events');
-    this.#trim = db.prepare('DELETE FROM events WHERE id < ?');
+    // The newest event stays whatever the bound: the next id is counted from it (schema.ts).
+    this.#trim = db.prepare('DELETE FROM events WHERE id < MIN(?, (SELECT MAX(id) FROM events))');
     this.#byKind = db.prepare('SELECT id, body FROM events WHERE kind = ? AND id > ? ORDER BY id LIMIT ?');
     this.#bySubject = db.prepare('SELECT id, kind, body FROM events WHERE subject = ? AND id > ? ORDER BY id LIMIT ?');
   }
