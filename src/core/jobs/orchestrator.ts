@@ -142,10 +142,9 @@ export class Orchestrator {
   /** Recovers what a killed server left running, collects old jobs, and starts scheduling. */
   async start(): Promise<{ requeued: string[]; failed: string[] }> {
     if (this.#timer) return { requeued: [], failed: [] };
-    const report = this.#serial(() => this.#recover());
-    // Reports of executions that ended meanwhile wait in their queue; they are applied after the recovery.
+    // Listening first: an execution that ends after the recovery asked its queue is heard.
     await this.#cluster?.start((jobId, executionId, outcome) => this.#ended(jobId, executionId, outcome, 0));
-    await report;
+    const report = await this.#serial(() => this.#recover());
     await this.gc();
     this.#timer = setInterval(() => this.#background(() => this.#tick()), 500);
     this.#timer.unref();

@@ -16,6 +16,9 @@ export class TownDraft {
   readonly #agents = new Map<string, Agent | null>();
   readonly #tasks = new Map<string, Task | null>();
   readonly #taken = new Set<string>();
+  /** Agents read only to deliver to: their guard asks only that they are there and alive. */
+  readonly #delivering = new Set<string>();
+  readonly #changed = new Set<string>();
 
   constructor(store: TownStore) {
     this.#store = store;
@@ -77,13 +80,25 @@ export class TownDraft {
     return this.#store.lastRound(agentId);
   }
 
+  /**
+   * This change needs of the agent only that it is there, under its name and node, and alive (a
+   * delivery to its inbox, a message it sends): another writer may move it meanwhile (a heartbeat,
+   * a round starting). Without this an agent's own writes refused every delivery drafted slower
+   * than its heartbeat, and the town drafted again and again until it gave up.
+   */
+  needsOnlyAlive(agentId: string): void {
+    this.#delivering.add(agentId);
+  }
+
   putAgent(a: Agent): void {
+    this.#changed.add(a.id);
     this.#changing(`agent:${a.id}`);
     this.#agents.set(a.id, a);
     this.#ops.push({ op: 'putAgent', agent: a });
   }
 
   deleteAgent(id: string): void {
+    this.#changed.add(id);
     this.#changing(`agent:${id}`);
     this.#agents.set(id, null);
     this.#ops.push({ op: 'deleteAgent', id });
@@ -149,7 +164,8 @@ export class TownDraft {
   }
 
   write(fence: TownWrite['fence']): TownWrite {
-    return { guards: [...this.#guards.values()], ops: this.#ops, events: this.#events, ...(fence ? { fence } : {}) };
+    const guards = [...this.#guards.values()].map((g): TownGuard => ('agent' in g && g.is !== null && this.#delivering.has(g.agent) && !this.#changed.has(g.agent) ? { ...g, loose: true } : g));
+    return { guards, ops: this.#ops, events: this.#events, ...(fence ? { fence } : {}) };
   }
 
   #guard(key: string, g: TownGuard): void {

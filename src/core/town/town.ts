@@ -321,7 +321,7 @@ export class Town {
   async assign(ref: string, description: string, options: { urgent?: boolean | undefined; tags?: readonly string[] | undefined; from?: string | undefined } = {}): Promise<{ task_id: string; agent_id: string; agent_name: string; message_id: string }> {
     const out = await this.#write(async (d, emit) => {
       const agent = await agentRef(d, ref);
-      const message = this.#newWork(d, emit, agent, description, 'task_assign', await senderId(d, options.from), options.urgent === true, options.tags ?? []);
+      const message = this.#newWork(d, emit, agent, description, 'task_assign', await this.#sender(d, options.from), options.urgent === true, options.tags ?? []);
       return { task_id: message.task_id ?? '', agent_id: agent.id, agent_name: agent.name, message_id: message.id };
     });
     this.dispatcher.wake();
@@ -334,7 +334,7 @@ export class Town {
     const urgent = req.urgent === true;
     const out = await this.#write(async (d, emit) => {
       const agent = await agentRef(d, req.to);
-      const from = await senderId(d, req.from);
+      const from = await this.#sender(d, req.from);
       if (type === 'task' || type === 'query') {
         const m = this.#newWork(d, emit, agent, req.message, type, from, urgent, type === 'query' ? ['query'] : []);
         return { message_id: m.id, to_agent: agent.id, urgent, task_id: m.task_id };
@@ -350,8 +350,9 @@ export class Town {
   /** The first `limit` messages, urgent lane first, without removing them. */
   async inbox(ref: string, limit = 100): Promise<{ agent: string; total: number; urgent: number; messages: InboxItem[] }> {
     const agent = await this.agent(ref);
-    const counts = await this.#store.inboxCounts(agent.id);
-    const messages = (await this.#store.inbox(agent.id, limit)).map((r) => ({ id: r.message.id, from: r.message.from, type: r.message.type, summary: summarize(r.message.type, r.message.body), urgent: r.urgent, task_id: r.message.task_id }));
+    // Together: one round trip on a pipelining store.
+    const [counts, rows] = await Promise.all([this.#store.inboxCounts(agent.id), this.#store.inbox(agent.id, limit)]);
+    const messages = rows.map((r) => ({ id: r.message.id, from: r.message.from, type: r.message.type, summary: summarize(r.message.type, r.message.body), urgent: r.urgent, task_id: r.message.task_id }));
     return { agent: ref, total: counts.total, urgent: counts.urgent, messages };
   }
 
@@ -551,6 +552,13 @@ export class Town {
         throw new TahoError('TAHO_CONFLICT', `the town kept changing under this change (${r.conflict})`, { hint: 'Retry; another process is changing the same agents or tasks right now.' });
       }
     }
+  }
+
+  /** The sender of a message: only its id goes into the message, so its own writes do not refuse the change. */
+  async #sender(d: TownDraft, from: string | undefined): Promise<string> {
+    const id = await senderId(d, from);
+    if (id !== SUPERVISOR_ID) d.needsOnlyAlive(id);
+    return id;
   }
 
   #change(ref: string, step: (a: Agent, now: string) => t.Outcome<Agent>): Promise<Agent> {

@@ -84,11 +84,13 @@ export class ClusterCompute implements ClusterExecutions {
   }
 
   async start(orphan: (jobId: string, executionId: string, outcome: ExecutionOutcome) => void): Promise<void> {
-    this.#reports = this.#o.queues.consumeReports(({ jobId, executionId, outcome }) => {
+    const reports = this.#o.queues.consumeReports(({ jobId, executionId, outcome }) => {
       const w = this.#waiting.get(executionId);
       if (w) w.resolve(outcome);
       else orphan(jobId, executionId, outcome);
     }, this.#o.log);
+    this.#reports = reports;
+    await reports.ready;
   }
 
   /** Stops taking reports (this orchestrator lost its lease or stops). */

@@ -17,7 +17,12 @@ export interface InboxRow {
  * town's rules in one place instead of one copy per adapter (SQL, Lua).
  */
 export type TownGuard =
-  | { readonly agent: string; readonly is: Agent | null }
+  /**
+   * `loose`: the change depends only on the agent being there, under the same name and node, and
+   * not Stopped or Error (a delivery to its inbox), so its heartbeats and rounds do not refuse
+   * it. An adapter may check the whole body instead: stricter, never looser.
+   */
+  | { readonly agent: string; readonly is: Agent | null; readonly loose?: true | undefined }
   | { readonly task: string; readonly is: Task | null }
   | { readonly agentName: string; readonly free: true };
 
