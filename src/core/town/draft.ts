@@ -20,8 +20,14 @@ export class TownDraft {
   readonly #delivering = new Set<string>();
   readonly #changed = new Set<string>();
 
-  constructor(store: TownStore) {
+  /** Agents by name as an earlier change read them: trusted where only a loose guard checks them (see `needsOnlyAlive`). */
+  readonly #known: ReadonlyMap<string, Agent>;
+  /** Agents this draft read by name from the store. */
+  readonly read = new Map<string, Agent>();
+
+  constructor(store: TownStore, known: ReadonlyMap<string, Agent> = new Map()) {
     this.#store = store;
+    this.#known = store.looseGuards === true ? known : new Map();
   }
 
   async agent(id: string): Promise<Agent | undefined> {
@@ -34,7 +40,13 @@ export class TownDraft {
 
   async agentByName(name: string): Promise<Agent | undefined> {
     for (const a of this.#agents.values()) if (a?.name === name) return a;
+    const known = this.#known.get(name);
+    if (known !== undefined) {
+      this.#guard(`agent:${known.id}`, { agent: known.id, is: known });
+      return known;
+    }
     const a = await this.#store.agentByName(name);
+    if (a !== undefined) this.read.set(name, a);
     if (a === undefined) this.#guard(`name:${name}`, { agentName: name, free: true });
     else this.#guard(`agent:${a.id}`, { agent: a.id, is: a });
     return a;

@@ -81,6 +81,8 @@ export interface TaskRow {
  * Several processes may write the same town (the server dispatches while a CLI assigns).
  */
 export interface TownStore {
+  /** It checks `loose` agent guards as such (not the whole body): a draft may then trust an agent it read earlier. */
+  readonly looseGuards?: boolean | undefined;
   apply(write: TownWrite): Promise<TownApplied>;
   agent(id: string): Promise<Agent | undefined>;
   agentByName(name: string): Promise<Agent | undefined>;
