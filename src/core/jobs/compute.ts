@@ -22,11 +22,6 @@ export interface NodeSnapshot {
   /** Executions it can run at once, and how many run now. */
   readonly slots: number;
   readonly running: number;
-  /**
-   * Executions it may hold waiting beyond its slots (a cluster node's queue): it starts the next
-   * the moment one ends, instead of idling while its report goes to the orchestrator and back.
-   */
-  readonly queueDepth?: number | undefined;
   readonly connected: boolean;
   /** Where it runs (a cluster node's host); absent: this machine. */
   readonly address?: string | undefined;

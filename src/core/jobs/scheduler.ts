@@ -37,15 +37,15 @@ export function rejectionOf(job: Job, node: NodeSnapshot): Rejection | undefined
   const memory = parseBytes(task.Resources?.Memory) ?? 0;
   if (cpu > node.max.CPU) return never(`the job asks for ${cpu} CPU and the node has ${node.max.CPU}`);
   if (memory > node.max.Memory) return never(`the job asks for ${mb(memory)} of memory and the node has ${mb(node.max.Memory)}`);
-  if (!hasRoom(node)) return busy(`all ${node.slots} of its execution slots are in use${node.queueDepth ? ` and ${node.queueDepth} more wait in its queue` : ''}`);
+  if (!hasRoom(node)) return busy(`all ${node.slots} of its execution slots are in use`);
   if (cpu > node.available.CPU) return busy(`${cpu} CPU asked, ${node.available.CPU} free now`);
   if (memory > node.available.Memory) return busy(`${mb(memory)} of memory asked, ${mb(node.available.Memory)} free now`);
   return undefined;
 }
 
-/** Whether the node takes another execution now: a free slot, or room in its queue behind them. */
+/** Whether the node takes another execution now. */
 export function hasRoom(node: NodeSnapshot): boolean {
-  return node.running < node.slots + (node.queueDepth ?? 0);
+  return node.running < node.slots;
 }
 
 /** The nodes as they are once `job` has one more execution on `nodeId` (several placed in one turn). */

@@ -34,7 +34,7 @@ export class ClusterCompute implements ClusterExecutions {
       const slots = n.capacity.slots || 1;
       const max = n.capacity.resources ?? { CPU: slots, Memory: 0, Disk: 0, GPU: 0 };
       const snapshot: NodeSnapshot = {
-        id: n.id, labels: n.labels, engines: this.#o.engines(), max, available: max, slots, queueDepth: slots, running: running.get(n.id) ?? 0,
+        id: n.id, labels: n.labels, engines: this.#o.engines(), max, available: max, slots, running: running.get(n.id) ?? 0,
         connected: n.alive, address: new URL(n.url).hostname, lastSeen: n.lastSeen,
       };
       return { id: n.id, snapshot: () => snapshot, run: (r) => this.#place(n.id, r) };
