@@ -15,7 +15,7 @@ const lostOutcome = (why: string): ExecutionOutcome => ({ exitCode: 137, error: 
 
 /**
  * The orchestrator's view of the cluster's compute: every registered node is a ComputeNode whose
- * `run` puts the execution on that node's queue; the node's report (from the reports queue)
+ * `run` puts the execution on that node's queue; the node's report (from the reports stream)
  * settles it. How many executions run on each node is counted here, from what was placed.
  */
 export class ClusterCompute implements ClusterExecutions {
