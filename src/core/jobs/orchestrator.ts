@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { readOutput } from './output.js';
 import { join } from 'node:path';
 import { ambiguousId as ambiguous, TahoError } from '../errors.js';
@@ -11,14 +11,15 @@ import {
 } from './model.js';
 import { decodeToken, encodeToken } from './paging.js';
 import { changeWaiter, executionLogs, type FollowOptions, type LogLine, type NextChange } from './logs.js';
-import { place, queueOrder, rejectionOf } from './scheduler.js';
+import { hasRoom, place, queueOrder, rejectionOf, withPlaced } from './scheduler.js';
+import { Snapshots, Turn } from './snapshots.js';
 import type { JobStore } from '../store/ports/jobs.js';
 import type { Fence } from '../store/ports/leases.js';
 import { JobChange } from './change.js';
 import { clockNow, type Plan, type Snapshot } from './transitions/plan.js';
 import { finish, launch, type ExecutionReport } from './transitions/execution.js';
 import { interrupt } from './transitions/interrupt.js';
-import { noNodeSummary, queueTimeout, rerun, stop, submitNew, submitUpdate, totalTimeout, wait } from './transitions/job.js';
+import { noNodeSummary, queueTimeout, rerun, stop, submitNew, submitUpdate, totalTimeout, wait as waitFor } from './transitions/job.js';
 import { validateSubmission, type JobDraft } from './submit.js';
 
 export interface OrchestratorOptions {
@@ -85,6 +86,13 @@ interface QueueEntry {
   queued: boolean;
 }
 
+interface EndedExecution {
+  readonly jobId: string;
+  readonly executionId: string;
+  readonly outcome: ExecutionOutcome;
+  readonly timeoutS: number;
+}
+
 interface Live {
   readonly running: RunningExecution;
   readonly jobId: string;
@@ -101,6 +109,9 @@ export class Orchestrator {
   readonly #nodes: readonly ComputeNode[];
   readonly #options: OrchestratorOptions;
   readonly #live = new Map<string, Live>();
+  readonly #snapshots: Snapshots;
+  /** Executions that ended since the last turn applied their ends. */
+  readonly #ends: EndedExecution[] = [];
   /** Jobs waiting for placement, with how many executions each still needs; kept in memory so scheduling reads no store. */
   readonly #queue = new Map<string, QueueEntry>();
   /** When the current version of each unfinished job was submitted (TotalTimeout counts from it). */
@@ -123,6 +134,7 @@ export class Orchestrator {
   constructor(store: JobStore, nodes: readonly ComputeNode[], options: OrchestratorOptions, cluster?: ClusterExecutions) {
     this.#cluster = cluster;
     this.#store = store;
+    this.#snapshots = new Snapshots(store);
     this.#nodes = nodes;
     this.#options = options;
   }
@@ -130,13 +142,9 @@ export class Orchestrator {
   /** Recovers what a killed server left running, collects old jobs, and starts scheduling. */
   async start(): Promise<{ requeued: string[]; failed: string[] }> {
     if (this.#timer) return { requeued: [], failed: [] };
-    const report = this.#serial(() => this.#recover());
-    // Reports of executions that ended meanwhile wait in their queue; they are applied after the recovery.
-    await this.#cluster?.start((jobId, executionId, outcome) => this.#background(async () => {
-      await this.#finished(jobId, executionId, outcome, 0);
-      await this.#pump();
-    }));
-    await report;
+    // Listening first: an execution that ends after the recovery asked its queue is heard.
+    await this.#cluster?.start((jobId, executionId, outcome) => this.#ended(jobId, executionId, outcome, 0));
+    const report = await this.#serial(() => this.#recover());
     await this.gc();
     this.#timer = setInterval(() => this.#background(() => this.#tick()), 500);
     this.#timer.unref();
@@ -427,6 +435,7 @@ export class Orchestrator {
       const d = new JobChange(this.#store);
       d.deleteJob(j.ID);
       await this.#serial(() => this.#commit(d));
+      this.#snapshots.forget([j.ID]);
       rmSync(join(this.#options.dataDir, 'jobs', j.ID), { recursive: true, force: true });
     }
     return old.map((j) => j.ID);
@@ -447,65 +456,91 @@ export class Orchestrator {
     return this.#queuedEntries().map((e) => e.job);
   }
 
+  /**
+   * Places what the queue holds on nodes with room, as one turn: every launch and every "Queued"
+   * of this pass is decided first (each seeing the ones before it) and written as one change,
+   * then the executions start. A refused write changes no queue entry: the next pass tries again.
+   */
   async #pump(): Promise<void> {
     if (this.#closed) return;
+    const turn = new Turn(this.#snapshots);
+    const launched: { entry: QueueEntry; execution: Execution; node: string }[] = [];
+    const waited: QueueEntry[] = [];
     let nodes = this.nodes();
+    const wait = async (entry: QueueEntry, placement: ReturnType<typeof place>): Promise<void> => {
+      if (!('rejections' in placement)) return;
+      const s = await turn.snapshot(entry.job.ID);
+      turn.add(waitFor(s, placement.rejections, { started: entry.started || launched.some((l) => l.entry === entry), nodesMayJoin: this.#cluster !== undefined }, clockNow()).plan);
+      waited.push(entry);
+    };
     for (const entry of this.#queuedEntries()) {
       // Every node busy: nothing behind can start either; each waiting job is marked Queued once.
-      if (!nodes.some((n) => n.connected && n.running < n.slots)) {
-        if (!entry.queued) await this.#waiting(entry, place(entry.job, nodes));
+      if (!nodes.some((n) => n.connected && hasRoom(n))) {
+        if (!entry.queued) await wait(entry, place(entry.job, nodes));
         continue;
       }
-      while (entry.needed > 0) {
-        if (this.#closed) return;
+      for (let needed = entry.needed; needed > 0; needed--) {
         const placement = place(entry.job, nodes);
         if ('rejections' in placement) {
-          await this.#waiting(entry, placement);
+          await wait(entry, placement);
           break;
         }
-        await this.#launch(entry.job, placement.node);
-        entry.needed -= 1;
-        entry.started = true;
-        nodes = this.nodes();
+        const { plan, execution } = launch(await turn.snapshot(entry.job.ID), { execution: `e-${randomUUID()}`, evaluation: `v-${randomUUID()}` }, placement.node.id, clockNow());
+        turn.add(plan);
+        launched.push({ entry, execution, node: placement.node.id });
+        nodes = withPlaced(nodes, placement.node.id, entry.job);
       }
+    }
+    if (turn.plans.length === 0) return;
+    // One write: each bid is accepted and its node starts it at once (a failure to stage its
+    // inputs then shows as that execution failing, with the reason).
+    await this.#applyAll(turn.plans);
+    for (const entry of waited) entry.queued = true;
+    for (const { entry, execution, node } of launched) {
+      entry.needed -= 1;
+      entry.started = true;
       if (entry.needed === 0) this.#queue.delete(entry.job.ID);
+      this.#run(entry.job, execution, node);
     }
   }
 
-  /** No node can take the job now: it waits (Queued), or fails when no node ever could. */
-  async #waiting(entry: QueueEntry, placement: ReturnType<typeof place>): Promise<void> {
-    if (!('rejections' in placement)) return;
-    const snapshot = await this.#snapshot(entry.job.ID);
-    if (snapshot) await this.#apply(wait(snapshot, placement.rejections, { started: entry.started, nodesMayJoin: this.#cluster !== undefined }, clockNow()).plan);
-    entry.queued = true;
-  }
-
-  async #launch(job: Job, node: NodeSnapshot): Promise<void> {
-    const snapshot = await this.#snapshot(job.ID) ?? { job, executions: [] };
-    const { plan, execution } = launch(snapshot, { execution: `e-${randomUUID()}`, evaluation: `v-${randomUUID()}` }, node.id, clockNow());
-    const dir = this.executionDir(job.ID, execution.ID);
-    mkdirSync(dir, { recursive: true });
-    // One write: the bid is accepted and the node starts it at once (a failure to stage its
-    // inputs then shows as this execution failing, with the reason).
-    await this.#apply(plan);
+  #run(job: Job, execution: Execution, nodeId: string): void {
     const timeoutS = job.Tasks[0]?.Timeouts?.ExecutionTimeout || this.#options.defaultTimeoutS;
-    const computeNode = this.#computeNodes().find((n) => n.id === node.id) as ComputeNode;
-    const running = computeNode.run({
-      job, execution, dir, timeoutMs: timeoutS * 1000,
-    });
-    this.#follow(job.ID, execution.ID, node.id, running, timeoutS);
+    const computeNode = this.#computeNodes().find((n) => n.id === nodeId) as ComputeNode;
+    let running: RunningExecution;
+    try {
+      running = computeNode.run({ job, execution, dir: this.executionDir(job.ID, execution.ID), timeoutMs: timeoutS * 1000 });
+    } catch (err) {
+      // Its directory could not be made (a full disk): the execution fails with the reason.
+      running = { done: Promise.resolve({ exitCode: 126, error: `the execution could not start: ${err instanceof Error ? err.message : String(err)}`, durationMs: 0 }), stop: () => undefined };
+    }
+    this.#follow(job.ID, execution.ID, nodeId, running, timeoutS);
   }
 
-  /** Waits for the execution's end, then applies it. */
+  /** Waits for the execution's end, then applies it (with every other end heard meanwhile). */
   #follow(jobId: string, executionId: string, nodeId: string, running: RunningExecution, timeoutS: number): void {
     this.#live.set(executionId, { running, jobId, nodeId });
     void running.done.then((outcome) => {
       this.#live.delete(executionId);
-      if (this.#closed) return;
-      this.#background(async () => {
-        await this.#finished(jobId, executionId, outcome, timeoutS);
-        await this.#pump();
-      });
+      this.#ended(jobId, executionId, outcome, timeoutS);
+    });
+  }
+
+  /** An execution ended: applied in the next turn, together with the others that ended by then. */
+  #ended(jobId: string, executionId: string, outcome: ExecutionOutcome, timeoutS: number): void {
+    if (this.#closed) return;
+    this.#ends.push({ jobId, executionId, outcome, timeoutS });
+    if (this.#ends.length > 1) return; // a turn is already queued for them
+    this.#background(async () => {
+      const ends = this.#ends.splice(0);
+      try {
+        await this.#applyAll(await this.#finishes(ends));
+      } catch (err) {
+        if (!(err instanceof TahoError && err.code === 'TAHO_CONFLICT') || ends.length === 1) throw err;
+        // One of them was refused (its job moved under this orchestrator): the others are applied each on its own.
+        for (const e of ends) await this.#applyAll(await this.#finishes([e])).catch((one: unknown) => { this.lastError = one; });
+      }
+      await this.#pump();
     });
   }
 
@@ -513,15 +548,23 @@ export class Orchestrator {
     return this.#cluster?.nodes() ?? this.#nodes;
   }
 
-  async #finished(jobId: string, executionId: string, outcome: ExecutionOutcome, timeoutS: number): Promise<void> {
-    const snapshot = await this.#snapshot(jobId);
-    if (!snapshot) return;
-    const dir = this.executionDir(jobId, executionId);
-    const files = executionFiles(dir);
-    // A cluster node read its output where its files are; here they are this process's own.
-    const report: ExecutionReport = { ...outcome, output: outcome.output ?? readOutput(files.stdout, files.stderr), resultsUrl: outcome.resultsUrl ?? `file://${dir}` };
-    const timeout = timeoutS || snapshot.job.Tasks[0]?.Timeouts?.ExecutionTimeout || this.#options.defaultTimeoutS;
-    await this.#apply(finish(snapshot, executionId, report, { timeoutS: timeout, stillQueued: this.#queue.has(jobId) }, clockNow()));
+  /** The plans of executions that ended, decided in one turn (an end of a job deleted meanwhile is dropped). */
+  async #finishes(ends: readonly EndedExecution[]): Promise<Plan[]> {
+    const turn = new Turn(this.#snapshots);
+    for (const { jobId, executionId, outcome, timeoutS } of ends) {
+      const snapshot = await turn.snapshot(jobId).catch((err: unknown) => {
+        if (err instanceof TahoError && err.code === 'TAHO_JOB_NOT_FOUND') return undefined;
+        throw err;
+      });
+      if (!snapshot) continue;
+      const dir = this.executionDir(jobId, executionId);
+      const files = executionFiles(dir);
+      // A cluster node read its output where its files are; here they are this process's own.
+      const report: ExecutionReport = { ...outcome, output: outcome.output ?? readOutput(files.stdout, files.stderr), resultsUrl: outcome.resultsUrl ?? `file://${dir}` };
+      const timeout = timeoutS || snapshot.job.Tasks[0]?.Timeouts?.ExecutionTimeout || this.#options.defaultTimeoutS;
+      turn.add(finish(snapshot, executionId, report, { timeoutS: timeout, stillQueued: this.#queue.has(jobId) }, clockNow()));
+    }
+    return turn.plans;
   }
 
   /** Executions a killed server left behind: failed with the reason, their jobs re-queued or failed. */
@@ -574,7 +617,10 @@ export class Orchestrator {
     for (const [jobId, lost] of byJob) {
       const nodes = [...new Set(lost.values())].map((n) => shortId(n)).join(', ');
       const why = `node ${nodes} was lost (it stopped beating)`;
-      const snapshot = await this.#store.job(jobId) ? await this.#snapshot(jobId) : undefined;
+      const snapshot = await this.#snapshot(jobId).catch((err: unknown) => {
+        if (err instanceof TahoError && err.code === 'TAHO_JOB_NOT_FOUND') return undefined;
+        throw err;
+      });
       if (snapshot) await this.#apply(interrupt(snapshot, { why, executionIds: new Set(lost.keys()), maxAttempts: this.#options.maxAttempts }, clockNow()).plan);
       for (const id of lost.keys()) cluster.abandon(id, why);
     }
@@ -626,33 +672,42 @@ export class Orchestrator {
 
   // ---- decisions applied: one write, then their effects ----
 
-  async #snapshot(job: Job | string): Promise<Snapshot> {
-    const id = typeof job === 'string' ? job : job.ID;
-    const stored = typeof job === 'string' ? await this.#store.job(id) : job;
-    if (!stored) throw new TahoError('TAHO_JOB_NOT_FOUND', `job not found: ${id}`, { hint: 'It was deleted meanwhile.' });
-    return { job: stored, executions: await this.#store.executions(id) };
+  /** The job as this orchestrator last wrote it, or as the store has it. */
+  #snapshot(job: Job | string): Promise<Snapshot> {
+    return typeof job === 'string' ? this.#snapshots.get(job) : this.#snapshots.get(job.ID, job);
   }
 
   /** Commits what the plan decided, then does its effects; answers the ends of the executions it stopped. */
-  async #apply(plan: Plan, idempotencyKey?: { key: string; jobId: string }): Promise<Promise<unknown>[]> {
-    if (plan.jobs.length + plan.executions.length + plan.history.length + plan.events.length > 0 || idempotencyKey) {
+  #apply(plan: Plan, idempotencyKey?: { key: string; jobId: string }): Promise<Promise<unknown>[]> {
+    return this.#applyAll([plan], idempotencyKey);
+  }
+
+  /** Commits the plans as one write, then does their effects in order. */
+  async #applyAll(plans: readonly Plan[], idempotencyKey?: { key: string; jobId: string }): Promise<Promise<unknown>[]> {
+    const write = { jobs: plans.flatMap((p) => p.jobs), executions: plans.flatMap((p) => p.executions), history: plans.flatMap((p) => p.history), events: plans.flatMap((p) => p.events) };
+    if (write.jobs.length + write.executions.length + write.history.length + write.events.length > 0 || idempotencyKey) {
       const fence = this.#options.fence?.();
-      await this.#store.commit({
-        jobs: plan.jobs, executions: plan.executions, history: plan.history, events: plan.events,
-        ...(idempotencyKey ? { idempotencyKey } : {}), ...(fence ? { fence } : {}),
-      });
+      try {
+        await this.#store.commit({ ...write, ...(idempotencyKey ? { idempotencyKey } : {}), ...(fence ? { fence } : {}) });
+      } catch (err) {
+        this.#snapshots.forget(plans.map((p) => p.job.ID));
+        throw err;
+      }
     }
+    this.#snapshots.committed(plans);
     const stopped: Promise<unknown>[] = [];
-    for (const effect of plan.effects) {
-      if (effect.kind === 'stop') {
-        for (const id of effect.executionIds) {
-          const live = this.#live.get(id);
-          if (!live) continue;
-          live.running.stop();
-          stopped.push(live.running.done);
-        }
-      } else if (effect.kind === 'dequeue') this.#queue.delete(plan.job.ID);
-      else this.#enqueue(plan.job, effect.needed, effect.started);
+    for (const plan of plans) {
+      for (const effect of plan.effects) {
+        if (effect.kind === 'stop') {
+          for (const id of effect.executionIds) {
+            const live = this.#live.get(id);
+            if (!live) continue;
+            live.running.stop();
+            stopped.push(live.running.done);
+          }
+        } else if (effect.kind === 'dequeue') this.#queue.delete(plan.job.ID);
+        else this.#enqueue(plan.job, effect.needed, effect.started);
+      }
     }
     return stopped;
   }

@@ -39,10 +39,25 @@ export function rejectionOf(job: Job, node: NodeSnapshot): Rejection | undefined
   if (cpu > node.max.CPU) return never(`the job asks for ${cpu} CPU and the node has ${node.max.CPU}`);
   if (memory > node.max.Memory) return never(`the job asks for ${mb(memory)} of memory and the node has ${mb(node.max.Memory)}`);
   if (!node.connected) return busy('the node is disconnected');
-  if (node.running >= node.slots) return busy(`all ${node.slots} of its execution slots are in use`);
+  if (!hasRoom(node)) return busy(`all ${node.slots} of its execution slots are in use`);
   if (cpu > node.available.CPU) return busy(`${cpu} CPU asked, ${node.available.CPU} free now`);
   if (memory > node.available.Memory) return busy(`${mb(memory)} of memory asked, ${mb(node.available.Memory)} free now`);
   return undefined;
+}
+
+/** Whether the node takes another execution now. */
+export function hasRoom(node: NodeSnapshot): boolean {
+  return node.running < node.slots;
+}
+
+/** The nodes as they are once `job` has one more execution on `nodeId` (several placed in one turn). */
+export function withPlaced(nodes: readonly NodeSnapshot[], nodeId: string, job: Job): NodeSnapshot[] {
+  const task = job.Tasks[0] as Task;
+  const cpu = parseCpu(task.Resources?.CPU) ?? 0;
+  const memory = parseBytes(task.Resources?.Memory) ?? 0;
+  return nodes.map((n) => (n.id !== nodeId ? n : {
+    ...n, running: n.running + 1, available: { ...n.available, CPU: Math.max(0, n.available.CPU - cpu), Memory: Math.max(0, n.available.Memory - memory) },
+  }));
 }
 
 function requirements(job: Job): Requirement[] {

@@ -25,6 +25,7 @@ export function newMessage(fields: { from: string; to: string; type: MessageType
 
 /** Puts a task-carrying message in the agent's inbox and records both changes. */
 export function deliver(d: TownDraft, emit: Emit, agent: Agent, message: Message, front = false): void {
+  d.needsOnlyAlive(agent.id);
   d.inboxPush(agent.id, message, message.priority === 'urgent', front);
   emit('message', 'sent', { message_id: message.id, from: message.from, to: agent.id, to_name: agent.name, type: message.type, urgent: message.priority === 'urgent', task_id: message.task_id, ...nodeOf(agent) });
 }

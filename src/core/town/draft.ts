@@ -16,9 +16,18 @@ export class TownDraft {
   readonly #agents = new Map<string, Agent | null>();
   readonly #tasks = new Map<string, Task | null>();
   readonly #taken = new Set<string>();
+  /** Agents read only to deliver to: their guard asks only that they are there and alive. */
+  readonly #delivering = new Set<string>();
+  readonly #changed = new Set<string>();
 
-  constructor(store: TownStore) {
+  /** Agents by name as an earlier change read them: trusted where only a loose guard checks them (see `needsOnlyAlive`). */
+  readonly #known: ReadonlyMap<string, Agent>;
+  /** Agents this draft read by name from the store. */
+  readonly read = new Map<string, Agent>();
+
+  constructor(store: TownStore, known: ReadonlyMap<string, Agent> = new Map()) {
     this.#store = store;
+    this.#known = store.looseGuards === true ? known : new Map();
   }
 
   async agent(id: string): Promise<Agent | undefined> {
@@ -31,7 +40,13 @@ export class TownDraft {
 
   async agentByName(name: string): Promise<Agent | undefined> {
     for (const a of this.#agents.values()) if (a?.name === name) return a;
+    const known = this.#known.get(name);
+    if (known !== undefined) {
+      this.#guard(`agent:${known.id}`, { agent: known.id, is: known });
+      return known;
+    }
     const a = await this.#store.agentByName(name);
+    if (a !== undefined) this.read.set(name, a);
     if (a === undefined) this.#guard(`name:${name}`, { agentName: name, free: true });
     else this.#guard(`agent:${a.id}`, { agent: a.id, is: a });
     return a;
@@ -77,13 +92,25 @@ export class TownDraft {
     return this.#store.lastRound(agentId);
   }
 
+  /**
+   * This change needs of the agent only that it is there, under its name and node, and alive (a
+   * delivery to its inbox, a message it sends): another writer may move it meanwhile (a heartbeat,
+   * a round starting). Without this an agent's own writes refused every delivery drafted slower
+   * than its heartbeat, and the town drafted again and again until it gave up.
+   */
+  needsOnlyAlive(agentId: string): void {
+    this.#delivering.add(agentId);
+  }
+
   putAgent(a: Agent): void {
+    this.#changed.add(a.id);
     this.#changing(`agent:${a.id}`);
     this.#agents.set(a.id, a);
     this.#ops.push({ op: 'putAgent', agent: a });
   }
 
   deleteAgent(id: string): void {
+    this.#changed.add(id);
     this.#changing(`agent:${id}`);
     this.#agents.set(id, null);
     this.#ops.push({ op: 'deleteAgent', id });
@@ -149,7 +176,8 @@ export class TownDraft {
   }
 
   write(fence: TownWrite['fence']): TownWrite {
-    return { guards: [...this.#guards.values()], ops: this.#ops, events: this.#events, ...(fence ? { fence } : {}) };
+    const guards = [...this.#guards.values()].map((g): TownGuard => ('agent' in g && g.is !== null && this.#delivering.has(g.agent) && !this.#changed.has(g.agent) ? { ...g, loose: true } : g));
+    return { guards, ops: this.#ops, events: this.#events, ...(fence ? { fence } : {}) };
   }
 
   #guard(key: string, g: TownGuard): void {

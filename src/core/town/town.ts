@@ -131,6 +131,10 @@ export class Town {
   readonly #intervalMs: number;
   readonly #fence: () => Fence | undefined;
   readonly #placement: Placement;
+  /** Agent names whose inbox was read → their ids (an agent's id never changes; a name may move to a new agent). */
+  readonly #inboxIds = new Map<string, string>();
+  /** Agents by name as the last change that read them found them (see TownDraft). */
+  readonly #knownAgents = new Map<string, Agent>();
 
   constructor(options: TownOptions) {
     this.#store = options.store;
@@ -319,12 +323,12 @@ export class Town {
 
   /** Creates a task in the agent's inbox (POST /v1/tasks/assign). */
   async assign(ref: string, description: string, options: { urgent?: boolean | undefined; tags?: readonly string[] | undefined; from?: string | undefined } = {}): Promise<{ task_id: string; agent_id: string; agent_name: string; message_id: string }> {
-    const out = await this.#write(async (d, emit) => {
+    const { out, agent } = await this.#write(async (d, emit) => {
       const agent = await agentRef(d, ref);
-      const message = this.#newWork(d, emit, agent, description, 'task_assign', await senderId(d, options.from), options.urgent === true, options.tags ?? []);
-      return { task_id: message.task_id ?? '', agent_id: agent.id, agent_name: agent.name, message_id: message.id };
+      const message = this.#newWork(d, emit, agent, description, 'task_assign', await this.#sender(d, options.from), options.urgent === true, options.tags ?? []);
+      return { out: { task_id: message.task_id ?? '', agent_id: agent.id, agent_name: agent.name, message_id: message.id }, agent };
     });
-    this.dispatcher.wake();
+    this.#wakeFor(agent);
     return out;
   }
 
@@ -332,26 +336,37 @@ export class Town {
   async send(req: SendRequest): Promise<{ message_id: string; to_agent: string; urgent: boolean; task_id: string | null }> {
     const type: MessageType = KINDS[(req.kind ?? 'task') as SendKind] ?? 'task';
     const urgent = req.urgent === true;
-    const out = await this.#write(async (d, emit) => {
+    const { out, agent } = await this.#write(async (d, emit) => {
       const agent = await agentRef(d, req.to);
-      const from = await senderId(d, req.from);
+      const from = await this.#sender(d, req.from);
       if (type === 'task' || type === 'query') {
         const m = this.#newWork(d, emit, agent, req.message, type, from, urgent, type === 'query' ? ['query'] : []);
-        return { message_id: m.id, to_agent: agent.id, urgent, task_id: m.task_id };
+        return { out: { message_id: m.id, to_agent: agent.id, urgent, task_id: m.task_id }, agent };
       }
       const m = newMessage({ from, to: agent.id, type, body: req.message, urgent, task_id: null }, this.#ctx.now());
       deliver(d, emit, agent, m);
-      return { message_id: m.id, to_agent: agent.id, urgent, task_id: null };
+      return { out: { message_id: m.id, to_agent: agent.id, urgent, task_id: null }, agent };
     });
-    this.dispatcher.wake();
+    this.#wakeFor(agent);
     return out;
   }
 
   /** The first `limit` messages, urgent lane first, without removing them. */
   async inbox(ref: string, limit = 100): Promise<{ agent: string; total: number; urgent: number; messages: InboxItem[] }> {
-    const agent = await this.agent(ref);
-    const counts = await this.#store.inboxCounts(agent.id);
-    const messages = (await this.#store.inbox(agent.id, limit)).map((r) => ({ id: r.message.id, from: r.message.from, type: r.message.type, summary: summarize(r.message.type, r.message.body), urgent: r.urgent, task_id: r.message.task_id }));
+    const read = (id: string) => Promise.all([this.#store.inboxCounts(id), this.#store.inbox(id, limit)]);
+    // An agent polled by name: its id (never reused) is read with the inbox, in one round trip
+    // on a pipelining store, and the answer kept only if that id still bears the name.
+    const known = this.#inboxIds.get(ref);
+    const guess = known === undefined ? undefined : await Promise.all([this.#store.agent(known), read(known)]);
+    let found = guess !== undefined && guess[0]?.name === ref ? guess[1] : undefined;
+    if (found === undefined) {
+      const agent = await this.agent(ref);
+      if (agent.name === ref) this.#inboxIds.set(ref, agent.id);
+      else this.#inboxIds.delete(ref);
+      found = await read(agent.id);
+    }
+    const [counts, rows] = found;
+    const messages = rows.map((r) => ({ id: r.message.id, from: r.message.from, type: r.message.type, summary: summarize(r.message.type, r.message.body), urgent: r.urgent, task_id: r.message.task_id }));
     return { agent: ref, total: counts.total, urgent: counts.urgent, messages };
   }
 
@@ -538,7 +553,9 @@ export class Town {
    */
   async #write<T>(fn: (d: TownDraft, emit: Emit) => Promise<T>, fenced = false): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const d = new TownDraft(this.#store);
+      // The first draft may trust agents read by earlier changes: a write whose guard finds one
+      // moved is drafted again from the store.
+      const d = new TownDraft(this.#store, attempt === 1 ? this.#knownAgents : undefined);
       const emit: Emit = (kind, type, data) => {
         const ids = data as { agent_id?: string; task_id?: string; message_id?: string };
         d.event({ kind: 'town', type: `${kind}.${type}`, subject: ids.task_id ?? ids.agent_id ?? ids.message_id ?? '', data });
@@ -546,11 +563,28 @@ export class Town {
       const out = await fn(d, emit);
       if (d.empty) return out;
       const r = await this.#store.apply(d.write(fenced ? this.#fence() : undefined));
+      for (const [name, a] of d.read) this.#knownAgents.set(name, a);
       if (r.ok) return out;
+      if (attempt === 1) this.#knownAgents.clear();
       if (attempt >= ATTEMPTS) {
         throw new TahoError('TAHO_CONFLICT', `the town kept changing under this change (${r.conflict})`, { hint: 'Retry; another process is changing the same agents or tasks right now.' });
       }
     }
+  }
+
+  /**
+   * Work arrived for `agent`: this process's dispatcher looks at once if it runs the agent's
+   * rounds (in a cluster the agent's own node is woken by the change's event instead).
+   */
+  #wakeFor(agent: Agent): void {
+    if (runsHere(this.#placement, agent)) this.dispatcher.wake();
+  }
+
+  /** The sender of a message: only its id goes into the message, so its own writes do not refuse the change. */
+  async #sender(d: TownDraft, from: string | undefined): Promise<string> {
+    const id = await senderId(d, from);
+    if (id !== SUPERVISOR_ID) d.needsOnlyAlive(id);
+    return id;
   }
 
   #change(ref: string, step: (a: Agent, now: string) => t.Outcome<Agent>): Promise<Agent> {

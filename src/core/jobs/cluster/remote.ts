@@ -15,7 +15,7 @@ const lostOutcome = (why: string): ExecutionOutcome => ({ exitCode: 137, error: 
 
 /**
  * The orchestrator's view of the cluster's compute: every registered node is a ComputeNode whose
- * `run` puts the execution on that node's queue; the node's report (from the reports queue)
+ * `run` puts the execution on that node's queue; the node's report (from the reports stream)
  * settles it. How many executions run on each node is counted here, from what was placed.
  */
 export class ClusterCompute implements ClusterExecutions {
@@ -84,11 +84,13 @@ export class ClusterCompute implements ClusterExecutions {
   }
 
   async start(orphan: (jobId: string, executionId: string, outcome: ExecutionOutcome) => void): Promise<void> {
-    this.#reports = this.#o.queues.consumeReports(({ jobId, executionId, outcome }) => {
+    const reports = this.#o.queues.consumeReports(({ jobId, executionId, outcome }) => {
       const w = this.#waiting.get(executionId);
       if (w) w.resolve(outcome);
       else orphan(jobId, executionId, outcome);
     }, this.#o.log);
+    this.#reports = reports;
+    await reports.ready;
   }
 
   /** Stops taking reports (this orchestrator lost its lease or stops). */

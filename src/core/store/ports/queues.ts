@@ -1,8 +1,8 @@
 import type { ExecutionOutcome } from '../../jobs/compute.js';
 
 /**
- * The execution queues of a cluster's jobs: one per node, which only that node consumes, and one
- * of reports, which only the orchestrator (the `jobs` lease holder) consumes. Only a distributed
+ * The execution queues of a cluster's jobs: one per node, which only that node consumes, and a
+ * stream of reports, which only the orchestrator (the `jobs` lease holder) reads. Only a distributed
  * adapter has them (Redis, through BullMQ); on the embedded store one process runs every job.
  */
 
@@ -41,7 +41,10 @@ export interface ExecutionQueues {
   /** Runs the node's tasks, `concurrency` at once; what `run` answers is kept as the task's end. */
   consume(nodeId: string, concurrency: number, run: (task: ExecutionTask) => Promise<ExecutionOutcome | null>, log?: (line: string) => void): QueueConsumer;
   report(report: ExecutionReport): Promise<void>;
-  /** Takes the reports (the orchestrator); a report is gone once `on` returned. */
-  consumeReports(on: (report: ExecutionReport) => void, log?: (line: string) => void): QueueConsumer;
+  /**
+   * Hears the reports sent from now on (the orchestrator), once `ready` resolves; an earlier one
+   * is found by asking `placed`.
+   */
+  consumeReports(on: (report: ExecutionReport) => void, log?: (line: string) => void): QueueConsumer & { readonly ready: Promise<void> };
   close(): Promise<void>;
 }

@@ -17,7 +17,12 @@ export interface InboxRow {
  * town's rules in one place instead of one copy per adapter (SQL, Lua).
  */
 export type TownGuard =
-  | { readonly agent: string; readonly is: Agent | null }
+  /**
+   * `loose`: the change depends only on the agent being there, under the same name and node, and
+   * not Stopped or Error (a delivery to its inbox), so its heartbeats and rounds do not refuse
+   * it. An adapter may check the whole body instead: stricter, never looser.
+   */
+  | { readonly agent: string; readonly is: Agent | null; readonly loose?: true | undefined }
   | { readonly task: string; readonly is: Task | null }
   | { readonly agentName: string; readonly free: true };
 
@@ -76,6 +81,8 @@ export interface TaskRow {
  * Several processes may write the same town (the server dispatches while a CLI assigns).
  */
 export interface TownStore {
+  /** It checks `loose` agent guards as such (not the whole body): a draft may then trust an agent it read earlier. */
+  readonly looseGuards?: boolean | undefined;
   apply(write: TownWrite): Promise<TownApplied>;
   agent(id: string): Promise<Agent | undefined>;
   agentByName(name: string): Promise<Agent | undefined>;

@@ -12,7 +12,15 @@ const ioredis = (): typeof import('ioredis') => load('ioredis') as typeof import
 
 /** BullMQ keys share the `{bull}` hash tag (one slot, as every taho family's). */
 const PREFIX = 'taho:{bull}';
-const REPORTS = 'exec-reports';
+/**
+ * Reports travel on a plain stream, not a queue: one XADD from the node, one blocking read by the
+ * orchestrator (a queue cost three scripts and a wake-up more per execution). A report nobody
+ * read (no orchestrator, or one that died) is not needed: the next orchestrator asks each
+ * execution's queue how it ended (`placed`), where the node's answer is kept.
+ */
+const REPORTS = 'taho:{bull}:reports';
+/** Reports kept on the stream: an orchestrator reads them within moments. */
+const KEEP_REPORTS = 10_000;
 const nodeQueue = (nodeId: string): string => `exec-${nodeId}`;
 /** Ended tasks are kept this long so an orchestrator that took over can read how they ended. */
 const KEEP = { age: 3600, count: 100_000 } as const;
@@ -83,13 +91,39 @@ export class RedisExecutionQueues implements ExecutionQueues {
   }
 
   async report(report: ExecutionReport): Promise<void> {
-    await this.#queue(REPORTS).add('report', report, { removeOnComplete: true, removeOnFail: KEEP });
+    await this.#connection.xadd(REPORTS, 'MAXLEN', '~', KEEP_REPORTS, '*', 'r', JSON.stringify(report));
   }
 
-  consumeReports(on: (report: ExecutionReport) => void, log?: (line: string) => void): QueueConsumer {
-    const worker = new (bullmq().Worker)<ExecutionReport>(REPORTS, async (job) => on(job.data), { connection: this.#connection, prefix: PREFIX, concurrency: 16 });
-    worker.on('error', (err) => log?.(`jobs: the reports queue: ${err.message}`));
-    return { close: () => shut(worker, false) };
+  consumeReports(on: (report: ExecutionReport) => void, log?: (line: string) => void): QueueConsumer & { ready: Promise<void> } {
+    const reader = this.#connection.duplicate();
+    reader.on('error', () => undefined); // each failed read is retried below
+    let open = true;
+    // From the stream's last entry now, so `ready` means every later report is heard.
+    const ready = reader.xrevrange(REPORTS, '+', '-', 'COUNT', 1).then((last) => last[0]?.[0] ?? '0-0');
+    const done = (async () => {
+      let after = await ready.catch(() => '$');
+      while (open) {
+        try {
+          const got = await reader.xread('COUNT', 256, 'BLOCK', 0, 'STREAMS', REPORTS, after);
+          for (const [id, fields] of got?.[0]?.[1] ?? []) {
+            after = id;
+            on(JSON.parse(fields[1] ?? 'null') as ExecutionReport);
+          }
+        } catch (err) {
+          if (!open) break;
+          log?.(`jobs: the reports stream: ${err instanceof Error ? err.message : String(err)}`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    })();
+    return {
+      ready: ready.then(() => undefined, () => undefined),
+      close: async () => {
+        open = false;
+        reader.disconnect();
+        await done;
+      },
+    };
   }
 
   async close(): Promise<void> {

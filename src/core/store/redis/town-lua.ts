@@ -20,9 +20,16 @@ local function loc(mid)
   local a, lane, t = string.match(l, '^(.-)\\n(.-)\\n(.*)$')
   return {agent = a, lane = lane, task = t}
 end
+local dead = {Stopped = true, Error = true}
 for _, g in ipairs(w.g) do
   if g.n then
     if redis.call('HEXISTS', P .. 'names', g.n) == 1 then return {'conflict', 'an agent is named ' .. g.n} end
+  elseif g.loose then
+    -- What a delivery depends on: the agent is there, under its name and node, and not dead.
+    local cur = redis.call('HGET', P .. 'agent', g.a)
+    local a = cur and cjson.decode(cur)
+    local was = cjson.decode(g.is)
+    if not a or a.name ~= was.name or a.node ~= was.node or dead[a.state] then return {'conflict', 'agent ' .. g.a .. ' changed'} end
   else
     local what, id = 'agent', g.a
     if g.t then what, id = 'task', g.t end
@@ -159,9 +166,17 @@ for _, lane in ipairs({'u', 'n'}) do
 end
 return out`;
 
+/** An agent's body by its name, in one round trip (the name index, then the body). */
+const BY_NAME = `
+local id = redis.call('HGET', ARGV[1] .. 'names', ARGV[2])
+if not id then return false end
+return redis.call('HGET', ARGV[1] .. 'agent', id)`;
+
 export const TOWN_SCRIPTS: Record<string, LuaScript> = {
   // KEYS: event counter, event stream, fence lease holder. ARGV: prefix, the write (JSON), fence token.
   tahoTown: { keys: 3, lua: script(APPLY) },
   // KEYS: the agent's urgent lane (routes the call to the town's slot).
   tahoTownInbox: { keys: 1, lua: INBOX },
+  // KEYS: the names index (the town's slot).
+  tahoTownAgentByName: { keys: 1, lua: BY_NAME },
 };

@@ -8,6 +8,7 @@ import { leaseLost } from './leases.js';
 /** A town write as the script reads it: bodies already JSON, so Lua never re-encodes one. */
 function encodeGuard(g: TownGuard): Record<string, string> {
   if ('agentName' in g) return { n: g.agentName };
+  if ('agent' in g && g.loose === true && g.is !== null) return { a: g.agent, is: JSON.stringify(g.is), loose: '1' };
   const [field, id] = 'agent' in g ? ['a', g.agent] : ['t', g.task];
   return g.is === null ? { [field]: id } : { [field]: id, is: JSON.stringify(g.is) };
 }
@@ -39,6 +40,7 @@ function encodeOp(op: TownOp): Record<string, unknown> {
 
 /** The town in Redis (keys: town-lua.ts); every write is one script, guards and takes first. */
 export class RedisTownStore implements TownStore {
+  readonly looseGuards = true;
   readonly #conn: RedisConn;
 
   constructor(conn: RedisConn) {
@@ -60,8 +62,7 @@ export class RedisTownStore implements TownStore {
   }
 
   async agentByName(name: string): Promise<Agent | undefined> {
-    const id = await this.#conn.do((r) => r.hget(`${TOWN}names`, name));
-    return id === null ? undefined : this.agent(id);
+    return parse<Agent>((await this.#conn.script('tahoTownAgentByName', [`${TOWN}names`], [TOWN, name])) as string | null);
   }
 
   async agents(): Promise<Agent[]> {
