@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
 import { startRedis, type RedisServer } from '../redis-server.js';
-import { startNode, startNodes, until, type ClusterNode } from './nodes.js';
+import { until } from '../until.js';
+import { startNode, startNodes, type ClusterNode } from './nodes.js';
 
 let redis: RedisServer | undefined;
 beforeAll(async () => {
@@ -54,7 +55,7 @@ const executions = async (url: string, id: string): Promise<Execution[]> => (awa
 /** Waits until every job is finished; answers their states. */
 async function finished(url: string, ids: readonly string[]): Promise<Map<string, string>> {
   const states = new Map<string, string>();
-  await until(async () => {
+  await until('every job finished', async () => {
     for (const id of ids) {
       if (['Completed', 'Failed', 'Stopped'].includes(states.get(id) ?? '')) continue;
       states.set(id, await state(url, id).catch(() => 'unknown'));
@@ -112,7 +113,7 @@ describe('jobs on a cluster of three nodes', () => {
     const [a, , victim] = nodes as [ClusterNode, ClusterNode, ClusterNode];
     const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => submit(() => [a.url], wasmJob(['spin']), `kill-${i}`)));
     // The victim is running some of them.
-    await until(async () => {
+    await until('the victim running some of them', async () => {
       for (const id of ids) if ((await executions(a.url, id)).some((e) => e.NodeID === victim.id && e.ComputeState.StateType === RUNNING)) return true;
       return undefined;
     });
@@ -145,7 +146,7 @@ describe('jobs on a cluster of three nodes', () => {
     const burst = Promise.all(Array.from({ length: 40 }, async (_, i) => {
       acked.push(await submit(live, wasmJob([]), `burst-${i}`));
     }));
-    await until(async () => (acked.length >= 10 ? true : undefined));
+    await until('10 submissions acknowledged', async () => acked.length >= 10);
     a.signal('SIGKILL');
     dead = true;
     await burst;
@@ -164,10 +165,10 @@ describe('jobs on a cluster of three nodes', () => {
     const nodes = await cluster(4, { TAHO__JOBS__SLOTS: '1' });
     const [a, , c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
     const looping = await submit(() => [a.url], wasmJob(['loop'], { Count: 3 }), 'loop');
-    await until(async () => ((await executions(a.url, looping)).filter((e) => e.ComputeState.StateType === RUNNING).length === 3 ? true : undefined));
+    await until('three executions of the looping job running', async () => (await executions(a.url, looping)).filter((e) => e.ComputeState.StateType === RUNNING).length === 3);
     expect(new Set((await executions(a.url, looping)).map((e) => e.NodeID))).toEqual(new Set(nodes.map((n) => n.id)));
     // Any node's nodes list shows what each node runs (sent with its heartbeats).
-    await until(async () => {
+    await until('each node listed running one', async () => {
       const listed = await get<{ Nodes: { Info: { NodeID: string; ComputeNodeInfo: { RunningExecutions: number } } }[] }>(`${c.url}${ORCH}/nodes`);
       const running = new Map(listed.Nodes.map((n) => [n.Info.NodeID, n.Info.ComputeNodeInfo.RunningExecutions]));
       return nodes.every((n) => running.get(n.id) === 1) ? true : undefined;
@@ -184,7 +185,7 @@ describe('jobs on a cluster of three nodes', () => {
     const nodes = await cluster(3);
     const [a] = nodes as [ClusterNode];
     const id = await submit(() => [a.url], wasmJob([], { Constraints: [{ Key: 'gpu', Operator: '=', Values: ['true'] }] }), 'gpu');
-    await until(async () => ((await state(a.url, id)) === 'Queued' ? true : undefined));
+    await until('the job to wait Queued', async () => (await state(a.url, id)) === 'Queued');
     const explain = await get<{ Summary: string }>(`${a.url}${ORCH}/jobs/${id}/explain`);
     expect(explain.Summary).toMatch(/no node has label gpu=true; 3 nodes seen/);
     const gpu = await startNode((redis as RedisServer).url(3), { env: { TAHO__JOBS__LABELS__GPU: 'true' }, leaseMs: 10_000 });

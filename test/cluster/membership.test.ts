@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '../redis-server.js';
-import { agentOwnedBy, counterCall, incrementKeys, incrementUntilAcked, ownerOf, startNodes, until, type Acked, type ClusterNode } from './nodes.js';
+import { until } from '../until.js';
+import { agentOwnedBy, counterCall, incrementKeys, incrementUntilAcked, ownerOf, startNodes, type Acked, type ClusterNode } from './nodes.js';
 
 let redis: RedisServer | undefined;
 let nodes: ClusterNode[] = [];
@@ -18,7 +19,7 @@ describe('three taho serve nodes on one Redis', () => {
     const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
     // An agent the first node owns once the three have split the shards.
     const agent = await agentOwnedBy(a.url, a.id, ids, 'seq-');
-    await until(async () => ((await ownerOf(c.url, agent)).node === a.id ? true : undefined));
+    await until('node a to own the agent', async () => (await ownerOf(c.url, agent)).node === a.id);
 
     const values: number[] = [];
     for (let i = 0; i < 9; i++) {
@@ -46,7 +47,7 @@ describe('three taho serve nodes on one Redis', () => {
         seen.push({ status: r.status, value: r.value, node: r.node });
       }
     })();
-    await until(async () => (seen.length >= 3 ? true : undefined));
+    await until('3 nodes seen', async () => seen.length >= 3);
     a.signal('SIGTERM');
     expect(await a.exited).toEqual({ code: 0, signal: null });
     stop = true;
@@ -61,7 +62,7 @@ describe('three taho serve nodes on one Redis', () => {
   it('a node paused (SIGSTOP) past its lease is fenced: its shards are served by the other meanwhile, it applies nothing after the takeover, and after SIGCONT it rejoins and serves again', async () => {
     const [, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
     const agent = await agentOwnedBy(c.url, b.id, [b.id, c.id], 'pause-');
-    await until(async () => ((await ownerOf(c.url, agent)).node === b.id ? true : undefined));
+    await until('node b to own the agent', async () => (await ownerOf(c.url, agent)).node === b.id);
 
     // Calls sent straight to b, several at once, so some are inside b when it stops.
     const acked = new Map<string, Acked>();
@@ -74,7 +75,7 @@ describe('three taho serve nodes on one Redis', () => {
         acked.set(key, r?.status === 200 && r.value !== undefined ? { value: r.value, node: r.node, failures: 0 } : await incrementUntilAcked(() => [c.url], agent, key));
       }
     }));
-    await until(async () => (acked.size >= 64 ? true : undefined));
+    await until('64 calls acknowledged', async () => acked.size >= 64);
     const from = b.output().length;
     b.signal('SIGSTOP');
     stopped = true;
@@ -98,7 +99,7 @@ describe('three taho serve nodes on one Redis', () => {
     expect((await counterCall(c.url, agent, { fn: 'get' })).value).toBe(keys.length);
 
     // b beats again, c hands it its shards back, and b serves its agents from the store.
-    await until(async () => ((await ownerOf(c.url, agent)).node === b.id ? true : undefined));
+    await until('node b to own the agent', async () => (await ownerOf(c.url, agent)).node === b.id);
     expect(await counterCall(c.url, agent, { key: 'after' })).toMatchObject({ status: 200, node: b.id, value: keys.length + 1 });
   });
 });

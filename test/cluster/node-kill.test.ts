@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '../redis-server.js';
-import { counterCall, incrementKeys, incrementUntilAcked, startNodes, until, type Acked, type ClusterNode } from './nodes.js';
+import { until } from '../until.js';
+import { counterCall, incrementKeys, incrementUntilAcked, startNodes, type Acked, type ClusterNode } from './nodes.js';
 
 let redis: RedisServer | undefined;
 let nodes: ClusterNode[] = [];
@@ -28,7 +29,7 @@ describe('kill -9 of a cluster node under load', () => {
         acked.set(key, await incrementUntilAcked(live, `a${a}`, key, a + i));
       }
     }));
-    await until(async () => (acked.size >= (AGENTS * CALLS) / 3 ? true : undefined));
+    await until('a third of the calls acknowledged', async () => acked.size >= (AGENTS * CALLS) / 3);
     victim.signal('SIGKILL');
     dead = true;
     await load;

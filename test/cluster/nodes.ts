@@ -150,15 +150,6 @@ export async function readyUntil(url: string, status: number): Promise<Record<st
   }
 }
 
-/** Polls `f` until it answers something other than undefined. */
-export async function until<T>(f: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** What a node fault looks like to a caller: the request can be sent again with the same key. */
 const RETRYABLE = new Set([409, 421, 502, 503, 504]);
 

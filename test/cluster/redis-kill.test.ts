@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '../redis-server.js';
-import { counterCall, incrementKeys, incrementUntilAcked, readyUntil, startNodes, until, type Acked, type ClusterNode } from './nodes.js';
+import { until } from '../until.js';
+import { counterCall, incrementKeys, incrementUntilAcked, readyUntil, startNodes, type Acked, type ClusterNode } from './nodes.js';
 
 let redis: RedisServer | undefined;
 let nodes: ClusterNode[] = [];
@@ -26,7 +27,7 @@ describe('kill -9 of redis-server under a cluster', () => {
         acked.set(key, await incrementUntilAcked(urls, `r${a}`, key, a + i));
       }
     }));
-    await until(async () => (acked.size >= (AGENTS * CALLS) / 4 ? true : undefined));
+    await until('a quarter of the calls acknowledged', async () => acked.size >= (AGENTS * CALLS) / 4);
     await server.kill9();
     for (const n of nodes) {
       expect(await readyUntil(n.url, 503)).toMatchObject({ status: 'not_ready', redis: 'disconnected' });

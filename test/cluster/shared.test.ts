@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../helpers.js';
 import { startRedis, type RedisServer } from '../redis-server.js';
-import { startNode, until, type ClusterNode } from './nodes.js';
+import { until } from '../until.js';
+import { startNode, type ClusterNode } from './nodes.js';
 
 let redis: RedisServer | undefined;
 beforeAll(async () => {
@@ -41,7 +42,7 @@ describe('what the nodes of a cluster share', () => {
     const counter = readFileSync(join(ROOT, 'examples', 'example', 'counter.wasm'));
     expect((await upload(a.url, 'shared/counter', counter)).status).toBe(200);
     // b learns of it from the event log: it answers once it has copied and loaded it.
-    const onB = await until(async () => {
+    const onB = await until('node b to serve the upload', async () => {
       const r = await increment(b.url, 'shared/counter', 'x');
       return r.status === 404 ? undefined : r;
     });
@@ -70,7 +71,7 @@ describe('what the nodes of a cluster share', () => {
     const reload = await fetch(`${a.url}/api/reload`, { method: 'POST' });
     expect(reload.status).toBe(200);
     // b was not asked: it rescans when it hears of a's reload on the event log.
-    await until(async () => ((await fetch(`${b.url}/api/services/fresh/counter`)).status === 200 ? true : undefined));
+    await until('node b to serve fresh/counter', async () => (await fetch(`${b.url}/api/services/fresh/counter`)).status === 200);
     for (const n of [a, b]) n.signal('SIGTERM');
     await Promise.all([a, b].map((n) => n.exited));
   });
@@ -87,7 +88,7 @@ describe('what the nodes of a cluster share', () => {
       return ((await r.json()) as { JobID: string }).JobID;
     };
     const first = await submit(b);
-    await until(async () => ((await jobState(b.url, first)) === 'Completed' ? true : undefined));
+    await until('the first job completed', async () => (await jobState(b.url, first)) === 'Completed');
     a.signal('SIGKILL');
     await a.exited;
     // Submitted to b while nobody runs the jobs: it waits for the takeover, then b runs it.
@@ -95,7 +96,7 @@ describe('what the nodes of a cluster share', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('x-taho-node')).toBe(b.id);
     const second = ((await r.json()) as { JobID: string }).JobID;
-    await until(async () => ((await jobState(b.url, second)) === 'Completed' ? true : undefined));
+    await until('the second job completed', async () => (await jobState(b.url, second)) === 'Completed');
     await b.waitFor(/this node runs the jobs now/);
     b.signal('SIGTERM');
     await b.exited;

@@ -99,17 +99,6 @@ export async function cli(url: string, ...args: string[]): Promise<Json> {
   return JSON.parse(r.stdout);
 }
 
-/** Polls `f` until it answers something other than undefined or false; throws with `what` past the ceiling. */
-export async function until<T>(what: string, f: () => Promise<T | undefined | false>, ceilingMs = 60_000): Promise<T> {
-  const end = Date.now() + ceilingMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** Tasks by state, as any node reads them from the shared store. */
 export async function taskStates(url: string): Promise<Map<string, string>> {
   const r = await api(url, 'GET', '/v1/tasks?limit=1000');

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { processRunning } from '../../src/shared/process.js';
 import type { ClusterNode } from './nodes.js';
-import { api, taskStates, townCluster, townFixture, until } from './town-agents.js';
+import { api, taskStates, townCluster, townFixture } from './town-agents.js';
+import { until } from '../until.js';
 
 const fx = townFixture(); // node_lost = "backlog", the default
 const cluster = townCluster(fx);

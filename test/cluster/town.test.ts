@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { processRunning } from '../../src/shared/process.js';
 import type { ClusterNode } from './nodes.js';
-import { api, cli, taskStates, townCluster, townFixture, until } from './town-agents.js';
+import { api, cli, taskStates, townCluster, townFixture } from './town-agents.js';
+import { until } from '../until.js';
 
 // A node's agents are settled by hand here (`node_lost = "keep"`), so `tt recover` and `tt
 // reclaim` can be seen to find them; town-lease.test.ts covers the automatic way.
