@@ -76,6 +76,8 @@ async function cluster(db: number, env: Record<string, string> = {}, leaseMs = 1
   const first = await startNode(store, { env, leaseMs });
   const rest = await startNodes(2, store, { env, leaseMs });
   await Promise.all(rest.map((n) => n.waitFor(/jobs: run by another node/)));
+  // The orchestrator learns of nodes from their heartbeats: a job placed before it has would see fewer.
+  await until('the orchestrator to see the three nodes', async () => (await get<{ Nodes: unknown[] }>(`${first.url}${ORCH}/nodes`)).Nodes.length === 3);
   return [first, ...rest];
 }
 
