@@ -58,9 +58,12 @@ describe('[store] durability on Redis', () => {
     // The replica counts once the primary sees it online (synced): the event that matters, not a time.
     while (!/slave0:.*state=online/.test(String(await redisCall(primary as RedisServer, 'INFO', 'replication')))) await new Promise((r) => setTimeout(r, 20));
     expect(await s.verify?.()).toEqual([]);
+    // Acknowledged writes wait for the replica's answer: a generous ceiling, as a loaded machine
+    // can take more than the 300 ms that was enough to see the refusal above.
+    const acked = store('replicated', 30_000);
     // The refused write was applied on the primary (its key answers it), as the message said it may be.
-    expect(await s.agents.append('c', 'r', entry('k1'))).toBe(1);
-    expect(await s.agents.append('c', 'r', entry('k2'))).toBe(2);
+    expect(await acked.agents.append('c', 'r', entry('k1'))).toBe(1);
+    expect(await acked.agents.append('c', 'r', entry('k2'))).toBe(2);
     const onReplica = new Redis(replica.url(3), { maxRetriesPerRequest: 1 });
     try {
       expect(await onReplica.keys('taho:{a:c/r}:log')).toHaveLength(1);
