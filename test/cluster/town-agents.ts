@@ -59,13 +59,17 @@ export function townFixture(extra: readonly string[] = []): TownFixture {
   };
 }
 
-/** Three nodes with the fixture's config on a fresh redis-server for the file's tests; `nodes()` once started. */
-export function townCluster(fx: TownFixture): () => ClusterNode[] {
+/**
+ * Three nodes with the fixture's config on a fresh redis-server for the file's tests; `nodes()` once
+ * started. `leaseMs` is how soon a silent node counts as gone: short finds a kill sooner, but on a
+ * loaded machine a live node late with its heartbeat is taken for gone too (its agents stopped).
+ */
+export function townCluster(fx: TownFixture, leaseMs = 1000): () => ClusterNode[] {
   let redis: RedisServer | undefined;
   let nodes: ClusterNode[] = [];
   beforeAll(async () => {
     redis = await startRedis();
-    nodes = await startNodes(3, redis.url(0), { env: { TAHO_CONFIG: fx.config } });
+    nodes = await startNodes(3, redis.url(0), { env: { TAHO_CONFIG: fx.config }, leaseMs });
   });
   afterAll(async () => {
     writeFileSync(fx.flag, ''); // nothing a round started outlives the test

@@ -6,7 +6,9 @@ import { api, taskStates, townCluster, townFixture } from './town-agents.js';
 import { until } from '../until.js';
 
 const fx = townFixture(); // node_lost = "backlog", the default
-const cluster = townCluster(fx);
+// A 4 s lease: under npm run test:loaded the 1 s one let the next holder take the live leader for
+// gone before the kill ("cannot assign a task to agent 'lead': it is Stopped").
+const cluster = townCluster(fx, 4000);
 
 /**
  * An assign as a client following the hint of a 409 "the town kept changing" does it: retried a
